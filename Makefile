@@ -1,0 +1,57 @@
+# The two commands of the README:
+#   make e2e   - set up, start the embedded LocalStack, apply the reference topology, run every
+#                scenario, write reports, destroy, stop LocalStack.
+#   make test  - set up, then the whole test suite (unit, Terraform module checks, LocalStack
+#                integration tests).
+# `make setup` is idempotent and runs first in both; nothing needs installing by hand.
+
+PYTHON ?= python3
+VENV := .venv
+LS_VENV := .venv-localstack
+PY := $(VENV)/bin/python
+PIP_FLAGS := --quiet --disable-pip-version-check
+PYTEST_ARGS ?=
+
+.PHONY: setup e2e test unit lint-terraform emulator-start emulator-stop clean distclean
+
+setup: $(VENV)/.installed $(LS_VENV)/.installed .harness/tools/.provider-ready
+
+$(VENV)/.installed: requirements/harness.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed; set PYTHON=python3.11")'
+	@echo "setup: harness virtualenv ($(VENV))"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install $(PIP_FLAGS) -r requirements/harness.txt
+	@$(PY) -m pip install $(PIP_FLAGS) --no-deps -e .
+	@touch $@
+
+$(LS_VENV)/.installed: requirements/localstack.txt requirements/localstack-constraints.txt
+	@echo "setup: LocalStack virtualenv ($(LS_VENV)); a few minutes the first time"
+	@test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	@$(LS_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/localstack.txt -c requirements/localstack-constraints.txt
+	@touch $@
+
+.harness/tools/.provider-ready: $(VENV)/.installed harness/provider_mirror.py
+	@echo "setup: offline provider mirror (hashicorp/aws 3.39.0, sha256-verified)"
+	@$(PY) -m harness.provider_mirror
+	@mkdir -p $(@D) && touch $@
+
+e2e: setup
+	@$(VENV)/bin/harness e2e
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: setup
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+emulator-start: setup
+	@$(VENV)/bin/harness emulator start
+
+emulator-stop: setup
+	@$(VENV)/bin/harness emulator stop
+
+clean:
+	rm -rf reports .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV) $(LS_VENV) .harness

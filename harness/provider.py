@@ -1,0 +1,98 @@
+"""Which hashicorp/aws provider the harness runs, where Terraform gets it, and what differs by major.
+
+- ``HARNESS_PROVIDER_SOURCE=mirror`` (default): the offline, checksum-verified 3.39.0 mirror that
+  ``make setup`` builds (see :mod:`harness.provider_mirror`).
+- ``HARNESS_PROVIDER_SOURCE=registry``: Terraform's normal registry installation; choose the version
+  with ``HARNESS_AWS_PROVIDER_VERSION`` (default ``5.100.0``).
+
+The harness writes its own Terraform CLI config file for this and points ``TF_CLI_CONFIG_FILE`` at
+it; the user's ``~/.terraformrc`` is never read or written.
+
+Arguments that changed between provider majors live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import paths, provider_mirror
+from harness.errors import SetupError
+
+VERSION_CONSTRAINT = ">= 3.39, < 7.0"  # what the modules accept
+
+
+@dataclass(frozen=True)
+class ProviderProfile:
+    source: str  # "mirror" | "registry"
+    version: str  # exact version the root pins
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    def path_style_argument(self) -> str:
+        """Provider argument forcing path-style S3 addressing (renamed in 4.0)."""
+        return "s3_force_path_style" if self.major < 4 else "s3_use_path_style"
+
+    def emulator_skip_flags(self) -> dict[str, bool]:
+        flags = {
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": True,
+            "skip_requesting_account_id": True,
+            "skip_region_validation": True,
+        }
+        if self.major < 4:
+            flags["skip_get_ec2_platforms"] = True  # removed in 4.0
+        return flags
+
+    def bucket_object_ownership(self) -> str:
+        """3.39's validation predates BucketOwnerEnforced (added by AWS in late 2021)."""
+        return "BucketOwnerPreferred" if self.major < 4 else "BucketOwnerEnforced"
+
+
+def current_profile() -> ProviderProfile:
+    source = os.environ.get("HARNESS_PROVIDER_SOURCE", "mirror").strip().lower()
+    if source == "mirror":
+        return ProviderProfile("mirror", provider_mirror.PROVIDER_VERSION)
+    if source == "registry":
+        return ProviderProfile("registry", os.environ.get("HARNESS_AWS_PROVIDER_VERSION", "5.100.0").strip())
+    raise SetupError(f"HARNESS_PROVIDER_SOURCE={source!r} is not known; use 'mirror' (offline 3.39.0) or 'registry'.")
+
+
+def write_cli_config(profile: ProviderProfile) -> Path:
+    """Write the Terraform CLI config for ``profile`` under the tools dir and return its path."""
+    tools = paths.tools_dir()
+    tools.mkdir(parents=True, exist_ok=True)
+    if profile.source == "mirror":
+        if not provider_mirror.is_ready():
+            raise SetupError(
+                "the offline provider mirror is missing or unverified: run `make setup` "
+                "(or set HARNESS_PROVIDER_SOURCE=registry when a registry is reachable)."
+            )
+        mirror = provider_mirror.mirror_root()
+        text = (
+            "# Written by the harness; not your ~/.terraformrc.\n"
+            "provider_installation {\n"
+            "  filesystem_mirror {\n"
+            f'    path    = "{mirror}"\n'
+            '    include = ["registry.terraform.io/hashicorp/aws"]\n'
+            "  }\n"
+            "  direct {\n"
+            '    exclude = ["registry.terraform.io/hashicorp/aws"]\n'
+            "  }\n"
+            "}\n"
+        )
+    else:
+        cache = tools / "plugin-cache"
+        cache.mkdir(exist_ok=True)
+        text = (
+            "# Written by the harness; not your ~/.terraformrc.\n"
+            f'plugin_cache_dir = "{cache}"\n'
+            "provider_installation {\n  direct {}\n}\n"
+        )
+    path = tools / f"terraformrc.{profile.source}"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path

