@@ -1,0 +1,171 @@
+"""The ``harness`` command line.
+
+    harness emulator start|stop|status [--mode host|docker|external] [--port N] [--endpoint-url URL]
+    harness validate --topology FILE
+    harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
+    harness down [--run-id ID]
+    harness runs
+
+Errors are printed as one actionable line (one per problem for input files), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from harness import emulator, lifecycle
+from harness.errors import HarnessError, InputFileError
+from harness.manifest import latest_active_run, list_runs
+from harness.targets import Target
+from harness.topology.loader import load_topology
+
+log = logging.getLogger("harness")
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+# -- emulator -----------------------------------------------------------------------------------
+def _emulator_for(mode: str):
+    if mode == "host":
+        return emulator.HostEmulator()
+    if mode == "docker":
+        return emulator.DockerEmulator()
+    raise HarnessError(f"unknown emulator mode {mode!r}")
+
+
+@command("emulator")
+def cmd_emulator(args: argparse.Namespace) -> int:
+    if args.mode == "external":
+        if args.action == "start":
+            if not args.endpoint_url:
+                raise HarnessError("--mode external needs --endpoint-url http://host:port")
+            state = emulator.use_external(args.endpoint_url)
+            print(f"using external LocalStack at {state.endpoint_url}")
+        elif args.action == "stop":
+            print("external LocalStack: nothing to stop (it is not ours)")
+        else:
+            state = emulator.read_state()
+            print(state.endpoint_url if state else "no emulator recorded")
+        return 0
+    emu = _emulator_for(args.mode)
+    if args.action == "start":
+        print(f"starting LocalStack ({args.mode} mode)…", file=sys.stderr, flush=True)
+        state = emu.start(port=args.port)
+        print(f"LocalStack ready at {state.endpoint_url}" + (f" (pid {state.pid}, log {state.log_file})" if state.pid else ""))
+        return 0
+    if args.action == "stop":
+        print("LocalStack stopped" if emu.stop() else "no LocalStack was running")
+        return 0
+    state = emu.status()
+    if state is None:
+        print("not running")
+        return 3
+    healthy = emulator.is_ready(state.endpoint_url)
+    print(f"{'running' if healthy else 'unhealthy'} at {state.endpoint_url}" + (f" (pid {state.pid})" if state.pid else ""))
+    return 0 if healthy else 4
+
+
+# -- topology lifecycle -------------------------------------------------------------------------
+def _target(args: argparse.Namespace) -> Target:
+    if args.target == "aws":
+        return Target("aws")
+    endpoint = args.endpoint_url or emulator.current_endpoint()
+    return Target("localstack", endpoint.rstrip("/"))
+
+
+@command("validate")
+def cmd_validate(args: argparse.Namespace) -> int:
+    topo = load_topology(Path(args.topology))
+    print(
+        f"{args.topology}: ok — topology '{topo.name}': {len(topo.accounts)} accounts, {len(topo.topics)} topics, "
+        f"{len(topo.queues)} queues, {len(topo.buckets)} buckets, {len(topo.subscriptions)} subscriptions"
+    )
+    return 0
+
+
+@command("up")
+def cmd_up(args: argparse.Namespace) -> int:
+    result = lifecycle.up(Path(args.topology), _target(args), run_id=args.run_id)
+    print(result.manifest.run_id)
+    return 0
+
+
+@command("down")
+def cmd_down(args: argparse.Namespace) -> int:
+    run_id = args.run_id or latest_active_run().run_id
+    lifecycle.down(run_id)
+    return 0
+
+
+@command("runs")
+def cmd_runs(args: argparse.Namespace) -> int:
+    runs = list_runs()
+    if not runs:
+        print("no runs")
+    for m in runs:
+        print(f"{m.run_id}  {m.status:<10} {m.target:<10} {m.topology}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="harness", description="Cross-account, cross-region AWS messaging verification kit")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("emulator", help="start, stop or inspect the LocalStack emulator")
+    e.add_argument("action", choices=["start", "stop", "status"])
+    e.add_argument("--mode", choices=["host", "docker", "external"], default="host")
+    e.add_argument("--port", type=int, default=None, help="port (default 4566, or a free one when taken)")
+    e.add_argument("--endpoint-url", default=None, help="external mode: the LocalStack URL")
+
+    v = sub.add_parser("validate", help="validate a topology file")
+    v.add_argument("--topology", required=True)
+
+    u = sub.add_parser("up", help="apply a topology and write a run manifest")
+    u.add_argument("--topology", required=True)
+    u.add_argument("--target", choices=["localstack", "aws"], default="localstack")
+    u.add_argument("--endpoint-url", default=None, help="LocalStack URL (default: the running emulator)")
+    u.add_argument("--run-id", default=None, help="reuse a specific run id (default: a new random one)")
+
+    d = sub.add_parser("down", help="destroy a run (default: the latest one still applied)")
+    d.add_argument("--run-id", default=None)
+
+    sub.add_parser("runs", help="list runs and their status")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _COMMANDS[args.command](args)
+    except InputFileError as err:
+        print(str(err), file=sys.stderr)
+        return err.exit_code
+    except HarnessError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,207 @@
+"""``harness up`` / ``harness down``: apply a topology for one run and destroy it again.
+
+``up`` validates the topology, renders the root into ``.harness/runs/<run-id>/terraform``, records
+a manifest *before* applying (so an interrupted run can still be found and destroyed), applies with
+per-resource progress, and completes the manifest from Terraform's outputs. If the apply fails or
+is interrupted, whatever was created is destroyed before the error is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from harness import paths
+from harness.errors import TerraformError
+from harness.manifest import (
+    STATUS_APPLIED,
+    STATUS_APPLYING,
+    STATUS_DESTROYED,
+    STATUS_FAILED,
+    Manifest,
+    ResourceEntry,
+    SubscriptionEntry,
+)
+from harness.provider import current_profile, write_cli_config
+from harness.render import render_root
+from harness.targets import Target
+from harness.terraform import Event, Terraform
+from harness.topology.loader import load_topology
+from harness.topology.model import Topology
+
+log = logging.getLogger(__name__)
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+def terraform_dir(run_id: str) -> Path:
+    return paths.run_dir(run_id) / "terraform"
+
+
+class Progress:
+    """Prints one line per resource as Terraform creates or destroys it: ``[ 3/21] created …``."""
+
+    def __init__(self, verb: str, out: TextIO | None = None):
+        self.verb = verb
+        self.out = out or sys.stderr
+        self.total = 0
+        self.done = 0
+        self.started = time.monotonic()
+
+    def __call__(self, event: Event) -> None:
+        kind = event.get("type")
+        hook = event.get("hook", {})
+        if kind == "planned_change":
+            self.total += 1
+        elif kind == "apply_complete":
+            self.done += 1
+            addr = hook.get("resource", {}).get("addr", "?")
+            secs = hook.get("elapsed_seconds", 0)
+            width = len(str(self.total or 1))
+            self._print(f"[{self.done:>{width}}/{self.total or '?'}] {self.verb} {addr} ({secs}s)")
+        elif kind == "apply_errored":
+            self._print(f"failed: {hook.get('resource', {}).get('addr', '?')}")
+        elif kind == "diagnostic" and event.get("diagnostic", {}).get("severity") == "error":
+            self._print(f"error: {event['diagnostic'].get('summary', '')}")
+
+    def _print(self, text: str) -> None:
+        print(f"  {text}", file=self.out, flush=True)
+
+
+@dataclass
+class UpResult:
+    manifest: Manifest
+    manifest_path: Path
+
+
+def _terraform_for(run_id: str) -> Terraform:
+    profile = current_profile()
+    return Terraform(terraform_dir(run_id), write_cli_config(profile))
+
+
+def _manifest_from_outputs(base: Manifest, topology: Topology, target: Target, outputs: dict) -> Manifest:
+    res = outputs["resources"]
+    for name, t in topology.topics.items():
+        o = res["topics"][name]
+        base.topics[name] = ResourceEntry(t.account, topology.account_id(t.account), t.region, o["arn"], o["name"], "", t.fifo)
+    for name, q in topology.queues.items():
+        o = res["queues"][name]
+        base.queues[name] = ResourceEntry(
+            q.account, topology.account_id(q.account), q.region, o["arn"], o["name"], o["url"], q.fifo
+        )
+    for name, b in topology.buckets.items():
+        o = res["buckets"][name]
+        base.buckets[name] = ResourceEntry(b.account, topology.account_id(b.account), b.region, o["arn"], o["name"])
+    for sub in topology.subscriptions:
+        creator = target.subscription_creator(topology.topics[sub.topic].account, topology.queues[sub.queue].account)
+        base.subscriptions.append(
+            SubscriptionEntry(sub.topic, sub.queue, res["subscriptions"][sub.key], sub.raw_delivery, sub.filter_policy, creator)
+        )
+    return base
+
+
+def up(
+    topology_file: Path,
+    target: Target,
+    run_id: str | None = None,
+    out: TextIO | None = None,
+) -> UpResult:
+    out = out or sys.stderr
+    topology = load_topology(topology_file)
+    profile = current_profile()
+    run_id = run_id or new_run_id()
+    tf_dir = terraform_dir(run_id)
+    rendered = render_root(topology, target, profile, run_id, tf_dir)
+    rendered.write(tf_dir)
+    manifest = Manifest(
+        run_id=run_id,
+        target=target.name,
+        endpoint_url=target.endpoint_url,
+        topology=topology.name,
+        topology_file=str(Path(topology_file).resolve()),
+        status=STATUS_APPLYING,
+        provider_version=profile.version,
+        accounts={n: a.id for n, a in topology.accounts.items()},
+    )
+    manifest_path = manifest.save()
+    print(
+        f"run {run_id}: applying topology '{topology.name}' to {target.name}"
+        + (f" at {target.endpoint_url}" if target.endpoint_url else "")
+        + f" ({len(rendered.providers)} account/region providers, hashicorp/aws {profile.version})",
+        file=out,
+        flush=True,
+    )
+    tf = Terraform(tf_dir, write_cli_config(profile))
+    try:
+        tf.init()
+        result = tf.apply(Progress("created", out))
+        if result.returncode != 0:
+            raise TerraformError(
+                f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
+            )
+        manifest = _manifest_from_outputs(manifest, topology, target, tf.output())
+        manifest.status = STATUS_APPLIED
+        manifest.save()
+    except (Exception, KeyboardInterrupt) as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        manifest.status = STATUS_FAILED
+        manifest.error = str(exc)[:4000]
+        manifest.save()
+        print(f"run {run_id}: apply {reason}; destroying what was created…", file=out, flush=True)
+        try:
+            _destroy(tf, manifest, out)
+        except (Exception, KeyboardInterrupt) as cleanup_exc:  # report both, keep the original
+            print(
+                f"run {run_id}: cleanup failed too ({cleanup_exc}); retry with `harness down --run-id {run_id}`",
+                file=out,
+                flush=True,
+            )
+        raise
+    print(f"run {run_id}: applied; manifest {manifest_path}", file=out, flush=True)
+    return UpResult(manifest, manifest_path)
+
+
+def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
+    if not (tf.workdir / ".terraform").exists():
+        try:
+            tf.init()
+        except TerraformError:
+            if not (tf.workdir / "terraform.tfstate").exists():
+                manifest.status = STATUS_DESTROYED
+                manifest.save()
+                return
+            raise
+    result = tf.destroy(Progress("destroyed", out))
+    if result.returncode != 0:
+        raise TerraformError(
+            f"destroy of run {manifest.run_id} failed; resources may remain. Fix the cause and run "
+            f"`harness down --run-id {manifest.run_id}` again:\n" + "\n".join(result.diagnostics())
+        )
+    manifest.status = STATUS_DESTROYED
+    manifest.save()
+    shutil.rmtree(tf.workdir / ".terraform", ignore_errors=True)
+
+
+def down(run_id: str, out: TextIO | None = None) -> Manifest:
+    out = out or sys.stderr
+    manifest = Manifest.load(run_id)
+    if manifest.status == STATUS_DESTROYED:
+        print(f"run {run_id}: already destroyed", file=out)
+        return manifest
+    print(f"run {run_id}: destroying topology '{manifest.topology}' on {manifest.target}", file=out, flush=True)
+    tf = _terraform_for(run_id)
+    _destroy(tf, manifest, out)
+    print(f"run {run_id}: destroyed", file=out, flush=True)
+    return manifest
+
+
+StatusCallback = Callable[[str], None]

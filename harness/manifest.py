@@ -1,0 +1,112 @@
+"""The run manifest: ``.harness/runs/<run-id>/manifest.json``.
+
+It is the hand-over from provisioning to everything downstream (scenario runs, reports): for each
+logical topic, queue and bucket its account, region, ARN and URL/name, plus the run id, target and
+endpoint. Downstream code reads the manifest; it never reads Terraform state or the topology file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from harness import paths
+from harness.errors import RunNotFoundError
+
+STATUS_APPLYING = "applying"
+STATUS_APPLIED = "applied"
+STATUS_FAILED = "failed"
+STATUS_DESTROYED = "destroyed"
+
+
+@dataclass
+class ResourceEntry:
+    account: str
+    account_id: str
+    region: str
+    arn: str = ""
+    name: str = ""
+    url: str = ""
+    fifo: bool = False
+
+
+@dataclass
+class SubscriptionEntry:
+    topic: str
+    queue: str
+    arn: str
+    raw_delivery: bool
+    filter_policy: dict | None
+    created_by: str  # account name whose provider created it
+
+
+@dataclass
+class Manifest:
+    run_id: str
+    target: str
+    endpoint_url: str | None
+    topology: str
+    topology_file: str
+    status: str
+    provider_version: str
+    created_at: float = field(default_factory=time.time)
+    accounts: dict[str, str] = field(default_factory=dict)  # name -> id
+    topics: dict[str, ResourceEntry] = field(default_factory=dict)
+    queues: dict[str, ResourceEntry] = field(default_factory=dict)
+    buckets: dict[str, ResourceEntry] = field(default_factory=dict)
+    subscriptions: list[SubscriptionEntry] = field(default_factory=list)
+    error: str | None = None
+
+    # -- persistence --------------------------------------------------------------------------
+    @staticmethod
+    def path_for(run_id: str) -> Path:
+        return paths.run_dir(run_id) / "manifest.json"
+
+    def save(self) -> Path:
+        path = self.path_for(self.run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Manifest:
+        data = dict(data)
+        for kind in ("topics", "queues", "buckets"):
+            data[kind] = {k: ResourceEntry(**v) for k, v in data.get(kind, {}).items()}
+        data["subscriptions"] = [SubscriptionEntry(**s) for s in data.get("subscriptions", [])]
+        return cls(**data)
+
+    @classmethod
+    def load(cls, run_id: str) -> Manifest:
+        path = cls.path_for(run_id)
+        if not path.is_file():
+            raise RunNotFoundError(f"no run {run_id!r} under {paths.runs_dir()}; `harness runs` lists the known ones.")
+        return cls.from_dict(json.loads(path.read_text()))
+
+    @classmethod
+    def load_file(cls, path: Path) -> Manifest:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def list_runs() -> list[Manifest]:
+    root = paths.runs_dir()
+    if not root.is_dir():
+        return []
+    runs = []
+    for f in root.glob("*/manifest.json"):
+        try:
+            runs.append(Manifest.load_file(f))
+        except (ValueError, TypeError, KeyError, OSError):
+            continue
+    return sorted(runs, key=lambda m: m.created_at)
+
+
+def latest_active_run() -> Manifest:
+    active = [m for m in list_runs() if m.status in (STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED)]
+    if not active:
+        raise RunNotFoundError("no applied run to act on; `harness up --topology FILE` creates one.")
+    return active[-1]
