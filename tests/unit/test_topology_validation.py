@@ -1,0 +1,550 @@
+"""Topology loader: malformed files give exact ``file:line: field:`` problems; the reference loads.
+
+Each case is a small YAML text. Unless a case gives the line explicitly, the expected problem is on
+the line marked ``# <-`` (so the numbers cannot drift when a case is edited).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.errors import InputFileError
+from harness.paths import REFERENCE_TOPOLOGY
+from harness.topology.loader import load_topology
+from harness.topology.model import Account, AwsAccess, DeadLetter, Queue, Subscription
+
+# A valid start that most cases extend: two accounts, two regions.
+HEAD = """\
+name: t
+accounts:
+  A: {id: "111111111111"}
+  B: {id: "222222222222"}
+regions: [us-east-1, eu-west-1]
+"""
+
+MARK = "# <-"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    text: str
+    field: str
+    message: str  # a fragment the message must contain
+    line: int | None = None  # default: the line carrying the "# <-" marker
+
+
+CASES = [
+    # ---- top level ----------------------------------------------------------------------------
+    Case("unknown-top-level-key", HEAD + "colour: blue  # <-\n", "colour", 'unknown field "colour"'),
+    Case(
+        "top-level-key-typo-suggests",
+        HEAD + "subscription: []  # <-\n",
+        "subscription",
+        "did you mean 'subscriptions'?",
+    ),
+    Case(
+        "missing-required-name",
+        "accounts:  # <-\n  A: {id: \"111111111111\"}\nregions: [us-east-1]\n",
+        "name",
+        'missing required field "name"; add name:',
+    ),
+    Case("bad-topology-name", HEAD.replace("name: t", "name: My_Topo  # <-"), "name", "not a valid topology name"),
+    Case("empty-file", "", "(document)", "the file is empty", line=1),
+    Case(
+        "yaml-syntax-error",
+        HEAD + "topics:\n  t1: {account: A, region: us-east-1\n  t2: {account: A}  # <-\n",
+        "(yaml)",
+        "invalid YAML",
+    ),
+    Case("root-is-a-list", "- name: t\n", "(document)", "expected a mapping", line=1),
+    # ---- accounts -----------------------------------------------------------------------------
+    Case(
+        "account-id-11-digits",
+        'name: t\naccounts:\n  A: {id: "111111111111"}\n  B: {id: "22222222222"}  # <-\nregions: [us-east-1]\n',
+        "accounts.B.id",
+        '"22222222222" is not a 12-digit AWS account id; write the id as a quoted 12-digit string',
+    ),
+    Case(
+        "account-id-unquoted-int",
+        "name: t\naccounts:\n  A: {id: 111111111111}  # <-\nregions: [us-east-1]\n",
+        "accounts.A.id",
+        'written as a number, so YAML would drop any leading zeros; quote it: id: "111111111111"',
+    ),
+    Case(
+        "duplicate-account-ids",
+        'name: t\naccounts:\n  A: {id: "111111111111"}\n  B: {id: "111111111111"}  # <-\nregions: [us-east-1]\n',
+        "accounts.B.id",
+        '"111111111111" is already the id of account A',
+    ),
+    Case(
+        "bad-role-arn",
+        'name: t\naccounts:\n  A:\n    id: "111111111111"\n    aws:\n'
+        '      role_arn: "arn:aws:iam::111111111111:user/bob"  # <-\nregions: [us-east-1]\n',
+        "accounts.A.aws.role_arn",
+        "is not an IAM role ARN",
+    ),
+    Case(
+        "role-arn-account-mismatch",
+        'name: t\naccounts:\n  A: {id: "111111111111", aws: {role_arn: "arn:aws:iam::999999999999:role/x"}}  # <-\n'
+        "regions: [us-east-1]\n",
+        "accounts.A.aws.role_arn",
+        "the role is in account 999999999999 but account A has id 111111111111",
+    ),
+    Case(
+        "account-is-a-list",
+        'name: t\naccounts:\n  A: [111111111111]  # <-\nregions: [us-east-1]\n',
+        "accounts.A",
+        "expected a mapping (key: value lines) but found a list",
+    ),
+    # ---- regions ------------------------------------------------------------------------------
+    Case(
+        "unknown-region-with-suggestion",
+        HEAD.replace("regions: [us-east-1, eu-west-1]", "regions:\n  - us-east-1\n  - eu-wset-1  # <-"),
+        "regions[1]",
+        "\"eu-wset-1\" is not a known AWS region; did you mean 'eu-west-1'?",
+    ),
+    Case(
+        "duplicate-region",
+        HEAD.replace("regions: [us-east-1, eu-west-1]", "regions:\n  - us-east-1\n  - us-east-1  # <-"),
+        "regions[1]",
+        "listed twice",
+    ),
+    Case(
+        "region-not-listed",
+        HEAD + "topics:\n  orders:\n    account: A\n    region: ap-southeast-2  # <-\n",
+        "topics.orders.region",
+        '"ap-southeast-2" is not in the top-level regions list; add it to regions: or use one of us-east-1, eu-west-1',
+    ),
+    # ---- topics / queues / buckets ------------------------------------------------------------
+    Case(
+        "duplicate-queue-names",
+        HEAD + "queues:\n  q1: {account: B, region: eu-west-1}\n  q1: {account: B, region: us-east-1}  # <-\n",
+        "queues.q1",
+        'duplicate key "q1" (first defined at line',
+    ),
+    Case(
+        "unknown-account-reference",
+        HEAD + "queues:\n  q1:\n    account: D  # <-\n    region: eu-west-1\n",
+        "queues.q1.account",
+        'unknown account "D"; use one of A, B',
+    ),
+    Case(
+        "missing-required-region",
+        HEAD + "queues:\n  q1:  # <-\n    account: B\n",
+        "queues.q1.region",
+        'missing required field "region"; add region: <one of us-east-1, eu-west-1>',
+    ),
+    Case(
+        "unknown-queue-field-suggests",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    visibilty_timeout: 5  # <-\n",
+        "queues.q1.visibilty_timeout",
+        "did you mean 'visibility_timeout'?",
+    ),
+    Case(
+        "visibility-timeout-out-of-range",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    visibility_timeout: 43201  # <-\n",
+        "queues.q1.visibility_timeout",
+        "43201 is out of range; write a whole number between 0 and 43200",
+    ),
+    Case(
+        "retention-too-short",
+        HEAD + "queues:\n  q1: {account: B, region: eu-west-1, retention: 59}  # <-\n",
+        "queues.q1.retention",
+        "59 is out of range; write a whole number between 60 and 1209600",
+    ),
+    Case(
+        "unknown-dead-letter-queue",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n"
+        "    dead_letter:\n      queue: q1-dlq  # <-\n      max_receive_count: 3\n",
+        "queues.q1.dead_letter.queue",
+        'unknown queue "q1-dlq"; use one of the queues defined under queues: (q1)',
+    ),
+    Case(
+        "dead-letter-queue-in-another-region",
+        HEAD + "queues:\n"
+        "  q1: {account: B, region: eu-west-1, dead_letter: {queue: dlq, max_receive_count: 3}}  # <-\n"
+        "  dlq: {account: B, region: us-east-1}\n",
+        "queues.q1.dead_letter.queue",
+        "SQS needs the DLQ in the same region",
+    ),
+    Case(
+        "dead-letter-queue-in-another-account",
+        HEAD + "queues:\n"
+        "  q1: {account: B, region: eu-west-1, dead_letter: {queue: dlq, max_receive_count: 3}}  # <-\n"
+        "  dlq: {account: A, region: eu-west-1}\n",
+        "queues.q1.dead_letter.queue",
+        "SQS needs the DLQ in the same account",
+    ),
+    Case(
+        "dead-letter-queue-fifo-mismatch",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    fifo: true\n"
+        "    dead_letter: {queue: dlq, max_receive_count: 3}  # <-\n"
+        "  dlq: {account: B, region: eu-west-1}\n",
+        "queues.q1.dead_letter.queue",
+        "the DLQ of a FIFO queue must be FIFO too",
+    ),
+    Case(
+        "dead-letter-queue-is-itself",
+        HEAD + "queues:\n  q1: {account: B, region: eu-west-1, dead_letter: {queue: q1, max_receive_count: 3}}  # <-\n",
+        "queues.q1.dead_letter.queue",
+        "cannot be its own dead-letter queue",
+    ),
+    Case(
+        "max-receive-count-out-of-range",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n"
+        "    dead_letter:\n      queue: dlq\n      max_receive_count: 0  # <-\n"
+        "  dlq: {account: B, region: eu-west-1}\n",
+        "queues.q1.dead_letter.max_receive_count",
+        "0 is out of range; write a whole number between 1 and 1000",
+    ),
+    Case(
+        "dead-letter-missing-max-receive-count",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    dead_letter: {queue: dlq}  # <-\n"
+        "  dlq: {account: B, region: eu-west-1}\n",
+        "queues.q1.dead_letter.max_receive_count",
+        'missing required field "max_receive_count"',
+    ),
+    Case(
+        "list-instead-of-mapping",
+        HEAD + "queues:\n  q1:  # <-\n    - account: B\n    - region: eu-west-1\n",
+        "queues.q1",
+        "expected a mapping (key: value lines) but found a list",
+    ),
+    Case(
+        "mapping-instead-of-string",
+        HEAD + "topics:\n  orders:\n    account: {name: A}  # <-\n    region: us-east-1\n",
+        "topics.orders.account",
+        "expected an account name but found a mapping",
+    ),
+    Case(
+        "null-instead-of-string",
+        HEAD + "topics:\n  orders:\n    account:  # <-\n    region: us-east-1\n",
+        "topics.orders.account",
+        "expected an account name but found an empty value",
+    ),
+    Case(
+        "fifo-as-yes-string",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1, fifo: \"yes\"}  # <-\n",
+        "topics.orders.fifo",
+        'expected true or false but found "yes"',
+    ),
+    Case(
+        "content-based-deduplication-without-fifo",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    content_based_deduplication: true  # <-\n",
+        "queues.q1.content_based_deduplication",
+        "only FIFO queues have content-based deduplication; set fifo: true",
+    ),
+    Case(
+        "fifo-suffix-in-logical-name",
+        HEAD + "queues:\n  q1.fifo: {account: B, region: eu-west-1, fifo: true}  # <-\n",
+        "queues.q1.fifo",
+        'do not write .fifo in the logical queue name (the harness adds it); name it "q1" and set fifo: true',
+    ),
+    Case(
+        "producers-name-the-owner",
+        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    producers:\n      - A\n      - B  # <-\n",
+        "queues.q1.producers[1]",
+        '"B" owns this queue and already has access',
+    ),
+    Case(
+        "publishers-unknown-account",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1, publishers: [Z]}  # <-\n",
+        "topics.orders.publishers[0]",
+        'unknown account "Z"',
+    ),
+    Case(
+        "bucket-readers-not-a-list",
+        HEAD + "buckets:\n  payloads: {account: A, region: us-east-1, readers: B}  # <-\n",
+        "buckets.payloads.readers",
+        'expected a list but found "B"; write a list of account names, e.g. readers: [B]',
+    ),
+    Case(
+        "bad-bucket-name",
+        HEAD + "buckets:\n  Payloads_1: {account: A, region: us-east-1}  # <-\n",
+        "buckets.Payloads_1",
+        "is not a valid bucket name; use 1-30 lowercase letters",
+    ),
+    # ---- subscriptions ------------------------------------------------------------------------
+    Case(
+        "subscriptions-not-a-list",
+        HEAD + "subscriptions:  # <-\n  orders: b-eu\n",
+        "subscriptions",
+        "expected a list but found a mapping",
+    ),
+    Case(
+        "subscription-unknown-topic",
+        HEAD + "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - topic: ordrs  # <-\n    queue: q1\n",
+        "subscriptions[0].topic",
+        'unknown topic "ordrs"',
+    ),
+    Case(
+        "subscription-missing-queue",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\nsubscriptions:\n  - topic: orders  # <-\n",
+        "subscriptions[0].queue",
+        'missing required field "queue"',
+    ),
+    Case(
+        "fifo-topic-to-standard-queue",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1, fifo: true}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1  # <-\n",
+        "subscriptions[0].queue",
+        "a FIFO topic delivers only to FIFO queues, so set fifo: true on the queue or use a standard topic",
+    ),
+    Case(
+        "standard-topic-to-fifo-queue",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1, fifo: true}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1  # <-\n",
+        "subscriptions[0].queue",
+        "a standard topic cannot deliver to a FIFO queue",
+    ),
+    Case(
+        "subscription-dlq-outside-subscriber-account",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n  dlq: {account: A, region: us-east-1}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1\n    dead_letter_queue: dlq  # <-\n",
+        "subscriptions[0].dead_letter_queue",
+        "a subscription DLQ must be in the subscribing queue's account (B)",
+    ),
+    Case(
+        "subscription-dlq-outside-topic-region",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n  dlq: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1\n    dead_letter_queue: dlq  # <-\n",
+        "subscriptions[0].dead_letter_queue",
+        "a subscription DLQ must be in the topic's region (us-east-1); use a queue in us-east-1",
+    ),
+    Case(
+        "subscription-dlq-fifo-mismatch",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1, fifo: true}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1, fifo: true}\n  dlq: {account: B, region: us-east-1}\n"
+        "subscriptions:\n  - {topic: orders, queue: q1, dead_letter_queue: dlq}  # <-\n",
+        "subscriptions[0].dead_letter_queue",
+        "a subscription DLQ must match the topic, so use a FIFO queue",
+    ),
+    Case(
+        "duplicate-subscription",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - {topic: orders, queue: q1}\n  - {topic: orders, queue: q1, raw_delivery: true}  # <-\n",
+        "subscriptions[1]",
+        "orders -> q1 is already subscribed at subscriptions[0]",
+    ),
+    Case(
+        "filter-policy-value-not-a-list",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1\n    filter_policy:\n      kind: invoice  # <-\n",
+        "subscriptions[0].filter_policy.kind",
+        'expected a list of values but found "invoice"; write kind: [invoice]',
+    ),
+    Case(
+        "filter-policy-too-many-keys",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1\n"
+        "    filter_policy: {a: [1], b: [1], c: [1], d: [1], e: [1], f: [1]}  # <-\n",
+        "subscriptions[0].filter_policy",
+        "has 6 attributes but SNS allows at most 5",
+    ),
+    Case(
+        "raw-delivery-not-bool",
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - topic: orders\n    queue: q1\n    raw_delivery: 1  # <-\n",
+        "subscriptions[0].raw_delivery",
+        "expected true or false but found the number 1",
+    ),
+]
+
+
+def _load_problems(tmp_path: Path, text: str) -> tuple[str, list[str]]:
+    path = tmp_path / "topo.yaml"
+    path.write_text(text)
+    with pytest.raises(InputFileError) as exc:
+        load_topology(path)
+    return str(path), [str(p) for p in exc.value.problems]
+
+
+def _marked_line(text: str) -> int:
+    marked = [i for i, line in enumerate(text.splitlines(), start=1) if MARK in line]
+    assert len(marked) == 1, "a case needs exactly one '# <-' marker or an explicit line"
+    return marked[0]
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(CASES) >= 20
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_head_alone_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "head.yaml"
+    path.write_text(HEAD)
+    topology = load_topology(path)
+    assert topology.regions == ("us-east-1", "eu-west-1")
+    assert topology.topics == {} and topology.subscriptions == ()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_malformed_topology_reports_exact_location(tmp_path: Path, case: Case) -> None:
+    file, problems = _load_problems(tmp_path, case.text)
+    line = case.line if case.line is not None else _marked_line(case.text)
+    prefix = f"{file}:{line}: {case.field}: "
+    matching = [p for p in problems if p.startswith(prefix)]
+    assert matching, f"no problem starts with {prefix!r}; got:\n" + "\n".join(problems)
+    assert any(case.message in p for p in matching), f"{case.message!r} not in {matching}"
+    for p in problems:  # every problem is exactly one line
+        assert "\n" not in p and p.startswith(f"{file}:")
+
+
+def test_all_problems_are_reported_one_per_line_sorted(tmp_path: Path) -> None:
+    text = (
+        "name: t\n"
+        "accounts:\n"
+        '  A: {id: "111111111111"}\n'
+        "  B: {id: 222}\n"  # 4
+        "regions: [us-east-1, eu-wset-1]\n"  # 5
+        "queues:\n"
+        "  q1:\n"
+        "    account: B\n"
+        "    region: us-east-1\n"
+        "    retention: 5\n"  # 10
+        "    colour: red\n"  # 11
+        "subscriptions:\n"
+        "  - {topic: nope, queue: q1}\n"  # 13
+    )
+    file, problems = _load_problems(tmp_path, text)
+    assert [p.split(": ", 2)[0] + ": " + p.split(": ", 2)[1] for p in problems] == [
+        f"{file}:4: accounts.B.id",
+        f"{file}:5: regions[1]",
+        f"{file}:10: queues.q1.retention",
+        f"{file}:11: queues.q1.colour",
+        f"{file}:13: subscriptions[0].topic",
+    ]
+    path = Path(file)
+    with pytest.raises(InputFileError) as exc:
+        load_topology(path)
+    assert str(exc.value).splitlines() == problems
+    assert exc.value.exit_code == 2
+
+
+def test_unreadable_file_is_one_problem(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.topology.yaml"
+    with pytest.raises(InputFileError) as exc:
+        load_topology(missing)
+    assert [str(p) for p in exc.value.problems] == [f"{missing}:1: (file): cannot read: no such file; check the path"]
+
+
+def test_reference_topology_loads_to_the_expected_model() -> None:
+    topology = load_topology(REFERENCE_TOPOLOGY)
+    assert topology.name == "reference"
+    assert topology.source == str(REFERENCE_TOPOLOGY)
+    assert topology.regions == ("us-east-1", "eu-west-1", "ap-southeast-2")
+    assert topology.accounts["B"] == Account(name="B", id="222222222222", aws=AwsAccess())
+    assert list(topology.topics) == ["orders", "orders-fifo"]
+    assert topology.topics["orders-fifo"].fifo is True
+    assert topology.topics["orders"].fifo is False
+    assert topology.queues["b-sub-dlq"].region == "us-east-1"
+    assert topology.queues["b-sub-dlq"].account == "B"
+    assert topology.queues["c-us"].producers == ("B",)
+    assert topology.queues["b-eu"] == Queue(
+        name="b-eu",
+        account="B",
+        region="eu-west-1",
+        visibility_timeout=30,
+        retention=345600,
+        dead_letter=DeadLetter(queue="b-eu-dlq", max_receive_count=3),
+    )
+    assert topology.queues["b-eu-dlq"].retention == 1209600
+    assert topology.queues["b-eu-fifo"].dead_letter == DeadLetter("b-eu-fifo-dlq", 3)
+    assert topology.buckets["payloads"].readers == ("B", "C")
+    assert topology.buckets["payloads"].readers_may_delete is True
+    assert topology.subscriptions[0] == Subscription(
+        topic="orders", queue="b-eu", raw_delivery=True, dead_letter_queue="b-sub-dlq"
+    )
+    assert topology.subscriptions[1].raw_delivery is False
+    policy = topology.subscriptions[2].filter_policy
+    assert policy == {"kind": ["invoice"]} and type(policy) is dict
+    assert [s.key for s in topology.subscriptions] == [
+        "orders->b-eu",
+        "orders->b-ap",
+        "orders->c-us",
+        "orders-fifo->b-eu-fifo",
+    ]
+    assert topology.subscriber_accounts("orders") == ["B", "C"]
+
+
+def test_aws_access_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "aws.yaml"
+    path.write_text(
+        "name: t\naccounts:\n"
+        '  A: {id: "111111111111", aws: {role_arn: "arn:aws:iam::111111111111:role/e2e", '
+        'profile: dev, external_id: "ext-1"}}\n'
+        "regions: [us-east-1]\n"
+    )
+    assert load_topology(path).accounts["A"].aws == AwsAccess(
+        role_arn="arn:aws:iam::111111111111:role/e2e", profile="dev", external_id="ext-1"
+    )
+
+
+def _mangled_reference_documents(count: int, seed: int = 0) -> list[str]:
+    """The reference topology with one value or key swapped for a value of another YAML type."""
+    scalar = lambda value, tag: yaml.ScalarNode(f"tag:yaml.org,2002:{tag}", value)  # noqa: E731
+    alternatives = [
+        scalar("", "null"),
+        scalar("7", "int"),
+        scalar("yes", "bool"),
+        scalar("x", "str"),
+        yaml.SequenceNode("tag:yaml.org,2002:seq", [scalar("a", "str")]),
+        yaml.MappingNode("tag:yaml.org,2002:map", [(scalar("k", "str"), scalar("v", "str"))]),
+        yaml.MappingNode("tag:yaml.org,2002:map", []),
+    ]
+    root = yaml.compose(REFERENCE_TOPOLOGY.read_text(), Loader=yaml.SafeLoader)
+    slots: list[tuple[yaml.Node, int, int | None]] = []
+
+    def walk(node: yaml.Node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for i, (_, value) in enumerate(node.value):
+                slots.extend([(node, i, 0), (node, i, 1)])
+                walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                slots.append((node, i, None))
+                walk(value)
+
+    assert root is not None
+    walk(root)
+    rng = random.Random(seed)
+    docs = []
+    for _ in range(count):
+        parent, i, which = rng.choice(slots)
+        alt = rng.choice(alternatives)
+        old = parent.value[i]
+        if which is None:
+            parent.value[i] = alt
+        else:
+            key, value = old
+            parent.value[i] = (alt, value) if which == 0 else (key, alt)
+        docs.append(yaml.serialize(root, Dumper=yaml.SafeDumper))
+        parent.value[i] = old
+    return docs
+
+
+def test_mangled_reference_never_raises_anything_but_input_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "mangled.yaml"
+    for text in _mangled_reference_documents(120):
+        path.write_text(text)
+        try:
+            load_topology(path)
+        except InputFileError as exc:
+            assert exc.problems
+            for problem in exc.problems:
+                assert problem.line >= 1 and "\n" not in str(problem)
