@@ -1,0 +1,91 @@
+"""A validated scenario: what a ``*.scenario.yaml`` file becomes after :mod:`harness.scenario.loader`.
+
+One scenario sends a batch of messages from one account/region through a topic or straight to a
+queue, then checks expectations: who receives them (intact, in time, in order, fast enough), who
+must not, what a rejecting consumer sends to its dead-letter queue, and whether payload objects
+are gone after acknowledgement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Size:
+    """A payload size as written (``256KiB+1``) and in bytes."""
+
+    text: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Send:
+    account: str
+    region: str
+    topic: str | None = None
+    queue: str | None = None
+    count: int = 1
+    sizes: tuple[Size, ...] = (Size("1KiB", 1024),)  # cycled over the messages
+    attributes: dict[str, str] = field(default_factory=dict)
+    group: str | None = None  # FIFO message group
+    dedup: str = "unique"  # FIFO: "unique" ids, or "repeat" (each message sent twice, same id)
+    rate: float | None = None  # messages per second; None = as fast as possible
+    warmup: int = 0  # first N messages excluded from latency figures
+    offload: str = "auto"  # "auto" (over the path's threshold) or "always"
+    bucket: str | None = None  # payload bucket for offloaded messages (the topology's only one by default)
+
+    @property
+    def via(self) -> str:
+        return f"topic:{self.topic}" if self.topic else f"queue:{self.queue}"
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Latency objectives in milliseconds (None = not checked)."""
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+    def objectives(self) -> dict[str, float]:
+        return {k: v for k, v in (("p50", self.p50), ("p90", self.p90), ("p99", self.p99), ("max", self.max)) if v is not None}
+
+
+@dataclass(frozen=True)
+class Expect:
+    queue: str
+    within: float  # seconds
+    intact: bool = True
+    ordered: bool = False  # FIFO order per message group
+    duplicates_allowed: bool = True
+    latency: Latency = field(default_factory=Latency)
+    delete_payloads: bool = False  # the consumer deletes payload objects on ack (as Java does)
+
+
+@dataclass(frozen=True)
+class ExpectNot:
+    queue: str
+    within: float
+
+
+@dataclass(frozen=True)
+class DeadLetterCheck:
+    queue: str
+    dead_letter_queue: str
+    rejections: int  # receives without delete before the queue's redrive moves the message
+    within: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    source: str
+    topology_file: str  # resolved path
+    description: str
+    send: Send
+    expect: tuple[Expect, ...] = ()
+    expect_not: tuple[ExpectNot, ...] = ()
+    dead_letter: DeadLetterCheck | None = None
+    payload_deleted_after_ack: bool = False
