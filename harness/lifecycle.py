@@ -13,8 +13,7 @@ import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -131,6 +130,7 @@ def up(
         status=STATUS_APPLYING,
         provider_version=profile.version,
         accounts={n: a.id for n, a in topology.accounts.items()},
+        aws_access={n: asdict(a.aws) for n, a in topology.accounts.items()},
     )
     manifest_path = manifest.save()
     print(
@@ -203,5 +203,3 @@ def down(run_id: str, out: TextIO | None = None) -> Manifest:
     print(f"run {run_id}: destroyed", file=out, flush=True)
     return manifest
 
-
-StatusCallback = Callable[[str], None]

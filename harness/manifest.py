@@ -53,6 +53,7 @@ class Manifest:
     provider_version: str
     created_at: float = field(default_factory=time.time)
     accounts: dict[str, str] = field(default_factory=dict)  # name -> id
+    aws_access: dict[str, dict] = field(default_factory=dict)  # name -> {role_arn, profile, external_id}
     topics: dict[str, ResourceEntry] = field(default_factory=dict)
     queues: dict[str, ResourceEntry] = field(default_factory=dict)
     buckets: dict[str, ResourceEntry] = field(default_factory=dict)

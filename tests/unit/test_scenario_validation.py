@@ -1,0 +1,115 @@
+"""Malformed scenario files: every problem is one line naming the file, the line and the field."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness import paths
+from harness.errors import InputFileError
+from harness.scenario.loader import discover_scenarios, load_scenario, parse_duration, parse_size
+
+GOOD_SEND = """\
+send:
+  from: A/us-east-1
+  topic: orders
+  count: 3
+"""
+
+# (id, scenario text, expected line, expected field, a fragment of the message)
+CASES = [
+    ("unknown-top-key", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expects: []\n", 7, "expects", "did you mean"),
+    ("missing-send", "name: x\ntopology: reference.topology.yaml\nexpect: [{queue: b-eu, within: 1s}]\n", 1, "send", "missing required field"),
+    ("bad-name", "name: Bad_Name\ntopology: reference.topology.yaml\n" + GOOD_SEND, 1, "name", "not a valid scenario name"),
+    ("topology-missing", "name: x\ntopology: nowhere.yaml\n" + GOOD_SEND, 2, "topology", "not found"),
+    ("unknown-account", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: Z/us-east-1\n  topic: orders\n", 4, "send.from", "unknown account"),
+    ("region-not-listed", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-west-2\n  topic: orders\n", 4, "send.from", "not in the topology's regions"),
+    ("both-topic-and-queue", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  queue: b-eu\n", 3, "send", "exactly one target"),
+    ("unknown-topic", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: order\n", 5, "send.topic", "did you mean"),
+    ("not-a-publisher", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: B/us-east-1\n  topic: orders\n", 4, "send.from", "may not publish"),
+    ("not-a-producer", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: C/us-east-1\n  queue: b-eu\n", 4, "send.from", "may not send"),
+    ("bad-size", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  size: 5 parsecs\n", 6, "send.size", "not a payload size"),
+    ("size-too-big", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  size: 3GiB\n", 6, "send.size", "between 0 and 2GiB"),
+    ("count-zero", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  count: 0\n", 6, "send.count", "out of range"),
+    ("fifo-without-group", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders-fifo\n", 3, "send", "add group"),
+    ("group-on-standard", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  group: g1\n", 6, "send.group", "only to FIFO"),
+    ("warmup-too-large", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  count: 2\n  warmup: 2\n", 7, "send.warmup", "leaves no measured message"),
+    ("bucket-not-writable", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: B/eu-west-1\n  queue: c-us\n  size: 5MiB\n", 3, "send", "owns"),
+    ("expect-not-subscribed", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu-dlq, within: 5s}\n", 8, "expect[0].queue", "not subscribed"),
+    ("expect-unknown-queue", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-ue, within: 5s}\n", 8, "expect[0].queue", "did you mean"),
+    ("bad-duration", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - queue: b-eu\n    within: soon\n", 9, "expect[0].within", "duration"),
+    ("ordered-on-standard", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - queue: b-eu\n    within: 5s\n    ordered: true\n", 10, "expect[0].ordered", "standard queue"),
+    ("latency-unknown-key", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - queue: b-eu\n    within: 5s\n    latency: {p95: 1s}\n", 10, "expect[0].latency.p95", "unknown field"),
+    ("dead-letter-without-redrive", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "dead_letter: {queue: b-ap, within: 10s}\n", 7, "dead_letter.queue", "no dead_letter"),
+    ("rejections-too-few", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "dead_letter: {queue: b-eu, rejections: 1, within: 10s}\n", 7, "dead_letter.rejections", "never reach"),
+    ("deleted-with-fanout", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s}\n  - {queue: b-ap, within: 5s}\npayload_deleted_after_ack: true\n", 10, "payload_deleted_after_ack", "exactly one expect"),
+    ("boolean-yes", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s, intact: yes}\n", 8, "expect[0].intact", "write true"),
+]
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(paths.REFERENCE_TOPOLOGY, tmp_path / "reference.topology.yaml")
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_malformed_scenario_names_file_line_and_field(workdir: Path, case: tuple) -> None:
+    ident, text, line, field, fragment = case
+    path = workdir / f"{ident}.scenario.yaml"
+    path.write_text(text)
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    lines = str(err.value).splitlines()
+    prefix = f"{path}:{line}: {field}: "
+    matching = [entry for entry in lines if entry.startswith(prefix)]
+    assert matching, f"expected a line starting {prefix!r}, got:\n" + "\n".join(lines)
+    assert any(fragment in entry for entry in matching), matching
+    assert all("Traceback" not in entry for entry in lines)
+
+
+def test_every_reference_scenario_loads() -> None:
+    files = discover_scenarios(paths.SCENARIOS_DIR)
+    assert len(files) >= 10
+    names = {load_scenario(f).name for f in files}
+    assert len(names) == len(files), "scenario names must be unique"
+
+
+def test_boundary_sizes_parse_exactly() -> None:
+    assert parse_size("256KiB+1") == 262145
+    assert parse_size("1MiB-1") == 1048575
+    assert parse_size("0") == 0
+    assert parse_size("5MiB") == 5 * 1024 * 1024
+    assert parse_size("2GiB") == 2 * 1024**3
+    assert parse_size("1 KB") == 1000
+    assert parse_size("lots") is None
+    assert parse_duration("500ms") == 0.5 and parse_duration("2m") == 120.0 and parse_duration("x") is None
+
+
+def test_fifo_scenario_model() -> None:
+    sc = load_scenario(paths.SCENARIOS_DIR / "fifo-order-dedup.scenario.yaml")
+    assert sc.send.group == "g1" and sc.send.dedup == "repeat"
+    [exp] = sc.expect
+    assert exp.ordered and not exp.duplicates_allowed
+
+
+def test_several_problems_reported_together(workdir: Path) -> None:
+    path = workdir / "many.scenario.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: many
+        topology: reference.topology.yaml
+        send:
+          from: A/us-east-1
+          topic: orders
+          count: -1
+          size: huge
+        expect:
+          - {queue: nope, within: 1s}
+        """))
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    fields = [p.field for p in err.value.problems]
+    assert fields == ["send.count", "send.size", "expect[0].queue"]
