@@ -47,6 +47,11 @@ class ProviderProfile:
             flags["skip_get_ec2_platforms"] = True  # removed in 4.0
         return flags
 
+    def queue_max_message_size(self) -> int:
+        """SQS accepts 1 MiB messages (since 2025). 3.39 does not range-check the argument; 4.x, 5.x
+        and early 6.x validate it against the old 256 KiB limit and fail at plan."""
+        return 262_144 if self.major in (4, 5) else 1_048_576
+
     def bucket_object_ownership(self) -> str:
         """3.39's validation predates BucketOwnerEnforced (added by AWS in late 2021)."""
         return "BucketOwnerPreferred" if self.major < 4 else "BucketOwnerEnforced"

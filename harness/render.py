@@ -104,6 +104,7 @@ def render_root(
             "content_based_deduplication": queue.content_based_deduplication,
             "visibility_timeout_seconds": queue.visibility_timeout,
             "message_retention_seconds": queue.retention,
+            "max_message_size": profile.queue_max_message_size(),
             "source_topic_arns": [f"${{{topic_ref[t]}.arn}}" for t in topology.topics_feeding(name)],
             "producer_account_ids": ids(queue.producers),
             "tags": tags,

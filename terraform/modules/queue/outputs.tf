@@ -1,0 +1,19 @@
+output "arn" {
+  description = "ARN of the SQS queue."
+  value       = aws_sqs_queue.this.arn
+
+  # Whoever subscribes the queue or sends to it needs the queue policy in place first.
+  depends_on = [aws_sqs_queue_policy.this]
+}
+
+output "url" {
+  description = "URL of the SQS queue (the resource id; what SendMessage and ReceiveMessage take)."
+  value       = aws_sqs_queue.this.id
+
+  depends_on = [aws_sqs_queue_policy.this]
+}
+
+output "name" {
+  description = "Name of the SQS queue (ends in \".fifo\" for FIFO queues)."
+  value       = aws_sqs_queue.this.name
+}

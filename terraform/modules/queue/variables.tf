@@ -1,0 +1,113 @@
+variable "name" {
+  description = "Name of the SQS queue: 1-80 letters, digits, hyphens and underscores; a FIFO queue's name ends in \".fifo\" (counted in the 80)."
+  type        = string
+
+  validation {
+    condition     = length(var.name) >= 1 && length(var.name) <= 80 && can(regex("^[A-Za-z0-9_-]+(\\.fifo)?$", var.name))
+    error_message = "The queue name must be 1-80 characters of letters, digits, hyphens and underscores, optionally ending in \".fifo\"."
+  }
+}
+
+variable "fifo" {
+  description = "Create a FIFO queue. When true the name must end in \".fifo\"; when false it must not."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "content_based_deduplication" {
+  description = "Enable content-based deduplication. Only valid for FIFO queues."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "visibility_timeout_seconds" {
+  description = "Visibility timeout in seconds (0-43200)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.visibility_timeout_seconds >= 0 && var.visibility_timeout_seconds <= 43200 && floor(var.visibility_timeout_seconds) == var.visibility_timeout_seconds
+    error_message = "visibility_timeout_seconds must be a whole number from 0 to 43200 (12 hours)."
+  }
+}
+
+variable "message_retention_seconds" {
+  description = "How long SQS keeps a message, in seconds (60-1209600, i.e. 1 minute to 14 days)."
+  type        = number
+  default     = 345600
+  nullable    = false
+
+  validation {
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600 && floor(var.message_retention_seconds) == var.message_retention_seconds
+    error_message = "message_retention_seconds must be a whole number from 60 to 1209600 (14 days)."
+  }
+}
+
+variable "max_message_size" {
+  description = "Largest message the queue accepts, in bytes (1024-1048576). Defaults to SQS's current 1 MiB limit; see README for providers that still cap this at 262144."
+  type        = number
+  default     = 1048576
+  nullable    = false
+
+  validation {
+    condition     = var.max_message_size >= 1024 && var.max_message_size <= 1048576 && floor(var.max_message_size) == var.max_message_size
+    error_message = "max_message_size must be a whole number of bytes from 1024 to 1048576 (1 MiB)."
+  }
+}
+
+variable "redrive" {
+  description = "Dead-letter redrive for this queue: the DLQ's ARN (same account and region, same FIFO-ness) and how many receives move a message there (1-1000). null for none."
+  type = object({
+    dead_letter_queue_arn = string
+    max_receive_count     = number
+  })
+  default = null
+
+  validation {
+    condition = var.redrive == null ? true : (
+      can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:.+$", var.redrive.dead_letter_queue_arn)) &&
+      var.redrive.max_receive_count >= 1 && var.redrive.max_receive_count <= 1000 &&
+      floor(var.redrive.max_receive_count) == var.redrive.max_receive_count
+    )
+    error_message = "redrive.dead_letter_queue_arn must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>) and redrive.max_receive_count a whole number from 1 to 1000."
+  }
+}
+
+variable "source_topic_arns" {
+  description = "ARNs of the SNS topics allowed to deliver to this queue (matched with aws:SourceArn). Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.source_topic_arns : can(regex("^arn:[^:]+:sns:[^:]+:[0-9]{12}:.+$", arn))])
+    error_message = "Every entry of source_topic_arns must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "producer_account_ids" {
+  description = "12-digit AWS account ids allowed to call sqs:SendMessage (plus GetQueueUrl and GetQueueAttributes) directly. Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.producer_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "Every producer account id must be exactly 12 digits, as a string (e.g. \"111111111111\")."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to the queue."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) >= 1 && length(k) <= 128 && length(v) <= 256])
+    error_message = "Tag keys must be 1-128 characters and tag values at most 256 characters."
+  }
+}

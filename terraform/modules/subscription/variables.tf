@@ -1,0 +1,48 @@
+variable "topic_arn" {
+  description = "ARN of the SNS topic to subscribe to. The subscription is created in this topic's region, by whichever provider the caller passes in."
+  type        = string
+
+  validation {
+    condition     = startswith(var.topic_arn, "arn:") && can(regex("^arn:[^:]+:sns:[^:]+:[0-9]{12}:[^:]+$", var.topic_arn))
+    error_message = "topic_arn must be an SNS topic ARN: arn:<partition>:sns:<region>:<12-digit account>:<topic name>."
+  }
+}
+
+variable "queue_arn" {
+  description = "ARN of the SQS queue that receives the topic's messages (any account, any region). Its queue policy must admit sns.amazonaws.com with aws:SourceArn = topic_arn."
+  type        = string
+
+  validation {
+    condition     = startswith(var.queue_arn, "arn:") && can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:[^:]+$", var.queue_arn))
+    error_message = "queue_arn must be an SQS queue ARN: arn:<partition>:sqs:<region>:<12-digit account>:<queue name>."
+  }
+}
+
+variable "raw_message_delivery" {
+  description = "Deliver the message body as is instead of wrapped in SNS's JSON envelope (message attributes become SQS message attributes)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "filter_policy" {
+  description = "SNS filter policy as a JSON object string (matched against message attributes), e.g. jsonencode({ kind = [\"invoice\"] }). null delivers every message."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.filter_policy == null ? true : can(keys(jsondecode(var.filter_policy)))
+    error_message = "filter_policy must be a JSON object, e.g. {\"kind\": [\"invoice\"]}, or null."
+  }
+}
+
+variable "dead_letter_queue_arn" {
+  description = "ARN of the subscription's dead-letter SQS queue (messages SNS cannot deliver). Must be in the subscribing account and the topic's region, and its queue policy must admit the topic as aws:SourceArn. null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dead_letter_queue_arn == null ? true : can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:[^:]+$", var.dead_letter_queue_arn))
+    error_message = "dead_letter_queue_arn must be an SQS queue ARN (arn:<partition>:sqs:<region>:<12-digit account>:<queue name>) or null."
+  }
+}

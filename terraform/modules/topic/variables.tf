@@ -1,0 +1,59 @@
+variable "name" {
+  description = "Name of the SNS topic. Letters, digits, hyphens and underscores, at most 256 characters; a FIFO topic's name must end in \".fifo\"."
+  type        = string
+
+  validation {
+    condition     = length(var.name) >= 1 && length(var.name) <= 256 && can(regex("^[A-Za-z0-9_-]+(\\.fifo)?$", var.name))
+    error_message = "The topic name must be 1-256 characters of letters, digits, hyphens and underscores, optionally followed by \".fifo\"."
+  }
+}
+
+variable "fifo" {
+  description = "Create a FIFO topic. When true the name must end in \".fifo\"; when false it must not."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "content_based_deduplication" {
+  description = "Enable content-based deduplication. Only valid for FIFO topics."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "subscriber_account_ids" {
+  description = "12-digit AWS account ids granted sns:Subscribe on the topic (SQS endpoints only). Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.subscriber_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "Every subscriber account id must be exactly 12 digits, as a string (e.g. \"222222222222\")."
+  }
+}
+
+variable "publisher_account_ids" {
+  description = "12-digit AWS account ids granted sns:Publish on the topic. Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.publisher_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "Every publisher account id must be exactly 12 digits, as a string (e.g. \"222222222222\")."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to the topic."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) >= 1 && length(k) <= 128 && length(v) <= 256])
+    error_message = "Tag keys must be 1-128 characters and tag values at most 256 characters."
+  }
+}
