@@ -5,6 +5,8 @@
     harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
     harness down [--run-id ID]
     harness runs
+    harness run FILE... [--run-id ID]
+    harness e2e [--topology FILE] [--scenarios DIR]
 
 Errors are printed as one actionable line (one per problem for input files), never a traceback.
 """
@@ -17,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness import emulator, lifecycle
+from harness import emulator, lifecycle, paths
 from harness.errors import HarnessError, InputFileError
 from harness.manifest import latest_active_run, list_runs
 from harness.targets import Target
@@ -120,6 +122,34 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.e2e import run_scenarios
+    from harness.manifest import Manifest
+    from harness.report import console_summary
+    from harness.scenario.loader import load_scenario
+
+    manifest = Manifest.load(args.run_id) if args.run_id else latest_active_run()
+    scenarios = [load_scenario(f) for f in args.files]
+    for sc in scenarios:
+        if sc.topology_file != manifest.topology_file:
+            raise HarnessError(
+                f"{sc.source} names topology {sc.topology_file}, but run {manifest.run_id} applied "
+                f"{manifest.topology_file}; apply that topology first or pick its run with --run-id"
+            )
+    report, files = run_scenarios(manifest, scenarios, sys.stdout)
+    print("\n" + console_summary(report))
+    print(f"reports: {files['json'].parent}")
+    return 0 if report.status == "passed" else 1
+
+
+@command("e2e")
+def cmd_e2e(args: argparse.Namespace) -> int:
+    from harness.e2e import e2e
+
+    return e2e(Path(args.topology), Path(args.scenarios))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="harness", description="Cross-account, cross-region AWS messaging verification kit")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -144,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--run-id", default=None)
 
     sub.add_parser("runs", help="list runs and their status")
+
+    r = sub.add_parser("run", help="run scenario files against an applied run")
+    r.add_argument("files", nargs="+")
+    r.add_argument("--run-id", default=None, help="default: the latest run still applied")
+
+    x = sub.add_parser("e2e", help="emulator + apply + every scenario + reports + destroy + stop")
+    x.add_argument("--topology", default=str(paths.REFERENCE_TOPOLOGY))
+    x.add_argument("--scenarios", default=str(paths.SCENARIOS_DIR))
     return p
 
 

@@ -48,6 +48,8 @@ class Target:
                     "secret_key": LOCALSTACK_SECRET_KEY,
                     profile.path_style_argument(): True,
                     **profile.emulator_skip_flags(),
+                    # A dead emulator must fail fast, not after the SDK's 25 default retries.
+                    "max_retries": 2,
                     "endpoints": [{svc: self.endpoint_url for svc in ENDPOINT_SERVICES}],
                 }
             )

@@ -1,0 +1,90 @@
+"""``harness run`` and ``harness e2e``: scenarios against an applied run, and the whole job.
+
+``e2e`` = start the emulator (unless one is already running, which is then left running), apply
+the topology, run every scenario that names it, write the reports, destroy, stop the emulator.
+Destroy and stop happen whatever the scenarios did, and on Ctrl-C. If the emulator itself died,
+its resources died with it: the destroy is skipped with a message instead of hanging on retries.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from harness import emulator, lifecycle, paths
+from harness.errors import HarnessError
+from harness.manifest import STATUS_DESTROYED, Manifest
+from harness.report import console_summary, write_reports
+from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.scenario.model import Scenario
+from harness.scenario.result import RunReport
+from harness.scenario.runner import ScenarioRunner
+from harness.sessions import Sessions
+from harness.targets import Target
+
+
+def run_scenarios(manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO, reports_root: Path | None = None) -> tuple[RunReport, dict[str, Path]]:
+    report = RunReport(manifest.run_id, manifest.target, manifest.endpoint_url, manifest.topology)
+    runner = ScenarioRunner(manifest, Sessions.for_manifest(manifest), progress=lambda text: print(f"    … {text}", file=out, flush=True))
+    try:
+        for i, scenario in enumerate(scenarios, 1):
+            print(f"[{i}/{len(scenarios)}] {scenario.name}: {scenario.description}", file=out, flush=True)
+            result = runner.run(scenario)
+            report.scenarios.append(result)
+            mark = "ok" if result.status == "passed" else result.status.upper()
+            print(f"    {mark} in {result.duration_s:.1f}s" + "".join(f"\n    ✗ {f}" for f in result.failures), file=out, flush=True)
+    finally:
+        report.finished_at = time.time()
+        files = write_reports(report, (reports_root or paths.reports_dir()) / manifest.run_id)
+    return report, files
+
+
+def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    started = time.monotonic()
+    scenarios = [load_scenario(p) for p in discover_scenarios(scenario_dir)]
+    wanted = str(Path(topology_file).resolve())
+    mine = [s for s in scenarios if s.topology_file == wanted]
+    if not mine:
+        raise HarnessError(f"no scenario in {scenario_dir} names {topology_file}; nothing to run")
+    host = emulator.HostEmulator()
+    already = host.status()
+    state = already if already and emulator.is_ready(already.endpoint_url) else None
+    own = state is None
+    if own:
+        print("starting LocalStack (host mode)…", file=out, flush=True)
+        state = host.start()
+    assert state is not None
+    print(f"LocalStack at {state.endpoint_url}" + ("" if own else " (already running; left running)"), file=out, flush=True)
+    manifest: Manifest | None = None
+    report: RunReport | None = None
+    files: dict[str, Path] = {}
+    try:
+        manifest = lifecycle.up(Path(topology_file), Target("localstack", state.endpoint_url), out=out).manifest
+        report, files = run_scenarios(manifest, mine, out)
+    finally:
+        try:
+            if manifest is not None:
+                if emulator.is_ready(state.endpoint_url):
+                    lifecycle.down(manifest.run_id, out=out)
+                else:
+                    print(
+                        f"LocalStack at {state.endpoint_url} is gone, and the run's resources with it; "
+                        "nothing left to destroy",
+                        file=out,
+                        flush=True,
+                    )
+                    manifest.status = STATUS_DESTROYED
+                    manifest.save()
+        finally:
+            if own:
+                host.stop()
+                print("LocalStack stopped", file=out, flush=True)
+    assert report is not None
+    print("\n" + console_summary(report), file=out)
+    print(f"reports: {files['json'].parent}  (report.json, junit.xml, report.html, report.md)", file=out)
+    print(f"total time {time.monotonic() - started:.1f}s", file=out, flush=True)
+    return 0 if report.status == "passed" else 1
