@@ -462,6 +462,7 @@ def test_reference_topology_loads_to_the_expected_model() -> None:
         visibility_timeout=30,
         retention=345600,
         dead_letter=DeadLetter(queue="b-eu-dlq", max_receive_count=3),
+        producers=("A",),
     )
     assert topology.queues["b-eu-dlq"].retention == 1209600
     assert topology.queues["b-eu-fifo"].dead_letter == DeadLetter("b-eu-fifo-dlq", 3)
