@@ -13,19 +13,13 @@ import threading
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from harness.errors import TargetError
+from harness.retry import client_config
 from harness.manifest import Manifest
 from harness.targets import LOCALSTACK_SECRET_KEY
 
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 1},
-    connect_timeout=5,
-    read_timeout=60,
-    max_pool_connections=32,
-    s3={"addressing_style": "path"},
-)
+CLIENT_CONFIG = client_config(max_pool_connections=32, s3={"addressing_style": "path"})
 
 
 class Sessions:

@@ -1,0 +1,201 @@
+"""Every expectation kind, on a real LocalStack, shown to pass when it should and fail when it should."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import lifecycle, paths
+from harness.manifest import STATUS_DESTROYED, Manifest
+from harness.payload.consumer import Consumer
+from harness.scenario.loader import load_scenario
+from harness.scenario.result import ERROR, FAILED, PASSED
+from harness.scenario.runner import ScenarioRunner
+from harness.sessions import Sessions
+from harness.targets import Target
+
+REF = paths.REFERENCE_TOPOLOGY
+
+
+@pytest.fixture(scope="module")
+def applied(endpoint_url: str) -> Iterator[Manifest]:
+    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), out=io.StringIO()).manifest
+    yield manifest
+    lifecycle.down(manifest.run_id, out=io.StringIO())
+
+
+def _scenario(tmp_path: Path, name: str, body: str):
+    path = tmp_path / f"{name}.scenario.yaml"
+    path.write_text(f"name: {name}\ntopology: {REF}\n" + textwrap.dedent(body))
+    return load_scenario(path)
+
+
+def _run(applied: Manifest, scenario):
+    return ScenarioRunner(applied, Sessions.for_manifest(applied)).run(scenario)
+
+
+def test_filtered_out_queue_fails_expect_and_passes_expect_not(applied: Manifest, tmp_path: Path) -> None:
+    send = "send: {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: refund}}\n"
+    positive = _run(applied, _scenario(tmp_path, "wrongly-expected", send + "expect:\n  - {queue: c-us, within: 2s}\n  - {queue: b-eu, within: 5s}\n"))
+    assert positive.status == FAILED
+    assert any("c-us: 3 of 3 messages never arrived" in f for f in positive.failures), positive.failures
+    c_path = [p for p in positive.paths if p.key.queue == "c-us"][0]
+    assert c_path.counts["sent"] == 3 and c_path.counts["received"] == 0 and c_path.counts["lost"] == 3
+    b_path = [p for p in positive.paths if p.key.queue == "b-eu"][0]
+    assert b_path.counts["intact"] == 3
+
+    negative = _run(applied, _scenario(tmp_path, "rightly-excluded", send + "expect:\n  - {queue: b-eu, within: 5s}\nexpect_not:\n  - {queue: c-us, within: 2s}\n"))
+    assert negative.status == PASSED, negative.failures
+
+
+def test_expect_not_fails_when_the_message_does_arrive(applied: Manifest, tmp_path: Path) -> None:
+    sc = _scenario(tmp_path, "leaky", """\
+        send: {from: A/us-east-1, topic: orders, count: 2, attributes: {kind: invoice}}
+        expect:
+          - {queue: b-eu, within: 5s}
+        expect_not:
+          - {queue: c-us, within: 3s}
+        """)
+    result = _run(applied, sc)
+    assert result.status == FAILED
+    assert any(f.startswith("expect_not c-us: received 2") for f in result.failures), result.failures
+
+
+def test_deleted_payload_fails_with_missing_payload_not_a_traceback(applied: Manifest, tmp_path: Path, monkeypatch, aws) -> None:
+    bucket = applied.buckets["payloads"]
+    s3 = aws("s3", bucket.account_id, bucket.region)
+    original = Consumer.verify
+
+    def verify_after_deleting(self, message, expected=None, sink=None):
+        if message.pointer is not None:  # the object vanishes between send and receive
+            s3.delete_object(Bucket=message.pointer.bucket, Key=message.pointer.key)
+        return original(self, message, expected, sink)
+
+    monkeypatch.setattr(Consumer, "verify", verify_after_deleting)
+    sc = _scenario(tmp_path, "payload-vanishes", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 1, size: 2MiB}
+        expect:
+          - {queue: b-eu, within: 5s}
+        """)
+    result = _run(applied, sc)
+    assert result.status == FAILED
+    assert len(result.failures) == 1 and "missing payload" in result.failures[0], result.failures
+    assert result.paths[0].counts["missing"] == 1 and result.paths[0].counts["intact"] == 0
+
+
+def test_fifo_order_and_latency_objective_are_enforced(applied: Manifest, tmp_path: Path) -> None:
+    ok = _run(applied, _scenario(tmp_path, "fifo-ok", """\
+        send: {from: A/us-east-1, topic: orders-fifo, count: 10, group: g7, dedup: repeat}
+        expect:
+          - {queue: b-eu-fifo, within: 10s, ordered: true, duplicates: forbidden}
+        """))
+    assert ok.status == PASSED, ok.failures
+    assert ok.paths[0].counts["received"] == 10 and ok.paths[0].counts["duplicate"] == 0
+    strict = _run(applied, _scenario(tmp_path, "too-strict", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 5}
+        expect:
+          - {queue: b-eu, within: 5s, latency: {p50: 1ms}}
+        """))
+    assert strict.status == FAILED
+    assert any("latency p50" in f and "exceeds the objective 1.0 ms" in f for f in strict.failures), strict.failures
+
+
+def test_dead_letter_expectation_and_its_failure(applied: Manifest, tmp_path: Path) -> None:
+    ok = _run(applied, _scenario(tmp_path, "dlq", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 1}
+        dead_letter: {queue: b-eu, rejections: 3, within: 20s}
+        """))
+    assert ok.status == PASSED, ok.failures
+    assert "1/1 in the DLQ" in ok.notes[0]
+    # A DLQ check with too little time cannot see the redrive happen: it must fail, not pass.
+    too_short = _run(applied, _scenario(tmp_path, "dlq-too-short", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 1}
+        dead_letter: {queue: b-eu, rejections: 3, within: 1ms}
+        """))
+    assert too_short.status == FAILED
+    assert "0/1 in the DLQ" in too_short.failures[0]
+
+
+def test_payload_deleted_after_ack_detects_a_payload_left_behind(applied: Manifest, tmp_path: Path) -> None:
+    ok = _run(applied, _scenario(tmp_path, "deleted", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 1, size: 2MiB}
+        expect:
+          - {queue: b-eu, within: 5s, delete_payloads: true}
+        payload_deleted_after_ack: true
+        """))
+    assert ok.status == PASSED, ok.failures
+    kept = _run(applied, _scenario(tmp_path, "kept", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 1, size: 2MiB}
+        expect:
+          - {queue: b-eu, within: 5s, delete_payloads: false}
+        payload_deleted_after_ack: true
+        """))
+    assert kept.status == FAILED
+    assert "still exists after the consumer acknowledged" in kept.failures[0]
+
+
+def test_pytest_collects_scenario_files_as_items(applied: Manifest, endpoint_url: str, tmp_path: Path) -> None:
+    (tmp_path / "reference.topology.yaml").write_text(REF.read_text())
+    (tmp_path / "tiny.scenario.yaml").write_text(textwrap.dedent("""\
+        name: tiny
+        topology: reference.topology.yaml
+        send: {from: A/us-east-1, queue: b-eu, count: 2}
+        expect:
+          - {queue: b-eu, within: 5s}
+        """))
+    (tmp_path / "never.scenario.yaml").write_text(textwrap.dedent("""\
+        name: never
+        topology: reference.topology.yaml
+        send: {from: A/us-east-1, topic: orders, count: 1, attributes: {kind: refund}}
+        expect:
+          - {queue: c-us, within: 1s}
+        """))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(tmp_path), "-p", "harness.scenario.pytest_plugin", "-q",
+         "--harness-endpoint", endpoint_url, "--harness-reports", str(tmp_path / "reports"), "-p", "no:cacheprovider"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "1 failed, 1 passed" in out, out
+    assert "c-us: 1 of 1 messages never arrived" in out
+    [report_dir] = list((tmp_path / "reports").iterdir())
+    assert {p.name for p in report_dir.iterdir()} >= {"report.json", "junit.xml", "report.html", "report.md"}
+    assert Manifest.load(report_dir.name).status == STATUS_DESTROYED
+
+
+def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_path: Path, monkeypatch) -> None:
+    """e2e with its own emulator, killed in the middle of the first scenario."""
+    from harness import e2e, emulator
+
+    monkeypatch.setenv("HARNESS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HARNESS_REPORTS_DIR", str(tmp_path / "reports"))
+    scen_dir = tmp_path / "scen"
+    scen_dir.mkdir()
+    (scen_dir / "one.scenario.yaml").write_text(f"name: one\ntopology: {REF}\nsend: {{from: A/us-east-1, queue: b-eu, count: 3}}\nexpect:\n  - {{queue: b-eu, within: 5s}}\n")
+    original = ScenarioRunner._send_all
+
+    def die_then_send(self, scenario, token):
+        emulator.HostEmulator().stop()  # LocalStack goes away under the run
+        return original(self, scenario, token)
+
+    monkeypatch.setattr(ScenarioRunner, "_send_all", die_then_send)
+    monkeypatch.setattr(emulator, "DEFAULT_PORT", emulator.choose_port(4700))
+    out = io.StringIO()
+    code = e2e.e2e(REF, scen_dir, out=out)
+    text = out.getvalue()
+    assert code == 1, text
+    assert "Traceback" not in text
+    error_lines = [line for line in text.splitlines() if line.strip().startswith("✗")]
+    assert len(error_lines) >= 1 and "unreachable" in error_lines[0].lower(), text
+    assert "nothing left to destroy" in text and "LocalStack stopped" in text
+    assert emulator.read_state() is None
+    runs = list((tmp_path / "state" / "runs").iterdir())
+    assert Manifest.load(runs[0].name).status == STATUS_DESTROYED
+    assert list((paths.reports_dir() / runs[0].name).glob("report.json"))
