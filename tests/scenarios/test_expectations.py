@@ -157,7 +157,7 @@ def test_pytest_collects_scenario_files_as_items(applied: Manifest, endpoint_url
           - {queue: c-us, within: 1s}
         """))
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(tmp_path), "-p", "harness.scenario.pytest_plugin", "-q",
+        [sys.executable, "-m", "pytest", str(tmp_path), "-q",
          "--harness-endpoint", endpoint_url, "--harness-reports", str(tmp_path / "reports"), "-p", "no:cacheprovider"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )

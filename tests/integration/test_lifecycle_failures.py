@@ -1,0 +1,135 @@
+"""What happens when things go wrong: a failed apply and a Ctrl-C both destroy what was created;
+a LocalStack that dies at start shows its last log lines."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import lifecycle, paths
+from harness.emulator import HostEmulator
+from harness.errors import EmulatorError, TerraformError
+from harness.manifest import STATUS_DESTROYED, Manifest
+from harness.targets import Target
+
+SMALL = textwrap.dedent("""\
+    name: small
+    accounts:
+      A: {id: "111111111111"}
+      B: {id: "222222222222"}
+    regions: [us-east-1, eu-west-1]
+    topics:
+      t1: {account: A, region: us-east-1}
+    queues:
+      q1: {account: B, region: eu-west-1, visibility_timeout: 30}
+    buckets:
+      b1: {account: A, region: us-east-1, readers: [B]}
+    subscriptions:
+      - {topic: t1, queue: q1, raw_delivery: true}
+    """)
+
+
+def _leftovers(aws, run_id: str) -> list[str]:
+    found = []
+    for account in ("111111111111", "222222222222"):
+        for region in ("us-east-1", "eu-west-1"):
+            found += aws("sqs", account, region).list_queues(QueueNamePrefix=f"hx-{run_id}").get("QueueUrls", [])
+            found += [t["TopicArn"] for t in aws("sns", account, region).list_topics()["Topics"] if run_id in t["TopicArn"]]
+        found += [b["Name"] for b in aws("s3", account, "us-east-1").list_buckets()["Buckets"] if run_id in b["Name"]]
+    return found
+
+
+def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path) -> None:
+    topo = tmp_path / "small.topology.yaml"
+    topo.write_text(SMALL)
+    run_id = "fail0001"
+    # A foreign queue with the same name but other attributes makes CreateQueue fail mid-apply.
+    sqs = aws("sqs", "222222222222", "eu-west-1")
+    squatter = sqs.create_queue(QueueName=f"hx-{run_id}-q1", Attributes={"VisibilityTimeout": "99"})["QueueUrl"]
+    out = io.StringIO()
+    with pytest.raises(TerraformError) as err:
+        lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=out)
+    assert "apply of run fail0001 failed" in str(err.value)
+    assert "destroying what was created" in out.getvalue()
+    assert Manifest.load(run_id).status == STATUS_DESTROYED
+    assert _leftovers(aws, run_id) == [squatter], "only the foreign queue may remain"
+    sqs.delete_queue(QueueUrl=squatter)
+
+
+def test_ctrl_c_during_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path, harness_state_dir: Path) -> None:
+    topo = tmp_path / "small.topology.yaml"
+    topo.write_text(SMALL)
+    env = dict(os.environ, HARNESS_STATE_DIR=str(harness_state_dir), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "up", "--topology", str(topo), "--endpoint-url", endpoint_url],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    run_id = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("run ") and run_id is None:
+            run_id = line.split()[1].rstrip(":")
+        if "] created " in line:  # something exists: now press Ctrl-C (the whole process group, like a terminal)
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    rest, _ = proc.communicate(timeout=300)
+    text = "".join(lines) + rest
+    assert run_id, text
+    assert proc.returncode == 130, text
+    assert "interrupted; destroying what was created" in text, text
+    assert "Traceback" not in text
+    assert Manifest.load(run_id).status == STATUS_DESTROYED, text
+    assert _leftovers(aws, run_id) == []
+
+
+def test_emulator_crash_at_start_shows_the_last_log_lines(tmp_path: Path) -> None:
+    venv = tmp_path / "broken-venv"
+    (venv / "bin").mkdir(parents=True)
+    fake = venv / "bin" / "python"
+    fake.write_text("#!/bin/sh\necho 'starting'\necho 'ImportError: no module named localstack.runtime' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    emu = HostEmulator(state_dir=tmp_path / "emu", venv=venv)
+    with pytest.raises(EmulatorError) as err:
+        emu.start(timeout=20)
+    message = str(err.value)
+    assert "exited during start-up (code 3)" in message
+    assert "ImportError: no module named localstack.runtime" in message
+    assert emu.status() is None
+
+
+def test_emulator_keeps_s3_data_in_its_own_dir_and_stop_removes_it(tmp_path: Path) -> None:
+    import boto3
+
+    from harness.emulator import _pid_alive, choose_port
+
+    emu = HostEmulator(state_dir=tmp_path / "emu")
+    state = emu.start(port=choose_port(4750))
+    try:
+        assert emu.status() is not None and state.pid
+        s3 = boto3.client("s3", endpoint_url=state.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="111111111111", aws_secret_access_key="test")
+        s3.create_bucket(Bucket="storage-probe")
+        # LocalStack keeps objects under 512 KiB in memory; a larger one spills to its storage dir.
+        s3.put_object(Bucket="storage-probe", Key="k", Body=b"x" * (1024 * 1024))
+        bucket_dir = Path(state.s3_dir) / "s3-storage" / "storage-probe"
+        assert bucket_dir.is_dir(), "S3 data should land in the instance's own directory, not /tmp"
+        assert not (Path("/tmp/localstack-s3-storage") / "storage-probe").exists()
+    finally:
+        assert emu.stop() is True
+    assert not Path(state.s3_dir).exists()
+    assert not _pid_alive(state.pid)
+    assert emu.status() is None
