@@ -28,7 +28,7 @@ from harness.targets import Target
 
 def run_scenarios(manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO, reports_root: Path | None = None) -> tuple[RunReport, dict[str, Path]]:
     report = RunReport(manifest.run_id, manifest.target, manifest.endpoint_url, manifest.topology)
-    runner = ScenarioRunner(manifest, Sessions.for_manifest(manifest), progress=lambda text: print(f"    … {text}", file=out, flush=True))
+    runner = ScenarioRunner(manifest, Sessions.for_manifest(manifest), show_progress=True)
     try:
         for i, scenario in enumerate(scenarios, 1):
             print(f"[{i}/{len(scenarios)}] {scenario.name}: {scenario.description}", file=out, flush=True)

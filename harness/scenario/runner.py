@@ -24,11 +24,11 @@ import uuid
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
+from harness.console import ProgressSource, TransferProgress
 from harness.errors import HarnessError, ServiceUnavailableError
 from harness.manifest import Manifest, ResourceEntry
 from harness.payload.consumer import ConsumeSettings, Consumer
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 POLL_WAIT_SECONDS = 1  # long-poll slice: short, so deadlines are honoured closely
 LATE_GRACE_SECONDS = 2.0
+PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 
 OUTCOME_COUNT = {
     Outcome.INTACT: "intact",
@@ -92,10 +93,10 @@ class QueueWatch:
 
 
 class ScenarioRunner:
-    def __init__(self, manifest: Manifest, sessions: Sessions, progress: Any = None):
+    def __init__(self, manifest: Manifest, sessions: Sessions, show_progress: bool = False):
         self.manifest = manifest
         self.sessions = sessions
-        self.progress = progress  # callable(str) for long transfers, or None
+        self.show_progress = show_progress  # progress bars for transfers of PROGRESS_MIN_BYTES or more
         self._expected: dict[str, Expected] = {}  # correlation id -> what the consumer must find
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -188,8 +189,9 @@ class ScenarioRunner:
             cid = f"{token}.{seq}"
             payload = GeneratedPayload(self._seed(cid), size)
             self._expected[cid] = Expected(size, payload.sha256())
-            if size >= 8 * 1024 * 1024 and self.progress:
-                self.progress(f"{scenario.name}: sending message {seq + 1}/{send.count} ({size / 1048576:.0f} MiB)")
+            source = payload
+            if size >= PROGRESS_MIN_BYTES and self.show_progress:
+                source = ProgressSource(payload, TransferProgress(f"{scenario.name} #{seq} upload", size))
             if interval:
                 delay = next_at - time.monotonic()
                 if delay > 0:
@@ -201,9 +203,9 @@ class ScenarioRunner:
             for _ in range(copies):
                 kwargs = dict(attributes=attributes, correlation_id=cid, group_id=send.group, deduplication_id=dedup)
                 if send.topic:
-                    res = publisher.to_topic(target.arn, payload, **kwargs)
+                    res = publisher.to_topic(target.arn, source, **kwargs)
                 else:
-                    res = publisher.to_queue(target.url, payload, **kwargs)
+                    res = publisher.to_queue(target.url, source, **kwargs)
             pointer = (res.pointer.bucket, res.pointer.key) if res.pointer else None
             sent.append(Sent(seq, cid, payload, res.sha256, send.group, t_send, seq < send.warmup, pointer))
         return sent
@@ -216,7 +218,11 @@ class ScenarioRunner:
                     t_recv = time.time()
                     cid = msg.correlation_id or ""
                     if cid.startswith(token + "."):
-                        verdict = w.consumer.verify(msg, self._expected.get(cid))
+                        sink = None
+                        if self.show_progress and (msg.declared_size or 0) >= PROGRESS_MIN_BYTES:
+                            bar = TransferProgress(f"{w.name} {cid.rsplit('.', 1)[-1]} download", msg.declared_size or 0)
+                            sink = lambda chunk, bar=bar: bar.add(len(chunk))  # noqa: E731
+                        verdict = w.consumer.verify(msg, self._expected.get(cid), sink)
                         w.deliveries.append(Delivery(cid, t_recv, verdict.outcome, verdict.detail, msg))
                         w.consumer.delete(msg, delete_payload=w.delete_payloads)
                     elif cid.startswith(run_prefix):
