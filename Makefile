@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: setup e2e test unit lint-terraform emulator-start emulator-stop clean distclean
+.PHONY: setup e2e test unit bench emulator-start emulator-stop clean distclean
 
 setup: $(VENV)/.installed $(LS_VENV)/.installed .harness/tools/.provider-ready
 
@@ -43,6 +43,9 @@ test: setup
 
 unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: setup
+	@$(PY) benchmarks/payload_benchmark.py
 
 emulator-start: setup
 	@$(VENV)/bin/harness emulator start

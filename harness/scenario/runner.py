@@ -178,6 +178,9 @@ class ScenarioRunner:
             # A topology without a bucket can still run inline-only scenarios (the loader checked).
             bucket=bucket.name if bucket else "no-payload-bucket",
             always_through_s3=send.offload == "always",
+            # The runner knows every payload's size and sha256 and hands them to its consumers, so
+            # it needs no HarnessSha256 attribute: the inline/offload boundary stays the libraries'.
+            inline_sha256=False,
         )
         publisher = Publisher(s3, settings, **({"sns": client} if send.topic else {"sqs": client}))
         attributes = {k: {"DataType": "String", "StringValue": v} for k, v in send.attributes.items()}
