@@ -62,7 +62,7 @@ def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int 
         return '<svg width="480" height="24"><text x="4" y="16" font-size="12">no latency samples</text></svg>'
     total = sum(n for _, n in points)
     lo, hi = 0.0, max(ms for ms, _ in points) or 1.0
-    pad_l, pad_b, pad_t, pad_r = 44, 26, 8, 10
+    pad_l, pad_b, pad_t, pad_r = 44, 30, 10, 36
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
 
     def x(ms: float) -> float:
@@ -80,7 +80,7 @@ def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int 
     grid = "".join(
         f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y(f):.1f}" y2="{y(f):.1f}" stroke="#ddd"/>'
         f'<text x="{pad_l - 4}" y="{y(f) + 4:.1f}" font-size="10" text-anchor="end">{int(f * 100)}%</text>'
-        for f in (0.5, 0.9, 0.99, 1.0)
+        for f in (0.5, 0.9, 0.99)
     )
     ticks = "".join(
         f'<text x="{x(hi * t):.1f}" y="{height - 8}" font-size="10" text-anchor="middle">{hi * t:.1f}</text>' for t in (0, 0.25, 0.5, 0.75, 1)
@@ -89,7 +89,7 @@ def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int 
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         f'aria-label="cumulative latency distribution">{grid}{ticks}'
         f'<polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="{" ".join(coords)}"/>'
-        f'<text x="{width - pad_r}" y="{height - 8}" font-size="10" text-anchor="end" dy="-12">ms</text></svg>'
+        f'<text x="{width - 4}" y="{y(0) + 4:.1f}" font-size="10" text-anchor="end">ms</text></svg>'
     )
 
 
@@ -111,10 +111,10 @@ def html_report(data: dict) -> str:
             c, lat = p["counts"], p["latency_ms"]
             rows.append(f"<h3>{esc(p['label'])}</h3>")
             rows.append(
-                "<table><tr>" + "".join(f"<th>{esc(k)}</th>" for k in c) + "<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr><tr>"
+                '<div style="overflow-x:auto"><table><tr>' + "".join(f"<th>{esc(k)}</th>" for k in c) + "<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr><tr>"
                 + "".join(f"<td>{v}</td>" for v in c.values())
                 + "".join(f"<td>{_fmt(lat.get(k))}</td>" for k in ("p50", "p90", "p99", "max"))
-                + "</tr></table>"
+                + "</tr></table></div>"
             )
             if p.get("hops_ms"):
                 rows.append("<p>per hop (server timestamps): " + ", ".join(
@@ -123,7 +123,7 @@ def html_report(data: dict) -> str:
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>harness report {esc(data['run_id'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}h3{{font-size:14px;margin-bottom:4px}}</style></head>
+td,th{{border:1px solid #ccc;padding:2px 4px;font-size:11px;text-align:right}}h3{{font-size:14px;margin-bottom:4px}}</style></head>
 <body><h1>Run {esc(data['run_id'])}: {esc(data['status'])}</h1>
 <p>target {esc(data['target'])} {esc(data['endpoint_url'] or '')} · topology {esc(data['topology'])} ·
 {data['totals']['passed']}/{data['totals']['scenarios']} scenarios passed · {data['duration_s']:.1f}s</p>
