@@ -51,6 +51,10 @@ class TerraformError(HarnessError):
     """A Terraform command failed; the message carries Terraform's own diagnostics."""
 
 
+class CleanupError(HarnessError):
+    """Resources of a run survived its destroy and could not be deleted."""
+
+
 class RunNotFoundError(HarnessError):
     """No run manifest / state for the requested run id."""
 

@@ -17,19 +17,23 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TextIO
 
-from harness import paths
-from harness.errors import TerraformError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from harness import paths, sweep
+from harness.errors import CleanupError, HarnessError, TerraformError
 from harness.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
     STATUS_DESTROYED,
     STATUS_FAILED,
     Manifest,
+    Planned,
     ResourceEntry,
     SubscriptionEntry,
 )
 from harness.provider import current_profile, write_cli_config
-from harness.render import render_root
+from harness.render import bucket_name, physical_name, render_root
+from harness.sessions import Sessions
 from harness.targets import Target
 from harness.terraform import Event, Terraform
 from harness.topology.loader import load_topology
@@ -108,6 +112,36 @@ def _manifest_from_outputs(base: Manifest, topology: Topology, target: Target, o
     return base
 
 
+def planned_resources(topology: Topology, run_id: str) -> list[Planned]:
+    """Every physical topic, queue and bucket the run will create, with its exact name."""
+    out = []
+    for name, t in topology.topics.items():
+        out.append(Planned("topic", t.account, topology.account_id(t.account), t.region, physical_name(run_id, name, t.fifo)))
+    for name, q in topology.queues.items():
+        out.append(Planned("queue", q.account, topology.account_id(q.account), q.region, physical_name(run_id, name, q.fifo)))
+    for name, b in topology.buckets.items():
+        account_id = topology.account_id(b.account)
+        out.append(Planned("bucket", b.account, account_id, b.region, bucket_name(run_id, name, account_id)))
+    return out
+
+
+def _probe_preexisting(manifest: Manifest, out: TextIO) -> None:
+    """Record which of the run's names already exist, so the leftover sweep never deletes them."""
+    try:
+        manifest.preexisting = sweep.probe(Sessions.for_manifest(manifest), manifest.planned)
+    except (HarnessError, ClientError, BotoCoreError) as exc:
+        log.warning("could not check whether the run's names are free (%s); leftovers will only be reported", exc)
+        manifest.preexisting = None
+    if manifest.preexisting:
+        print(
+            f"run {manifest.run_id}: already exist and will be left alone: {', '.join(manifest.preexisting)} "
+            "(another run used this run id? pick a new --run-id)",
+            file=out,
+            flush=True,
+        )
+    manifest.save()
+
+
 def up(
     topology_file: Path,
     target: Target,
@@ -131,6 +165,7 @@ def up(
         provider_version=profile.version,
         accounts={n: a.id for n, a in topology.accounts.items()},
         aws_access={n: asdict(a.aws) for n, a in topology.accounts.items()},
+        planned=planned_resources(topology, run_id),
     )
     manifest_path = manifest.save()
     print(
@@ -142,6 +177,7 @@ def up(
     )
     tf = Terraform(tf_dir, write_cli_config(profile))
     try:
+        _probe_preexisting(manifest, out)
         tf.init()
         result = tf.apply(Progress("created", out))
         if result.returncode != 0:
@@ -165,7 +201,12 @@ def up(
                 file=out,
                 flush=True,
             )
-        raise
+        if isinstance(exc, (HarnessError, KeyboardInterrupt)):
+            raise
+        raise HarnessError(
+            f"run {run_id}: unexpected {type(exc).__name__} while applying ({exc}); what was created has been "
+            "destroyed. Please report this with the output of `harness -v up …`."
+        ) from exc
     print(f"run {run_id}: applied; manifest {manifest_path}", file=out, flush=True)
     return UpResult(manifest, manifest_path)
 
@@ -176,6 +217,7 @@ def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
             tf.init()
         except TerraformError:
             if not (tf.workdir / "terraform.tfstate").exists():
+                _sweep_leftovers(manifest, out)
                 manifest.status = STATUS_DESTROYED
                 manifest.save()
                 return
@@ -186,9 +228,33 @@ def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
             f"destroy of run {manifest.run_id} failed; resources may remain. Fix the cause and run "
             f"`harness down --run-id {manifest.run_id}` again:\n" + "\n".join(result.diagnostics())
         )
+    _sweep_leftovers(manifest, out)
     manifest.status = STATUS_DESTROYED
     manifest.save()
     shutil.rmtree(tf.workdir / ".terraform", ignore_errors=True)
+
+
+def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
+    """After a destroy: delete what the run created that Terraform's state never recorded."""
+    if not manifest.planned:
+        return
+    result = sweep.sweep(Sessions.for_manifest(manifest), manifest.planned, manifest.preexisting)
+    for label in result.deleted:
+        print(f"  swept {label}: it was created but never recorded in Terraform's state", file=out, flush=True)
+    for label in result.foreign:
+        print(f"  left alone {label}: it existed before this run", file=out, flush=True)
+    if result.unverified:
+        print(
+            f"  not deleted (no pre-apply record shows they belong to run {manifest.run_id}; delete them by hand "
+            f"if they do): {', '.join(result.unverified)}",
+            file=out,
+            flush=True,
+        )
+    if result.failed:
+        raise CleanupError(
+            f"run {manifest.run_id}: destroyed, but these leftovers could not be deleted; fix the cause and run "
+            f"`harness down --run-id {manifest.run_id}` again:\n" + "\n".join(result.failed)
+        )
 
 
 def down(run_id: str, out: TextIO | None = None) -> Manifest:

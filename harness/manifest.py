@@ -8,12 +8,15 @@ endpoint. Downstream code reads the manifest; it never reads Terraform state or 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness import paths
 from harness.errors import RunNotFoundError
+
+log = logging.getLogger(__name__)
 
 STATUS_APPLYING = "applying"
 STATUS_APPLIED = "applied"
@@ -42,6 +45,26 @@ class SubscriptionEntry:
     created_by: str  # account name whose provider created it
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One physical resource a run creates: what it is, where, and its exact name."""
+
+    KINDS = ("topic", "queue", "bucket")
+
+    kind: str  # topic | queue | bucket
+    account: str  # account name in the topology
+    account_id: str
+    region: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name} ({self.account}/{self.region})"
+
+    def topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.region}:{self.account_id}:{self.name}"
+
+
 @dataclass
 class Manifest:
     run_id: str
@@ -59,6 +82,10 @@ class Manifest:
     buckets: dict[str, ResourceEntry] = field(default_factory=dict)
     subscriptions: list[SubscriptionEntry] = field(default_factory=list)
     error: str | None = None
+    # Every physical resource the run creates, known before the apply (see harness.sweep), and
+    # which of them already existed then (None: not known, so nothing may be swept).
+    planned: list[Planned] = field(default_factory=list)
+    preexisting: list[str] | None = None
 
     # -- persistence --------------------------------------------------------------------------
     @staticmethod
@@ -79,6 +106,7 @@ class Manifest:
         for kind in ("topics", "queues", "buckets"):
             data[kind] = {k: ResourceEntry(**v) for k, v in data.get(kind, {}).items()}
         data["subscriptions"] = [SubscriptionEntry(**s) for s in data.get("subscriptions", [])]
+        data["planned"] = [Planned(**p) for p in data.get("planned", [])]
         return cls(**data)
 
     @classmethod
@@ -86,11 +114,17 @@ class Manifest:
         path = cls.path_for(run_id)
         if not path.is_file():
             raise RunNotFoundError(f"no run {run_id!r} under {paths.runs_dir()}; `harness runs` lists the known ones.")
-        return cls.from_dict(json.loads(path.read_text()))
+        return cls.load_file(path)
 
     @classmethod
     def load_file(cls, path: Path) -> Manifest:
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise RunNotFoundError(
+                f"{path} is not a readable run manifest ({type(exc).__name__}: {exc}); restore it, or delete "
+                f"{Path(path).parent} once you have checked that run's resources are gone."
+            ) from exc
 
 
 def list_runs() -> list[Manifest]:
@@ -101,13 +135,14 @@ def list_runs() -> list[Manifest]:
     for f in root.glob("*/manifest.json"):
         try:
             runs.append(Manifest.load_file(f))
-        except (ValueError, TypeError, KeyError, OSError):
-            continue
+        except RunNotFoundError as exc:
+            log.warning("skipping %s", exc)
     return sorted(runs, key=lambda m: m.created_at)
 
 
-def latest_active_run() -> Manifest:
-    active = [m for m in list_runs() if m.status in (STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED)]
+def latest_active_run(statuses: tuple[str, ...] = (STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED)) -> Manifest:
+    """The newest run in one of ``statuses`` (default: anything that may still own resources)."""
+    active = [m for m in list_runs() if m.status in statuses]
     if not active:
         raise RunNotFoundError("no applied run to act on; `harness up --topology FILE` creates one.")
     return active[-1]

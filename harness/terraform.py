@@ -84,13 +84,20 @@ class Terraform:
     def _popen(self, args: list[str]) -> subprocess.Popen:
         argv = [*self.prefix, f"-chdir={self.workdir}", *args]
         log.debug("terraform %s", " ".join(args))
+        # Own session: a terminal Ctrl-C reaches only the harness, which forwards exactly one SIGINT.
+        # Terraform takes a second interrupt as "exit immediately", which can lose state.
         return subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, bufsize=1
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, bufsize=1,
+            start_new_session=True,
         )
 
     def run(self, *args: str, check: bool = True) -> CommandResult:
         proc = self._popen(list(args))
-        stdout, stderr = proc.communicate()
+        try:
+            stdout, stderr = proc.communicate()
+        except KeyboardInterrupt:
+            _interrupt_and_wait(proc)
+            raise
         result = CommandResult(proc.returncode, stdout, stderr)
         if check and proc.returncode != 0:
             raise TerraformError(f"terraform {args[0]} failed in {self.workdir}:\n" + "\n".join(result.diagnostics()))

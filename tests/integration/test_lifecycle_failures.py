@@ -59,6 +59,7 @@ def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path
         lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=out)
     assert "apply of run fail0001 failed" in str(err.value)
     assert "destroying what was created" in out.getvalue()
+    assert f"left alone queue hx-{run_id}-q1 (B/eu-west-1): it existed before this run" in out.getvalue()
     assert Manifest.load(run_id).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == [squatter], "only the foreign queue may remain"
     sqs.delete_queue(QueueUrl=squatter)
@@ -93,6 +94,25 @@ def test_ctrl_c_during_apply_destroys_what_was_created(endpoint_url: str, aws, t
     assert "interrupted; destroying what was created" in text, text
     assert "Traceback" not in text
     assert Manifest.load(run_id).status == STATUS_DESTROYED, text
+    assert _leftovers(aws, run_id) == []
+
+
+def test_down_sweeps_what_terraform_state_lost(endpoint_url: str, aws, tmp_path: Path) -> None:
+    """A create in flight when Terraform is interrupted can leave an object its state never recorded;
+    `down` must still remove it. Simulated by dropping the bucket from state after a clean apply."""
+    topo = tmp_path / "small.topology.yaml"
+    topo.write_text(SMALL)
+    run_id = "sweep001"
+    lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=io.StringIO())
+    bucket = f"hx-{run_id}-b1-111111111111"
+    aws("s3", "111111111111", "us-east-1").put_object(Bucket=bucket, Key="payload", Body=b"x" * 1024)
+    tf = lifecycle._terraform_for(run_id)
+    address = next(a for a in tf.state_resources() if a.endswith("aws_s3_bucket.this"))
+    tf.run("state", "rm", address)
+    out = io.StringIO()
+    lifecycle.down(run_id, out=out)
+    assert f"swept bucket {bucket} (A/us-east-1)" in out.getvalue()
+    assert Manifest.load(run_id).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == []
 
 
