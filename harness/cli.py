@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from harness import emulator, lifecycle, paths
-from harness.errors import HarnessError, InputFileError
-from harness.manifest import latest_active_run, list_runs
+from harness.errors import HarnessError, InputFileError, RunNotFoundError
+from harness.manifest import STATUS_APPLIED, latest_active_run, list_runs
 from harness.targets import Target
 from harness.topology.loader import load_topology
 
@@ -129,7 +129,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.report import console_summary
     from harness.scenario.loader import load_scenario
 
-    manifest = Manifest.load(args.run_id) if args.run_id else latest_active_run()
+    manifest = Manifest.load(args.run_id) if args.run_id else latest_active_run((STATUS_APPLIED,))
+    if manifest.status != STATUS_APPLIED:
+        raise RunNotFoundError(
+            f"run {manifest.run_id} is {manifest.status}, not applied: scenarios need an applied topology. "
+            "`harness runs` lists the runs; `harness up --topology FILE` applies a new one."
+        )
     scenarios = [load_scenario(f) for f in args.files]
     for sc in scenarios:
         if sc.topology_file != manifest.topology_file:
@@ -150,6 +155,16 @@ def cmd_e2e(args: argparse.Namespace) -> int:
     return e2e(Path(args.topology), Path(args.scenarios))
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; use a number from 1 to 65535")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="harness", description="Cross-account, cross-region AWS messaging verification kit")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -158,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("emulator", help="start, stop or inspect the LocalStack emulator")
     e.add_argument("action", choices=["start", "stop", "status"])
     e.add_argument("--mode", choices=["host", "docker", "external"], default="host")
-    e.add_argument("--port", type=int, default=None, help="port (default 4566, or a free one when taken)")
+    e.add_argument("--port", type=_port, default=None, help="port (default 4566, or a free one when taken)")
     e.add_argument("--endpoint-url", default=None, help="external mode: the LocalStack URL")
 
     v = sub.add_parser("validate", help="validate a topology file")

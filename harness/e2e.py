@@ -1,6 +1,7 @@
 """``harness run`` and ``harness e2e``: scenarios against an applied run, and the whole job.
 
-``e2e`` = start the emulator (unless one is already running, which is then left running), apply
+``e2e`` = start the emulator (unless one is already running, or ``HARNESS_ENDPOINT_URL`` names
+one; either is then left running), apply
 the topology, run every scenario that names it, write the reports, destroy, stop the emulator.
 Destroy and stop happen whatever the scenarios did, and on Ctrl-C. If the emulator itself died,
 its resources died with it: the destroy is skipped with a message instead of hanging on retries.
@@ -8,6 +9,7 @@ its resources died with it: the destroy is skipped with a message instead of han
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness import emulator, lifecycle, paths
-from harness.errors import HarnessError
+from harness.errors import EmulatorError, HarnessError
 from harness.manifest import STATUS_DESTROYED, Manifest
 from harness.report import console_summary, write_reports
 from harness.scenario.loader import discover_scenarios, load_scenario
@@ -51,38 +53,44 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
     if not mine:
         raise HarnessError(f"no scenario in {scenario_dir} names {topology_file}; nothing to run")
     host = emulator.HostEmulator()
-    already = host.status()
-    state = already if already and emulator.is_ready(already.endpoint_url) else None
-    own = state is None
-    if own:
-        print("starting LocalStack (host mode)…", file=out, flush=True)
-        state = host.start()
-    assert state is not None
-    print(f"LocalStack at {state.endpoint_url}" + ("" if own else " (already running; left running)"), file=out, flush=True)
+    external = os.environ.get("HARNESS_ENDPOINT_URL", "").strip().rstrip("/")
+    if external:
+        if not emulator.is_ready(external):
+            raise EmulatorError(f"HARNESS_ENDPOINT_URL={external} does not answer as a healthy LocalStack; start it or unset the variable.")
+        endpoint, own = external, False
+        print(f"LocalStack at {endpoint} (HARNESS_ENDPOINT_URL; left running)", file=out, flush=True)
+    else:
+        already = host.status()
+        own = not (already and emulator.is_ready(already.endpoint_url))
+        endpoint = "" if own else already.endpoint_url  # type: ignore[union-attr]
     manifest: Manifest | None = None
     report: RunReport | None = None
     files: dict[str, Path] = {}
     try:
-        manifest = lifecycle.up(Path(topology_file), Target("localstack", state.endpoint_url), out=out).manifest
-        report, files = run_scenarios(manifest, mine, out)
-    finally:
+        if own:
+            print("starting LocalStack (host mode)…", file=out, flush=True)
+            endpoint = host.start().endpoint_url
+            print(f"LocalStack at {endpoint}", file=out, flush=True)
+        elif not external:
+            print(f"LocalStack at {endpoint} (already running; left running)", file=out, flush=True)
         try:
+            manifest = lifecycle.up(Path(topology_file), Target("localstack", endpoint), out=out).manifest
+            report, files = run_scenarios(manifest, mine, out)
+        finally:
             if manifest is not None:
-                if emulator.is_ready(state.endpoint_url):
+                if emulator.is_ready(endpoint):
                     lifecycle.down(manifest.run_id, out=out)
                 else:
                     print(
-                        f"LocalStack at {state.endpoint_url} is gone, and the run's resources with it; "
-                        "nothing left to destroy",
+                        f"LocalStack at {endpoint} is gone, and the run's resources with it; nothing left to destroy",
                         file=out,
                         flush=True,
                     )
                     manifest.status = STATUS_DESTROYED
                     manifest.save()
-        finally:
-            if own:
-                host.stop()
-                print("LocalStack stopped", file=out, flush=True)
+    finally:
+        if own and host.stop():
+            print("LocalStack stopped", file=out, flush=True)
     assert report is not None
     print("\n" + console_summary(report), file=out)
     print(f"reports: {files['json'].parent}  (report.json, junit.xml, report.html, report.md)", file=out)

@@ -69,12 +69,20 @@ def read_state(state_dir: Path | None = None) -> EmulatorState | None:
     f = _state_file(state_dir or paths.emulator_dir())
     if not f.is_file():
         return None
-    return EmulatorState(**json.loads(f.read_text()))
+    try:
+        return EmulatorState(**json.loads(f.read_text()))
+    except (OSError, ValueError, TypeError) as exc:
+        raise EmulatorError(
+            f"{f} is unreadable ({type(exc).__name__}: {exc}). Stop any LocalStack it pointed to "
+            "(`pgrep -af localstack.runtime.main`), delete the file, and start again."
+        ) from exc
 
 
 def _write_state(state_dir: Path, state: EmulatorState) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
-    _state_file(state_dir).write_text(json.dumps(asdict(state), indent=2))
+    tmp = _state_file(state_dir).with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(state), indent=2))
+    tmp.replace(_state_file(state_dir))
 
 
 def _port_free(port: int) -> bool:
@@ -87,12 +95,15 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def choose_port(preferred: int = DEFAULT_PORT) -> int:
-    if _port_free(preferred):
-        return preferred
+def ephemeral_port() -> int:
+    """A free port chosen by the kernel (unlikely to be chosen by a concurrent caller too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def choose_port(preferred: int = DEFAULT_PORT) -> int:
+    return preferred if _port_free(preferred) else ephemeral_port()
 
 
 def health(endpoint_url: str, timeout: float = 2.0) -> dict | None:
@@ -151,6 +162,10 @@ class HostEmulator:
         if running and is_ready(running.endpoint_url):
             log.info("LocalStack already running at %s (pid %s)", running.endpoint_url, running.pid)
             return running
+        if running:  # alive but not answering: replace it rather than orphan it
+            log.warning("LocalStack pid %s at %s does not answer; stopping it before starting a new one",
+                        running.pid, running.endpoint_url)
+            self.stop()
         if not self.python.exists():
             raise EmulatorError(f"LocalStack's virtualenv is missing ({self.venv}); run `make setup` first.")
         port = port or choose_port()
@@ -195,24 +210,28 @@ class HostEmulator:
             )
         state = EmulatorState("host", endpoint, proc.pid, port, str(log_file), str(instance), time.time())
         _write_state(self.state_dir, state)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                _state_file(self.state_dir).unlink(missing_ok=True)
-                raise EmulatorError(
-                    f"LocalStack exited during start-up (code {proc.returncode}). Last lines of {log_file}:\n"
-                    f"{_tail(log_file)}"
-                )
-            if is_ready(endpoint):
-                log.info("LocalStack ready at %s (pid %d)", endpoint, proc.pid)
-                return state
-            time.sleep(0.25)
-        self._terminate(proc.pid)
-        _state_file(self.state_dir).unlink(missing_ok=True)
-        raise EmulatorError(
-            f"LocalStack did not become healthy within {timeout:.0f}s at {endpoint}. Last lines of {log_file}:\n"
-            f"{_tail(log_file)}"
-        )
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise EmulatorError(
+                        f"LocalStack exited during start-up (code {proc.returncode}). Last lines of {log_file}:\n"
+                        f"{_tail(log_file)}"
+                    )
+                if is_ready(endpoint):
+                    log.info("LocalStack ready at %s (pid %d)", endpoint, proc.pid)
+                    return state
+                time.sleep(0.25)
+            raise EmulatorError(
+                f"LocalStack did not become healthy within {timeout:.0f}s at {endpoint}. Last lines of {log_file}:\n"
+                f"{_tail(log_file)}"
+            )
+        except BaseException:  # crash, timeout or Ctrl-C: leave no process and no storage behind
+            if proc.poll() is None:
+                self._terminate(proc.pid)
+            shutil.rmtree(instance, ignore_errors=True)
+            _state_file(self.state_dir).unlink(missing_ok=True)
+            raise
 
     @staticmethod
     def _terminate(pid: int, grace: float = 15.0) -> None:

@@ -14,6 +14,7 @@ Arguments that changed between provider majors live here and nowhere else.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,13 @@ def current_profile() -> ProviderProfile:
     if source == "mirror":
         return ProviderProfile("mirror", provider_mirror.PROVIDER_VERSION)
     if source == "registry":
-        return ProviderProfile("registry", os.environ.get("HARNESS_AWS_PROVIDER_VERSION", "5.100.0").strip())
+        version = os.environ.get("HARNESS_AWS_PROVIDER_VERSION", "5.100.0").strip()
+        if not re.fullmatch(r"\d+\.\d+\.\d+", version) or not 3 <= int(version.split(".")[0]) <= 6:
+            raise SetupError(
+                f"HARNESS_AWS_PROVIDER_VERSION={version!r} must be one exact hashicorp/aws release the modules "
+                f"accept ({VERSION_CONSTRAINT}), such as 5.100.0; the run's root pins it."
+            )
+        return ProviderProfile("registry", version)
     raise SetupError(f"HARNESS_PROVIDER_SOURCE={source!r} is not known; use 'mirror' (offline 3.39.0) or 'registry'.")
 
 

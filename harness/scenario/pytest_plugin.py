@@ -14,6 +14,7 @@ Reports go to ``reports/<run-id>/`` (or ``--harness-reports DIR``).
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -98,7 +99,8 @@ class _HarnessSession:
                 chosen = state.endpoint_url
         if not chosen:
             self.own_emulator = emulator.HostEmulator(state_dir=Path(tempfile.mkdtemp(prefix="harness-emulator-")))
-            chosen = self.own_emulator.start(port=emulator.choose_port()).endpoint_url
+            # An ephemeral port, not 4566: under `-n auto` every worker starts its own emulator at once.
+            chosen = self.own_emulator.start(port=emulator.ephemeral_port()).endpoint_url
         self.endpoint = chosen.rstrip("/")
         return self.endpoint
 
@@ -139,6 +141,7 @@ class _HarnessSession:
         finally:
             if self.own_emulator is not None:
                 self.own_emulator.stop()
+                shutil.rmtree(self.own_emulator.state_dir, ignore_errors=True)
 
 
 _KEY = pytest.StashKey[_HarnessSession]()
