@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 POLL_WAIT_SECONDS = 1  # long-poll slice: short, so deadlines are honoured closely
 LATE_GRACE_SECONDS = 2.0
+WATCH_JOIN_SECONDS = 600.0  # bound on finishing an in-flight verify after the scenario ends
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 
 OUTCOME_COUNT = {
@@ -152,8 +153,11 @@ class ScenarioRunner:
             self._wait(scenario, sent, watches, stop)
         finally:
             stop.set()
-            for t in threads:
-                t.join(timeout=POLL_WAIT_SECONDS + 30)
+            for t, w in zip(threads, watches.values()):
+                # A watcher may be mid-way through verifying a large payload: let it finish, bounded.
+                t.join(timeout=POLL_WAIT_SECONDS + WATCH_JOIN_SECONDS)
+                if t.is_alive() and not w.error:
+                    w.error = f"still busy {WATCH_JOIN_SECONDS:.0f}s after the scenario ended; its deliveries cannot be trusted"
         for w in watches.values():
             if w.error:
                 raise ServiceUnavailableError(f"consumer of queue {w.name} failed: {w.error}")
@@ -218,7 +222,6 @@ class ScenarioRunner:
         try:
             while not stop.is_set():
                 for msg in w.consumer.receive(max_messages=10):
-                    t_recv = time.time()
                     cid = msg.correlation_id or ""
                     if cid.startswith(token + "."):
                         sink = None
@@ -226,14 +229,29 @@ class ScenarioRunner:
                             bar = TransferProgress(f"{w.name} {cid.rsplit('.', 1)[-1]} download", msg.declared_size or 0)
                             sink = lambda chunk, bar=bar: bar.add(len(chunk))  # noqa: E731
                         verdict = w.consumer.verify(msg, self._expected.get(cid), sink)
-                        w.deliveries.append(Delivery(cid, t_recv, verdict.outcome, verdict.detail, msg))
-                        w.consumer.delete(msg, delete_payload=w.delete_payloads)
+                        # Received = the consumer holds the verified payload (per message, not per batch).
+                        w.deliveries.append(Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg))
+                        self._delete(w, msg, w.delete_payloads)
                     elif cid.startswith(run_prefix):
                         log.info("queue %s: deleting a stale message of this run (%s)", w.name, cid)
-                        w.consumer.delete(msg, delete_payload=False)
+                        self._delete(w, msg, False)
                     # anything else is not ours: leave it for its owner
         except (HarnessError, ClientError, BotoCoreError) as exc:
             w.error = str(exc)
+        except Exception as exc:  # thread boundary: an unexpected error must reach the scenario, not vanish
+            log.exception("consumer of queue %s crashed", w.name)
+            w.error = f"unexpected {type(exc).__name__}: {exc}"
+
+    @staticmethod
+    def _delete(w: QueueWatch, msg, delete_payload: bool) -> None:
+        """Acknowledge one message. A receipt handle that expired meanwhile is not fatal: the message
+        comes back after its visibility timeout and is then counted as a duplicate."""
+        try:
+            w.consumer.delete(msg, delete_payload=delete_payload)
+        except ClientError as exc:
+            if retry.error_code(exc) not in ("ReceiptHandleIsInvalid", "InvalidParameterValue", "MessageNotInflight"):
+                raise
+            log.warning("queue %s: could not acknowledge a message (%s); it will be redelivered", w.name, retry.error_code(exc))
 
     def _wait(self, scenario: Scenario, sent: list[Sent], watches: dict[str, QueueWatch], stop: threading.Event) -> None:
         if not sent:
