@@ -89,8 +89,8 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
                     manifest.status = STATUS_DESTROYED
                     manifest.save()
     finally:
-        if own and host.stop():
-            print("LocalStack stopped", file=out, flush=True)
+        if own:
+            print("LocalStack stopped" if host.stop() else "LocalStack was already stopped", file=out, flush=True)
     assert report is not None
     print("\n" + console_summary(report), file=out)
     print(f"reports: {files['json'].parent}  (report.json, junit.xml, report.html, report.md)", file=out)

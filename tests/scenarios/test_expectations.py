@@ -194,7 +194,8 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     assert "Traceback" not in text
     error_lines = [line for line in text.splitlines() if line.strip().startswith("✗")]
     assert len(error_lines) >= 1 and "unreachable" in error_lines[0].lower(), text
-    assert "nothing left to destroy" in text and "LocalStack stopped" in text
+    assert "nothing left to destroy" in text, text
+    assert "LocalStack was already stopped" in text, text  # this test stopped it; e2e must not fail on that
     assert emulator.read_state() is None
     runs = list((tmp_path / "state" / "runs").iterdir())
     assert Manifest.load(runs[0].name).status == STATUS_DESTROYED
