@@ -91,6 +91,7 @@ class QueueWatch:
     delete_payloads: bool
     deliveries: list[Delivery] = field(default_factory=list)
     error: str | None = None
+    unreachable: bool = False  # the error was the endpoint going away
 
 
 class ScenarioRunner:
@@ -121,7 +122,11 @@ class ScenarioRunner:
         started = time.monotonic()
         try:
             self._run(scenario, result)
-        except (ServiceUnavailableError, HarnessError) as err:
+        except ServiceUnavailableError as err:
+            result.status = ERROR
+            result.failures.append(str(err))
+            result.endpoint_unreachable = True
+        except HarnessError as err:
             result.status = ERROR
             result.failures.append(str(err))
         except (ClientError, BotoCoreError) as err:
@@ -160,7 +165,8 @@ class ScenarioRunner:
                     w.error = f"still busy {WATCH_JOIN_SECONDS:.0f}s after the scenario ended; its deliveries cannot be trusted"
         for w in watches.values():
             if w.error:
-                raise ServiceUnavailableError(f"consumer of queue {w.name} failed: {w.error}")
+                error = ServiceUnavailableError if w.unreachable else HarnessError
+                raise error(f"consumer of queue {w.name} failed: {w.error}")
 
         self._evaluate(scenario, sent, watches, result)
         if scenario.dead_letter:
@@ -236,6 +242,8 @@ class ScenarioRunner:
                         log.info("queue %s: deleting a stale message of this run (%s)", w.name, cid)
                         self._delete(w, msg, False)
                     # anything else is not ours: leave it for its owner
+        except ServiceUnavailableError as exc:
+            w.error, w.unreachable = str(exc), True
         except (HarnessError, ClientError, BotoCoreError) as exc:
             w.error = str(exc)
         except Exception as exc:  # thread boundary: an unexpected error must reach the scenario, not vanish

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import textwrap
@@ -178,7 +179,8 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     monkeypatch.setenv("HARNESS_REPORTS_DIR", str(tmp_path / "reports"))
     scen_dir = tmp_path / "scen"
     scen_dir.mkdir()
-    (scen_dir / "one.scenario.yaml").write_text(f"name: one\ntopology: {REF}\nsend: {{from: A/us-east-1, queue: b-eu, count: 3}}\nexpect:\n  - {{queue: b-eu, within: 5s}}\n")
+    for name in ("one", "two"):
+        (scen_dir / f"{name}.scenario.yaml").write_text(f"name: {name}\ntopology: {REF}\nsend: {{from: A/us-east-1, queue: b-eu, count: 3}}\nexpect:\n  - {{queue: b-eu, within: 5s}}\n")
     original = ScenarioRunner._send_all
 
     def die_then_send(self, scenario, token):
@@ -199,4 +201,7 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     assert emulator.read_state() is None
     runs = list((tmp_path / "state" / "runs").iterdir())
     assert Manifest.load(runs[0].name).status == STATUS_DESTROYED
-    assert list((paths.reports_dir() / runs[0].name).glob("report.json"))
+    report = json.loads((paths.reports_dir() / runs[0].name / "report.json").read_text())
+    assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("one", "error"), ("two", "error")]
+    assert report["scenarios"][1]["failures"] == ["not run: the endpoint became unreachable during one"]
+    assert "1 remaining scenario(s) not run" in text
