@@ -352,7 +352,12 @@ class ScenarioRunner:
         assert check is not None
         source = self._consumer(check.queue, False, bucket_region)
         dlq = self._consumer(check.dead_letter_queue, False, bucket_region)
-        mine = {s.correlation_id for s in sent}
+        by_cid = {s.correlation_id: s for s in sent}
+        mine = set(by_cid)
+        # The path into the DLQ is reported like any other; its latency is send → dead-lettered.
+        stats = PathStats(self._path(scenario, check.dead_letter_queue))
+        stats.count("sent", len(sent))
+        result.paths.append(stats)
         rejected: dict[str, int] = defaultdict(int)
         arrived: set[str] = set()
         deadline = time.time() + check.within
@@ -362,9 +367,22 @@ class ScenarioRunner:
                 if msg.correlation_id in mine:
                     rejected[msg.correlation_id] += 1
             for msg in dlq.receive(max_messages=10, wait_seconds=0):
-                if msg.correlation_id in mine:
-                    arrived.add(msg.correlation_id)
-                    dlq.delete(msg, delete_payload=False)
+                cid = msg.correlation_id or ""
+                if cid not in mine:
+                    continue
+                if cid in arrived:
+                    stats.count("duplicate")
+                else:
+                    arrived.add(cid)
+                    verdict = dlq.verify(msg, self._expected.get(cid))
+                    stats.count("received")
+                    stats.count(OUTCOME_COUNT.get(verdict.outcome, "missing"))
+                    if not by_cid[cid].warmup:
+                        stats.record_latency(time.time() - by_cid[cid].t_send)
+                    if verdict.outcome is not Outcome.INTACT:
+                        result.fail(f"{check.dead_letter_queue}: message {by_cid[cid].seq} is {_outcome_words(verdict.outcome)}: {verdict.detail}")
+                dlq.delete(msg, delete_payload=False)
+        stats.count("lost", len(mine) - len(arrived))
         note = f"dead_letter {check.queue} → {check.dead_letter_queue}: rejected {dict(rejected)} times, {len(arrived)}/{len(mine)} in the DLQ"
         result.notes.append(note)
         if len(arrived) < len(mine):

@@ -114,6 +114,10 @@ def test_dead_letter_expectation_and_its_failure(applied: Manifest, tmp_path: Pa
         """))
     assert ok.status == PASSED, ok.failures
     assert "1/1 in the DLQ" in ok.notes[0]
+    [path] = [p.as_dict() for p in ok.paths]
+    assert path["to"] == {"account": "B", "region": "eu-west-1", "queue": "b-eu-dlq"}
+    assert {k: path["counts"][k] for k in ("sent", "received", "intact", "lost")} == {"sent": 1, "received": 1, "intact": 1, "lost": 0}
+    assert path["latency_ms"]["count"] == 1
     # A DLQ check with too little time cannot see the redrive happen: it must fail, not pass.
     too_short = _run(applied, _scenario(tmp_path, "dlq-too-short", """\
         send: {from: A/us-east-1, queue: b-eu, count: 1}
@@ -121,6 +125,7 @@ def test_dead_letter_expectation_and_its_failure(applied: Manifest, tmp_path: Pa
         """))
     assert too_short.status == FAILED
     assert "0/1 in the DLQ" in too_short.failures[0]
+    assert too_short.paths[0].counts["lost"] == 1
 
 
 def test_payload_deleted_after_ack_detects_a_payload_left_behind(applied: Manifest, tmp_path: Path) -> None:
