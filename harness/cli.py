@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -200,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _terminate_like_ctrl_c() -> None:
+    """A CI job being cancelled (SIGTERM) or a closed terminal (SIGHUP) gets the same cleanup as
+    Ctrl-C: Terraform is stopped gracefully and what was created is destroyed."""
+
+    def handler(signum: int, frame) -> None:  # noqa: ANN001 - signal's signature
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -207,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    _terminate_like_ctrl_c()
     try:
         return _COMMANDS[args.command](args)
     except InputFileError as err:

@@ -62,25 +62,20 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
         raise HarnessError(f"no scenario in {scenario_dir} names {topology_file}; nothing to run")
     host = emulator.HostEmulator()
     external = os.environ.get("HARNESS_ENDPOINT_URL", "").strip().rstrip("/")
-    if external:
-        if not emulator.is_ready(external):
-            raise EmulatorError(f"HARNESS_ENDPOINT_URL={external} does not answer as a healthy LocalStack; start it or unset the variable.")
-        endpoint, own = external, False
-        print(f"LocalStack at {endpoint} (HARNESS_ENDPOINT_URL; left running)", file=out, flush=True)
-    else:
-        already = host.status()
-        own = not (already and emulator.is_ready(already.endpoint_url))
-        endpoint = "" if own else already.endpoint_url  # type: ignore[union-attr]
+    endpoint = external
     manifest: Manifest | None = None
     report: RunReport | None = None
     files: dict[str, Path] = {}
     try:
-        if own:
-            print("starting LocalStack (host mode)…", file=out, flush=True)
+        if external:
+            if not emulator.is_ready(external):
+                raise EmulatorError(f"HARNESS_ENDPOINT_URL={external} does not answer as a healthy LocalStack; start it or unset the variable.")
+            print(f"LocalStack at {endpoint} (HARNESS_ENDPOINT_URL; left running)", file=out, flush=True)
+        else:
+            if host.status() is None:
+                print("starting LocalStack (host mode)…", file=out, flush=True)
             endpoint = host.start().endpoint_url
-            print(f"LocalStack at {endpoint}", file=out, flush=True)
-        elif not external:
-            print(f"LocalStack at {endpoint} (already running; left running)", file=out, flush=True)
+            print(f"LocalStack at {endpoint}" + ("" if host.launched else " (already running; left running)"), file=out, flush=True)
         try:
             manifest = lifecycle.up(Path(topology_file), Target("localstack", endpoint), out=out).manifest
             report, files = run_scenarios(manifest, mine, out)
@@ -97,7 +92,7 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
                     manifest.status = STATUS_DESTROYED
                     manifest.save()
     finally:
-        if own:
+        if host.launched:  # one that was already running (or external) is left running
             print("LocalStack stopped" if host.stop() else "LocalStack was already stopped", file=out, flush=True)
     assert report is not None
     print("\n" + console_summary(report), file=out)

@@ -146,6 +146,7 @@ class HostEmulator:
     def __init__(self, state_dir: Path | None = None, venv: Path | None = None):
         self.state_dir = Path(state_dir or paths.emulator_dir())
         self.venv = Path(venv or paths.LOCALSTACK_VENV)
+        self.launched = False  # whether the last start() launched a process (so its caller owns it)
 
     @property
     def python(self) -> Path:
@@ -158,11 +159,12 @@ class HostEmulator:
         return None
 
     def start(self, port: int | None = None, timeout: float = START_TIMEOUT) -> EmulatorState:
+        self.launched = False
         running = self.status()
-        if running and is_ready(running.endpoint_url):
+        if running and self._await_ready(running, timeout):
             log.info("LocalStack already running at %s (pid %s)", running.endpoint_url, running.pid)
             return running
-        if running:  # alive but not answering: replace it rather than orphan it
+        if running:  # alive but still not answering: replace it rather than orphan it
             log.warning("LocalStack pid %s at %s does not answer; stopping it before starting a new one",
                         running.pid, running.endpoint_url)
             self.stop()
@@ -208,6 +210,7 @@ class HostEmulator:
                 cwd=str(instance),
                 start_new_session=True,  # detached: survives the CLI, not hit by the CLI's Ctrl-C
             )
+        self.launched = True
         state = EmulatorState("host", endpoint, proc.pid, port, str(log_file), str(instance), time.time())
         _write_state(self.state_dir, state)
         try:
@@ -230,8 +233,31 @@ class HostEmulator:
             if proc.poll() is None:
                 self._terminate(proc.pid)
             shutil.rmtree(instance, ignore_errors=True)
-            _state_file(self.state_dir).unlink(missing_ok=True)
+            self._forget(proc.pid)
+            self.launched = False
             raise
+
+    @staticmethod
+    def _await_ready(state: EmulatorState, timeout: float) -> bool:
+        """Whether a recorded, live instance answers: one still starting (maybe another harness
+        process's) gets the rest of its start-up time; an older one a few seconds of retries."""
+        deadline = max((state.started_at or 0.0) + timeout, time.time() + 3.0)
+        while time.time() < deadline:
+            if is_ready(state.endpoint_url):
+                return True
+            if not (state.pid and _pid_alive(state.pid)):
+                return False
+            time.sleep(0.5)
+        return False
+
+    def _forget(self, pid: int) -> None:
+        """Remove the state file if it still describes process ``pid`` (and not a newer instance)."""
+        try:
+            current = read_state(self.state_dir)
+        except EmulatorError:
+            current = None
+        if current is None or current.pid == pid:
+            _state_file(self.state_dir).unlink(missing_ok=True)
 
     @staticmethod
     def _terminate(pid: int, grace: float = 15.0) -> None:

@@ -9,6 +9,7 @@ is interrupted, whatever was created is destroyed before the error is raised.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import shutil
 import sys
@@ -32,12 +33,13 @@ from harness.manifest import (
     SubscriptionEntry,
 )
 from harness.provider import current_profile, write_cli_config
-from harness.render import bucket_name, physical_name, render_root
+from harness.render import TAG_RUN_ID, bucket_name, physical_name, render_root
 from harness.sessions import Sessions
 from harness.targets import Target
 from harness.terraform import Event, Terraform
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
+from harness.topology.regions import partition_of
 
 log = logging.getLogger(__name__)
 
@@ -112,34 +114,51 @@ def _manifest_from_outputs(base: Manifest, topology: Topology, target: Target, o
     return base
 
 
+RUN_ID_PATTERN = re.compile(r"[a-z0-9]{1,16}")
+
+
+def check_run_id(run_id: str) -> str:
+    """Run ids are lowercase letters and digits: names are ``hx-<run-id>-<logical>`` and logical
+    names contain hyphens, so a hyphen in a run id could make two runs' names collide."""
+    if not RUN_ID_PATTERN.fullmatch(run_id):
+        raise HarnessError(
+            f"run id {run_id!r} is not valid: use 1 to 16 lowercase letters and digits (e.g. ci42), "
+            "or omit --run-id for a random one."
+        )
+    return run_id
+
+
 def planned_resources(topology: Topology, run_id: str) -> list[Planned]:
     """Every physical topic, queue and bucket the run will create, with its exact name."""
     out = []
+
+    def planned(kind: str, account: str, region: str, name: str) -> Planned:
+        return Planned(kind, account, topology.account_id(account), region, name, partition_of(region) or "aws")
+
     for name, t in topology.topics.items():
-        out.append(Planned("topic", t.account, topology.account_id(t.account), t.region, physical_name(run_id, name, t.fifo)))
+        out.append(planned("topic", t.account, t.region, physical_name(run_id, name, t.fifo)))
     for name, q in topology.queues.items():
-        out.append(Planned("queue", q.account, topology.account_id(q.account), q.region, physical_name(run_id, name, q.fifo)))
+        out.append(planned("queue", q.account, q.region, physical_name(run_id, name, q.fifo)))
     for name, b in topology.buckets.items():
-        account_id = topology.account_id(b.account)
-        out.append(Planned("bucket", b.account, account_id, b.region, bucket_name(run_id, name, account_id)))
+        out.append(planned("bucket", b.account, b.region, bucket_name(run_id, name, topology.account_id(b.account))))
     return out
 
 
-def _probe_preexisting(manifest: Manifest, out: TextIO) -> None:
-    """Record which of the run's names already exist, so the leftover sweep never deletes them."""
+def _check_names_free(manifest: Manifest) -> None:
+    """Refuse to apply over existing names: Terraform would adopt an identical topic or queue (the
+    create calls are idempotent) and destroy it later. Records the check for the leftover sweep."""
     try:
         manifest.preexisting = sweep.probe(Sessions.for_manifest(manifest), manifest.planned)
     except (HarnessError, ClientError, BotoCoreError) as exc:
-        log.warning("could not check whether the run's names are free (%s); leftovers will only be reported", exc)
+        log.warning("could not check that the run's names are free (%s); leftovers will only be reported", exc)
         manifest.preexisting = None
-    if manifest.preexisting:
-        print(
-            f"run {manifest.run_id}: already exist and will be left alone: {', '.join(manifest.preexisting)} "
-            "(another run used this run id? pick a new --run-id)",
-            file=out,
-            flush=True,
-        )
     manifest.save()
+    if manifest.preexisting:
+        raise HarnessError(
+            f"run {manifest.run_id}: these names exist already, so this run would take them over: "
+            f"{', '.join(manifest.preexisting)}. Omit --run-id (or choose an unused one); if they are "
+            "leftovers of an earlier run with this id, `harness down --run-id` that run first."
+        )
 
 
 def up(
@@ -151,7 +170,7 @@ def up(
     out = out or sys.stderr
     topology = load_topology(topology_file)
     profile = current_profile()
-    run_id = run_id or new_run_id()
+    run_id = check_run_id(run_id) if run_id else new_run_id()
     tf_dir = terraform_dir(run_id)
     rendered = render_root(topology, target, profile, run_id, tf_dir)
     rendered.write(tf_dir)
@@ -177,7 +196,12 @@ def up(
     )
     tf = Terraform(tf_dir, write_cli_config(profile))
     try:
-        _probe_preexisting(manifest, out)
+        _check_names_free(manifest)
+    except BaseException as exc:  # nothing was created yet: nothing to destroy
+        manifest.status, manifest.error = STATUS_DESTROYED, str(exc)[:4000] or type(exc).__name__
+        manifest.save()
+        raise
+    try:
         tf.init()
         result = tf.apply(Progress("created", out))
         if result.returncode != 0:
@@ -237,19 +261,15 @@ def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
 def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
     """After a destroy: delete what the run created that Terraform's state never recorded."""
     if not manifest.planned:
+        print(f"  run {manifest.run_id} predates the leftover sweep: only Terraform's state was destroyed", file=out, flush=True)
         return
-    result = sweep.sweep(Sessions.for_manifest(manifest), manifest.planned, manifest.preexisting)
+    result = sweep.sweep(
+        Sessions.for_manifest(manifest), manifest.planned, manifest.preexisting, (TAG_RUN_ID, manifest.run_id)
+    )
     for label in result.deleted:
         print(f"  swept {label}: it was created but never recorded in Terraform's state", file=out, flush=True)
-    for label in result.foreign:
-        print(f"  left alone {label}: it existed before this run", file=out, flush=True)
-    if result.unverified:
-        print(
-            f"  not deleted (no pre-apply record shows they belong to run {manifest.run_id}; delete them by hand "
-            f"if they do): {', '.join(result.unverified)}",
-            file=out,
-            flush=True,
-        )
+    for item in result.left_alone:
+        print(f"  left alone {item} (delete it by hand if it is this run's)", file=out, flush=True)
     if result.failed:
         raise CleanupError(
             f"run {manifest.run_id}: destroyed, but these leftovers could not be deleted; fix the cause and run "

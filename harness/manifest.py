@@ -56,13 +56,14 @@ class Planned:
     account_id: str
     region: str
     name: str
+    partition: str = "aws"  # ARN partition of the region (aws, aws-us-gov, aws-cn)
 
     @property
     def label(self) -> str:
         return f"{self.kind} {self.name} ({self.account}/{self.region})"
 
     def topic_arn(self) -> str:
-        return f"arn:aws:sns:{self.region}:{self.account_id}:{self.name}"
+        return f"arn:{self.partition}:sns:{self.region}:{self.account_id}:{self.name}"
 
 
 @dataclass

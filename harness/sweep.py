@@ -5,35 +5,51 @@ Terraform records a resource in its state only once the create call has returned
 so ``terraform destroy`` cannot see it: an S3 bucket created a moment before the interrupt is the
 usual case. The harness knows every physical name a run plans to create (``hx-<run-id>-…``, the
 manifest's ``planned`` list), so after each destroy it probes exactly those names in their account
-and region and deletes what is still there.
+and region and deletes what is still there — but only what is provably the run's own:
 
-It never deletes what it did not create: before the apply, :func:`probe` records which planned
-names already existed (``preexisting`` in the manifest: a colliding ``--run-id``); those are left
-alone. When that record is missing (the probe failed), the sweep only reports.
+- before the apply, :func:`probe` checks that none of the names exists yet; ``harness up`` refuses
+  to apply over existing names (Terraform would adopt an identical topic or queue and later destroy
+  it), and records the (empty) result as ``preexisting``. Without that record nothing is deleted;
+- a topic or queue is deleted only if it carries the run's tag (the provider sets tags in the
+  create call); an untagged one is reported, never deleted;
+- a bucket is tagged only after it is created, so an untagged bucket is deleted (its name holds
+  the run id and the owning account id, and it did not exist before the apply); a bucket tagged
+  for another run, or one the account may not inspect, is reported.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
+from harness.errors import HarnessError
 from harness.manifest import Planned
 from harness.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
-_QUEUE_MISSING = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
-_TOPIC_MISSING = {"NotFound", "NotFoundException"}
-_BUCKET_MISSING = {"404", "NoSuchBucket", "NotFound"}
+_MISSING = {
+    "queue": {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
+    "topic": {"NotFound", "NotFoundException"},
+    "bucket": {"404", "NoSuchBucket", "NotFound"},
+}
+_FORBIDDEN = {"403", "AccessDenied", "AuthorizationError", "AccessDeniedException"}
 
 
-def _exists(sessions: Sessions, item: Planned) -> bool:
-    """Whether ``item`` exists in its account and region. Other errors propagate."""
+class Presence(Enum):
+    ABSENT = "absent"
+    PRESENT = "present"
+    FORBIDDEN = "forbidden"  # exists as far as we can tell, but this account may not inspect it
+
+
+def presence(sessions: Sessions, item: Planned) -> Presence:
+    """Whether ``item`` exists in its account and region. Unexpected errors propagate."""
     try:
         if item.kind == "queue":
             sqs = sessions.client("sqs", item.account, item.region)
@@ -46,29 +62,56 @@ def _exists(sessions: Sessions, item: Planned) -> bool:
             retry.call("s3.HeadBucket", s3.head_bucket, Bucket=item.name)
     except ClientError as exc:
         code = retry.error_code(exc)
-        if code in _QUEUE_MISSING | _TOPIC_MISSING | _BUCKET_MISSING:
-            return False
-        if item.kind == "bucket" and code in ("403", "AccessDenied"):
-            return False  # the name is someone else's bucket: not ours to touch
+        if code in _MISSING[item.kind]:
+            return Presence.ABSENT
+        if code in _FORBIDDEN:
+            return Presence.FORBIDDEN
         raise
-    return True
+    return Presence.PRESENT
 
 
 def probe(sessions: Sessions, planned: Iterable[Planned]) -> list[str]:
-    """Labels of planned resources that already exist (taken before an apply)."""
-    return [p.label for p in planned if _exists(sessions, p)]
+    """Labels of planned names that are already taken (present, or someone else's bucket)."""
+    return [p.label for p in planned if presence(sessions, p) is not Presence.ABSENT]
 
 
-def _delete(sessions: Sessions, item: Planned) -> None:
+def _run_tag(sessions: Sessions, item: Planned, tag_key: str) -> str | None:
+    """The value of ``tag_key`` on the resource, or None when it has no such tag."""
     if item.kind == "queue":
         sqs = sessions.client("sqs", item.account, item.region)
         url = retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
-        retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=url)
-    elif item.kind == "topic":
+        return retry.call("sqs.ListQueueTags", sqs.list_queue_tags, QueueUrl=url).get("Tags", {}).get(tag_key)
+    if item.kind == "topic":
         sns = sessions.client("sns", item.account, item.region)
-        retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=item.topic_arn())
-    else:
-        _empty_and_delete_bucket(sessions.client("s3", item.account, item.region), item.name)
+        tags = retry.call("sns.ListTagsForResource", sns.list_tags_for_resource, ResourceArn=item.topic_arn()).get("Tags", [])
+        return next((t["Value"] for t in tags if t["Key"] == tag_key), None)
+    s3 = sessions.client("s3", item.account, item.region)
+    try:
+        tags = retry.call("s3.GetBucketTagging", s3.get_bucket_tagging, Bucket=item.name).get("TagSet", [])
+    except ClientError as exc:
+        if retry.error_code(exc) == "NoSuchTagSet":
+            return None
+        raise
+    return next((t["Value"] for t in tags if t["Key"] == tag_key), None)
+
+
+def _delete(sessions: Sessions, item: Planned) -> bool:
+    """Delete ``item``. False when it turned out to be gone already."""
+    try:
+        if item.kind == "queue":
+            sqs = sessions.client("sqs", item.account, item.region)
+            url = retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
+            retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=url)
+        elif item.kind == "topic":
+            sns = sessions.client("sns", item.account, item.region)
+            retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=item.topic_arn())
+        else:
+            _empty_and_delete_bucket(sessions.client("s3", item.account, item.region), item.name)
+    except ClientError as exc:
+        if retry.error_code(exc) in _MISSING[item.kind]:
+            return False  # the destroy's delete became visible meanwhile
+        raise
+    return True
 
 
 def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
@@ -90,29 +133,43 @@ def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
 
 @dataclass
 class SweepResult:
-    deleted: list[str]
-    foreign: list[str]  # existed before the apply: left alone
-    unverified: list[str]  # found, but no pre-apply record to prove they are ours: left alone
-    failed: list[str]  # "label: error"
+    deleted: list[str] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)  # "label: why" — found, not provably ours
+    failed: list[str] = field(default_factory=list)  # "label: error"
 
 
-def sweep(sessions: Sessions, planned: Iterable[Planned], preexisting: list[str] | None) -> SweepResult:
-    """Delete planned resources that still exist after a destroy, except pre-existing ones."""
-    result = SweepResult([], [], [], [])
+def sweep(
+    sessions: Sessions, planned: Iterable[Planned], preexisting: list[str] | None, run_tag: tuple[str, str]
+) -> SweepResult:
+    """Delete the run's planned resources that still exist after a destroy, when provably its own."""
+    tag_key, run_id = run_tag
+    result = SweepResult()
     # Topics first (their subscriptions go with them), then queues, then buckets.
     for item in sorted(planned, key=lambda p: Planned.KINDS.index(p.kind)):
         try:
-            if not _exists(sessions, item):
+            found = presence(sessions, item)
+            if found is Presence.ABSENT:
+                continue
+            if found is Presence.FORBIDDEN:
+                result.left_alone.append(f"{item.label}: this account may not inspect it")
                 continue
             if preexisting is None:
-                result.unverified.append(item.label)
+                result.left_alone.append(f"{item.label}: no pre-apply check shows the name was free")
                 continue
             if item.label in preexisting:
-                result.foreign.append(item.label)
+                result.left_alone.append(f"{item.label}: it existed before this run")
+                continue
+            tag = _run_tag(sessions, item, tag_key)
+            if tag is not None and tag != run_id:
+                result.left_alone.append(f"{item.label}: tagged {tag_key}={tag}, another run's")
+                continue
+            if tag is None and item.kind != "bucket":
+                result.left_alone.append(f"{item.label}: not tagged {tag_key}={run_id}")
                 continue
             log.warning("%s survived the destroy (not in Terraform's state); deleting it", item.label)
-            _delete(sessions, item)
-            result.deleted.append(item.label)
-        except (ClientError, BotoCoreError) as exc:
-            result.failed.append(f"{item.label}: {retry.error_code(exc)}: {exc}")
+            if _delete(sessions, item):
+                result.deleted.append(item.label)
+        except (ClientError, BotoCoreError, HarnessError) as exc:
+            code = retry.error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+            result.failed.append(f"{item.label}: {code}: {exc}")
     return result

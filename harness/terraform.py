@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +97,7 @@ class Terraform:
         try:
             stdout, stderr = proc.communicate()
         except KeyboardInterrupt:
-            _interrupt_and_wait(proc)
+            _interrupt_and_wait(proc, drain=[proc.stdout, proc.stderr])
             raise
         result = CommandResult(proc.returncode, stdout, stderr)
         if check and proc.returncode != 0:
@@ -126,7 +127,7 @@ class Terraform:
             proc.wait()
         except KeyboardInterrupt:
             log.warning("interrupt: asking terraform to stop gracefully")
-            _interrupt_and_wait(proc)
+            _interrupt_and_wait(proc, drain=[proc.stdout])  # stderr already has its reader
             raise
         t.join()
         return CommandResult(proc.returncode, "", "".join(stderr_chunks), events)
@@ -171,12 +172,38 @@ def _parse_lines(stream) -> Iterator[Event]:
             yield {"type": "text", "@message": line}
 
 
-def _interrupt_and_wait(proc: subprocess.Popen, grace: float = 120.0) -> None:
+def _interrupt_and_wait(proc: subprocess.Popen, drain: list | None = None, grace: float = 120.0) -> None:
+    """Forward one SIGINT and wait for Terraform to stop gracefully (it then writes its state).
+
+    Its pipes keep being read, so its shutdown output cannot fill them and block it. Further
+    Ctrl-C presses are absorbed rather than forwarded: a second interrupt makes Terraform exit at
+    once and can lose state. After ``grace`` seconds it is killed.
+    """
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
+    for stream in drain or []:
+        if stream is not None and not stream.closed:
+            threading.Thread(target=_discard, args=(stream,), daemon=True).start()
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            return
+        except subprocess.TimeoutExpired:
+            log.error("terraform did not stop within %.0fs of the interrupt; killing it", grace)
+            proc.kill()
+            proc.wait()
+            return
+        except KeyboardInterrupt:
+            log.warning(
+                "terraform is still stopping and saving its state; it will be killed in %.0fs at the latest",
+                max(0.0, deadline - time.monotonic()),
+            )
+
+
+def _discard(stream) -> None:  # noqa: ANN001 - a text pipe
     try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        log.error("terraform did not stop within %.0fs of the interrupt; killing it", grace)
-        proc.kill()
-        proc.wait()
+        for _ in stream:
+            pass
+    except (OSError, ValueError):  # closed under us: nothing left to read
+        pass

@@ -16,7 +16,7 @@ import pytest
 
 from harness import lifecycle, paths
 from harness.emulator import HostEmulator
-from harness.errors import EmulatorError, TerraformError
+from harness.errors import EmulatorError, HarnessError, TerraformError
 from harness.manifest import STATUS_DESTROYED, Manifest
 from harness.targets import Target
 
@@ -47,11 +47,36 @@ def _leftovers(aws, run_id: str) -> list[str]:
     return found
 
 
-def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path) -> None:
+def test_up_refuses_names_that_exist_already(endpoint_url: str, aws, tmp_path: Path) -> None:
+    """An identical topic would be silently adopted by Terraform (CreateTopic is idempotent) and then
+    destroyed by `down`: the harness must refuse before applying anything."""
+    topo = tmp_path / "small.topology.yaml"
+    topo.write_text(SMALL)
+    run_id = "taken001"
+    sns = aws("sns", "111111111111", "us-east-1")
+    existing = sns.create_topic(Name=f"hx-{run_id}-t1")["TopicArn"]
+    with pytest.raises(HarnessError) as err:
+        lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=io.StringIO())
+    assert f"these names exist already, so this run would take them over: topic hx-{run_id}-t1 (A/us-east-1)" in str(err.value)
+    assert Manifest.load(run_id).status == STATUS_DESTROYED
+    assert _leftovers(aws, run_id) == [existing], "nothing may be created, and the existing topic stays"
+    sns.delete_topic(TopicArn=existing)
+
+
+def test_bad_run_id_is_refused(endpoint_url: str, tmp_path: Path) -> None:
+    topo = tmp_path / "small.topology.yaml"
+    topo.write_text(SMALL)
+    with pytest.raises(HarnessError, match="run id 'x-b' is not valid: use 1 to 16 lowercase letters and digits"):
+        lifecycle.up(topo, Target("localstack", endpoint_url), run_id="x-b", out=io.StringIO())
+
+
+def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path, monkeypatch) -> None:
     topo = tmp_path / "small.topology.yaml"
     topo.write_text(SMALL)
     run_id = "fail0001"
-    # A foreign queue with the same name but other attributes makes CreateQueue fail mid-apply.
+    # A foreign queue with the same name but other attributes makes CreateQueue fail mid-apply. It
+    # appears after the pre-apply name check (a race), so only its missing run tag protects it.
+    monkeypatch.setattr(lifecycle.sweep, "probe", lambda sessions, planned: [])
     sqs = aws("sqs", "222222222222", "eu-west-1")
     squatter = sqs.create_queue(QueueName=f"hx-{run_id}-q1", Attributes={"VisibilityTimeout": "99"})["QueueUrl"]
     out = io.StringIO()
@@ -59,13 +84,16 @@ def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path
         lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=out)
     assert "apply of run fail0001 failed" in str(err.value)
     assert "destroying what was created" in out.getvalue()
-    assert f"left alone queue hx-{run_id}-q1 (B/eu-west-1): it existed before this run" in out.getvalue()
+    assert f"left alone queue hx-{run_id}-q1 (B/eu-west-1): not tagged harness:run-id={run_id}" in out.getvalue()
     assert Manifest.load(run_id).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == [squatter], "only the foreign queue may remain"
     sqs.delete_queue(QueueUrl=squatter)
 
 
-def test_ctrl_c_during_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path, harness_state_dir: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupt_during_apply_destroys_what_was_created(how: str, endpoint_url: str, aws, tmp_path: Path, harness_state_dir: Path) -> None:
+    """Ctrl-C in a terminal (SIGINT to the whole process group) and a cancelled CI job (SIGTERM to
+    the harness alone) both stop Terraform gracefully and destroy what was created."""
     topo = tmp_path / "small.topology.yaml"
     topo.write_text(SMALL)
     env = dict(os.environ, HARNESS_STATE_DIR=str(harness_state_dir), PYTHONUNBUFFERED="1")
@@ -84,8 +112,11 @@ def test_ctrl_c_during_apply_destroys_what_was_created(endpoint_url: str, aws, t
         lines.append(line)
         if line.startswith("run ") and run_id is None:
             run_id = line.split()[1].rstrip(":")
-        if "] created " in line:  # something exists: now press Ctrl-C (the whole process group, like a terminal)
-            os.killpg(proc.pid, signal.SIGINT)
+        if "] created " in line:  # something exists: now interrupt
+            if how == "ctrl-c":
+                os.killpg(proc.pid, signal.SIGINT)  # like a terminal: the whole foreground group
+            else:
+                os.kill(proc.pid, signal.SIGTERM)
             break
     rest, _ = proc.communicate(timeout=300)
     text = "".join(lines) + rest
@@ -107,11 +138,12 @@ def test_down_sweeps_what_terraform_state_lost(endpoint_url: str, aws, tmp_path:
     bucket = f"hx-{run_id}-b1-111111111111"
     aws("s3", "111111111111", "us-east-1").put_object(Bucket=bucket, Key="payload", Body=b"x" * 1024)
     tf = lifecycle._terraform_for(run_id)
-    address = next(a for a in tf.state_resources() if a.endswith("aws_s3_bucket.this"))
-    tf.run("state", "rm", address)
+    for suffix in ("aws_s3_bucket.this", "aws_sqs_queue.this"):
+        tf.run("state", "rm", next(a for a in tf.state_resources() if a.endswith(suffix)))
     out = io.StringIO()
     lifecycle.down(run_id, out=out)
     assert f"swept bucket {bucket} (A/us-east-1)" in out.getvalue()
+    assert f"swept queue hx-{run_id}-q1 (B/eu-west-1)" in out.getvalue()  # carries the run's tag
     assert Manifest.load(run_id).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == []
 
