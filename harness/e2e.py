@@ -22,7 +22,7 @@ from harness.manifest import STATUS_DESTROYED, Manifest
 from harness.report import console_summary, write_reports
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.scenario.model import Scenario
-from harness.scenario.result import ERROR, RunReport, ScenarioResult
+from harness.scenario.result import RunReport
 from harness.scenario.runner import ScenarioRunner
 from harness.sessions import Sessions
 from harness.targets import Target
@@ -38,14 +38,8 @@ def run_scenarios(manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO
             report.scenarios.append(result)
             mark = "ok" if result.status == "passed" else result.status.upper()
             print(f"    {mark} in {result.duration_s:.1f}s" + "".join(f"\n    ✗ {f}" for f in result.failures), file=out, flush=True)
-            if result.endpoint_unreachable and i < len(scenarios):
-                # Every later scenario would spend its retry budget on the same dead endpoint.
-                for skipped in scenarios[i:]:
-                    not_run = ScenarioResult(skipped.name, skipped.source, status=ERROR)
-                    not_run.failures.append(f"not run: the endpoint became unreachable during {scenario.name}")
-                    report.scenarios.append(not_run)
-                print(f"    the endpoint is unreachable: {len(scenarios) - i} remaining scenario(s) not run", file=out, flush=True)
-                break
+        if runner.not_run:
+            print(f"the endpoint is unreachable: {runner.not_run} remaining scenario(s) not run", file=out, flush=True)
     finally:
         report.finished_at = time.time()
         files = write_reports(report, (reports_root or paths.reports_dir()) / manifest.run_id)

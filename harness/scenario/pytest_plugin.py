@@ -86,6 +86,7 @@ class _HarnessSession:
         self.own_emulator: emulator.HostEmulator | None = None
         self.runs: dict[str, Manifest] = {}
         self.reports: dict[str, RunReport] = {}
+        self.runners: dict[str, ScenarioRunner] = {}
 
     def _ensure_endpoint(self) -> str | None:
         if self.target == "aws":
@@ -116,8 +117,9 @@ class _HarnessSession:
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         manifest = self._run_for(scenario.topology_file)
-        runner = ScenarioRunner(manifest, Sessions.for_manifest(manifest))
-        result = runner.run(scenario)
+        if scenario.topology_file not in self.runners:  # one per run: it remembers a dead endpoint
+            self.runners[scenario.topology_file] = ScenarioRunner(manifest, Sessions.for_manifest(manifest))
+        result = self.runners[scenario.topology_file].run(scenario)
         self.reports[scenario.topology_file].scenarios.append(result)
         return result
 

@@ -21,8 +21,6 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     paths: list[PathStats] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # Not reported: tells the caller that the endpoint went away, so later scenarios cannot run.
-    endpoint_unreachable: bool = field(default=False, compare=False)
 
     def fail(self, message: str) -> None:
         self.failures.append(message)

@@ -100,6 +100,10 @@ class ScenarioRunner:
         self.sessions = sessions
         self.show_progress = show_progress  # progress bars for transfers of PROGRESS_MIN_BYTES or more
         self._expected: dict[str, Expected] = {}  # correlation id -> what the consumer must find
+        # Once the endpoint is gone, later scenarios are not run: each would spend its whole retry
+        # budget on the same dead endpoint.
+        self.unreachable_during: str | None = None
+        self.not_run = 0
 
     # -- helpers ----------------------------------------------------------------------------------
     def _consumer(self, queue: str, delete_payloads: bool, bucket_region: str | None) -> Consumer:
@@ -119,13 +123,18 @@ class ScenarioRunner:
     # -- the run ----------------------------------------------------------------------------------
     def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario.name, scenario.source)
+        if self.unreachable_during is not None:
+            self.not_run += 1
+            result.status = ERROR
+            result.failures.append(f"not run: the endpoint became unreachable during {self.unreachable_during}")
+            return result
         started = time.monotonic()
         try:
             self._run(scenario, result)
         except ServiceUnavailableError as err:
             result.status = ERROR
             result.failures.append(str(err))
-            result.endpoint_unreachable = True
+            self.unreachable_during = scenario.name
         except HarnessError as err:
             result.status = ERROR
             result.failures.append(str(err))
