@@ -48,12 +48,16 @@ class Presence(Enum):
     FORBIDDEN = "forbidden"  # exists as far as we can tell, but this account may not inspect it
 
 
+def _queue_url(sessions: Sessions, item: Planned) -> str:
+    sqs = sessions.client("sqs", item.account, item.region)
+    return retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
+
+
 def presence(sessions: Sessions, item: Planned) -> Presence:
     """Whether ``item`` exists in its account and region. Unexpected errors propagate."""
     try:
         if item.kind == "queue":
-            sqs = sessions.client("sqs", item.account, item.region)
-            retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)
+            _queue_url(sessions, item)
         elif item.kind == "topic":
             sns = sessions.client("sns", item.account, item.region)
             retry.call("sns.GetTopicAttributes", sns.get_topic_attributes, TopicArn=item.topic_arn())
@@ -79,8 +83,7 @@ def _run_tag(sessions: Sessions, item: Planned, tag_key: str) -> str | None:
     """The value of ``tag_key`` on the resource, or None when it has no such tag."""
     if item.kind == "queue":
         sqs = sessions.client("sqs", item.account, item.region)
-        url = retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
-        return retry.call("sqs.ListQueueTags", sqs.list_queue_tags, QueueUrl=url).get("Tags", {}).get(tag_key)
+        return retry.call("sqs.ListQueueTags", sqs.list_queue_tags, QueueUrl=_queue_url(sessions, item)).get("Tags", {}).get(tag_key)
     if item.kind == "topic":
         sns = sessions.client("sns", item.account, item.region)
         tags = retry.call("sns.ListTagsForResource", sns.list_tags_for_resource, ResourceArn=item.topic_arn()).get("Tags", [])
@@ -100,8 +103,7 @@ def _delete(sessions: Sessions, item: Planned) -> bool:
     try:
         if item.kind == "queue":
             sqs = sessions.client("sqs", item.account, item.region)
-            url = retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
-            retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=url)
+            retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=_queue_url(sessions, item))
         elif item.kind == "topic":
             sns = sessions.client("sns", item.account, item.region)
             retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=item.topic_arn())

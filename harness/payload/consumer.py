@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -123,18 +124,10 @@ class Consumer:
         data = (message.body or "").encode("utf-8")
         size, size_source = (expected.size, "caller") if expected.size is not None else (None, None)
         sha, sha_source = _pick_sha(expected, message.inline_sha256, "message-attribute")
-
-        def finish(count: int, actual: str) -> Verdict:
-            return judge(
-                bytes_read=count,
-                actual_sha256=actual,
-                expected_size=size,
-                size_source=size_source,
-                expected_sha256=sha,
-                sha256_source=sha_source,
-                offloaded=False,
-            )
-
+        finish = partial(
+            _finish, expected_size=size, size_source=size_source, expected_sha256=sha, sha256_source=sha_source,
+            offloaded=False,
+        )
         return PayloadStream(iter([data] if data else []), finish, _unused_problem)
 
     def _open_pointer(self, message: ReceivedMessage, expected: Expected) -> PayloadStream:
@@ -152,17 +145,9 @@ class Consumer:
             verdict = failed(problem.outcome, problem.detail, expected_size=size, size_source=size_source, **where)
             return PayloadStream(None, _unused_finish, _unused_problem, verdict)
         sha, sha_source = _pick_sha(expected, info.metadata.get(wire.SHA256_METADATA_KEY), "s3-metadata")
-
-        def finish(count: int, actual: str) -> Verdict:
-            return judge(
-                bytes_read=count,
-                actual_sha256=actual,
-                expected_size=size,
-                size_source=size_source,
-                expected_sha256=sha,
-                sha256_source=sha_source,
-                **where,
-            )
+        finish = partial(
+            _finish, expected_size=size, size_source=size_source, expected_sha256=sha, sha256_source=sha_source, **where
+        )
 
         def on_problem(problem: FetchProblem, count: int) -> Verdict:
             return failed(
@@ -234,6 +219,11 @@ def _pick_sha(expected: Expected, declared: str | None, declared_source: str) ->
     if declared:
         return declared, declared_source
     return None, None
+
+
+def _finish(count: int, actual: str, **expectations: Any) -> Verdict:
+    """A stream's verdict once read: ``count`` bytes hashing to ``actual``, judged by ``expectations``."""
+    return judge(bytes_read=count, actual_sha256=actual, **expectations)
 
 
 def _unused_finish(count: int, actual: str) -> Verdict:  # pragma: no cover - stream has a verdict

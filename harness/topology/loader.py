@@ -470,6 +470,13 @@ class _Validator:
         )
         return fields
 
+    def _place(self, draft: _TopicDraft | _QueueDraft | _BucketDraft, fields: dict[str, Node]) -> None:
+        """The owning account and the region of a topic, queue or bucket."""
+        if "account" in fields:
+            draft.account = self._account_ref(fields["account"])
+        if "region" in fields:
+            draft.region = self._region_ref(fields["region"])
+
     def _section(self, node: Node, kind: str) -> dict[str, Node]:
         if node.is_null:
             return {}
@@ -506,10 +513,7 @@ class _Validator:
             fields = self._owned(name, value, "topic", TOPIC_KEYS)
             if fields is None:
                 continue
-            if "account" in fields:
-                draft.account = self._account_ref(fields["account"])
-            if "region" in fields:
-                draft.region = self._region_ref(fields["region"])
+            self._place(draft, fields)
             draft.fifo, draft.cbd = self._fifo_fields(fields, "topic")
             if "publishers" in fields:
                 draft.publishers = self._grantees(fields["publishers"], draft.account, "topic")
@@ -522,10 +526,7 @@ class _Validator:
             fields = self._owned(name, value, "queue", QUEUE_KEYS)
             if fields is None:
                 continue
-            if "account" in fields:
-                draft.account = self._account_ref(fields["account"])
-            if "region" in fields:
-                draft.region = self._region_ref(fields["region"])
+            self._place(draft, fields)
             draft.fifo, draft.cbd = self._fifo_fields(fields, "queue")
             if "visibility_timeout" in fields:
                 lo, hi = VISIBILITY_TIMEOUT_RANGE
@@ -578,10 +579,7 @@ class _Validator:
             fields = self._owned(name, value, "bucket", BUCKET_KEYS)
             if fields is None:
                 continue
-            if "account" in fields:
-                draft.account = self._account_ref(fields["account"])
-            if "region" in fields:
-                draft.region = self._region_ref(fields["region"])
+            self._place(draft, fields)
             if "readers" in fields:
                 draft.readers = self._grantees(fields["readers"], draft.account, "bucket")
             if "readers_may_delete" in fields:
