@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: setup e2e test unit bench emulator-start emulator-stop clean distclean
+.PHONY: setup e2e test unit lint bench emulator-start emulator-stop clean distclean
 
 setup: $(VENV)/.installed $(LS_VENV)/.installed .harness/tools/.provider-ready
 
@@ -38,8 +38,11 @@ $(LS_VENV)/.installed: requirements/localstack.txt requirements/localstack-const
 e2e: setup
 	@$(VENV)/bin/harness e2e
 
-test: setup
+test: setup lint
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(VENV)/bin/ruff check --quiet . && echo "lint: ruff check passed"
 
 unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)

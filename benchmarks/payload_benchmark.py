@@ -46,6 +46,7 @@ import boto3  # noqa: E402
 
 from harness import retry  # noqa: E402
 from harness.emulator import HostEmulator, choose_port  # noqa: E402
+from harness.settings import Settings  # noqa: E402
 from harness.payload import (  # noqa: E402
     ConsumeSettings,
     Consumer,
@@ -224,7 +225,7 @@ def main() -> int:
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
 
     with tempfile.TemporaryDirectory(prefix="payload-bench-") as tmp:
-        emulator = HostEmulator(state_dir=Path(tmp) / "emulator")
+        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=Path(tmp)))
         log("starting LocalStack (own instance, temp state dir) ...")
         state = emulator.start(port=choose_port(4650))
         try:
