@@ -71,7 +71,7 @@ def ephemeral_port() -> int:
 
 
 def choose_port(preferred: int = DEFAULT_PORT) -> int:
-    return preferred if _port_free(preferred) else ephemeral_port()
+    return preferred if port_free(preferred) else ephemeral_port()
 
 
 def health(endpoint_url: str, timeout: float = 2.0) -> dict | None:
