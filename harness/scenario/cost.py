@@ -28,7 +28,9 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.payload import wire
 from harness.payload.transfer import S3_MAX_PARTS, TransferSettings
+from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
+from harness.topology.loader import load_topology
 from harness.topology.model import Topology
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
@@ -268,6 +270,21 @@ def estimate_all(
         topo = topology if isinstance(topology, Topology) else topology[sc.topology_file]
         out.append(estimate(sc, topo, prices, **options))  # type: ignore[arg-type]
     return out
+
+
+def estimate_files(
+    scenario_files: Iterable[str | Path],
+    topology_file: str | Path | None = None,
+    prices: Prices | None = None,
+    **options: float | bool,
+) -> list[CostEstimate]:
+    """Load scenario files (and the topology each names, or ``topology_file`` for all of them, as
+    the AWS run will use it) and estimate them; input errors raise :class:`InputFileError`."""
+    scenarios = [load_scenario(f) for f in scenario_files]
+    if topology_file is not None:
+        return estimate_all(scenarios, load_topology(topology_file), prices, **options)
+    topologies = {sc.topology_file: load_topology(sc.topology_file) for sc in scenarios}
+    return estimate_all(scenarios, topologies, prices, **options)
 
 
 def _gib(nbytes: int) -> str:

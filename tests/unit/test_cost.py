@@ -106,3 +106,11 @@ def test_damaged_price_table_says_what_to_do(tmp_path) -> None:
     bad.write_text(json.dumps({"as_of": "2026-01-01"}))
     with pytest.raises(HarnessError, match="cannot read the price table"):
         cost.Prices.load(bad)
+
+
+def test_estimate_files_uses_the_named_or_the_given_topology() -> None:
+    files = [paths.SCENARIOS_DIR / "offload-5mib.scenario.yaml", paths.SCENARIOS_DIR / "fanout-small.scenario.yaml"]
+    own = cost.estimate_files(files)
+    nightly = cost.estimate_files(files, paths.SCENARIOS_DIR / "aws" / "nightly.topology.yaml")
+    assert [e.scenario for e in own] == ["offload-5mib", "fanout-small"]
+    assert [round(e.usd, 9) for e in own] == [round(e.usd, 9) for e in nightly]  # same shape, other ids
