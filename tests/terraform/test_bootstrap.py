@@ -67,6 +67,15 @@ def test_bootstrap_is_formatted(tmp_path: Path, settings: Settings) -> None:
     assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}{result.stderr}"
 
 
+def test_bootstrap_validates_on_provider_3_39(tmp_path: Path, settings: Settings) -> None:
+    work = tmp_path / "bootstrap"
+    shutil.copytree(BOOTSTRAP, work, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
+    tf = _terraform(work, settings)
+    _run(tf, "init", "-backend=false", "-input=false")
+    _run(tf, "validate")
+    assert 'version     = "3.39.0"' in (work / ".terraform.lock.hcl").read_text()
+
+
 def test_no_arn_is_written_with_a_fixed_partition() -> None:
     for tf_file in BOOTSTRAP.rglob("*.tf"):
         assert '"arn:aws:' not in tf_file.read_text(), f"{tf_file}: use data.aws_partition, not arn:aws:"
