@@ -20,10 +20,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness import emulator, lifecycle, paths
+from harness import emulator, paths
+from harness.provision import lifecycle
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
-from harness.manifest import STATUS_APPLIED, latest_active_run, list_runs
-from harness.targets import Target
+from harness.provision.manifest import STATUS_APPLIED, latest_active_run, list_runs
+from harness.provision.targets import Target
 from harness.topology.loader import load_topology
 
 log = logging.getLogger("harness")
@@ -126,7 +127,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.e2e import run_scenarios
-    from harness.manifest import Manifest
+    from harness.provision.manifest import Manifest
     from harness.report import console_summary
     from harness.scenario.loader import load_scenario
 

@@ -16,16 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from harness import emulator, lifecycle, paths
+from harness import emulator, paths
+from harness.provision import lifecycle
 from harness.errors import EmulatorError, HarnessError
-from harness.manifest import STATUS_DESTROYED, Manifest
+from harness.provision.manifest import STATUS_DESTROYED, Manifest
 from harness.report import console_summary, write_reports
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.result import RunReport
 from harness.scenario.runner import ScenarioRunner
-from harness.sessions import Sessions
-from harness.targets import Target
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
 
 
 def run_scenarios(manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO, reports_root: Path | None = None) -> tuple[RunReport, dict[str, Path]]:

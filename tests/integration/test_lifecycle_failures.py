@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import lifecycle, paths
+from harness import paths
+from harness.provision import lifecycle
 from harness.emulator import HostEmulator
 from harness.errors import EmulatorError, HarnessError, TerraformError
-from harness.manifest import STATUS_DESTROYED, Manifest
-from harness.targets import Target
+from harness.provision.manifest import STATUS_DESTROYED, Manifest
+from harness.provision.targets import Target
 
 SMALL = textwrap.dedent("""\
     name: small

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import lifecycle, paths
-from harness.manifest import STATUS_APPLIED, STATUS_DESTROYED, Manifest
-from harness.render import TAG_RUN_ID
-from harness.targets import Target
+from harness import paths
+from harness.provision import lifecycle
+from harness.provision.manifest import STATUS_APPLIED, STATUS_DESTROYED, Manifest
+from harness.provision.render import TAG_RUN_ID
+from harness.provision.targets import Target
 from harness.topology.loader import load_topology
 
 TOPOLOGY = load_topology(paths.REFERENCE_TOPOLOGY)

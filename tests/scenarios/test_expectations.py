@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from harness import lifecycle, paths
-from harness.manifest import STATUS_DESTROYED, Manifest
+from harness import paths
+from harness.provision import lifecycle
+from harness.provision.manifest import STATUS_DESTROYED, Manifest
 from harness.payload.consumer import Consumer
 from harness.scenario.loader import load_scenario
 from harness.scenario.result import ERROR, FAILED, PASSED
 from harness.scenario.runner import ScenarioRunner
-from harness.sessions import Sessions
-from harness.targets import Target
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
 
 REF = paths.REFERENCE_TOPOLOGY
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness import paths
-from harness.provider import current_profile, write_cli_config
-from harness.terraform import Terraform
+from harness.provision.provider import current_profile, write_cli_config
+from harness.provision.terraform import Terraform
 
 MODULES = sorted(p for p in paths.MODULES_DIR.iterdir() if p.is_dir())
 REQUIRED_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")

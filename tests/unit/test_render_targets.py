@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from harness.errors import TargetError
-from harness.provider import ProviderProfile
-from harness.render import render_root
-from harness.targets import Target
+from harness.provision.provider import ProviderProfile
+from harness.provision.render import render_root
+from harness.provision.targets import Target
 from harness.topology.loader import load_topology
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.topology.yaml"

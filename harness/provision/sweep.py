@@ -29,8 +29,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError
-from harness.manifest import Planned
-from harness.sessions import Sessions
+from harness.provision.manifest import Planned
+from harness.provision.sessions import Sessions
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Which hashicorp/aws provider the harness runs, where Terraform gets it, and what differs by major.
 
 - ``HARNESS_PROVIDER_SOURCE=mirror`` (default): the offline, checksum-verified 3.39.0 mirror that
-  ``make setup`` builds (see :mod:`harness.provider_mirror`).
+  ``make setup`` builds (see :mod:`harness.provision.provider_mirror`).
 - ``HARNESS_PROVIDER_SOURCE=registry``: Terraform's normal registry installation; choose the version
   with ``HARNESS_AWS_PROVIDER_VERSION`` (default ``5.100.0``).
 
@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import paths, provider_mirror
+from harness import paths
+from harness.provision import provider_mirror
 from harness.errors import SetupError
 
 VERSION_CONSTRAINT = ">= 3.39, < 7.0"  # what the modules accept

@@ -20,9 +20,10 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness import paths, sweep
+from harness import paths
+from harness.provision import sweep
 from harness.errors import CleanupError, HarnessError, TerraformError
-from harness.manifest import (
+from harness.provision.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
     STATUS_DESTROYED,
@@ -32,11 +33,11 @@ from harness.manifest import (
     ResourceEntry,
     SubscriptionEntry,
 )
-from harness.provider import current_profile, write_cli_config
-from harness.render import TAG_RUN_ID, bucket_name, physical_name, render_root
-from harness.sessions import Sessions
-from harness.targets import Target
-from harness.terraform import Event, Terraform
+from harness.provision.provider import current_profile, write_cli_config
+from harness.provision.render import TAG_RUN_ID, bucket_name, physical_name, render_root
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
+from harness.provision.terraform import Event, Terraform
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
 from harness.topology.regions import partition_of

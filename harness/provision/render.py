@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import paths
-from harness.provider import VERSION_CONSTRAINT, ProviderProfile
-from harness.targets import Target
+from harness.provision.provider import VERSION_CONSTRAINT, ProviderProfile
+from harness.provision.targets import Target
 from harness.topology.model import Topology
 
 NAME_PREFIX = "hx"

