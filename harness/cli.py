@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from harness.provision import lifecycle
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
 from harness.provision.manifest import STATUS_APPLIED, latest_active_run, list_runs
 from harness.provision.targets import Target
+from harness.settings import Settings
 from harness.topology.loader import load_topology
 
 log = logging.getLogger("harness")
@@ -90,6 +92,10 @@ def _target(args: argparse.Namespace) -> Target:
     return Target("localstack", endpoint.rstrip("/"))
 
 
+def _settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
 @command("validate")
 def cmd_validate(args: argparse.Namespace) -> int:
     topo = load_topology(Path(args.topology))
@@ -102,21 +108,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 @command("up")
 def cmd_up(args: argparse.Namespace) -> int:
-    result = lifecycle.up(Path(args.topology), _target(args), run_id=args.run_id)
+    result = lifecycle.up(Path(args.topology), _target(args), _settings(), run_id=args.run_id)
     print(result.manifest.run_id)
     return 0
 
 
 @command("down")
 def cmd_down(args: argparse.Namespace) -> int:
-    run_id = args.run_id or latest_active_run().run_id
-    lifecycle.down(run_id)
+    settings = _settings()
+    run_id = args.run_id or latest_active_run(settings).run_id
+    lifecycle.down(run_id, settings)
     return 0
 
 
 @command("runs")
 def cmd_runs(args: argparse.Namespace) -> int:
-    runs = list_runs()
+    runs = list_runs(_settings())
     if not runs:
         print("no runs")
     for m in runs:
@@ -131,7 +138,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.report import console_summary
     from harness.scenario.loader import load_scenario
 
-    manifest = Manifest.load(args.run_id) if args.run_id else latest_active_run((STATUS_APPLIED,))
+    settings = _settings()
+    manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
     if manifest.status != STATUS_APPLIED:
         raise RunNotFoundError(
             f"run {manifest.run_id} is {manifest.status}, not applied: scenarios need an applied topology. "

@@ -27,6 +27,7 @@ from harness.scenario.result import RunReport
 from harness.scenario.runner import ScenarioRunner
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
+from harness.settings import Settings
 
 
 def run_scenarios(manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO, reports_root: Path | None = None) -> tuple[RunReport, dict[str, Path]]:
@@ -56,6 +57,7 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
     if not mine:
         raise HarnessError(f"no scenario in {scenario_dir} names {topology_file}; nothing to run")
     host = emulator.HostEmulator()
+    settings = Settings.from_env(os.environ)
     external = os.environ.get("HARNESS_ENDPOINT_URL", "").strip().rstrip("/")
     endpoint = external
     manifest: Manifest | None = None
@@ -72,12 +74,12 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
             endpoint = host.start().endpoint_url
             print(f"LocalStack at {endpoint}" + ("" if host.launched else " (already running; left running)"), file=out, flush=True)
         try:
-            manifest = lifecycle.up(Path(topology_file), Target("localstack", endpoint), out=out).manifest
+            manifest = lifecycle.up(Path(topology_file), Target("localstack", endpoint), settings, out=out).manifest
             report, files = run_scenarios(manifest, mine, out)
         finally:
             if manifest is not None:
                 if emulator.is_ready(endpoint):
-                    lifecycle.down(manifest.run_id, out=out)
+                    lifecycle.down(manifest.run_id, settings, out=out)
                 else:
                     print(
                         f"LocalStack at {endpoint} is gone, and the run's resources with it; nothing left to destroy",
@@ -85,7 +87,7 @@ def e2e(topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> i
                         flush=True,
                     )
                     manifest.status = STATUS_DESTROYED
-                    manifest.save()
+                    manifest.save(settings)
     finally:
         if host.launched:  # one that was already running (or external) is left running
             print("LocalStack stopped" if host.stop() else "LocalStack was already stopped", file=out, flush=True)

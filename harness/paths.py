@@ -22,19 +22,6 @@ def state_dir() -> Path:
     return Path(os.environ.get("HARNESS_STATE_DIR", REPO_ROOT / ".harness")).resolve()
 
 
-def tools_dir() -> Path:
-    """Installed toolchain pieces (provider mirror, CLI config); shared by all state dirs."""
-    return Path(os.environ.get("HARNESS_TOOLS_DIR", REPO_ROOT / ".harness" / "tools")).resolve()
-
-
-def runs_dir() -> Path:
-    return state_dir() / "runs"
-
-
-def run_dir(run_id: str) -> Path:
-    return runs_dir() / run_id
-
-
 def emulator_dir() -> Path:
     return state_dir() / "emulator"
 

@@ -31,6 +31,7 @@ from harness.scenario.result import PASSED, RunReport, ScenarioResult
 from harness.scenario.runner import ScenarioRunner
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
+from harness.settings import Settings
 
 SUFFIX = ".scenario.yaml"
 
@@ -83,6 +84,7 @@ class _HarnessSession:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.target = config.getoption("--harness-target")
+        self.settings = Settings.from_env(os.environ)
         self.endpoint: str | None = None
         self.own_emulator: emulator.HostEmulator | None = None
         self.runs: dict[str, Manifest] = {}
@@ -110,7 +112,7 @@ class _HarnessSession:
         if topology_file not in self.runs:
             endpoint = self._ensure_endpoint()
             target = Target(self.target, endpoint)
-            result = lifecycle.up(Path(topology_file), target)
+            result = lifecycle.up(Path(topology_file), target, self.settings)
             self.runs[topology_file] = result.manifest
             m = result.manifest
             self.reports[topology_file] = RunReport(m.run_id, m.target, m.endpoint_url, m.topology)
@@ -137,7 +139,7 @@ class _HarnessSession:
                     terminal.write_line(console_summary(report))
                     terminal.write_line(f"reports: {files['json'].parent}")
                 try:
-                    lifecycle.down(manifest.run_id)
+                    lifecycle.down(manifest.run_id, self.settings)
                 except HarnessError as err:
                     if terminal is not None:
                         terminal.write_line(f"cleanup of run {manifest.run_id} failed: {err}")
