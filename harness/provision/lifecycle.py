@@ -33,7 +33,8 @@ from harness.provision.manifest import (
     SubscriptionEntry,
 )
 from harness.provision.provider import current_profile, write_cli_config
-from harness.provision.render import TAG_RUN_ID, bucket_name, physical_name, render_root
+from harness.provision.naming import TAG_RUN_ID, bucket_name, physical_name
+from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.provision.terraform import Event, Terraform

@@ -10,37 +10,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness import paths
+from harness.provision.naming import (
+    bucket_module,
+    bucket_name,
+    physical_name,
+    provider_alias,
+    queue_module,
+    run_tags,
+    subscription_module,
+    topic_module,
+)
 from harness.provision.provider import VERSION_CONSTRAINT, ProviderProfile
 from harness.provision.targets import Target
 from harness.topology.model import Topology
-
-NAME_PREFIX = "hx"
-TAG_RUN_ID = "harness:run-id"
-TAG_TOPOLOGY = "harness:topology"
-
-
-def physical_name(run_id: str, logical: str, fifo: bool = False) -> str:
-    """Name of a topic or queue: ``hx-<run-id>-<logical>[.fifo]``."""
-    return f"{NAME_PREFIX}-{run_id}-{logical}" + (".fifo" if fifo else "")
-
-
-def bucket_name(run_id: str, logical: str, account_id: str) -> str:
-    """S3 names are global: the account id keeps two accounts' runs apart as well."""
-    return f"{NAME_PREFIX}-{run_id}-{logical}-{account_id}"
-
-
-def _ident(text: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9_]", "_", text).lower()
-
-
-def provider_alias(account: str, region: str) -> str:
-    return _ident(f"{account}_{region}")
-
 
 @dataclass(frozen=True)
 class RenderedRoot:
@@ -62,13 +48,13 @@ def render_root(
     root_dir: Path,
     modules_dir: Path = paths.MODULES_DIR,
 ) -> RenderedRoot:
-    tags = {TAG_RUN_ID: run_id, TAG_TOPOLOGY: topology.name, "managed-by": "e2e-harness"}
+    tags = run_tags(run_id, topology.name)
     providers: dict[str, tuple[str, str]] = {}
 
     def provider_for(account: str, region: str) -> str:
         alias = provider_alias(account, region)
         seen = providers.setdefault(alias, (account, region))
-        if seen != (account, region):
+        if seen != (account, region):  # the topology loader refuses such accounts; a defensive check
             raise ValueError(f"provider alias clash: {seen} and {(account, region)} both map to {alias}")
         return f"aws.{alias}"
 
@@ -80,11 +66,11 @@ def render_root(
         return [topology.account_id(a) for a in accounts]
 
     modules: dict[str, dict] = {}
-    topic_ref = {name: f"module.topic_{_ident(name)}" for name in topology.topics}
-    queue_ref = {name: f"module.queue_{_ident(name)}" for name in topology.queues}
+    topic_ref = {name: f"module.{topic_module(name)}" for name in topology.topics}
+    queue_ref = {name: f"module.{queue_module(name)}" for name in topology.queues}
 
     for name, topic in topology.topics.items():
-        modules[f"topic_{_ident(name)}"] = {
+        modules[topic_module(name)] = {
             "source": source("topic"),
             "providers": {"aws": provider_for(topic.account, topic.region)},
             "name": physical_name(run_id, name, topic.fifo),
@@ -114,10 +100,10 @@ def render_root(
                 "dead_letter_queue_arn": f"${{{queue_ref[queue.dead_letter.queue]}.arn}}",
                 "max_receive_count": queue.dead_letter.max_receive_count,
             }
-        modules[f"queue_{_ident(name)}"] = call
+        modules[queue_module(name)] = call
 
     for name, bucket in topology.buckets.items():
-        modules[f"bucket_{_ident(name)}"] = {
+        modules[bucket_module(name)] = {
             "source": source("payload-bucket"),
             "providers": {"aws": provider_for(bucket.account, bucket.region)},
             "name": bucket_name(run_id, name, topology.account_id(bucket.account)),
@@ -133,7 +119,7 @@ def render_root(
         topic = topology.topics[sub.topic]
         queue = topology.queues[sub.queue]
         creator = target.subscription_creator(topic.account, queue.account)
-        mod = f"sub_{_ident(sub.topic)}__{_ident(sub.queue)}"
+        mod = subscription_module(sub.topic, sub.queue)
         call = {
             "source": source("subscription"),
             "providers": {"aws": provider_for(creator, topic.region)},
@@ -173,8 +159,8 @@ def render_root(
                     },
                     "buckets": {
                         n: {
-                            "arn": f"${{module.bucket_{_ident(n)}.arn}}",
-                            "name": f"${{module.bucket_{_ident(n)}.name}}",
+                            "arn": f"${{module.{bucket_module(n)}.arn}}",
+                            "name": f"${{module.{bucket_module(n)}.name}}",
                         }
                         for n in topology.buckets
                     },

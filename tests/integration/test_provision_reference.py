@@ -13,7 +13,7 @@ import pytest
 from harness import paths
 from harness.provision import lifecycle
 from harness.provision.manifest import STATUS_APPLIED, STATUS_DESTROYED, Manifest
-from harness.provision.render import TAG_RUN_ID
+from harness.provision.naming import TAG_RUN_ID
 from harness.provision.targets import Target
 from harness.settings import Settings
 from harness.topology.loader import load_topology
