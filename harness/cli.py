@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from harness import emulator, paths
-from harness.provision import lifecycle
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
+from harness.provision import lifecycle
 from harness.provision.manifest import STATUS_APPLIED, latest_active_run, list_runs
 from harness.provision.targets import Target
 from harness.settings import Settings

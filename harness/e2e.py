@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import TextIO
 
 from harness import emulator, paths
-from harness.provision import lifecycle
 from harness.errors import EmulatorError, HarnessError
+from harness.provision import lifecycle
 from harness.provision.manifest import STATUS_DESTROYED, Manifest
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
 from harness.report import console_summary, write_reports
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.result import RunReport
 from harness.scenario.runner import ScenarioRunner
-from harness.provision.sessions import Sessions
-from harness.provision.targets import Target
 from harness.settings import Settings
 
 

@@ -20,28 +20,23 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.provision import sweep
 from harness.errors import CleanupError, HarnessError, TerraformError
+from harness.provision import sweep
 from harness.provision.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
     STATUS_DESTROYED,
     STATUS_FAILED,
     Manifest,
-    Planned,
-    ResourceEntry,
-    SubscriptionEntry,
 )
+from harness.provision.naming import TAG_RUN_ID
 from harness.provision.provider import current_profile, write_cli_config
-from harness.provision.naming import TAG_RUN_ID, bucket_name, physical_name
 from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.provision.terraform import Event, Terraform
 from harness.settings import Settings
 from harness.topology.loader import load_topology
-from harness.topology.model import Topology
-from harness.topology.regions import partition_of
 
 log = logging.getLogger(__name__)
 
@@ -95,27 +90,6 @@ def _terraform_for(run_id: str, settings: Settings) -> Terraform:
     return Terraform(terraform_dir(run_id, settings), write_cli_config(profile, settings), settings)
 
 
-def _manifest_from_outputs(base: Manifest, topology: Topology, target: Target, outputs: dict) -> Manifest:
-    res = outputs["resources"]
-    for name, t in topology.topics.items():
-        o = res["topics"][name]
-        base.topics[name] = ResourceEntry(t.account, topology.account_id(t.account), t.region, o["arn"], o["name"], "", t.fifo)
-    for name, q in topology.queues.items():
-        o = res["queues"][name]
-        base.queues[name] = ResourceEntry(
-            q.account, topology.account_id(q.account), q.region, o["arn"], o["name"], o["url"], q.fifo
-        )
-    for name, b in topology.buckets.items():
-        o = res["buckets"][name]
-        base.buckets[name] = ResourceEntry(b.account, topology.account_id(b.account), b.region, o["arn"], o["name"])
-    for sub in topology.subscriptions:
-        creator = target.subscription_creator(topology.topics[sub.topic].account, topology.queues[sub.queue].account)
-        base.subscriptions.append(
-            SubscriptionEntry(sub.topic, sub.queue, res["subscriptions"][sub.key], sub.raw_delivery, sub.filter_policy, creator)
-        )
-    return base
-
-
 RUN_ID_PATTERN = re.compile(r"[a-z0-9]{1,16}")
 
 
@@ -128,22 +102,6 @@ def check_run_id(run_id: str) -> str:
             "or omit --run-id for a random one."
         )
     return run_id
-
-
-def planned_resources(topology: Topology, run_id: str) -> list[Planned]:
-    """Every physical topic, queue and bucket the run will create, with its exact name."""
-    out = []
-
-    def planned(kind: str, account: str, region: str, name: str) -> Planned:
-        return Planned(kind, account, topology.account_id(account), region, name, partition_of(region) or "aws")
-
-    for name, t in topology.topics.items():
-        out.append(planned("topic", t.account, t.region, physical_name(run_id, name, t.fifo)))
-    for name, q in topology.queues.items():
-        out.append(planned("queue", q.account, q.region, physical_name(run_id, name, q.fifo)))
-    for name, b in topology.buckets.items():
-        out.append(planned("bucket", b.account, b.region, bucket_name(run_id, name, topology.account_id(b.account))))
-    return out
 
 
 def _check_names_free(manifest: Manifest, settings: Settings) -> None:
@@ -188,7 +146,7 @@ def up(
         provider_version=profile.version,
         accounts={n: a.id for n, a in topology.accounts.items()},
         aws_access={n: asdict(a.aws) for n, a in topology.accounts.items()},
-        planned=planned_resources(topology, run_id),
+        planned=rendered.planned,
     )
     manifest_path = manifest.save(settings)
     print(
@@ -212,7 +170,9 @@ def up(
             raise TerraformError(
                 f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
             )
-        manifest = _manifest_from_outputs(manifest, topology, target, tf.output())
+        applied = rendered.outputs.read(tf.output())
+        manifest.topics, manifest.queues, manifest.buckets = applied.topics, applied.queues, applied.buckets
+        manifest.subscriptions = applied.subscriptions
         manifest.status = STATUS_APPLIED
         manifest.save(settings)
     except (Exception, KeyboardInterrupt) as exc:

@@ -3,17 +3,23 @@
 The root has one aliased ``aws`` provider per (account, region) in use and one module call per
 topic, queue, bucket and subscription, each wired to its provider. Physical names carry the run id
 (``hx-<run-id>-<logical>``) so parallel runs never collide, and everything taggable is tagged with
-the run id and topology name. One output, ``resources``, feeds the run manifest.
+the run id and topology name.
+
+Render is the single source of the run's plan: besides the root document it returns every physical
+resource the run will create (:class:`~harness.provision.manifest.Planned`, for the pre-apply
+name check and the leftover sweep) and a typed reader of the root's one output, ``resources``,
+which turns Terraform's outputs into the manifest's entries (:class:`RootOutputs`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import paths
+from harness.provision.manifest import Planned, ResourceEntry, SubscriptionEntry
 from harness.provision.naming import (
     bucket_module,
     bucket_name,
@@ -27,11 +33,67 @@ from harness.provision.naming import (
 from harness.provision.provider import VERSION_CONSTRAINT, ProviderProfile
 from harness.provision.targets import Target
 from harness.topology.model import Topology
+from harness.topology.regions import partition_of
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """One logical topic, queue or bucket as render placed it, before Terraform reports its ARN."""
+
+    group: str  # "topics" | "queues" | "buckets": the output's and the manifest's key
+    logical: str
+    account: str
+    account_id: str
+    region: str
+    fifo: bool = False
+
+
+@dataclass(frozen=True)
+class _ExpectedSubscription:
+    topic: str
+    queue: str
+    key: str  # the output's key, "<topic>-><queue>"
+    raw_delivery: bool
+    filter_policy: dict | None
+    created_by: str  # account whose provider creates it (see Target.subscription_creator)
+
+
+@dataclass
+class AppliedResources:
+    """The manifest's resource entries, read from an applied root's outputs."""
+
+    topics: dict[str, ResourceEntry] = field(default_factory=dict)
+    queues: dict[str, ResourceEntry] = field(default_factory=dict)
+    buckets: dict[str, ResourceEntry] = field(default_factory=dict)
+    subscriptions: list[SubscriptionEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RootOutputs:
+    """Reads the rendered root's ``resources`` output (``terraform output -json``) as manifest entries."""
+
+    resources: tuple[_Expected, ...]
+    subscriptions: tuple[_ExpectedSubscription, ...]
+
+    def read(self, outputs: dict) -> AppliedResources:
+        res = outputs["resources"]
+        applied = AppliedResources()
+        for e in self.resources:
+            o = res[e.group][e.logical]
+            entry = ResourceEntry(e.account, e.account_id, e.region, o["arn"], o["name"], o.get("url", ""), e.fifo)
+            getattr(applied, e.group)[e.logical] = entry
+        for s in self.subscriptions:
+            arn = res["subscriptions"][s.key]
+            applied.subscriptions.append(SubscriptionEntry(s.topic, s.queue, arn, s.raw_delivery, s.filter_policy, s.created_by))
+        return applied
+
 
 @dataclass(frozen=True)
 class RenderedRoot:
     document: dict
     providers: dict[str, tuple[str, str]]  # alias -> (account name, region)
+    planned: list[Planned]  # every physical topic, queue and bucket the run creates, exact names
+    outputs: RootOutputs
 
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
@@ -66,10 +128,20 @@ def render_root(
         return [topology.account_id(a) for a in accounts]
 
     modules: dict[str, dict] = {}
+    planned: list[Planned] = []
+    expected: list[_Expected] = []
+    expected_subs: list[_ExpectedSubscription] = []
+
+    def place(group: str, kind: str, logical: str, account: str, region: str, name: str, fifo: bool = False) -> None:
+        account_id = topology.account_id(account)
+        planned.append(Planned(kind, account, account_id, region, name, partition_of(region) or "aws"))
+        expected.append(_Expected(group, logical, account, account_id, region, fifo))
+
     topic_ref = {name: f"module.{topic_module(name)}" for name in topology.topics}
     queue_ref = {name: f"module.{queue_module(name)}" for name in topology.queues}
 
     for name, topic in topology.topics.items():
+        place("topics", "topic", name, topic.account, topic.region, physical_name(run_id, name, topic.fifo), topic.fifo)
         modules[topic_module(name)] = {
             "source": source("topic"),
             "providers": {"aws": provider_for(topic.account, topic.region)},
@@ -82,6 +154,7 @@ def render_root(
         }
 
     for name, queue in topology.queues.items():
+        place("queues", "queue", name, queue.account, queue.region, physical_name(run_id, name, queue.fifo), queue.fifo)
         call: dict = {
             "source": source("queue"),
             "providers": {"aws": provider_for(queue.account, queue.region)},
@@ -103,6 +176,7 @@ def render_root(
         modules[queue_module(name)] = call
 
     for name, bucket in topology.buckets.items():
+        place("buckets", "bucket", name, bucket.account, bucket.region, bucket_name(run_id, name, topology.account_id(bucket.account)))
         modules[bucket_module(name)] = {
             "source": source("payload-bucket"),
             "providers": {"aws": provider_for(bucket.account, bucket.region)},
@@ -119,6 +193,7 @@ def render_root(
         topic = topology.topics[sub.topic]
         queue = topology.queues[sub.queue]
         creator = target.subscription_creator(topic.account, queue.account)
+        expected_subs.append(_ExpectedSubscription(sub.topic, sub.queue, sub.key, sub.raw_delivery, sub.filter_policy, creator))
         mod = subscription_module(sub.topic, sub.queue)
         call = {
             "source": source("subscription"),
@@ -169,4 +244,4 @@ def render_root(
             }
         },
     }
-    return RenderedRoot(document, providers)
+    return RenderedRoot(document, providers, planned, RootOutputs(tuple(expected), tuple(expected_subs)))

@@ -21,16 +21,16 @@ from pathlib import Path
 import pytest
 
 from harness import emulator, paths
-from harness.provision import lifecycle
 from harness.errors import HarnessError, InputFileError
+from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
 from harness.report import console_summary, write_reports
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.result import PASSED, RunReport, ScenarioResult
 from harness.scenario.runner import ScenarioRunner
-from harness.provision.sessions import Sessions
-from harness.provision.targets import Target
 from harness.settings import Settings
 
 SUFFIX = ".scenario.yaml"

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import paths
-from harness.provision import lifecycle
 from harness.emulator import HostEmulator
 from harness.errors import EmulatorError, HarnessError, TerraformError
+from harness.provision import lifecycle
 from harness.provision.manifest import STATUS_DESTROYED, Manifest
 from harness.provision.targets import Target
 from harness.settings import Settings
