@@ -171,7 +171,8 @@ def up(
                 f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
             )
         applied = rendered.outputs.read(tf.output())
-        manifest.topics, manifest.queues, manifest.buckets = applied.topics, applied.queues, applied.buckets
+        for group, entries in applied.resources.items():
+            setattr(manifest, group, entries)  # the manifest's topics, queues, buckets
         manifest.subscriptions = applied.subscriptions
         manifest.status = STATUS_APPLIED
         manifest.save(settings)

@@ -49,9 +49,7 @@ class SubscriptionEntry:
 class Planned:
     """One physical resource a run creates: what it is, where, and its exact name."""
 
-    KINDS = ("topic", "queue", "bucket")
-
-    kind: str  # topic | queue | bucket
+    kind: str  # a registered resource kind (harness.provision.kinds): topic | queue | bucket
     account: str  # account name in the topology
     account_id: str
     region: str
@@ -61,9 +59,6 @@ class Planned:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.name} ({self.account}/{self.region})"
-
-    def topic_arn(self) -> str:
-        return f"arn:{self.partition}:sns:{self.region}:{self.account_id}:{self.name}"
 
 
 @dataclass

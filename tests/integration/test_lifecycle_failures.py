@@ -141,12 +141,13 @@ def test_down_sweeps_what_terraform_state_lost(endpoint_url: str, aws, tmp_path:
     bucket = f"hx-{run_id}-b1-111111111111"
     aws("s3", "111111111111", "us-east-1").put_object(Bucket=bucket, Key="payload", Body=b"x" * 1024)
     tf = lifecycle._terraform_for(run_id, settings)
-    for suffix in ("aws_s3_bucket.this", "aws_sqs_queue.this"):
+    for suffix in ("aws_s3_bucket.this", "aws_sqs_queue.this", "aws_sns_topic.this"):
         tf.run("state", "rm", next(a for a in tf.state_resources() if a.endswith(suffix)))
     out = io.StringIO()
     lifecycle.down(run_id, settings, out=out)
     assert f"swept bucket {bucket} (A/us-east-1)" in out.getvalue()
     assert f"swept queue hx-{run_id}-q1 (B/eu-west-1)" in out.getvalue()  # carries the run's tag
+    assert f"swept topic hx-{run_id}-t1 (A/us-east-1)" in out.getvalue()
     assert Manifest.load(run_id, settings).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == []
 

@@ -87,11 +87,12 @@ def test_render_plans_every_physical_resource_and_reads_its_outputs_into_manifes
     }
     fake["subscriptions"] = {key: f"sub/{key}" for key in declared["subscriptions"]}
     applied = rendered.outputs.read({"resources": fake})
-    assert set(applied.topics) == set(topology.topics) and set(applied.buckets) == set(topology.buckets)
-    b_eu = applied.queues["b-eu"]
+    topics, queues, buckets = (applied.resources[g] for g in ("topics", "queues", "buckets"))
+    assert set(topics) == set(topology.topics) and set(buckets) == set(topology.buckets)
+    b_eu = queues["b-eu"]
     assert (b_eu.account, b_eu.account_id, b_eu.region) == ("B", "222222222222", "eu-west-1")
     assert (b_eu.arn, b_eu.url, b_eu.name, b_eu.fifo) == ("queues/b-eu/arn", "queues/b-eu/url", "queues/b-eu/name", False)
-    assert applied.topics["orders-fifo"].fifo and applied.topics["orders"].url == ""
+    assert topics["orders-fifo"].fifo and topics["orders"].url == ""
     assert len(applied.subscriptions) == len(topology.subscriptions)
     first = applied.subscriptions[0]
     sub = topology.subscriptions[0]
