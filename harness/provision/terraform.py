@@ -134,10 +134,6 @@ class Terraform:
         return CommandResult(proc.returncode, "", "".join(stderr_chunks), events)
 
     # -- commands -----------------------------------------------------------------------------
-    def version(self) -> str:
-        out = self.run("version", "-json").stdout
-        return json.loads(out).get("terraform_version", "?")
-
     def init(self) -> None:
         self.run("init", "-input=false", "-no-color")
 
