@@ -30,7 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import retry
 from harness.console import ProgressSource, TransferProgress
 from harness.errors import HarnessError, ServiceUnavailableError
-from harness.manifest import Manifest, ResourceEntry
+from harness.provision.manifest import Manifest, ResourceEntry
 from harness.payload.consumer import ConsumeSettings, Consumer
 from harness.payload.generator import GeneratedPayload
 from harness.payload.message import ReceivedMessage
@@ -39,7 +39,7 @@ from harness.payload.publisher import PublishSettings, Publisher
 from harness.scenario.measure import PathKey, PathStats
 from harness.scenario.model import Expect, Scenario
 from harness.scenario.result import ERROR, ScenarioResult
-from harness.sessions import Sessions
+from harness.provision.sessions import Sessions
 
 log = logging.getLogger(__name__)
 

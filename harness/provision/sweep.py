@@ -15,6 +15,9 @@ and region and deletes what is still there — but only what is provably the run
 - a bucket is tagged only after it is created, so an untagged bucket is deleted (its name holds
   the run id and the owning account id, and it did not exist before the apply); a bucket tagged
   for another run, or one the account may not inspect, is reported.
+
+How a kind is probed, read and deleted is the kind's business (:mod:`harness.provision.kinds`);
+this module only applies the rules above, the same for every kind.
 """
 
 from __future__ import annotations
@@ -23,22 +26,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError
-from harness.manifest import Planned
-from harness.sessions import Sessions
+from harness.provision.kinds import RESOURCE_KINDS, kind_of
+from harness.provision.manifest import Planned
+from harness.provision.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
-_MISSING = {
-    "queue": {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
-    "topic": {"NotFound", "NotFoundException"},
-    "bucket": {"404", "NoSuchBucket", "NotFound"},
-}
 _FORBIDDEN = {"403", "AccessDenied", "AuthorizationError", "AccessDeniedException"}
 
 
@@ -48,25 +46,14 @@ class Presence(Enum):
     FORBIDDEN = "forbidden"  # exists as far as we can tell, but this account may not inspect it
 
 
-def _queue_url(sessions: Sessions, item: Planned) -> str:
-    sqs = sessions.client("sqs", item.account, item.region)
-    return retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
-
-
 def presence(sessions: Sessions, item: Planned) -> Presence:
     """Whether ``item`` exists in its account and region. Unexpected errors propagate."""
+    kind = kind_of(item.kind)
     try:
-        if item.kind == "queue":
-            _queue_url(sessions, item)
-        elif item.kind == "topic":
-            sns = sessions.client("sns", item.account, item.region)
-            retry.call("sns.GetTopicAttributes", sns.get_topic_attributes, TopicArn=item.topic_arn())
-        else:
-            s3 = sessions.client("s3", item.account, item.region)
-            retry.call("s3.HeadBucket", s3.head_bucket, Bucket=item.name)
+        kind.exists(sessions, item)
     except ClientError as exc:
         code = retry.error_code(exc)
-        if code in _MISSING[item.kind]:
+        if code in kind.missing_codes:
             return Presence.ABSENT
         if code in _FORBIDDEN:
             return Presence.FORBIDDEN
@@ -79,58 +66,16 @@ def probe(sessions: Sessions, planned: Iterable[Planned]) -> list[str]:
     return [p.label for p in planned if presence(sessions, p) is not Presence.ABSENT]
 
 
-def _run_tag(sessions: Sessions, item: Planned, tag_key: str) -> str | None:
-    """The value of ``tag_key`` on the resource, or None when it has no such tag."""
-    if item.kind == "queue":
-        sqs = sessions.client("sqs", item.account, item.region)
-        return retry.call("sqs.ListQueueTags", sqs.list_queue_tags, QueueUrl=_queue_url(sessions, item)).get("Tags", {}).get(tag_key)
-    if item.kind == "topic":
-        sns = sessions.client("sns", item.account, item.region)
-        tags = retry.call("sns.ListTagsForResource", sns.list_tags_for_resource, ResourceArn=item.topic_arn()).get("Tags", [])
-        return next((t["Value"] for t in tags if t["Key"] == tag_key), None)
-    s3 = sessions.client("s3", item.account, item.region)
-    try:
-        tags = retry.call("s3.GetBucketTagging", s3.get_bucket_tagging, Bucket=item.name).get("TagSet", [])
-    except ClientError as exc:
-        if retry.error_code(exc) == "NoSuchTagSet":
-            return None
-        raise
-    return next((t["Value"] for t in tags if t["Key"] == tag_key), None)
-
-
 def _delete(sessions: Sessions, item: Planned) -> bool:
     """Delete ``item``. False when it turned out to be gone already."""
+    kind = kind_of(item.kind)
     try:
-        if item.kind == "queue":
-            sqs = sessions.client("sqs", item.account, item.region)
-            retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=_queue_url(sessions, item))
-        elif item.kind == "topic":
-            sns = sessions.client("sns", item.account, item.region)
-            retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=item.topic_arn())
-        else:
-            _empty_and_delete_bucket(sessions.client("s3", item.account, item.region), item.name)
+        kind.delete(sessions, item)
     except ClientError as exc:
-        if retry.error_code(exc) in _MISSING[item.kind]:
+        if retry.error_code(exc) in kind.missing_codes:
             return False  # the destroy's delete became visible meanwhile
         raise
     return True
-
-
-def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
-    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-        for upload in page.get("Uploads", []):
-            retry.call(
-                "s3.AbortMultipartUpload", s3.abort_multipart_upload,
-                Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"],
-            )
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        keys = [
-            {"Key": v["Key"], "VersionId": v["VersionId"]}
-            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        for start in range(0, len(keys), 1000):
-            retry.call("s3.DeleteObjects", s3.delete_objects, Bucket=bucket, Delete={"Objects": keys[start:start + 1000], "Quiet": True})
-    retry.call("s3.DeleteBucket", s3.delete_bucket, Bucket=bucket)
 
 
 @dataclass
@@ -140,14 +85,18 @@ class SweepResult:
     failed: list[str] = field(default_factory=list)  # "label: error"
 
 
+def _sweep_order(item: Planned) -> int:
+    return RESOURCE_KINDS.index(kind_of(item.kind))
+
+
 def sweep(
     sessions: Sessions, planned: Iterable[Planned], preexisting: list[str] | None, run_tag: tuple[str, str]
 ) -> SweepResult:
     """Delete the run's planned resources that still exist after a destroy, when provably its own."""
     tag_key, run_id = run_tag
     result = SweepResult()
-    # Topics first (their subscriptions go with them), then queues, then buckets.
-    for item in sorted(planned, key=lambda p: Planned.KINDS.index(p.kind)):
+    # In registry order: topics first (their subscriptions go with them), then queues, then buckets.
+    for item in sorted(planned, key=_sweep_order):
         try:
             found = presence(sessions, item)
             if found is Presence.ABSENT:
@@ -161,11 +110,11 @@ def sweep(
             if item.label in preexisting:
                 result.left_alone.append(f"{item.label}: it existed before this run")
                 continue
-            tag = _run_tag(sessions, item, tag_key)
+            tag = kind_of(item.kind).run_tag(sessions, item, tag_key)
             if tag is not None and tag != run_id:
                 result.left_alone.append(f"{item.label}: tagged {tag_key}={tag}, another run's")
                 continue
-            if tag is None and item.kind != "bucket":
+            if tag is None and kind_of(item.kind).tagged_at_create:
                 result.left_alone.append(f"{item.label}: not tagged {tag_key}={run_id}")
                 continue
             log.warning("%s survived the destroy (not in Terraform's state); deleting it", item.label)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.errors import TargetError
-from harness.provider import ProviderProfile
+from harness.provision.provider import ProviderProfile
 from harness.topology.model import Account
 
 LOCALSTACK_SECRET_KEY = "test"
