@@ -255,3 +255,14 @@ def down(run_id: str, settings: Settings, out: TextIO | None = None) -> Manifest
     print(f"run {run_id}: destroyed", file=out, flush=True)
     return manifest
 
+
+
+def forget(run_id: str, settings: Settings, reason: str) -> Manifest:
+    """Record that run ``run_id``'s resources are gone without a destroy (the emulator that held
+    them went away with them), so no later `run` or `down` picks it as a live run."""
+    manifest = Manifest.load(run_id, settings)
+    manifest.status = STATUS_DESTROYED
+    manifest.error = reason
+    manifest.save(settings)
+    shutil.rmtree(terraform_dir(run_id, settings) / ".terraform", ignore_errors=True)
+    return manifest

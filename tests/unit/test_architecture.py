@@ -91,16 +91,32 @@ def test_stage_order_check_catches_a_backward_import() -> None:
     assert _stage("harness.settings") == 0
 
 
+def _environment_reads(path: Path) -> list[int]:
+    """Lines that touch ``os.environ`` / ``os.getenv`` / ``os.putenv`` (code, not docstrings)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv", "environb"):
+            if isinstance(node.value, ast.Name) and node.value.id == "os":
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            if any(a.name in ("environ", "getenv", "putenv") for a in node.names):
+                lines.append(node.lineno)
+    return lines
+
+
 def test_only_the_edges_read_the_environment() -> None:
     readers = []
     for module, path in _modules().items():
         if module in ENV_READERS:
             continue
-        text = path.read_text()
-        for needle in ("os.environ", "os.getenv", "getenv("):
-            if needle in text:
-                readers.append(f"{path.relative_to(PACKAGE.parent)}: {needle}")
+        readers += [f"{path.relative_to(PACKAGE.parent)}:{line}" for line in _environment_reads(path)]
     assert not readers, "configuration is read once at the edge (harness.settings.Settings):\n" + "\n".join(readers)
+
+
+def test_environment_check_sees_a_read(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""os.environ in a docstring is fine."""\nimport os\nx = os.environ.get("A")\n')
+    assert _environment_reads(sample) == [3]
 
 
 @pytest.mark.parametrize("module", sorted(_modules()))
