@@ -158,7 +158,7 @@ def test_emulator_crash_at_start_shows_the_last_log_lines(tmp_path: Path) -> Non
     fake = venv / "bin" / "python"
     fake.write_text("#!/bin/sh\necho 'starting'\necho 'ImportError: no module named localstack.runtime' >&2\nexit 3\n")
     fake.chmod(0o755)
-    emu = HostEmulator(state_dir=tmp_path / "emu", venv=venv)
+    emu = HostEmulator(Settings.from_env(os.environ, state_dir=tmp_path / "emu", localstack_venv=venv))
     with pytest.raises(EmulatorError) as err:
         emu.start(timeout=20)
     message = str(err.value)
@@ -170,9 +170,9 @@ def test_emulator_crash_at_start_shows_the_last_log_lines(tmp_path: Path) -> Non
 def test_emulator_keeps_s3_data_in_its_own_dir_and_stop_removes_it(tmp_path: Path) -> None:
     import boto3
 
-    from harness.emulator import _pid_alive, choose_port
+    from harness.emulator import choose_port, pid_alive
 
-    emu = HostEmulator(state_dir=tmp_path / "emu")
+    emu = HostEmulator(Settings.from_env(os.environ, state_dir=tmp_path / "emu"))
     state = emu.start(port=choose_port(4750))
     try:
         assert emu.status() is not None and state.pid
@@ -187,5 +187,5 @@ def test_emulator_keeps_s3_data_in_its_own_dir_and_stop_removes_it(tmp_path: Pat
     finally:
         assert emu.stop() is True
     assert not Path(state.s3_dir).exists()
-    assert not _pid_alive(state.pid)
+    assert not pid_alive(state.pid)
     assert emu.status() is None
