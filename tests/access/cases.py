@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.access import modules
 from harness.access.evaluate import Outcome, Request
+from harness.access.paths import BucketRef, Consumer, Named, deliver_hop, hop_requests, send_hop, subscribe_hop
 
 A, B, C, D = "111111111111", "222222222222", "333333333333", "444444444444"
 TOPIC = f"arn:aws:sns:us-east-1:{A}:hx-r1-orders"
@@ -230,4 +231,45 @@ def _statement_cases() -> list[Case]:
     ]
 
 
-CASES: list[Case] = _module_cases() + _condition_cases() + _statement_cases()
+def _hop_cases() -> list[Case]:
+    """Requests exactly as harness.access.paths builds them, against the module policies."""
+    topic, optin = Named("orders", TOPIC), Named("orders", OPTIN_TOPIC)
+    b_eu, bucket = Named("b-eu", QUEUE), BucketRef("payloads", BUCKET, A)
+    consumers = [Consumer("b-eu", B, deletes_payloads=True), Consumer("d", D)]
+    reference = hop_requests(A, topic=topic, subscribed=[b_eu], bucket=bucket, consumers=consumers)
+    plain_http = hop_requests(A, topic=topic, bucket=bucket, consumers=consumers[:1], secure_transport=False)
+    policy_of = {
+        TOPIC: modules.topic_policy(TOPIC, [B]),
+        QUEUE: modules.queue_policy(QUEUE, [TOPIC]),
+        BUCKET: modules.bucket_policy(BUCKET, [B], readers_may_delete=True),
+    }
+    out = []
+    for tag, hops in (("hop", reference), ("hop over http", plain_http)):
+        for h in hops:
+            out.append(Case(f"{tag}: {h.kind.value} {h.subject}", h.request, policy_of[h.policy_arn], [] if h.request.is_service else ADMIN, EXPECTED_HOPS[tag, h.kind.value, h.subject]))
+    out.append(Case("hop: subscribe by the queue's account", subscribe_hop(B, topic, b_eu).request, policy_of[TOPIC], ADMIN, Outcome.ALLOWED))
+    out.append(Case("hop: subscribe by an outsider", subscribe_hop(D, topic, b_eu).request, policy_of[TOPIC], ADMIN, Outcome.IMPLICIT_DENY))
+    optin_deliver = deliver_hop(optin, b_eu).request
+    both = pol(st(Sid="Regional", Principal={"Service": ["sns.amazonaws.com", "sns.af-south-1.amazonaws.com"]}, Action="sqs:SendMessage", Resource=QUEUE, Condition={"ArnEquals": {"aws:SourceArn": OPTIN_TOPIC}}))
+    out.append(Case("hop: opt-in delivery, module policy", optin_deliver, modules.queue_policy(QUEUE, [OPTIN_TOPIC]), [], Outcome.IMPLICIT_DENY))
+    out.append(Case("hop: opt-in delivery, regional principal", optin_deliver, both, [], Outcome.ALLOWED))
+    out.append(Case("hop: direct send by a producer", send_hop(A, b_eu).request, modules.queue_policy(QUEUE, [TOPIC], [A]), ADMIN, Outcome.ALLOWED))
+    return out
+
+
+_X, _I, _E = Outcome.ALLOWED, Outcome.IMPLICIT_DENY, Outcome.EXPLICIT_DENY
+EXPECTED_HOPS = {
+    ("hop", "publish", "orders"): _X,
+    ("hop", "deliver", "b-eu"): _X,
+    ("hop", "put_payload", "payloads"): _X,
+    ("hop", "get_payload", "b-eu"): _X,
+    ("hop", "delete_payload", "b-eu"): _X,
+    ("hop", "get_payload", "d"): _I,
+    ("hop over http", "publish", "orders"): _X,
+    ("hop over http", "put_payload", "payloads"): _E,
+    ("hop over http", "get_payload", "b-eu"): _E,
+    ("hop over http", "delete_payload", "b-eu"): _E,
+}
+
+
+CASES: list[Case] = _module_cases() + _condition_cases() + _statement_cases() + _hop_cases()

@@ -1,10 +1,17 @@
-"""Fixtures of the access tests: the iam-simulate oracle, installed on first use."""
+"""Fixtures of the access tests: the iam-simulate oracle (installed on first use) and this
+directory's LocalStack, preferring port 4950 so it keeps clear of other suites' emulators."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from harness.emulator import EmulatorState, HostEmulator, choose_port
 from tests.access import oracle
+
+ACCESS_LOCALSTACK_PORT = 4950
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +22,14 @@ def oracle_ready() -> None:
         oracle.ensure_installed()
     except oracle.OracleUnavailable as err:
         pytest.skip(str(err))
+
+
+@pytest.fixture(scope="session")
+def localstack(harness_state_dir: Path) -> Iterator[EmulatorState]:
+    """As tests/conftest.py's, on port 4950 when free (else any free port)."""
+    emu = HostEmulator(state_dir=harness_state_dir / "emulator-access")
+    state = emu.start(port=choose_port(ACCESS_LOCALSTACK_PORT))
+    try:
+        yield state
+    finally:
+        emu.stop()
