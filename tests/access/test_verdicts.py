@@ -54,7 +54,7 @@ def test_hops_in_travel_order() -> None:
 def test_reference_path_is_allowed_everywhere() -> None:
     verdicts = judge(path(), applied())
     assert denied(verdicts) == []
-    assert verdicts[1].line == f"b-eu: SNS may deliver from topic orders (queue policy statement AllowSnsTopicsToDeliver)"
+    assert verdicts[1].line == "b-eu: SNS may deliver from topic orders (queue policy statement AllowSnsTopicsToDeliver)"
     assert verdicts[5].decision.statement is not None and verdicts[5].decision.statement.sid == "AllowReaderAccountsToDeletePayloads"
 
 
