@@ -23,13 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.access import modules
-from harness.access.paths import BucketRef, Hop, HopKind, Named, deliver_hop, payload_hop, publish_hop, send_hop, subscribe_hop
+from harness.access.deployment import Deployment
+from harness.access.paths import Hop, HopKind, deliver_hop, payload_hop, publish_hop, send_hop, subscribe_hop
 from harness.access.policy import AccessError, parse_policy
 from harness.access.readback import BUCKET_POLICY, QUEUE_POLICY, TOPIC_POLICY
 from harness.access.verdicts import AppliedPolicies, HopVerdict, judge_hop
 from harness.errors import InputFileError, Problem
 from harness.topology.model import Topology
-from harness.topology.regions import partition_of
 
 
 @dataclass(frozen=True)
@@ -53,41 +53,21 @@ class UnauthorisedTopologyError(AccessError):
         super().__init__("\n".join(f"{source}: {p.field}: {p.message}" for p in problems))
 
 
-def _partition(region: str) -> str:
-    return partition_of(region) or "aws"
-
-
-def topic_ref(topology: Topology, name: str) -> Named:
-    t = topology.topics[name]
-    suffix = ".fifo" if t.fifo else ""
-    return Named(name, f"arn:{_partition(t.region)}:sns:{t.region}:{topology.account_id(t.account)}:{name}{suffix}")
-
-
-def queue_ref(topology: Topology, name: str) -> Named:
-    q = topology.queues[name]
-    suffix = ".fifo" if q.fifo else ""
-    return Named(name, f"arn:{_partition(q.region)}:sqs:{q.region}:{topology.account_id(q.account)}:{name}{suffix}")
-
-
-def bucket_ref(topology: Topology, name: str) -> BucketRef:
-    b = topology.buckets[name]
-    return BucketRef(name, f"arn:{_partition(b.region)}:s3:::{name}", topology.account_id(b.account))
-
-
 def rendered_policies(topology: Topology) -> AppliedPolicies:
     """Every resource's policy as the modules would render it (inputs as harness.render passes them)."""
     ids = topology.account_id
+    where = Deployment.from_topology(topology)
     by_arn = {}
     for name, topic in topology.topics.items():
-        arn = topic_ref(topology, name).arn
+        arn = where.topic(name).arn
         doc = modules.topic_policy(arn, [ids(a) for a in topology.subscriber_accounts(name)], [ids(a) for a in topic.publishers])
         by_arn[arn] = parse_policy(doc, TOPIC_POLICY)
     for name, queue in topology.queues.items():
-        arn = queue_ref(topology, name).arn
-        sources = [topic_ref(topology, t).arn for t in topology.topics_feeding(name)]
+        arn = where.queue(name).arn
+        sources = [where.topic(t).arn for t in topology.topics_feeding(name)]
         by_arn[arn] = parse_policy(modules.queue_policy(arn, sources, [ids(a) for a in queue.producers]), QUEUE_POLICY)
     for name, bucket in topology.buckets.items():
-        arn = bucket_ref(topology, name).arn
+        arn = where.bucket(name).arn
         by_arn[arn] = parse_policy(modules.bucket_policy(arn, [ids(a) for a in bucket.readers], bucket.readers_may_delete), BUCKET_POLICY)
     return AppliedPolicies(by_arn)
 
@@ -95,24 +75,25 @@ def rendered_policies(topology: Topology) -> AppliedPolicies:
 def declared_hops(topology: Topology) -> list[tuple[str, Hop]]:
     """(topology field, hop) for every access the topology declares."""
     ids = topology.account_id
+    dep = Deployment.from_topology(topology)
     out: list[tuple[str, Hop]] = []
     for sub in topology.subscriptions:
         where = f"subscriptions[{sub.key}]"
-        topic, queue = topic_ref(topology, sub.topic), queue_ref(topology, sub.queue)
+        topic, queue = dep.topic(sub.topic), dep.queue(sub.queue)
         out.append((where, deliver_hop(topic, queue)))
         if sub.dead_letter_queue:
-            out.append((f"{where}.dead_letter_queue", deliver_hop(topic, queue_ref(topology, sub.dead_letter_queue))))
+            out.append((f"{where}.dead_letter_queue", deliver_hop(topic, dep.queue(sub.dead_letter_queue))))
         queue_account = topology.queues[sub.queue].account
         if queue_account != topology.topics[sub.topic].account:
             out.append((where, subscribe_hop(ids(queue_account), topic, queue)))
     for name, topic in topology.topics.items():
         for account in topic.publishers:
-            out.append((f"topics.{name}.publishers", publish_hop(ids(account), topic_ref(topology, name))))
+            out.append((f"topics.{name}.publishers", publish_hop(ids(account), dep.topic(name))))
     for name, queue in topology.queues.items():
         for account in queue.producers:
-            out.append((f"queues.{name}.producers", send_hop(ids(account), queue_ref(topology, name))))
+            out.append((f"queues.{name}.producers", send_hop(ids(account), dep.queue(name))))
     for name, bucket in topology.buckets.items():
-        ref = bucket_ref(topology, name)
+        ref = dep.bucket(name)
         for account in bucket.readers:
             out.append((f"buckets.{name}.readers", payload_hop(HopKind.GET_PAYLOAD, account, ids(account), ref)))
             if bucket.readers_may_delete:
