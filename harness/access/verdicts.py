@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harness.access.evaluate import Decision, Outcome, evaluate
+from harness.access.evaluate import Decision, Outcome, Request, evaluate
 from harness.access.paths import Hop, HopKind
 from harness.access.policy import AccessError, Policy, parse_policy
 
@@ -107,10 +107,14 @@ class HopVerdict:
         }
 
 
+def judge_request(request: Request, policy_arn: str, policies: AppliedPolicies) -> Decision:
+    """Evaluate one request against the resource policy of ``policy_arn`` and the caller's identity."""
+    identities = () if request.is_service else policies.identity_for(request.principal_account)
+    return evaluate(request, policies.resource_policy(policy_arn), identities)
+
+
 def judge_hop(hop: Hop, policies: AppliedPolicies) -> HopVerdict:
-    resource = policies.resource_policy(hop.policy_arn)
-    identities = () if hop.request.is_service else policies.identity_for(hop.request.principal_account)
-    return HopVerdict(hop, evaluate(hop.request, resource, identities))
+    return HopVerdict(hop, judge_request(hop.request, hop.policy_arn, policies))
 
 
 def judge(hops: Sequence[Hop], policies: AppliedPolicies) -> list[HopVerdict]:
