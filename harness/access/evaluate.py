@@ -32,6 +32,8 @@ from harness.access.policy import AccessError, Condition, Policy, PrincipalRef, 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _ACCOUNT_ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
+_ROLE = re.compile(r"^arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)$")
+_ASSUMED_ROLE = re.compile(r"^arn:(?P<partition>[^:]+):sts::(?P<account>\d{12}):assumed-role/(?P<name>[^/]+)/[^/]+$")
 
 
 class Outcome(StrEnum):
@@ -127,7 +129,19 @@ def _principal_ref_match(ref: PrincipalRef, request: Request) -> str:
         account = root.group(1)
     if account is not None:
         return ACCOUNT if account == request.principal_account else NO_MATCH
-    return MATCH if ref.value == request.principal else NO_MATCH
+    if ref.value == request.principal or _session_of_role(request.principal, ref.value):
+        return MATCH
+    return NO_MATCH
+
+
+def _session_of_role(principal: str, role_arn: str) -> bool:
+    """``arn:aws:sts::<acct>:assumed-role/<name>/<session>`` is a session of ``arn:aws:iam::<acct>:role/<path/><name>``
+    (role names compare case-insensitively, as IAM's do)."""
+    session, role = _ASSUMED_ROLE.match(principal), _ROLE.match(role_arn)
+    if not session or not role:
+        return False
+    same_place = session.group("partition", "account") == role.group("partition", "account")
+    return same_place and session.group("name").lower() == role.group("name").lower()
 
 
 def principal_match(statement: Statement, request: Request) -> str:

@@ -206,6 +206,9 @@ def _statement_cases() -> list[Case]:
         Case("principal: bare account id", send(A), pol(st(Principal={"AWS": A}, Action="sqs:SendMessage", Resource=QUEUE)), ADMIN, X),
         Case("principal: role ARN names the caller", send(ROLE_A), pol(st(Principal={"AWS": ROLE_A}, Action="sqs:SendMessage", Resource=QUEUE)), ident(st(Action="sqs:SendMessage", Resource="*")), X),
         Case("principal: role ARN names another role", send(f"arn:aws:iam::{A}:role/other"), pol(st(Principal={"AWS": ROLE_A}, Action="sqs:SendMessage", Resource=QUEUE)), ADMIN, N),
+        Case("principal: assumed-role session of the named role", send(f"arn:aws:sts::{A}:assumed-role/producer/run-1"), pol(st(Principal={"AWS": ROLE_A}, Action="sqs:SendMessage", Resource=QUEUE)), ident(st(Action="sqs:*", Resource="*")), X),
+        Case("principal: session of a role with a path", send(f"arn:aws:sts::{A}:assumed-role/Producer/run-1"), pol(st(Principal={"AWS": f"arn:aws:iam::{A}:role/team/producer"}, Action="sqs:SendMessage", Resource=QUEUE)), ident(st(Action="sqs:*", Resource="*")), X),
+        Case("principal: session of another account's role", send(f"arn:aws:sts::{C}:assumed-role/producer/run-1"), pol(st(Principal={"AWS": ROLE_A}, Action="sqs:SendMessage", Resource=QUEUE)), ident(st(Action="sqs:*", Resource="*")), N),
         Case("principal: same-account role named directly, no identity", send(ROLE_B), pol(st(Principal={"AWS": ROLE_B}, Action="sqs:SendMessage", Resource=QUEUE)), [], X),
         Case("principal: same-account root only delegates to IAM", send(ROLE_B), pol(st(Principal={"AWS": f"arn:aws:iam::{B}:root"}, Action="sqs:SendMessage", Resource=QUEUE)), [], N),
         Case("principal: Service list with regional form", sns(OPTIN_TOPIC, "sns.af-south-1.amazonaws.com"), pol(st(Principal={"Service": ["sns.amazonaws.com", "sns.af-south-1.amazonaws.com"]}, Action="sqs:SendMessage", Resource=QUEUE, Condition={"ArnEquals": {"aws:SourceArn": OPTIN_TOPIC}})), [], X),
@@ -272,4 +275,43 @@ EXPECTED_HOPS = {
 }
 
 
-CASES: list[Case] = _module_cases() + _condition_cases() + _statement_cases() + _hop_cases()
+SNS_DEFAULT_TOPIC_POLICY = pol(
+    {
+        "Sid": "__default_statement_ID",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
+                   "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+        "Resource": TOPIC,
+        "Condition": {"StringEquals": {"AWS:SourceOwner": A}},
+    }
+)
+
+
+def _edge_cases() -> list[Case]:
+    X, N, E = Outcome.ALLOWED, Outcome.IMPLICIT_DENY, Outcome.EXPLICIT_DENY
+    cond = _cond
+    return [
+        cond("ForAllValues:StringNotEquals", "aws:TagKeys", ["secret"], {"aws:TagKeys": ["env", "team"]}, X, "ForAllValues negated hit"),
+        cond("ForAllValues:StringNotEquals", "aws:TagKeys", ["secret"], {"aws:TagKeys": ["env", "secret"]}, N, "ForAllValues negated miss"),
+        cond("ForAnyValue:StringNotLike", "aws:TagKeys", ["env*"], {"aws:TagKeys": ["env-a", "team"]}, X, "ForAnyValue negated"),
+        cond("StringNotEqualsIfExists", "aws:PrincipalOrgID", "o-abc", {}, X, "negated IfExists, key absent"),
+        cond("NumericLessThanIfExists", "aws:MultiFactorAuthAge", "100", {"aws:MultiFactorAuthAge": "500"}, N, "Numeric IfExists present"),
+        cond("ArnLike", "aws:SourceArn", "*", {"aws:SourceArn": TOPIC}, N, "ArnLike with a bare * is not an ARN"),
+        cond("ArnLike", "aws:SourceArn", "arn:aws:sns:*:*:*", {"aws:SourceArn": TOPIC}, X, "ArnLike all fields wild"),
+        cond("Bool", "aws:SecureTransport", "True", {"aws:SecureTransport": "true"}, X, "Bool policy value capitalised"),
+        cond("Null", "aws:PrincipalOrgID", "false", {"aws:PrincipalOrgID": "o-abc"}, X, "Null false, key present"),
+        cond("StringLike", "aws:PrincipalOrgID", ["o-x*", "o-a?c"], {"aws:PrincipalOrgID": "o-abc"}, X, "StringLike several patterns"),
+        cond("StringEquals", "AWS:PrincipalOrgID", "o-abc", {"aws:PrincipalOrgID": "o-abc"}, X, "condition keys are case-insensitive"),
+        Case("edge: SNS default topic policy, owner account", Request(A, "sns:Publish", TOPIC, context={"aws:SourceOwner": A}), SNS_DEFAULT_TOPIC_POLICY, [], X),
+        Case("edge: SNS default topic policy, other account", Request(D, "sns:Publish", TOPIC, context={"aws:PrincipalAccount": D}), SNS_DEFAULT_TOPIC_POLICY, ADMIN, N),
+        Case("edge: resource with wild partition and region", send(ROLE_B), None, ident(st(Action="sqs:SendMessage", Resource="arn:*:sqs:*:*:*")), X),
+        Case("edge: region field is case-insensitive", send(ROLE_B), None, ident(st(Action="sqs:SendMessage", Resource=f"arn:aws:sqs:EU-WEST-1:{B}:hx-r1-b-eu")), X),
+        Case("edge: deny NotPrincipal naming the service spares it", sns(), pol(st(Principal={"Service": "sns.amazonaws.com"}, Action="sqs:SendMessage", Resource=QUEUE), st("Deny", NotPrincipal={"Service": "sns.amazonaws.com"}, Action="sqs:SendMessage", Resource=QUEUE)), [], X),
+        Case("edge: Action * with NotResource deny", send(ROLE_B), None, ident(st(Action="*", Resource="*"), st("Deny", Action="*", NotResource=f"arn:aws:sqs:*:{B}:*")), X),
+        Case("edge: Action * with NotResource deny hits other account", send(ROLE_B, queue=QUEUE_A), None, ident(st(Action="*", Resource="*"), st("Deny", Action="*", NotResource=f"arn:aws:sqs:*:{B}:*")), E),
+        Case("edge: allow and deny in one resource policy, deny first listed", send(A), pol(st("Deny", Sid="D", Principal="*", Action="sqs:SendMessage", Resource=QUEUE, Condition={"Bool": {"aws:SecureTransport": "false"}}), st(Sid="Aok", Principal={"AWS": A}, Action="sqs:SendMessage", Resource=QUEUE)), ADMIN, X),
+    ]
+
+
+CASES: list[Case] = _module_cases() + _condition_cases() + _statement_cases() + _hop_cases() + _edge_cases()
