@@ -1,8 +1,9 @@
 """Fixtures of the access tests: the iam-simulate oracle (installed on first use) and this
-directory's LocalStack, preferring port 4950 so it keeps clear of other suites' emulators."""
+directory's LocalStack, preferring port 4950 (+ xdist worker) to keep clear of other suites' emulators."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,11 +25,17 @@ def oracle_ready() -> None:
         pytest.skip(str(err))
 
 
+def _worker_port() -> int:
+    """4950 + the xdist worker's number: parallel workers never race for one preferred port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return ACCESS_LOCALSTACK_PORT + (int(worker[2:]) if worker[2:].isdigit() else 0)
+
+
 @pytest.fixture(scope="session")
 def localstack(harness_state_dir: Path) -> Iterator[EmulatorState]:
-    """As tests/conftest.py's, on port 4950 when free (else any free port)."""
+    """As tests/conftest.py's, on port 4950 (+ xdist worker number) when free, else any free port."""
     emu = HostEmulator(state_dir=harness_state_dir / "emulator-access")
-    state = emu.start(port=choose_port(ACCESS_LOCALSTACK_PORT))
+    state = emu.start(port=choose_port(_worker_port()))
     try:
         yield state
     finally:

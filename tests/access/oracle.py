@@ -7,6 +7,7 @@ ever run as a child process by the tests; the harness neither imports nor ships 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -42,8 +43,18 @@ def node_binary() -> str:
 
 
 def ensure_installed(timeout: float = 300) -> None:
-    """``npm ci`` into tests/access/oracle/node_modules when it is missing or older than the lockfile."""
+    """``npm ci`` into tests/access/oracle/node_modules when it is missing or older than the lockfile.
+    Serialised by a file lock, so parallel pytest-xdist workers install once."""
     node_binary()
+    with open(ORACLE_DIR / ".install.lock", "w") as lockfile:
+        fcntl.flock(lockfile, fcntl.LOCK_EX)
+        try:
+            _install(timeout)
+        finally:
+            fcntl.flock(lockfile, fcntl.LOCK_UN)
+
+
+def _install(timeout: float) -> None:
     lock = ORACLE_DIR / "package-lock.json"
     if MARKER.exists() and MARKER.stat().st_mtime >= lock.stat().st_mtime:
         return
