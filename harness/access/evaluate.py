@@ -285,15 +285,13 @@ def _miss(res: list[_Analysis], policy: Policy, request: Request, context: Conte
     """Why no resource statement allows: the nearest miss, in words."""
     who = request.principal if request.is_service else f"account {request.principal_account}"
     if not policy.present:
-        return f"there is no {policy.name}, so nothing outside the owner's account is allowed"
-    allows = [a for a in res if a.statement.effect == "Allow" and a.action and a.resource]
-    near = [a for a in allows if a.principal != NO_MATCH and a.failed is not None]
+        needs = "a service principal" if request.is_service else "a caller from another account"
+        return f"there is no {policy.name}, and {needs} needs one that allows it"
+    near = [a for a in res if a.statement.effect == "Allow" and a.action and a.resource and a.principal != NO_MATCH and a.failed is not None]
     if near:
         cond = near[0].failed
         assert cond is not None
         value = context.get(cond.key.lower())
         shown = "(absent)" if value is None else value if isinstance(value, str) else ", ".join(value)
         return f"the {policy.name} has no statement whose {cond.key} matches {shown}"
-    if allows:
-        return f"the {policy.name} has no statement allowing {request.action} to {who}"
-    return f"the {policy.name} has no statement allowing {request.action} on {request.resource}"
+    return f"the {policy.name} has no statement allowing {request.action} to {who}"

@@ -75,6 +75,28 @@ def test_queue_topic_bucket_policies_round_trip(aws, names: str) -> None:
     bad = denied(judge(hops, policies))
     assert [v.line for v in bad] == [f"{queue.name}: SNS cannot deliver from topic orders: the queue policy has no statement allowing sqs:SendMessage to sns.amazonaws.com"]
 
+    # Restore it; remove the reader account from the bucket policy instead.
+    aws("sqs", B, "eu-west-1").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(modules.queue_policy(queue.arn, [topic_arn]))})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(modules.bucket_policy(f"arn:aws:s3:::{bucket}", [], True)))
+    bad = denied(judge(hops, AppliedPolicies(read_applied(resources, aws))))
+    assert [(v.hop.kind.value, v.hop.subject) for v in bad] == [("get_payload", queue.name), ("delete_payload", queue.name)]
+    assert bad[0].line == f"{queue.name}: account {B} cannot get the payload from bucket payloads: the bucket policy has no statement allowing s3:GetObject to account {B}"
+
+    # Restore the reader; add an explicit deny for B's deletes: named, as an explicit deny.
+    deny = modules.bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)
+    deny["Statement"].append({"Sid": "NoDeletesFromB", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{B}:root"},
+                              "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/*"})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny))
+    bad = denied(judge(hops, AppliedPolicies(read_applied(resources, aws))))
+    assert [v.line for v in bad] == [
+        f"{queue.name}: account {B} cannot delete the payload from bucket payloads: "
+        f"bucket policy statement NoDeletesFromB denies s3:DeleteObject to account {B}"
+    ]
+
+    # Everything restored: every hop allowed again.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(modules.bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)))
+    assert denied(judge(hops, AppliedPolicies(read_applied(resources, aws)))) == []
+
 
 def test_missing_policies_mean_no_statements(aws, names: str) -> None:
     _, url = make_queue(aws, B, "eu-west-1", f"{names}-bare", None)

@@ -104,7 +104,7 @@ def test_opt_in_region_topic_needs_the_regional_principal() -> None:
 def test_cross_account_publish_needs_the_topic_policy() -> None:
     (hop,) = hop_requests(D, topic=TOPIC)
     (v,) = judge([hop], applied())
-    assert not v.ok and v.line == f"orders: account {D} cannot publish to topic orders: the topic policy has no statement allowing sns:Publish on {TOPIC.arn}"
+    assert not v.ok and v.line == f"orders: account {D} cannot publish to topic orders: the topic policy has no statement allowing sns:Publish to account {D}"
     (ok,) = judge([hop], applied(topic=modules.topic_policy(TOPIC.arn, [B], [D])))
     assert ok.ok and ok.line.endswith("(topic policy statement AllowCrossAccountPublish)")
     assert ok.as_dict()["statement"] == {"policy": "topic policy", "sid": "AllowCrossAccountPublish", "index": 1}
