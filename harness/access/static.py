@@ -53,10 +53,11 @@ class UnauthorisedTopologyError(AccessError):
         super().__init__("\n".join(f"{source}: {p.field}: {p.message}" for p in problems))
 
 
-def rendered_policies(topology: Topology) -> AppliedPolicies:
-    """Every resource's policy as the modules would render it (inputs as harness.render passes them)."""
+def rendered_policies(topology: Topology, where: Deployment | None = None) -> AppliedPolicies:
+    """Every resource's policy as the modules would render it (inputs as harness.render passes
+    them), for the ARNs of ``where`` (default: logical names, :meth:`Deployment.from_topology`)."""
     ids = topology.account_id
-    where = Deployment.from_topology(topology)
+    where = where or Deployment.from_topology(topology)
     by_arn = {}
     for name, topic in topology.topics.items():
         arn = where.topic(name).arn

@@ -23,6 +23,8 @@ from harness.access.readback import (
 )
 from harness.access.verdicts import AppliedPolicies, denied, judge
 
+pytestmark = pytest.mark.localstack
+
 A, B = "111111111111", "222222222222"
 
 
