@@ -3,6 +3,7 @@ directory's LocalStack, preferring port 4950 (+ xdist worker) to keep clear of o
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +32,22 @@ def _worker_port() -> int:
     return ACCESS_LOCALSTACK_PORT + (int(worker[2:]) if worker[2:].isdigit() else 0)
 
 
+def _host_emulator(harness_state_dir: Path, request: pytest.FixtureRequest) -> HostEmulator:
+    """HostEmulator(settings) where tests/conftest.py has a ``settings`` fixture (the Settings
+    refactor), else HostEmulator(state_dir=...); either way its own state directory, apart from
+    the suite's emulator."""
+    try:
+        settings = request.getfixturevalue("settings")
+    except pytest.FixtureLookupError:
+        return HostEmulator(state_dir=harness_state_dir / "emulator-access")  # type: ignore[call-arg]
+    return HostEmulator(dataclasses.replace(settings, state_dir=settings.state_dir / "access"))  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
-def localstack(harness_state_dir: Path) -> Iterator[EmulatorState]:
-    """As tests/conftest.py's, on port 4950 (+ xdist worker number) when free, else any free port."""
-    emu = HostEmulator(state_dir=harness_state_dir / "emulator-access")
+def localstack(harness_state_dir: Path, request: pytest.FixtureRequest) -> Iterator[EmulatorState]:
+    """As tests/conftest.py's, on port 4950 (+ xdist worker number) when free, else any free port.
+    TODO(merge): drop this override to share the suite's one LocalStack."""
+    emu = _host_emulator(harness_state_dir, request)
     state = emu.start(port=choose_port(_worker_port()))
     try:
         yield state

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +39,7 @@ def _call(fn: Any, *args: Any, **kw: Any) -> Any:
     if "settings" in inspect.signature(fn).parameters:
         from harness.settings import Settings
 
-        kw["settings"] = Settings.from_env()
+        kw["settings"] = Settings.from_env(os.environ)
     return fn(*args, **kw)
 
 
