@@ -208,16 +208,12 @@ def _analyse(policy: Policy, request: Request, context: Context, resource_side: 
         if not resource_side and (st.principals is not None or st.not_principals is not None):
             raise AccessError(f"{policy.name}: {st.label}: an identity policy statement must not have a Principal")
         principal = principal_match(st, request) if resource_side else MATCH
-        out.append(
-            _Analysis(
-                policy=policy,
-                statement=st,
-                action=action_match(st, request.action),
-                resource=resource_match(st, request.resource, context),
-                principal=principal,
-                failed=first_failing(st.conditions, context),
-            )
-        )
+        action, resource = action_match(st, request.action), resource_match(st, request.resource, context)
+        # Conditions only of statements that could apply: an operator the evaluator lacks in an
+        # unrelated statement (another action, another principal) must not stop the verdict.
+        relevant = action and resource and principal != NO_MATCH
+        failed = first_failing(st.conditions, context) if relevant else None
+        out.append(_Analysis(policy, st, action, resource, principal, failed))
     return out
 
 

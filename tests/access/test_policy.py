@@ -52,6 +52,15 @@ def test_unimplemented_operator_is_named() -> None:
         evaluate(Request("222222222222", "sqs:SendMessage", Q), one(Principal="*", Condition={"ForSome:StringEquals": {"k": "v"}}))
 
 
+def test_unimplemented_operator_in_an_unrelated_statement_is_harmless() -> None:
+    doc = {"Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "sqs:DeleteQueue", "Resource": Q, "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+        {"Sid": "Send", "Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sqs:SendMessage", "Resource": Q},
+    ]}
+    decision = evaluate(Request("111111111111", "sqs:SendMessage", Q), doc, [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    assert decision.allowed and decision.statement is not None and decision.statement.sid == "Send"
+
+
 def test_request_errors_are_actionable() -> None:
     with pytest.raises(AccessError, match="pass resource_account="):
         evaluate(Request("222222222222", "s3:GetObject", "arn:aws:s3:::b/k"), None)
