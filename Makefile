@@ -61,3 +61,15 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) $(LS_VENV) .harness
+
+# Test-only oracle of harness/access (issue 11): @cloud-copilot/iam-simulate (AGPL-3.0), pinned by
+# tests/access/oracle/package-lock.json, installed into tests/access/oracle/node_modules (~5 s,
+# ~20 MB) and run by the tests as a separate Node process. Without node the oracle tests skip.
+ACCESS_ORACLE := tests/access/oracle
+setup: $(ACCESS_ORACLE)/node_modules/.package-lock.json
+
+$(ACCESS_ORACLE)/node_modules/.package-lock.json: $(ACCESS_ORACLE)/package-lock.json $(ACCESS_ORACLE)/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "setup: access-policy test oracle (npm ci, iam-simulate)"; \
+		cd $(ACCESS_ORACLE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
+	else echo "setup: node/npm not found: tests/access oracle tests will skip"; fi
