@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness.emulator import EmulatorState, HostEmulator, choose_port
+from harness.emulator import EmulatorState, HostEmulator, ephemeral_port
 from harness.settings import Settings
 
 
@@ -37,7 +37,7 @@ def settings(harness_state_dir: Path) -> Settings:
 def localstack(settings: Settings) -> Iterator[EmulatorState]:
     """A real LocalStack (host mode) for the whole session; stopped and its S3 data deleted after."""
     emu = HostEmulator(settings)
-    state = emu.start(port=choose_port(4610))
+    state = emu.start(port=ephemeral_port())  # never a fixed port: parallel sessions would race for it
     try:
         yield state
     finally:

@@ -6,9 +6,7 @@ same ARNs; and every hop of the reference paths must be allowed under it."""
 
 from __future__ import annotations
 
-import inspect
 import io
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,36 +18,23 @@ from harness.access.policy import Policy
 from harness.access.readback import read_applied
 from harness.access.static import rendered_policies
 from harness.access.verdicts import AppliedPolicies, denial_verdict, denied, judge
+from harness.provision import lifecycle
+from harness.provision.targets import Target
+from harness.settings import Settings
 from harness.topology.loader import load_topology
-
-try:  # TODO(merge): the provision package moves lifecycle (PLAN: harness.provision.lifecycle, with settings)
-    from harness.provision import lifecycle  # type: ignore[attr-defined]
-    from harness.provision.targets import Target  # type: ignore[import-not-found]
-except ImportError:
-    from harness import lifecycle  # type: ignore[no-redef]
-    from harness.targets import Target  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.localstack
 
 TOPOLOGY = load_topology(paths.REFERENCE_TOPOLOGY)
 
 
-def _call(fn: Any, *args: Any, **kw: Any) -> Any:
-    """Pass Settings where the (post-merge) signature takes it."""
-    if "settings" in inspect.signature(fn).parameters:
-        from harness.settings import Settings
-
-        kw["settings"] = Settings.from_env(os.environ)
-    return fn(*args, **kw)
-
-
 @pytest.fixture(scope="module")
-def applied(endpoint_url: str) -> Iterator[Any]:
-    result = _call(lifecycle.up, paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), out=io.StringIO())
+def applied(endpoint_url: str, settings: Settings) -> Iterator[Any]:
+    result = lifecycle.up(paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), settings, out=io.StringIO())
     try:
         yield result.manifest
     finally:
-        _call(lifecycle.down, result.manifest.run_id, out=io.StringIO())
+        lifecycle.down(result.manifest.run_id, settings, out=io.StringIO())
 
 
 def canonical(policy: Policy) -> list[tuple]:
