@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 f"{sc.source} names topology {sc.topology_file}, but run {manifest.run_id} applied "
                 f"{manifest.topology_file}; apply that topology first or pick its run with --run-id"
             )
-    finished = run_scenarios(settings, manifest, scenarios, sys.stdout)
+    finished = run_scenarios(settings, manifest, scenarios, sys.stdout, max_cost_usd=args.max_cost_usd)
     print("\n" + console_summary(finished.report))
     print(f"reports: {finished.files['json'].parent}")
     return 0 if finished.report.status == "passed" else 1
@@ -177,7 +177,29 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
     from harness.run import e2e
 
-    return e2e(settings, Path(args.topology), Path(args.scenarios))
+    settings = settings.replace(endpoint_url=args.endpoint_url)
+    return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd)
+
+
+@command("cost")
+def cmd_cost(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.scenario import cost
+
+    estimates = cost.estimate_files(args.files, args.topology)
+    print(cost.format_table(estimates, itemised=args.itemised))
+    total = sum(e.usd for e in estimates)
+    limit = args.max_cost_usd
+    print(f"total ${total:.4f}; the AWS limit is ${limit:g} (--max-cost-usd)")
+    return 0 if total <= limit else 1
+
+
+@command("compare")
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.report import compare
+
+    result = compare.compare(compare.load_report(args.old), compare.load_report(args.new), ratio=args.ratio, min_ms=args.min_ms)
+    print(compare.comparison_markdown(result))
+    return 1 if args.fail_on_regression and result.regressed else 0
 
 
 def _port(text: str) -> int:
@@ -219,10 +241,27 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run scenario files against an applied run")
     r.add_argument("files", nargs="+")
     r.add_argument("--run-id", default=None, help="default: the latest run still applied")
+    r.add_argument("--max-cost-usd", type=float, default=None, help="AWS runs: refuse above this estimate (default 5)")
 
     x = sub.add_parser("e2e", help="emulator + apply + every scenario + reports + destroy + stop")
     x.add_argument("--topology", default=str(paths.REFERENCE_TOPOLOGY))
     x.add_argument("--scenarios", default=str(paths.SCENARIOS_DIR))
+    x.add_argument("--target", choices=["localstack", "aws"], default="localstack")
+    x.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack (or, with --target aws, an AWS endpoint override for a rehearsal)")
+    x.add_argument("--max-cost-usd", type=float, default=None, help="AWS: refuse scenarios whose estimated cost is above this (default 5)")
+
+    c = sub.add_parser("cost", help="estimate what scenarios would cost on real AWS")
+    c.add_argument("files", nargs="+", help="scenario files")
+    c.add_argument("--topology", default=None, help="the topology the AWS run will use (default: the one each file names)")
+    c.add_argument("--itemised", action="store_true", help="add each scenario's line items")
+    c.add_argument("--max-cost-usd", type=float, default=5.0, help="exit 1 when the total is above this (default 5)")
+
+    k = sub.add_parser("compare", help="new failures and latency regressions between two report.json files")
+    k.add_argument("old", help="the earlier report.json")
+    k.add_argument("new", help="the later report.json")
+    k.add_argument("--ratio", type=float, default=1.5, help="p50/p99 must grow by more than this factor (default 1.5)")
+    k.add_argument("--min-ms", type=float, default=20.0, help="… and by more than this many ms (default 20)")
+    k.add_argument("--fail-on-regression", action="store_true", help="exit 1 when something got worse")
     return p
 
 

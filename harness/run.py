@@ -33,11 +33,13 @@ from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.report import console_summary, write_reports
+from harness.scenario import cost
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.result import PASSED, RunReport, ScenarioResult
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
+from harness.topology.loader import load_topology
 
 
 @dataclass
@@ -91,7 +93,10 @@ class Driver:
     # -- endpoint ---------------------------------------------------------------------------------
     def ensure_endpoint(self) -> str | None:
         """The LocalStack endpoint of this driver's runs (None on AWS), started if need be."""
-        if self.target_name == "aws" or self.endpoint:
+        if self.endpoint:
+            return self.endpoint
+        if self.target_name == "aws":  # real AWS, or an endpoint override for a rehearsal
+            self.endpoint = self.settings.endpoint_url
             return self.endpoint
         external = self.settings.endpoint_url
         if external:
@@ -195,8 +200,23 @@ class Driver:
         lifecycle.down(manifest.run_id, self.settings, out=self.out)
 
 
-def run_scenarios(settings: Settings, manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO) -> Finished:
+def guard_cost(target: str, scenarios: Sequence[Scenario], topology_file: Path, max_cost_usd: float | None, out: TextIO) -> None:
+    """On AWS, refuse (with the table) scenarios whose estimated cost exceeds ``max_cost_usd``
+    before anything is applied or sent. The emulator costs nothing: no check there."""
+    if target != "aws":
+        return
+    estimates = cost.estimate_all(scenarios, load_topology(topology_file))
+    limit = cost.DEFAULT_MAX_COST_USD if max_cost_usd is None else max_cost_usd
+    cost.check_budget(estimates, limit)
+    total = sum(e.usd for e in estimates)
+    print(f"cost guard: estimated ${total:.4f} for {len(estimates)} scenario(s), within the ${limit:g} limit", file=out, flush=True)
+
+
+def run_scenarios(
+    settings: Settings, manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO, max_cost_usd: float | None = None
+) -> Finished:
     """``harness run``: scenarios against an applied run, which stays applied."""
+    guard_cost(manifest.target, scenarios, Path(manifest.topology_file), max_cost_usd, out)
     driver = Driver(settings, manifest.target, out=out)
     driver.adopt(manifest)
     try:
@@ -206,8 +226,16 @@ def run_scenarios(settings: Settings, manifest: Manifest, scenarios: Sequence[Sc
     return finished
 
 
-def e2e(settings: Settings, topology_file: Path, scenario_dir: Path, out: TextIO | None = None) -> int:
-    """``harness e2e``: emulator, apply, every scenario naming the topology, reports, destroy, stop."""
+def e2e(
+    settings: Settings,
+    topology_file: Path,
+    scenario_dir: Path,
+    out: TextIO | None = None,
+    target: str = "localstack",
+    max_cost_usd: float | None = None,
+) -> int:
+    """``harness e2e``: emulator, apply, every scenario naming the topology, reports, destroy, stop.
+    On ``target="aws"`` the cost guard runs first and no emulator is started."""
     out = out or sys.stdout
     started = time.monotonic()
     scenarios = [load_scenario(p) for p in discover_scenarios(scenario_dir)]
@@ -215,7 +243,8 @@ def e2e(settings: Settings, topology_file: Path, scenario_dir: Path, out: TextIO
     mine = [s for s in scenarios if s.topology_file == wanted]
     if not mine:
         raise HarnessError(f"no scenario in {scenario_dir} names {topology_file}; nothing to run")
-    driver = Driver(settings, out=out)
+    guard_cost(target, mine, Path(topology_file), max_cost_usd, out)
+    driver = Driver(settings, target, out=out)
     try:
         driver.apply(Path(topology_file))
         driver.run_all(mine)
