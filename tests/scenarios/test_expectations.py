@@ -16,7 +16,7 @@ from harness import lifecycle, paths
 from harness.manifest import STATUS_DESTROYED, Manifest
 from harness.payload.consumer import Consumer
 from harness.scenario.loader import load_scenario
-from harness.scenario.result import ERROR, FAILED, PASSED
+from harness.scenario.result import FAILED, PASSED
 from harness.scenario.runner import ScenarioRunner
 from harness.sessions import Sessions
 from harness.targets import Target
@@ -186,13 +186,13 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     scen_dir.mkdir()
     for name in ("one", "two"):
         (scen_dir / f"{name}.scenario.yaml").write_text(f"name: {name}\ntopology: {REF}\nsend: {{from: A/us-east-1, queue: b-eu, count: 3}}\nexpect:\n  - {{queue: b-eu, within: 5s}}\n")
-    original = ScenarioRunner._send_all
+    original = ScenarioRunner._send
 
-    def die_then_send(self, scenario, token):
+    def die_then_send(self, attempt):
         emulator.HostEmulator().stop()  # LocalStack goes away under the run
-        return original(self, scenario, token)
+        return original(self, attempt)
 
-    monkeypatch.setattr(ScenarioRunner, "_send_all", die_then_send)
+    monkeypatch.setattr(ScenarioRunner, "_send", die_then_send)
     monkeypatch.setattr(emulator, "DEFAULT_PORT", emulator.choose_port(4700))
     out = io.StringIO()
     code = e2e.e2e(REF, scen_dir, out=out)
