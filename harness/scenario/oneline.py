@@ -56,7 +56,7 @@ def _network_cause(exc: BaseException) -> BaseException | None:
         seen.add(id(current))
         if isinstance(current, tuple(_UNREACHABLE)):
             return current
-        current = current.__cause__ or current.__context__
+        current = current.__cause__  # explicit chaining only: `raise ... from exc`
     return None
 
 
