@@ -1,7 +1,7 @@
 """Load and validate ``*.scenario.yaml`` files, cross-checked against the topology they name.
 
 Every problem is one line, ``file:line: field: what is wrong and what to write instead`` (the same
-reader as topology files, :mod:`harness.yamlsrc`). Format::
+reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
 
     name: fanout-small                  # [a-z0-9-]+
     description: A to B and C
@@ -41,7 +41,7 @@ from harness.errors import InputFileError
 from harness.scenario.model import DeadLetterCheck, Expect, ExpectNot, Latency, Scenario, Send, Size
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
-from harness.yamlsrc import Node, join_names, load_yaml, quote, suggest
+from harness.topology.sourced_yaml import Node, join_names, load_yaml, quote, suggest
 
 __all__ = ["load_scenario", "parse_size", "parse_duration", "discover_scenarios"]
 

@@ -29,7 +29,7 @@ from harness.topology.model import (
     Topology,
 )
 from harness.topology.regions import KNOWN_REGIONS, partition_of
-from harness.yamlsrc import Node, join_names, load_yaml, quote, suggest
+from harness.topology.sourced_yaml import Node, join_names, load_yaml, quote, suggest
 
 __all__ = ["load_topology", "validate_topology"]
 
@@ -869,7 +869,7 @@ class _Validator:
 
 
 def validate_topology(root: Node) -> Topology:
-    """Validate an already-composed document (from :func:`harness.yamlsrc.parse_yaml`)."""
+    """Validate an already-composed document (from :func:`harness.topology.sourced_yaml.parse_yaml`)."""
     return _Validator(root).run()
 
 

@@ -1,6 +1,7 @@
-"""Located YAML: read a YAML file so that every value keeps its file, line and field path.
+"""Sourced YAML: read a YAML file so that every value keeps its file, line and field path.
 
-Generic on purpose (topology files and scenario files both use it). The flow is::
+Generic on purpose (topology files and scenario files both use it; it lives in the topology package,
+the earliest stage that reads files). The flow is::
 
     doc = load_yaml(path)                      # raises InputFileError: unreadable, syntax, empty
     top = doc.mapping(allowed=("name", "items"), required=("name",))

@@ -1,4 +1,4 @@
-"""Direct tests of the generic located-YAML helper (harness.yamlsrc)."""
+"""Direct tests of the generic YAML-with-positions reader (harness.topology.sourced_yaml)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import InputFileError
-from harness.yamlsrc import Node, Problems, load_yaml, parse_yaml
+from harness.topology.sourced_yaml import Node, Problems, load_yaml, parse_yaml
 
 DOC = """\
 # a comment
