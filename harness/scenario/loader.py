@@ -38,6 +38,7 @@ import re
 from pathlib import Path
 
 from harness.errors import InputFileError
+from harness.payload import wire
 from harness.scenario.model import DeadLetterCheck, Expect, ExpectNot, Latency, Scenario, Send, Size
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
@@ -57,8 +58,6 @@ DURATION_HINT = "write a duration like 500ms, 10s or 2m"
 
 TOP_KEYS = ("name", "description", "topology", "send", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
 SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket")
-SNS_THRESHOLD = 256 * 1024  # payloads above these go through S3 (see harness.payload)
-SQS_THRESHOLD = 1024 * 1024
 ATTRIBUTE_ALLOWANCE = 4096
 EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads")
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
@@ -263,7 +262,7 @@ class _Reader:
             f["warmup"].problem(f"warmup {warmup} leaves no measured message out of count {count}; lower it")
             ok = False
         offload = f["offload"].string(pattern=r"auto|always", what="offload mode", hint="write auto or always") if "offload" in f else "auto"
-        bucket = self._bucket(f, node, account, sizes, offload, SNS_THRESHOLD if topic else SQS_THRESHOLD)
+        bucket = self._bucket(f, node, account, sizes, offload, wire.DEFAULT_SNS_THRESHOLD if topic else wire.DEFAULT_SQS_THRESHOLD)
         if not ok or None in sizes or count is None or warmup is None or offload is None or account is None or region is None:
             return None
         return Send(

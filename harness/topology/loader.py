@@ -43,7 +43,6 @@ ACCOUNT_ID_RE = re.compile(r"\d{12}")
 ROLE_ARN_RE = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role/.+")
 RESOURCE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # topics and queues (without .fifo)
 BUCKET_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,29}")  # the harness prefixes it; <= 63 in all
-REGION_SHAPE_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
 # Suffixes S3 reserves for its own bucket types; the logical name ends the physical bucket name.
 BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
