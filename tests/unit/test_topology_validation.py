@@ -549,3 +549,32 @@ def test_mangled_reference_never_raises_anything_but_input_file_error(tmp_path: 
             assert exc.problems
             for problem in exc.problems:
                 assert problem.line >= 1 and "\n" not in str(problem)
+
+
+REFERENCE_BODY = REFERENCE_TOPOLOGY.read_text().split("\ntopics:", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "accounts, message",
+    [
+        ("accounts: {}", "define at least one account"),
+        ("accounts: [A, B]", "expected a mapping (key: value lines) but found a list"),
+        ("accounts:", "expected a mapping (key: value lines) but found an empty value"),
+    ],
+)
+def test_broken_accounts_section_is_one_error_not_one_per_reference(
+    tmp_path: Path, accounts: str, message: str
+) -> None:
+    """Issue 9 #11: topics, queues and buckets naming accounts do not each repeat that there are none."""
+    text = f"name: t\n{accounts}\nregions: [us-east-1, eu-west-1, ap-southeast-2]\ntopics:{REFERENCE_BODY}"
+    file, problems = _load_problems(tmp_path, text)
+    assert len(problems) == 1, "\n".join(problems)
+    assert problems[0].startswith(f"{file}:2: accounts: ") and message in problems[0]
+
+
+def test_broken_regions_section_is_one_error_not_one_per_reference(tmp_path: Path) -> None:
+    text = 'name: t\naccounts: {A: {id: "111111111111"}}\nregions: us-east-1\n' + (
+        "topics:\n  t1: {account: A, region: us-east-1}\nqueues:\n  q1: {account: A, region: us-east-1}\n"
+    )
+    file, problems = _load_problems(tmp_path, text)
+    assert len(problems) == 1 and problems[0].startswith(f"{file}:3: regions: expected a list"), problems
