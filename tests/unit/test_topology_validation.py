@@ -578,3 +578,90 @@ def test_broken_regions_section_is_one_error_not_one_per_reference(tmp_path: Pat
     )
     file, problems = _load_problems(tmp_path, text)
     assert len(problems) == 1 and problems[0].startswith(f"{file}:3: regions: expected a list"), problems
+
+
+# ---- issue 9 #2: every logical name maps one-to-one onto its Terraform and physical names -----
+
+COLLISION_CASES = [
+    Case(
+        "accounts-differ-only-in-case",
+        'name: t\naccounts:\n  B: {id: "111111111111"}\n  b: {id: "222222222222"}  # <-\nregions: [us-east-1]\n',
+        "accounts.b",
+        'account "b" and account "B" (line 3) both become the Terraform provider alias b_us_east_1',
+    ),
+    Case(
+        "accounts-differ-only-in-dash-and-underscore",
+        'name: t\naccounts:\n  x-y: {id: "111111111111"}\n  x_y: {id: "222222222222"}  # <-\nregions: [eu-west-1]\n',
+        "accounts.x_y",
+        "both become the Terraform provider alias x_y_eu_west_1",
+    ),
+    Case(
+        "subscription-module-names-coincide",
+        HEAD + "topics:\n  a--b: {account: A, region: us-east-1}\n  a: {account: A, region: us-east-1}\n"
+        "queues:\n  c: {account: B, region: eu-west-1}\n  b--c: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - {topic: a--b, queue: c}\n  - {topic: a, queue: b--c}  # <-\n",
+        "subscriptions[1]",
+        "both become the Terraform module sub_a__b__c",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", COLLISION_CASES, ids=[c.id for c in COLLISION_CASES])
+def test_names_that_fold_together_are_rejected(tmp_path: Path, case: Case) -> None:
+    test_malformed_topology_reports_exact_location(tmp_path, case)
+
+
+# ---- issue 9 #3: dead-letter queues may not form a cycle ----------------------------------------
+
+DLQ_CYCLE_CASES = [
+    Case(
+        "two-queues-each-others-dlq",
+        HEAD + "queues:\n"
+        "  q1: {account: B, region: eu-west-1, dead_letter: {queue: q1-dlq, max_receive_count: 3}}\n"
+        "  q1-dlq: {account: B, region: eu-west-1, dead_letter: {queue: q1, max_receive_count: 3}}  # <-\n",
+        "queues.q1-dlq.dead_letter.queue",
+        "dead-letter queues form a cycle: q1 -> q1-dlq -> q1",
+    ),
+    Case(
+        "three-queue-cycle",
+        HEAD + "queues:\n"
+        "  a: {account: B, region: eu-west-1, dead_letter: {queue: b, max_receive_count: 3}}\n"
+        "  b: {account: B, region: eu-west-1, dead_letter: {queue: c, max_receive_count: 3}}\n"
+        "  c: {account: B, region: eu-west-1, dead_letter: {queue: a, max_receive_count: 3}}  # <-\n",
+        "queues.c.dead_letter.queue",
+        "dead-letter queues form a cycle: a -> b -> c -> a",
+    ),
+    Case(
+        "chain-into-a-cycle-reports-the-cycle-once",
+        HEAD + "queues:\n"
+        "  src: {account: B, region: eu-west-1, dead_letter: {queue: a, max_receive_count: 3}}\n"
+        "  a: {account: B, region: eu-west-1, dead_letter: {queue: b, max_receive_count: 3}}\n"
+        "  b: {account: B, region: eu-west-1, dead_letter: {queue: a, max_receive_count: 3}}  # <-\n",
+        "queues.b.dead_letter.queue",
+        "dead-letter queues form a cycle: a -> b -> a",
+    ),
+    Case(
+        "self-reference",
+        HEAD + "queues:\n  q1: {account: B, region: eu-west-1, dead_letter: {queue: q1, max_receive_count: 3}}  # <-\n",
+        "queues.q1.dead_letter.queue",
+        "cannot be its own dead-letter queue",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", DLQ_CYCLE_CASES, ids=[c.id for c in DLQ_CYCLE_CASES])
+def test_dead_letter_cycles_are_rejected(tmp_path: Path, case: Case) -> None:
+    test_malformed_topology_reports_exact_location(tmp_path, case)
+    _, problems = _load_problems(tmp_path, case.text)
+    assert len(problems) == 1, problems
+
+
+def test_a_dead_letter_chain_without_cycle_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "chain.yaml"
+    path.write_text(
+        HEAD + "queues:\n"
+        "  a: {account: B, region: eu-west-1, dead_letter: {queue: b, max_receive_count: 3}}\n"
+        "  b: {account: B, region: eu-west-1, dead_letter: {queue: c, max_receive_count: 3}}\n"
+        "  c: {account: B, region: eu-west-1}\n"
+    )
+    assert load_topology(path).queues["b"].dead_letter == DeadLetter("c", 3)
