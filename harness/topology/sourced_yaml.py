@@ -14,7 +14,7 @@ Every reader (:meth:`Node.mapping`, :meth:`Node.string`, ...) either returns the
 :class:`~harness.errors.Problem` on the shared :class:`Problems` collector and returns ``None``;
 nothing here raises on malformed *content*, so a caller can keep going and report everything at once.
 
-Parsing uses PyYAML's composer (``yaml.compose`` with the SafeLoader), so values stay as nodes
+Parsing uses PyYAML's composer (the SafeLoader's, depth-bounded), so values stay as nodes
 carrying their marks. Duplicate mapping keys, which PyYAML silently resolves to the last value, are
 reported when the file is loaded (the readers then see the *first* occurrence).
 
@@ -27,6 +27,10 @@ Strictness (deliberate, YAML 1.1 has too many surprises):
 * strings: a scalar that YAML resolves to a number, boolean or null is not a string; the problem
   says to quote it.
 * merge keys (``<<``) are not supported; the problem says to write the fields out.
+* nesting is bounded: a collection more than :data:`MAX_DEPTH` levels deep is one problem (checked
+  while composing, so PyYAML's recursive composer never meets a RecursionError), and a free-form
+  value (:meth:`Node.to_python`) may not expand to more than :data:`MAX_VALUES` values through
+  aliases.
 """
 
 from __future__ import annotations
@@ -62,6 +66,10 @@ TAG_NULL = _TAG + "null"
 TAG_MERGE = _TAG + "merge"
 
 ROOT_FIELD = "(document)"
+#: Collections nested deeper than this are rejected (no topology or scenario value needs 10).
+MAX_DEPTH = 64
+#: A free-form value may not expand to more values than this (aliases can repeat a value).
+MAX_VALUES = 10_000
 _DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
 _TRUE_FALSE = {"true": True, "false": False}
 
@@ -446,9 +454,20 @@ class Node:
         ``None`` (other YAML types, e.g. timestamps, stay as their text). Non-scalar keys, merge keys
         and alias cycles are recorded as problems and skipped.
         """
-        return self._to_python(self.yaml, self.path, self.line, set())
+        budget = [MAX_VALUES]
+        try:
+            return self._to_python(self.yaml, self.path, self.line, set(), budget)
+        except _TooBig:
+            self.problem(
+                f"expands to more than {MAX_VALUES} values (YAML aliases repeat a value); write the value "
+                "out without aliases"
+            )
+            return None
 
-    def _to_python(self, node: yaml.Node, path: str, line: int, active: set[int]) -> Any:
+    def _to_python(self, node: yaml.Node, path: str, line: int, active: set[int], budget: list[int]) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or len(active) > MAX_DEPTH:
+            raise _TooBig
         if id(node) in active:
             self.problems.add(line, path or ROOT_FIELD, "a YAML alias refers to itself; write the value out")
             return None
@@ -457,7 +476,7 @@ class Node:
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             return [
-                self._to_python(item, f"{path}[{i}]", item.start_mark.line + 1, active)
+                self._to_python(item, f"{path}[{i}]", item.start_mark.line + 1, active, budget)
                 for i, item in enumerate(node.value)
             ]
         out: dict[str, Any] = {}
@@ -465,8 +484,12 @@ class Node:
         for key, knode, vnode in sub.entries() or []:
             if key in out:
                 continue  # duplicate: already reported by load_yaml
-            out[key] = self._to_python(vnode.yaml, vnode.path, knode.line, active)
+            out[key] = self._to_python(vnode.yaml, vnode.path, knode.line, active, budget)
         return out
+
+
+class _TooBig(Exception):
+    """A free-form value expands beyond :data:`MAX_VALUES` values or :data:`MAX_DEPTH` levels."""
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -519,6 +542,44 @@ def _check_duplicates(root: Node) -> None:
     walk(root.yaml, "")
 
 
+class _TooDeep(Exception):
+    def __init__(self, path: list[str], line: int):
+        super().__init__(path, line)
+        self.path = path
+        self.line = line
+
+
+class _DepthBoundLoader(yaml.SafeLoader):
+    """SafeLoader whose (recursive) composer refuses collections nested beyond :data:`MAX_DEPTH`."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._path: list[str] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if parent is None:
+            segment = ""
+        elif isinstance(index, int):
+            segment = f"[{index}]"
+        elif isinstance(index, yaml.ScalarNode):
+            segment = f".{index.value}"
+        else:
+            segment = ".?"  # a key being composed, or a value under a complex key
+        if len(self._path) >= MAX_DEPTH and not self.check_event(yaml.ScalarEvent, yaml.AliasEvent):
+            raise _TooDeep([*self._path, segment], self.peek_event().start_mark.line + 1)
+        self._path.append(segment)
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._path.pop()
+
+
+def _too_deep_field(path: list[str]) -> str:
+    """The first few levels of a too-deep path: ``a.b[0].c...`` (the full one is ~64 levels)."""
+    shown = "".join(path[:6]).lstrip(".")
+    return (shown or ROOT_FIELD) + ("..." if len(path) > 6 else "")
+
+
 def parse_yaml(text: str, file: str) -> Node:
     """Compose ``text`` (reported as ``file``) into a located root :class:`Node`.
 
@@ -526,8 +587,19 @@ def parse_yaml(text: str, file: str) -> Node:
     Duplicate-key problems are already on ``node.problems``; call ``raise_if_any()`` when done.
     """
     problems = Problems(file)
+    loader: _DepthBoundLoader | None = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _DepthBoundLoader(text)  # the reader rejects control characters right here
+        node = loader.get_single_node()
+    except _TooDeep as exc:
+        problems.add(
+            exc.line,
+            _too_deep_field(exc.path),
+            f"nested more than {MAX_DEPTH} levels deep; no topology or scenario "
+            "value needs that, so flatten it",
+        )
+        problems.raise_if_any()
+        raise AssertionError("unreachable") from None  # pragma: no cover
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -544,6 +616,9 @@ def parse_yaml(text: str, file: str) -> Node:
         problems.add(1, "(yaml)", f"invalid YAML: {_one_line(str(exc))}; remove the offending characters")
         problems.raise_if_any()
         raise AssertionError("unreachable")  # pragma: no cover
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:
         problems.add(1, ROOT_FIELD, "the file is empty (or only comments); write the document's fields")
         problems.raise_if_any()

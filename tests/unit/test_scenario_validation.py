@@ -113,3 +113,16 @@ def test_several_problems_reported_together(workdir: Path) -> None:
         load_scenario(path)
     fields = [p.field for p in err.value.problems]
     assert fields == ["send.count", "send.size", "expect[0].queue"]
+
+
+def test_deeply_nested_attributes_are_one_clean_problem(workdir: Path) -> None:
+    """Issue 9 #4: deep nesting in a scenario file is one file:line: field: line, no RecursionError."""
+    path = workdir / "deep.scenario.yaml"
+    path.write_text("name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "  attributes:\n" + "".join(
+        "  " * (i + 2) + "k:\n" for i in range(300)
+    ) + "  " * 302 + "v\n")
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    [problem] = err.value.problems
+    assert str(problem).startswith(f"{path}:") and problem.field.startswith("send.attributes.k")
+    assert "nested more than 64 levels deep" in problem.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,41 @@ def test_node_repr_and_location() -> None:
     assert isinstance(root, Node)
     assert root.field == "(document)"
     assert root.location() == "r.yaml:1: (document)"
+
+
+# ---- issue 9 #4: deep nesting is one problem, never a RecursionError ----------------------------
+
+PROBLEM_LINE = r"^[^:]+:\d+: [^:]+: .+"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\n" + "".join("  " * (i + 1) + "k:\n" for i in range(400)) + "  " * 401 + "x\n",  # block mappings
+        "a: " + "[" * 500 + "]" * 500 + "\n",  # flow lists
+        "a: " + "{k: " * 500 + "x" + "}" * 500 + "\n",  # flow mappings
+        "a:\n" + "".join("  " * i + "- \n" for i in range(1, 300)),  # block lists
+    ],
+    ids=["block-mappings", "flow-lists", "flow-mappings", "block-lists"],
+)
+def test_deep_nesting_is_one_problem(text: str) -> None:
+    with pytest.raises(InputFileError) as err:
+        parse_yaml(text, "deep.yaml")
+    [problem] = err.value.problems
+    assert re.match(PROBLEM_LINE, str(problem)), str(problem)
+    assert problem.field.startswith("a") and "nested more than" in problem.message
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    root = parse_yaml("a: " + "[" * 60 + "]" * 60 + "\n", "ok.yaml")
+    assert not root.problems
+
+
+def test_aliases_cannot_blow_up_a_free_form_value() -> None:
+    anchors = "".join(f"  - &a{i} [*a{i - 1}, *a{i - 1}]\n" for i in range(1, 40))
+    root = parse_yaml(f"defs:\n  - &a0 [x]\n{anchors}value: *a39\n", "laughs.yaml")
+    top = root.mapping()
+    assert top is not None
+    assert top["value"].to_python() is None
+    [problem] = root.problems.items
+    assert problem.field == "value" and "aliases" in problem.message

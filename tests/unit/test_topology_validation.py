@@ -665,3 +665,17 @@ def test_a_dead_letter_chain_without_cycle_is_fine(tmp_path: Path) -> None:
         "  c: {account: B, region: eu-west-1}\n"
     )
     assert load_topology(path).queues["b"].dead_letter == DeadLetter("c", 3)
+
+
+def test_deeply_nested_filter_policy_is_one_clean_problem(tmp_path: Path) -> None:
+    """Issue 9 #4: a filter policy nested a few hundred levels gave a RecursionError traceback."""
+    nested = "{a: " * 300 + "[x]" + "}" * 300
+    text = (
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        f"subscriptions:\n  - topic: orders\n    queue: q1\n    filter_policy: {nested}  # <-\n"
+    )
+    file, problems = _load_problems(tmp_path, text)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{file}:{_marked_line(text)}: subscriptions[0].filter_policy.a")
+    assert "nested more than 64 levels deep" in problems[0]
