@@ -257,3 +257,13 @@ def test_aliases_cannot_blow_up_a_free_form_value() -> None:
     assert top["value"].to_python() is None
     [problem] = root.problems.items
     assert problem.field == "value" and "aliases" in problem.message
+
+
+def test_keys_that_would_break_the_problem_line_are_escaped_in_fields() -> None:
+    root = parse_yaml('a:\n  "x:y": 1\n  "x:y": 2\n  "": 3\n', "f.yaml")
+    inner = root.mapping()
+    assert inner is not None
+    inner["a"].mapping(allowed=("b",))
+    for problem in root.problems:
+        assert re.match(PROBLEM_LINE, str(problem)), str(problem)
+    assert {p.field for p in root.problems} == {'a["x\\u003ay"]', 'a[""]'}
