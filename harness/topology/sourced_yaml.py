@@ -147,11 +147,9 @@ def parse_yaml(text: str, file: str) -> Node:
         problems.add(
             exc.line,
             _too_deep_field(exc.path),
-            f"nested more than {MAX_DEPTH} levels deep; no topology or scenario "
-            "value needs that, so flatten it",
+            f"nested more than {MAX_DEPTH} levels deep; no topology or scenario value needs that, so flatten it",
         )
-        problems.raise_if_any()
-        raise AssertionError("unreachable") from None  # pragma: no cover
+        raise InputFileError(problems.items) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -162,12 +160,10 @@ def parse_yaml(text: str, file: str) -> Node:
             f"invalid YAML: {what or 'syntax error'}; fix the syntax here "
             "(indent with spaces, quote values containing ': ' or '#', close brackets and quotes)",
         )
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise InputFileError(problems.items) from None
     except yaml.YAMLError as exc:  # ReaderError (control characters) and friends
         problems.add(1, "(yaml)", f"invalid YAML: {one_line(str(exc))}; remove the offending characters")
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise InputFileError(problems.items) from None
     finally:
         if loader is not None:
             loader.dispose()
