@@ -130,7 +130,11 @@ class _Reader:
         loaded = self._topologies[target]
         if isinstance(loaded, InputFileError):
             self.topology_error = loaded
-            node.problem(f"topology {quote(rel)} is invalid ({len(loaded.problems)} problems; run `harness validate --topology {rel}`)")
+            count = len(loaded.problems)
+            node.problem(
+                f"topology {quote(rel)} is invalid ({count} problem{'s' if count != 1 else ''}; "
+                f"run `harness validate --topology {rel}`)"
+            )
         else:
             self.topology = loaded
 
