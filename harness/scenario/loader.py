@@ -86,10 +86,12 @@ class _Reader:
         send = read_send(topo, top["send"]) if "send" in top else None
         expected: dict[str, Node] = {}  # queue -> the expect item naming it
         expects: list[Expect | None] = []
-        for item in (top["expect"].items() or []) if "expect" in top else []:
-            expects.append(self._expect(item, send))
-            if expects[-1] is not None:
-                expected.setdefault(expects[-1].queue, item)
+        expect_items = (top["expect"].items() or []) if "expect" in top else []
+        for item in expect_items:
+            expect = self._expect(item, send)
+            expects.append(expect)
+            if expect is not None:
+                expected.setdefault(expect.queue, item)
         expect_nots = [self._expect_not(n, expected) for n in (top["expect_not"].items() or [])] if "expect_not" in top else []
         dead_letter = self._dead_letter(top["dead_letter"]) if "dead_letter" in top else None
         deleted = top["payload_deleted_after_ack"].boolean() if "payload_deleted_after_ack" in top else False
