@@ -327,8 +327,8 @@ class Node:
             return self._to_python(self.yaml, self.path, self.line, set(), budget)
         except _TooBig:
             self.problem(
-                f"expands to more than {MAX_VALUES} values (YAML aliases repeat a value); write the value "
-                "out without aliases"
+                f"expands to more than {MAX_VALUES} values or {MAX_DEPTH} levels (YAML aliases repeat a "
+                "value); write the value out without aliases"
             )
             return None
 
