@@ -15,8 +15,11 @@ import yaml
 
 from harness.errors import InputFileError
 from harness.paths import REFERENCE_TOPOLOGY
+from harness.topology.cross_checks import check_names_one_to_one
+from harness.topology.drafts import AccountDraft, BucketDraft, Drafts, QueueDraft, Ref, TopicDraft
 from harness.topology.loader import load_topology
 from harness.topology.model import Account, AwsAccess, DeadLetter, Queue, Subscription
+from harness.topology.sourced_yaml import parse_yaml
 
 # A valid start that most cases extend: two accounts, two regions.
 HEAD = """\
@@ -679,3 +682,21 @@ def test_deeply_nested_filter_policy_is_one_clean_problem(tmp_path: Path) -> Non
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{file}:{_marked_line(text)}: subscriptions[0].filter_policy.a")
     assert "nested more than 64 levels deep" in problems[0]
+
+
+def test_every_name_mapping_is_checked_even_those_the_name_rules_keep_apart() -> None:
+    """Topic, queue and bucket names cannot fold together today ([a-z0-9-] only); should the name
+    rules ever widen, the one-to-one check still catches module and physical name collisions."""
+    root = parse_yaml("a: 1\nb: 2\nc: 3\nd: 4\n", "t.yaml")
+    top = root.mapping()
+    assert top is not None
+    d = Drafts(root.problems)
+    d.accounts["A"] = AccountDraft("A", top["a"], id="111111111111")
+    d.topics = {"x-y": TopicDraft("x-y", top["a"]), "x_y": TopicDraft("x_y", top["b"])}
+    d.queues = {"q.1": QueueDraft("q.1", top["c"], fifo=True), "q_1": QueueDraft("q_1", top["d"])}
+    d.buckets = {n: BucketDraft(n, top["d"], account=Ref("A", top["a"])) for n in ("p", "P")}
+    check_names_one_to_one(d)
+    messages = [p.message for p in root.problems]
+    assert any("both become the Terraform module topic_x_y" in m for m in messages), messages
+    assert any("both become the Terraform module queue_q_1" in m for m in messages), messages
+    assert any("both become the Terraform module bucket_p" in m for m in messages), messages
