@@ -7,7 +7,9 @@ name maps one-to-one onto the Terraform and physical names provisioning will use
 
 * :mod:`~harness.topology.loader` — ``load_topology(path)`` / ``validate_topology(root)``;
 * :mod:`~harness.topology.sourced_yaml` — YAML whose values keep file, line and field (also used
-  by the scenario loader), with the one-line message helpers;
+  by the scenario loader): document parsing here, the typed readers of a value in
+  :mod:`~harness.topology.sourced_node`, problem collection and wording in
+  :mod:`~harness.topology.problems`;
 * :mod:`~harness.topology.read_accounts`, :mod:`~harness.topology.read_resources` and
   :mod:`~harness.topology.readers` — section and field readers filling
   :mod:`~harness.topology.drafts`;
