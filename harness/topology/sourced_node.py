@@ -1,56 +1,19 @@
-"""Located YAML: read a YAML file so that every value keeps its file, line and field path.
+"""One value of a YAML document with its file, line and field path, and typed readers over it.
 
-Generic on purpose (topology files and scenario files both use it). The flow is::
-
-    doc = load_yaml(path)                      # raises InputFileError: unreadable, syntax, empty
-    top = doc.mapping(allowed=("name", "items"), required=("name",))
-    if top is not None and "name" in top:
-        name = top["name"].string(pattern=r"^[a-z]+$", hint='e.g. name: demo')
-    ...
-    doc.problems.raise_if_any()                # every problem found, sorted by line
-
-Every reader (:meth:`Node.mapping`, :meth:`Node.string`, ...) either returns the value or records a
-:class:`~harness.errors.Problem` on the shared :class:`Problems` collector and returns ``None``;
-nothing here raises on malformed *content*, so a caller can keep going and report everything at once.
-
-Parsing uses PyYAML's composer (``yaml.compose`` with the SafeLoader), so values stay as nodes
-carrying their marks. Duplicate mapping keys, which PyYAML silently resolves to the last value, are
-reported when the file is loaded (the readers then see the *first* occurrence).
-
-Strictness (deliberate, YAML 1.1 has too many surprises):
-
-* booleans: only ``true`` / ``false`` (any case) written unquoted; ``yes``/``no``/``on``/``off`` and
-  quoted ``"true"`` are rejected with a hint.
-* integers: only plain decimal (``30``, ``-1``, ``1_000``); octal-looking ``030``, hex ``0x1e``,
-  sexagesimal ``1:30``, floats and booleans are rejected.
-* strings: a scalar that YAML resolves to a number, boolean or null is not a string; the problem
-  says to quote it.
-* merge keys (``<<``) are not supported; the problem says to write the fields out.
+See :mod:`harness.topology.sourced_yaml` for how a document is read into a root :class:`Node`.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
 
-from harness.errors import InputFileError, Problem
+from harness.topology.problems import ROOT_FIELD, Problems, article, child_field, join_names, quote, suggest
 
-__all__ = [
-    "Node",
-    "Problems",
-    "load_yaml",
-    "parse_yaml",
-    "suggest",
-    "quote",
-    "join_names",
-    "article",
-]
+__all__ = ["Node", "MAX_DEPTH", "MAX_VALUES", "TAG_MERGE"]
 
 _TAG = "tag:yaml.org,2002:"
 TAG_STR = _TAG + "str"
@@ -60,96 +23,12 @@ TAG_BOOL = _TAG + "bool"
 TAG_NULL = _TAG + "null"
 TAG_MERGE = _TAG + "merge"
 
-ROOT_FIELD = "(document)"
+#: Collections nested deeper than this are rejected (no topology or scenario value needs 10).
+MAX_DEPTH = 64
+#: A free-form value may not expand to more values than this (aliases can repeat a value).
+MAX_VALUES = 10_000
 _DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
 _TRUE_FALSE = {"true": True, "false": False}
-
-
-# --------------------------------------------------------------------------------------------
-# small text helpers (public: callers building their own messages use the same style)
-
-
-def quote(value: Any, limit: int = 60) -> str:
-    """A value as it should appear in a one-line message: strings JSON-quoted, long ones cut."""
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        if len(text) > limit:
-            text = text[: limit - 4] + '..."'
-        return text
-    return repr(value)
-
-
-def join_names(names: Iterable[str], limit: int = 12) -> str:
-    """``a, b, c`` (or ``a, b, ... (N more)``); ``(none)`` when empty."""
-    items = list(names)
-    if not items:
-        return "(none)"
-    if len(items) > limit:
-        return ", ".join(items[:limit]) + f", ... ({len(items) - limit} more)"
-    return ", ".join(items)
-
-
-def suggest(word: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest candidate, or ``""`` when nothing is close."""
-    pool = list(candidates)
-    matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    if not matches:
-        lowered = {c.lower(): c for c in pool}
-        if word.lower() in lowered:
-            matches = [lowered[word.lower()]]
-    return f"; did you mean '{matches[0]}'?" if matches else ""
-
-
-def article(noun: str) -> str:
-    """``"an AWS region"``, ``"a queue name"``: the noun with a naive indefinite article."""
-    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-# --------------------------------------------------------------------------------------------
-
-
-class Problems:
-    """Collects :class:`Problem` s for one file; :meth:`raise_if_any` raises them all at once."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self._items: list[Problem] = []
-        self._seen: set[tuple[int, str, str]] = set()
-
-    def add(self, line: int, field: str, message: str) -> None:
-        line = max(int(line), 1)
-        field = _one_line(field) or ROOT_FIELD
-        message = _one_line(message)
-        key = (line, field, message)
-        if key not in self._seen:
-            self._seen.add(key)
-            self._items.append(Problem(self.file, line, field, message))
-
-    @property
-    def items(self) -> list[Problem]:
-        """All problems so far, sorted by line (stable: same-line problems keep discovery order)."""
-        return sorted(self._items, key=lambda p: p.line)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __bool__(self) -> bool:
-        return bool(self._items)
-
-    def __iter__(self) -> Iterator[Problem]:
-        return iter(self.items)
-
-    def raise_if_any(self) -> None:
-        if self._items:
-            raise InputFileError(self.items)
-
-
-# --------------------------------------------------------------------------------------------
-
 
 def _describe(node: yaml.Node) -> str:
     """What the user wrote, in words: 'a list', 'a mapping', 'an empty value', 'the number 5'."""
@@ -205,9 +84,7 @@ class Node:
         return f"{self.file}:{self.line}: {self.field}"
 
     def child_path(self, key: str | int) -> str:
-        if isinstance(key, int):
-            return f"{self.path}[{key}]"
-        return f"{self.path}.{key}" if self.path else key
+        return child_field(self.path, key)
 
     def problem(self, message: str, field: str | None = None, line: int | None = None) -> None:
         """Record a problem at this node (or at ``field``/``line`` when given)."""
@@ -445,9 +322,20 @@ class Node:
         ``None`` (other YAML types, e.g. timestamps, stay as their text). Non-scalar keys, merge keys
         and alias cycles are recorded as problems and skipped.
         """
-        return self._to_python(self.yaml, self.path, self.line, set())
+        budget = [MAX_VALUES]
+        try:
+            return self._to_python(self.yaml, self.path, self.line, set(), budget)
+        except _TooBig:
+            self.problem(
+                f"expands to more than {MAX_VALUES} values or {MAX_DEPTH} levels (YAML aliases repeat a "
+                "value); write the value out without aliases"
+            )
+            return None
 
-    def _to_python(self, node: yaml.Node, path: str, line: int, active: set[int]) -> Any:
+    def _to_python(self, node: yaml.Node, path: str, line: int, active: set[int], budget: list[int]) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or len(active) > MAX_DEPTH:
+            raise _TooBig
         if id(node) in active:
             self.problems.add(line, path or ROOT_FIELD, "a YAML alias refers to itself; write the value out")
             return None
@@ -456,7 +344,7 @@ class Node:
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             return [
-                self._to_python(item, f"{path}[{i}]", item.start_mark.line + 1, active)
+                self._to_python(item, child_field(path, i), item.start_mark.line + 1, active, budget)
                 for i, item in enumerate(node.value)
             ]
         out: dict[str, Any] = {}
@@ -464,8 +352,12 @@ class Node:
         for key, knode, vnode in sub.entries() or []:
             if key in out:
                 continue  # duplicate: already reported by load_yaml
-            out[key] = self._to_python(vnode.yaml, vnode.path, knode.line, active)
+            out[key] = self._to_python(vnode.yaml, vnode.path, knode.line, active, budget)
         return out
+
+
+class _TooBig(Exception):
+    """A free-form value expands beyond :data:`MAX_VALUES` values or :data:`MAX_DEPTH` levels."""
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -482,94 +374,3 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return text
 
 
-# --------------------------------------------------------------------------------------------
-
-
-def _check_duplicates(root: Node) -> None:
-    """Report every repeated mapping key (at the repeat's line), anywhere in the document."""
-    seen_nodes: set[int] = set()
-
-    def walk(node: yaml.Node, path: str) -> None:
-        if id(node) in seen_nodes:
-            return
-        seen_nodes.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, f"{path}[{i}]")
-        elif isinstance(node, yaml.MappingNode):
-            first: dict[str, int] = {}
-            for knode, vnode in node.value:
-                if not isinstance(knode, yaml.ScalarNode) or knode.tag == TAG_MERGE:
-                    continue
-                key = knode.value
-                kline = knode.start_mark.line + 1
-                child = f"{path}.{key}" if path else key
-                if key in first:
-                    root.problems.add(
-                        kline,
-                        child,
-                        f"duplicate key {quote(key)} (first defined at line {first[key]}); "
-                        "rename or remove one of them",
-                    )
-                else:
-                    first[key] = kline
-                    walk(vnode, child)
-
-    walk(root.yaml, "")
-
-
-def parse_yaml(text: str, file: str) -> Node:
-    """Compose ``text`` (reported as ``file``) into a located root :class:`Node`.
-
-    Raises :class:`InputFileError` (one problem) for a YAML syntax error or an empty document.
-    Duplicate-key problems are already on ``node.problems``; call ``raise_if_any()`` when done.
-    """
-    problems = Problems(file)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = "; ".join(_one_line(p) for p in (exc.context, exc.problem) if p)
-        problems.add(
-            line,
-            "(yaml)",
-            f"invalid YAML: {what or 'syntax error'}; fix the syntax here "
-            "(indent with spaces, quote values containing ': ' or '#', close brackets and quotes)",
-        )
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
-    except yaml.YAMLError as exc:  # ReaderError (control characters) and friends
-        problems.add(1, "(yaml)", f"invalid YAML: {_one_line(str(exc))}; remove the offending characters")
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
-    if node is None:
-        problems.add(1, ROOT_FIELD, "the file is empty (or only comments); write the document's fields")
-        problems.raise_if_any()
-    assert node is not None
-    root = Node(problems, node, "")
-    _check_duplicates(root)
-    return root
-
-
-def load_yaml(path: str | os.PathLike[str]) -> Node:
-    """Read and compose the YAML file at ``path`` (reported exactly as the caller spelled it).
-
-    Raises :class:`InputFileError` if the file cannot be read (not found, a directory, not UTF-8),
-    has a YAML syntax error, or is empty. Everything else is left to the caller's validation.
-    """
-    file = str(path)
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputFileError([Problem(file, 1, "(file)", "cannot read: no such file; check the path")]) from None
-    except IsADirectoryError:
-        raise InputFileError([Problem(file, 1, "(file)", "cannot read: it is a directory; give the path of a YAML file")]) from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            [Problem(file, 1, "(file)", f"cannot read: not UTF-8 text ({_one_line(str(exc.reason))}); save the file as UTF-8")]
-        ) from None
-    except OSError as exc:
-        raise InputFileError([Problem(file, 1, "(file)", f"cannot read: {_one_line(exc.strerror or str(exc))}; check the path and its permissions")]) from None
-    return parse_yaml(text, file)

@@ -1,13 +1,14 @@
-"""Direct tests of the generic located-YAML helper (harness.yamlsrc)."""
+"""Direct tests of the generic YAML-with-positions reader (harness.topology.sourced_yaml)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from harness.errors import InputFileError
-from harness.yamlsrc import Node, Problems, load_yaml, parse_yaml
+from harness.topology.sourced_yaml import Node, Problems, load_yaml, parse_yaml
 
 DOC = """\
 # a comment
@@ -218,3 +219,51 @@ def test_node_repr_and_location() -> None:
     assert isinstance(root, Node)
     assert root.field == "(document)"
     assert root.location() == "r.yaml:1: (document)"
+
+
+# ---- issue 9 #4: deep nesting is one problem, never a RecursionError ----------------------------
+
+PROBLEM_LINE = r"^[^:]+:\d+: [^:]+: .+"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\n" + "".join("  " * (i + 1) + "k:\n" for i in range(400)) + "  " * 401 + "x\n",  # block mappings
+        "a: " + "[" * 500 + "]" * 500 + "\n",  # flow lists
+        "a: " + "{k: " * 500 + "x" + "}" * 500 + "\n",  # flow mappings
+        "a:\n" + "".join("  " * i + "- \n" for i in range(1, 300)),  # block lists
+    ],
+    ids=["block-mappings", "flow-lists", "flow-mappings", "block-lists"],
+)
+def test_deep_nesting_is_one_problem(text: str) -> None:
+    with pytest.raises(InputFileError) as err:
+        parse_yaml(text, "deep.yaml")
+    [problem] = err.value.problems
+    assert re.match(PROBLEM_LINE, str(problem)), str(problem)
+    assert problem.field.startswith("a") and "nested more than" in problem.message
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    root = parse_yaml("a: " + "[" * 60 + "]" * 60 + "\n", "ok.yaml")
+    assert not root.problems
+
+
+def test_aliases_cannot_blow_up_a_free_form_value() -> None:
+    anchors = "".join(f"  - &a{i} [*a{i - 1}, *a{i - 1}]\n" for i in range(1, 40))
+    root = parse_yaml(f"defs:\n  - &a0 [x]\n{anchors}value: *a39\n", "laughs.yaml")
+    top = root.mapping()
+    assert top is not None
+    assert top["value"].to_python() is None
+    [problem] = root.problems.items
+    assert problem.field == "value" and "aliases" in problem.message
+
+
+def test_keys_that_would_break_the_problem_line_are_escaped_in_fields() -> None:
+    root = parse_yaml('a:\n  "x:y": 1\n  "x:y": 2\n  "": 3\n', "f.yaml")
+    inner = root.mapping()
+    assert inner is not None
+    inner["a"].mapping(allowed=("b",))
+    for problem in root.problems:
+        assert re.match(PROBLEM_LINE, str(problem)), str(problem)
+    assert {p.field for p in root.problems} == {'a["x\\u003ay"]', 'a[""]'}
