@@ -111,17 +111,9 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _load_scenarios(files: Sequence[str]) -> list:
     """Every scenario file, validated against its topology; the problems of all files in one go."""
-    from harness.scenario.loader import load_scenario
+    from harness.scenario.loader import validate_scenario_files
 
-    scenarios, problems = [], []
-    for f in files:
-        try:
-            scenarios.append(load_scenario(Path(f)))
-        except InputFileError as err:
-            problems.extend(err.problems)
-    if problems:
-        raise InputFileError(problems)
-    return scenarios
+    return validate_scenario_files([Path(f) for f in files])
 
 
 @command("up")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError, InputFileError
+from harness.report import console_summary
 from harness.run import Driver
 from harness.scenario.loader import load_scenario
-from harness.report import console_summary
 from harness.scenario.result import PASSED
 from harness.settings import Settings
 

