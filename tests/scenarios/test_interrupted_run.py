@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness.emulator import EmulatorState, HostEmulator, _port_free
+from harness.emulator import EmulatorState, HostEmulator, ephemeral_port
 from harness.payload import transfer
 from harness.payload.consumer import Consumer
 from harness.payload.publisher import Publisher
@@ -25,6 +25,7 @@ from harness.provision.sessions import Sessions
 from harness.scenario.model import Expect, Scenario, Send, Size
 from harness.scenario.result import ERROR
 from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings
 
 ACCOUNT_ID = "111111111111"
 REGION = "us-east-1"
@@ -33,17 +34,10 @@ MULTIPART = Size("9MiB", 9 * 1024 * 1024)  # over the 8 MiB part size: CreateMul
 SENT_BEFORE_KILL = 60
 
 
-def _port_in_my_range() -> int:
-    for port in range(4750, 4800):
-        if _port_free(port):
-            return port
-    pytest.skip("no free port in 4750-4799 for this test's own LocalStack")
-
-
 @pytest.fixture
-def own_emulator(tmp_path: Path) -> Iterator[tuple[HostEmulator, EmulatorState]]:
-    emu = HostEmulator(state_dir=tmp_path / "emulator")
-    state = emu.start(port=_port_in_my_range())
+def own_emulator(tmp_path: Path, settings: Settings) -> Iterator[tuple[HostEmulator, EmulatorState]]:
+    emu = HostEmulator(settings.replace(state_dir=tmp_path))  # its own, since the test kills it
+    state = emu.start(port=ephemeral_port())
     try:
         yield emu, state
     finally:
