@@ -67,7 +67,7 @@ def test_official_sns_client_legacy_names(layout: Layout, endpoint_url: str) -> 
 
 
 @pytest.mark.parametrize(
-    "path,size,settings",
+    "path,size,publish_settings",
     [
         ("sns-raw", MiB, {}),
         ("sqs", 2 * MiB + 3, {}),
@@ -77,10 +77,10 @@ def test_official_sns_client_legacy_names(layout: Layout, endpoint_url: str) -> 
     ids=["sns-raw-1MiB", "sqs-2MiB", "sqs-20MiB-java-style", "sqs-legacy"],
 )
 def test_harness_publisher_to_official_sqs_client(
-    layout: Layout, endpoint_url: str, path: str, size: int, settings: dict[str, Any]
+    layout: Layout, endpoint_url: str, path: str, size: int, publish_settings: dict[str, Any]
 ) -> None:
     payload = GeneratedPayload(21, size)
-    pub = layout.publisher(**settings)
+    pub = layout.publisher(**publish_settings)
     attrs = {"Colour": {"DataType": "String", "StringValue": "blue"}}
     if path == "sqs":
         sent, queue = pub.to_queue(layout.direct_queue, payload, attributes=attrs, correlation_id="x"), layout.direct_queue
