@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.access.deployment import Deployment
+from harness.access.matrix import AccessMatrix, access_matrix
 from harness.access.paths import Hop
 from harness.access.readback import read_applied
+from harness.access.static import rendered_policies
 from harness.access.verdicts import AppliedPolicies, HopVerdict, denial_verdict, judge
 from harness.payload import wire
 from harness.provision.manifest import Manifest
@@ -28,6 +30,7 @@ from harness.provision.sessions import Sessions
 from harness.scenario.denial_calls import DenialOutcome, attempt_denial
 from harness.scenario.model import ExpectDenied, Scenario, Send
 from harness.scenario.read_send import ATTRIBUTE_ALLOWANCE
+from harness.topology.model import Topology
 
 
 def may_offload(send: Send) -> bool:
@@ -118,3 +121,20 @@ def check_access(manifest: Manifest, sessions: Sessions, scenario: Scenario) -> 
         else:
             check.denials.append(DenialOutcome.from_verdict(entry, judged))
     return check
+
+
+def outsiders_of(scenarios: Iterable[Scenario], topology_ids: Iterable[str]) -> list[str]:
+    """The 12-digit ids ``expect_denied`` entries name that are not accounts of the topology."""
+    known = set(topology_ids)
+    ids = (d.account for s in scenarios for d in s.expect_denied)
+    return list(dict.fromkeys(a for a in ids if a.isdigit() and a not in known))
+
+
+def applied_matrix(manifest: Manifest, sessions: Sessions, outsiders: Iterable[str] = ()) -> AccessMatrix:
+    """Who may do what in an applied run, from the policies read back now (``harness access --run-id``)."""
+    return access_matrix(Deployment.from_manifest(manifest), read_policies(manifest, sessions), list(outsiders))
+
+
+def static_matrix(topology: Topology, outsiders: Iterable[str] = ()) -> AccessMatrix:
+    """Who may do what under the policies the modules would write (``harness access --topology``)."""
+    return access_matrix(Deployment.from_topology(topology), rendered_policies(topology), list(outsiders))
