@@ -83,6 +83,8 @@ def read_policies(manifest: Manifest, sessions: Sessions, arns: Iterable[str] | 
 
 
 def denial_hop(dep: Deployment, entry: ExpectDenied) -> Hop:
+    if entry.action == "deliver":  # SNS is the caller, not an account
+        return dep.delivery_hop(entry.topic or "", entry.queue or "")
     return dep.denial_hop(
         entry.account, entry.action, topic=entry.topic, queue=entry.queue, bucket=entry.bucket, secure_transport=entry.secure_transport
     )
