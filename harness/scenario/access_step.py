@@ -40,13 +40,15 @@ def may_offload(send: Send) -> bool:
     return send.offload == "always" or any(s.bytes > threshold - ATTRIBUTE_ALLOWANCE for s in send.sizes)
 
 
-def scenario_hops(dep: Deployment, scenario: Scenario) -> list[Hop]:
-    """Every hop of the scenario's paths (none when it sends nothing)."""
+def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str] | None = None) -> list[Hop]:
+    """Every hop of the scenario's paths (none when it sends nothing). ``subscribed``: the queues
+    subscribed to the scenario's topic (a dead-letter check's queue counts only when it is one)."""
     send = scenario.send
     if send is None:
         return []
     receivers = list(dict.fromkeys(e.queue for e in scenario.expect))
-    if scenario.dead_letter and scenario.dead_letter.queue not in receivers:
+    fed = set(subscribed) if subscribed is not None and send.topic else {send.queue}
+    if scenario.dead_letter and scenario.dead_letter.queue not in receivers and scenario.dead_letter.queue in fed:
         receivers.append(scenario.dead_letter.queue)
     if send.queue:
         receivers = [q for q in receivers if q == send.queue]
@@ -111,7 +113,8 @@ class AccessCheck:
 def check_access(manifest: Manifest, sessions: Sessions, scenario: Scenario) -> AccessCheck:
     """Judge the scenario's hops and ``expect_denied`` entries against the policies applied now."""
     dep = Deployment.from_manifest(manifest)
-    hops = scenario_hops(dep, scenario)
+    topic = scenario.send.topic if scenario.send else None
+    hops = scenario_hops(dep, scenario, [s.queue for s in manifest.subscriptions if s.topic == topic])
     denial_hops = [(entry, denial_hop(dep, entry)) for entry in scenario.expect_denied]
     arns = {h.policy_arn for h in hops} | {h.policy_arn for _, h in denial_hops}
     policies = read_policies(manifest, sessions, arns)

@@ -141,3 +141,20 @@ def test_deliver_probe_must_not_arrive(arrives: bool, monkeypatch: pytest.Monkey
         assert not outcome.ok and "AllowSnsTopicsToDeliver grants it" in outcome.line
     else:
         assert outcome.ok and "did not reach queue b-eu" in outcome.line
+
+
+def test_scenario_hops_follow_the_scenario() -> None:
+    from harness.scenario.access_step import scenario_hops
+    from harness.scenario.loader import load_scenario
+
+    def kinds(name: str, subscribed=None) -> list[tuple[str, str]]:
+        sc = load_scenario(paths.SCENARIOS_DIR / f"{name}.scenario.yaml")
+        return [(h.kind.value, h.subject) for h in scenario_hops(DEP, sc, subscribed)]
+
+    assert kinds("offload-5mib") == [
+        ("publish", "orders"), ("deliver", "b-eu"), ("deliver", "b-ap"),
+        ("put_payload", "payloads"), ("get_payload", "b-eu"), ("get_payload", "b-ap"),
+    ]
+    assert kinds("payload-deleted-after-ack") == [("send", "b-eu"), ("put_payload", "payloads"), ("get_payload", "b-eu"), ("delete_payload", "b-eu")]
+    assert kinds("fanout-small") == [("publish", "orders"), ("deliver", "b-eu"), ("deliver", "b-ap"), ("deliver", "c-us")]  # small: no bucket hops
+    assert kinds("denied-outsider") == []

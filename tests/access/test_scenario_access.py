@@ -197,3 +197,19 @@ def test_reader_over_http_and_outsider_are_refused(run) -> None:
     assert [d["verdict"] for d in result.expect_denied] == ["explicit_deny", "implicit_deny"]
     assert result.expect_denied[0]["statement"]["sid"] == "DenyInsecureTransport"
     assert result.paths == [] and result.access == []
+
+
+def test_access_command_reads_the_applied_run(applied: Manifest, aws, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness import cli
+
+    entry = applied.queues["c-us"]
+    original = _queue_policy(aws, entry)
+    _set_queue_policy(aws, entry, {**original, "Statement": [s for s in original["Statement"] if s.get("Sid") != "AllowProducerAccountsToSend"]})
+    try:
+        assert cli.main(["access", "--run-id", applied.run_id, "--outsider", "999999999999"]) == 0
+    finally:
+        _set_queue_policy(aws, entry, original)
+    out = capsys.readouterr().out
+    assert f"access matrix of run {applied.run_id} (localstack), from the policies read back now:" in out
+    row = next(line for line in out.splitlines() if line.startswith("queue c-us") and " send " in line)
+    assert row.split()[3:] == ["-", "-", "yes", "-"]  # B's grant is gone from what is applied now
