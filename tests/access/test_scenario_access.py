@@ -213,3 +213,18 @@ def test_access_command_reads_the_applied_run(applied: Manifest, aws, capsys: py
     assert f"access matrix of run {applied.run_id} (localstack), from the policies read back now:" in out
     row = next(line for line in out.splitlines() if line.startswith("queue c-us") and " send " in line)
     assert row.split()[3:] == ["-", "-", "yes", "-"]  # B's grant is gone from what is applied now
+
+
+def test_run_report_carries_verdicts_denials_and_the_matrix(applied: Manifest, scenario_files: dict[str, Path], settings: Settings, tmp_path: Path) -> None:
+    from harness.run import run_scenarios
+
+    scenarios = [load_scenario(scenario_files[n]) for n in ("offload-to-b", "c-may-not-read-over-http")]
+    finished = run_scenarios(settings.replace(reports_dir=tmp_path), applied, scenarios, io.StringIO())
+    data = json.loads(finished.files["json"].read_text())
+    assert data["schema"] == "harness-report/1" and data["status"] == "passed"
+    offload, denial = data["scenarios"]
+    assert [h["verdict"] for h in offload["access"]] == ["allowed"] * 3 and offload["paths"]
+    assert [d["judged_by"] for d in denial["expect_denied"]] == ["evaluator", "evaluator"]
+    assert data["access"]["accounts"] == ["A", "B", "C", "999999999999"]  # the outsider named by expect_denied
+    md = finished.files["markdown"].read_text()
+    assert "## Access matrix of the run" in md and "AllowReaderAccountsToGetPayloads" in md

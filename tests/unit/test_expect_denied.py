@@ -106,9 +106,10 @@ def test_scenario_on_a_topology_its_modules_would_refuse(workdir: Path) -> None:
     assert first.startswith(f"{topology}:") and ": subscriptions[orders->b-eu]: b-eu: SNS cannot deliver from topic orders" in first
 
 
-def test_validate_refuses_it_too(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", ["validate", "up"])
+def test_validate_and_up_refuse_it_too(workdir: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
     topology = _opt_in_topology(workdir)
-    assert cli.main(["validate", "--topology", str(topology)]) != 0
+    assert cli.main([command, "--topology", str(topology)]) != 0  # up: before any endpoint is looked for
     err = capsys.readouterr().err
     assert "sns.af-south-1.amazonaws.com" in err and "Traceback" not in err
 
