@@ -9,7 +9,8 @@ Hops are judged over TLS (``aws:SecureTransport`` true) even against LocalStack'
 endpoint: the verdict is about AWS, where the SDKs use HTTPS.
 
 ``expect_denied`` entries are judged here too: by the evaluator on LocalStack (which enforces no
-policy), by a real call that must be refused on AWS (:mod:`harness.scenario.denial_calls`).
+policy) and on an AWS-target rehearsal against an endpoint override, by a real call that must be
+refused on AWS itself (:mod:`harness.scenario.denial_calls`).
 """
 
 from __future__ import annotations
@@ -121,8 +122,11 @@ def check_access(manifest: Manifest, sessions: Sessions, scenario: Scenario) -> 
     check = AccessCheck(judge(hops, policies))
     for entry, hop in denial_hops:
         judged = denial_verdict(hop, policies)
-        if manifest.target == "aws":
+        if manifest.target == "aws" and not manifest.endpoint_url:
             check.denials.append(attempt_denial(entry, dep, hop, judged, manifest, sessions))
+        elif manifest.target == "aws":  # an AWS-target rehearsal against an endpoint override
+            note = f" (judged by the evaluator: the endpoint override {manifest.endpoint_url} is not AWS and may enforce nothing)"
+            check.denials.append(DenialOutcome.from_verdict(entry, judged, note))
         else:
             check.denials.append(DenialOutcome.from_verdict(entry, judged))
     return check

@@ -158,3 +158,22 @@ def test_scenario_hops_follow_the_scenario() -> None:
     assert kinds("payload-deleted-after-ack") == [("send", "b-eu"), ("put_payload", "payloads"), ("get_payload", "b-eu"), ("delete_payload", "b-eu")]
     assert kinds("fanout-small") == [("publish", "orders"), ("deliver", "b-eu"), ("deliver", "b-ap"), ("deliver", "c-us")]  # small: no bucket hops
     assert kinds("denied-outsider") == []
+
+
+@pytest.mark.parametrize(("target", "endpoint", "method"), [("aws", None, "call"), ("aws", "http://127.0.0.1:4566", "evaluator"), ("localstack", "http://x", "evaluator")])
+def test_real_calls_only_on_aws_itself(target: str, endpoint: str | None, method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.scenario import access_step
+    from harness.scenario.denial_calls import DenialOutcome
+    from harness.scenario.loader import load_scenario
+
+    def entries(table: dict[str, Placed]) -> dict[str, SimpleNamespace]:
+        return {n: SimpleNamespace(arn=p.arn, account_id=p.account_id, region=p.region, url=p.url) for n, p in table.items()}
+
+    manifest = SimpleNamespace(target=target, endpoint_url=endpoint, accounts=IDS, topics=entries(DEP.topics), queues=entries(DEP.queues),
+                               buckets=entries(DEP.buckets), subscriptions=[])
+    monkeypatch.setattr(access_step, "read_policies", lambda *a, **k: POLICIES)
+    monkeypatch.setattr(access_step, "attempt_denial", lambda entry, dep, hop, verdict, *a: DenialOutcome(entry, True, "call", "refused", verdict))
+    check = access_step.check_access(manifest, None, load_scenario(paths.SCENARIOS_DIR / "denied-consumer-payloads.scenario.yaml"))
+    assert [d.method for d in check.denials] == [method] * 3 and check.failures == []
+    if endpoint and target == "aws":
+        assert "endpoint override" in check.denials[0].line
