@@ -19,6 +19,7 @@ no credentials in the run: its entry is judged by the evaluator, and the line sa
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from harness.access.verdicts import DenialVerdict
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import CLIENT_CONFIG, Sessions
 from harness.scenario.model import ExpectDenied
+
+log = logging.getLogger(__name__)
 
 REFUSED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException", "Forbidden", "403"})
 PROBE_BODY = "harness access probe: this message only checks that the call is refused; ignore it"
@@ -180,8 +183,16 @@ def _payload(entry: ExpectDenied, dep: Deployment, caller: str, clients: Clients
             else:
                 s3.delete_object(Bucket=name, Key=key)
     finally:
-        owner.delete_object(Bucket=name, Key=key)
+        _remove_probe(owner, name, key)
     return ""
+
+
+def _remove_probe(owner: Any, bucket: str, key: str) -> None:
+    """Remove the probe object as the bucket's owner; a failure here must not hide the verdict."""
+    try:
+        owner.delete_object(Bucket=bucket, Key=key)
+    except (ClientError, BotoCoreError) as err:
+        log.warning("could not remove the access probe s3://%s/%s (%s); delete it by hand", bucket, key, err)
 
 
 def _deliver(entry: ExpectDenied, dep: Deployment, caller: str, clients: Clients) -> str:
