@@ -7,6 +7,7 @@
     harness runs
     harness run FILE... [--run-id ID]
     harness e2e [--topology FILE] [--scenarios DIR]
+    harness access [--run-id ID | --topology FILE] [--outsider ID...] [--json FILE]
 
 Errors are printed as one actionable line (one per problem for input files), never a traceback.
 This module is an edge: it builds the one :class:`~harness.settings.Settings` of the invocation
@@ -99,7 +100,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.topology and not args.files:
         raise HarnessError("nothing to validate: give --topology FILE and/or scenario files.")
     if args.topology:
-        topo = load_topology(Path(args.topology))
+        topo = _load_authorised(args.topology)
         print(
             f"{args.topology}: ok — topology '{topo.name}': {len(topo.accounts)} accounts, {len(topo.topics)} topics, "
             f"{len(topo.queues)} queues, {len(topo.buckets)} buckets, {len(topo.subscriptions)} subscriptions"
@@ -107,6 +108,15 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     for scenario in _load_scenarios(args.files):
         print(f"{scenario.source}: ok — scenario '{scenario.name}' against {scenario.topology_file}")
     return 0
+
+
+def _load_authorised(topology_file: str):  # noqa: ANN202 - Topology, imported lazily with the access stage
+    """The topology file, validated, and refused when its own modules would not authorise what it declares."""
+    from harness.access.static_file import check_topology_access
+
+    topo = load_topology(Path(topology_file))
+    check_topology_access(topo)
+    return topo
 
 
 def _load_scenarios(files: Sequence[str]) -> list:
@@ -118,7 +128,7 @@ def _load_scenarios(files: Sequence[str]) -> list:
 
 @command("up")
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    load_topology(Path(args.topology))  # the file's own errors come first, before any endpoint question
+    _load_authorised(args.topology)  # the file's own errors come first, before any endpoint question
     result = lifecycle.up(Path(args.topology), _target(args, settings), settings, run_id=args.run_id)
     print(result.manifest.run_id)
     return 0
@@ -194,6 +204,36 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if args.fail_on_regression and result.regressed else 0
 
 
+@command("access")
+def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from harness.provision.sessions import Sessions
+    from harness.scenario.access_step import applied_matrix, static_matrix
+
+    outsiders = list(args.outsider or [])
+    for account in outsiders:
+        if not (len(account) == 12 and account.isdigit()):
+            raise HarnessError(f"--outsider {account!r}: give the 12-digit id of an account outside the topology")
+    if args.topology and args.run_id:
+        raise HarnessError("give --topology FILE (the modules' policies) or --run-id ID (the applied run's), not both")
+    if args.topology:
+        matrix = static_matrix(_load_authorised(args.topology), outsiders)
+        print(f"access matrix of {args.topology} under the policies its Terraform modules would write:")
+    else:
+        manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
+        if manifest.status != STATUS_APPLIED:
+            raise RunNotFoundError(f"run {manifest.run_id} is {manifest.status}, not applied: `harness runs` lists the runs; use --topology FILE for the static matrix")
+        matrix = applied_matrix(manifest, Sessions.for_manifest(manifest), outsiders)
+        print(f"access matrix of run {manifest.run_id} ({manifest.target}), from the policies read back now:")
+    print(matrix.table())
+    print("yes = allowed, - = not granted (implicit deny), DENY = explicitly denied; callers hold full access in their own account")
+    if args.json:
+        Path(args.json).write_text(json.dumps(matrix.as_dict(), indent=2) + "\n")
+        print(f"written to {args.json}")
+    return 0
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -254,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--ratio", type=float, default=1.5, help="p50/p99 must grow by more than this factor (default 1.5)")
     k.add_argument("--min-ms", type=float, default=20.0, help="… and by more than this many ms (default 20)")
     k.add_argument("--fail-on-regression", action="store_true", help="exit 1 when something got worse")
+
+    a = sub.add_parser("access", help="who may publish, subscribe, send, receive, put, read and delete what")
+    a.add_argument("--run-id", default=None, help="an applied run, its policies read back (default: the latest applied run)")
+    a.add_argument("--topology", default=None, help="instead: a topology file, under the policies its modules would write")
+    a.add_argument("--outsider", action="append", help="also show this 12-digit account id from outside the topology (repeatable)")
+    a.add_argument("--json", default=None, help="also write the matrix, with each cell's deciding statement, to this file")
     return p
 
 

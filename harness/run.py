@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness import emulator
+from harness.access.static_file import check_topology_access
 from harness.errors import EmulatorError, HarnessError
 from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
@@ -34,8 +35,10 @@ from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.report import console_summary, write_reports
 from harness.scenario import cost
+from harness.scenario.access_step import applied_matrix, outsiders_of
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.scenario.model import Scenario
+from harness.scenario.oneline import one_line
 from harness.scenario.result import PASSED, RunReport, ScenarioResult
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
@@ -48,6 +51,7 @@ class _Run:
     owned: bool  # applied by this driver, so destroyed by it
     runner: ScenarioRunner
     report: RunReport
+    scenarios: list[Scenario] = field(default_factory=list)
 
 
 @dataclass
@@ -135,6 +139,7 @@ class Driver:
         """The run of ``topology_file`` in this driver, applied on first use."""
         key = str(Path(topology_file).resolve())
         if key not in self._runs:
+            check_topology_access(load_topology(topology_file))  # refuse before anything is applied
             target = Target(self.target_name, self.ensure_endpoint())
             manifest = lifecycle.up(Path(topology_file), target, self.settings, out=self.out).manifest
             self._track(manifest, owned=True)
@@ -150,6 +155,7 @@ class Driver:
         run = self._runs[scenario.topology_file]
         result = run.runner.run(scenario)
         run.report.scenarios.append(result)
+        run.scenarios.append(scenario)
         return result
 
     def run_all(self, scenarios: Sequence[Scenario]) -> None:
@@ -170,6 +176,7 @@ class Driver:
         first_error: BaseException | None = None
         try:
             for run in self._runs.values():
+                run.report.access = self._access_matrix(run)
                 run.report.finished_at = time.time()
                 files = write_reports(run.report, (reports_dir or self.settings.reports_dir) / run.manifest.run_id)
                 self.finished.append(Finished(run.report, files))
@@ -191,6 +198,17 @@ class Driver:
         if first_error is not None:
             raise first_error
         return self.finished
+
+    def _access_matrix(self, run: _Run) -> dict:
+        """The run's access matrix for report.json, from the policies applied at the end."""
+        manifest = run.manifest
+        if run.runner.unreachable_during is not None or (manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url)):
+            return {"error": "not read: the endpoint is unreachable"}
+        outsiders = outsiders_of(run.scenarios, manifest.accounts.values())
+        try:
+            return applied_matrix(manifest, run.runner.sessions, outsiders).as_dict()
+        except HarnessError as err:
+            return {"error": one_line(err)}
 
     def _down(self, manifest: Manifest) -> None:
         if manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url):

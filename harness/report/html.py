@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from harness.report.access import matrix_html, scenario_access_html
 from harness.report.plots import fmt as _fmt
 from harness.report.plots import latency_svg
 
@@ -17,6 +18,7 @@ def html_report(data: dict) -> str:
                     f'<small>{sc["duration_s"]:.1f}s</small></h2>')
         if sc["failures"]:
             rows.append("<ul>" + "".join(f"<li><code>{esc(f)}</code></li>" for f in sc["failures"]) + "</ul>")
+        rows.append(scenario_access_html(sc))
         for p in sc["paths"]:
             c, lat = p["counts"], p["latency_ms"]
             rows.append(f"<h3>{esc(p['label'])}</h3>")
@@ -38,5 +40,6 @@ td,th{{border:1px solid #ccc;padding:2px 4px;font-size:11px;text-align:right}}h3
 <p>target {esc(data['target'])} {esc(data['endpoint_url'] or '')} · topology {esc(data['topology'])} ·
 {data['totals']['passed']}/{data['totals']['scenarios']} scenarios passed · {data['duration_s']:.1f}s</p>
 {''.join(rows)}
+{matrix_html(data)}
 </body></html>
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.report.access import access_markdown
 from harness.report.plots import fmt as _fmt
 
 
@@ -22,4 +23,5 @@ def markdown_report(data: dict) -> str:
     for sc in data["scenarios"]:
         for f in sc["failures"]:
             lines.append(f"- **{sc['name']}**: {f}")
+    lines += access_markdown(data)
     return "\n".join(lines) + "\n"

@@ -160,6 +160,7 @@ class _Tally:
 
 
 def _bucket_region(scenario: Scenario, topology: Topology) -> str:
+    assert scenario.send is not None
     name = scenario.send.bucket or (next(iter(topology.buckets)) if len(topology.buckets) == 1 else None)
     bucket = topology.buckets.get(name) if name else None
     return bucket.region if bucket else scenario.send.region
@@ -176,6 +177,8 @@ def estimate(
     """The estimated AWS cost of running ``scenario`` once on ``topology`` (see the module doc)."""
     prices = prices or Prices.load()
     send = scenario.send
+    if send is None:  # only expect_denied: a few refused calls, nothing billed worth counting
+        return CostEstimate(scenario=scenario.name, file=scenario.source)
     t = _Tally(prices)
     via_topic = send.topic is not None
     threshold = wire.DEFAULT_SNS_THRESHOLD if via_topic else wire.DEFAULT_SQS_THRESHOLD

@@ -33,6 +33,12 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
       - {queue: c-us, within: 3s}
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
     payload_deleted_after_ack: false
+    expect_denied:                      # accesses that must be refused (harness.scenario.read_denied)
+      - {from: "999999999999/us-east-1", action: send, queue: b-eu}
+
+A scenario needs ``send:`` with expectations, or ``expect_denied:``, or both. The topology a scenario
+names must also pass the static access check (:mod:`harness.access.static`): its modules must
+authorise every subscription, publisher, producer and reader it declares.
 """
 
 from __future__ import annotations
@@ -41,8 +47,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from harness.access.static_file import check_topology_access
 from harness.errors import InputFileError, Problem
-from harness.scenario.model import DeadLetterCheck, Expect, ExpectNot, Latency, Scenario, Send
+from harness.scenario.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
+from harness.scenario.read_denied import read_expect_denied
 from harness.scenario.read_send import queue_ref, read_send
 from harness.scenario.units import parse_duration, parse_size, read_duration
 from harness.topology.loader import load_topology
@@ -59,7 +67,8 @@ __all__ = [
 ]
 
 NAME_RE = r"[a-z0-9][a-z0-9-]{0,63}"
-TOP_KEYS = ("name", "description", "topology", "send", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
+TOP_KEYS = ("name", "description", "topology", "send", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied")
+NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
 EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads")
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
 
@@ -73,7 +82,7 @@ class _Reader:
         self._topologies = topologies if topologies is not None else {}
 
     def run(self) -> Scenario | None:
-        top = self.root.mapping(allowed=TOP_KEYS, required=("name", "topology", "send"))
+        top = self.root.mapping(allowed=TOP_KEYS, required=("name", "topology"))
         if top is None:
             return None
         name = top["name"].string(pattern=NAME_RE, what="scenario name", hint="use lowercase letters, digits and hyphens") if "name" in top else None
@@ -84,6 +93,17 @@ class _Reader:
             return None  # every later check needs the topology; its own problems are already recorded
         topo = self.topology
         send = read_send(topo, top["send"]) if "send" in top else None
+        denied: list[ExpectDenied | None] = read_expect_denied(topo, top["expect_denied"]) if "expect_denied" in top else []
+        if "send" not in top:
+            if "expect_denied" not in top:
+                self.root.problem(
+                    "missing required field 'send'; add send: {from: <account>/<region>, topic: <name>} with expect:, "
+                    "or list accesses that must be refused under expect_denied:",
+                    field="send",
+                )
+            for key in NEEDS_SEND:
+                if key in top:
+                    top[key].problem(f"{key} checks the messages of send:, and this scenario sends none; add send: or remove {key}")
         expected: dict[str, Node] = {}  # queue -> the expect item naming it
         expects: list[Expect | None] = []
         expect_items = (top["expect"].items() or []) if "expect" in top else []
@@ -102,7 +122,9 @@ class _Reader:
             )
         if "expect" in top and not expects and not expect_nots and dead_letter is None:
             top["expect"].problem("a scenario needs at least one expectation; add - {queue: <name>, within: 10s}")
-        if None in expects or None in expect_nots or send is None or name is None:
+        if None in expects or None in expect_nots or None in denied or name is None:
+            return None
+        if send is None and "send" in top:
             return None
         return Scenario(
             name=name,
@@ -114,6 +136,7 @@ class _Reader:
             expect_not=tuple(e for e in expect_nots if e is not None),
             dead_letter=dead_letter,
             payload_deleted_after_ack=bool(deleted),
+            expect_denied=tuple(d for d in denied if d is not None),
         )
 
     def _topology(self, node: Node) -> None:
@@ -139,6 +162,15 @@ class _Reader:
             )
         else:
             self.topology = loaded
+            try:
+                check_topology_access(loaded)
+            except InputFileError as err:  # the modules would refuse what the topology declares
+                self._topologies[target] = err
+                self.topology, self.topology_error = None, err
+                node.problem(
+                    f"topology {quote(rel)} declares access its own modules would not authorise "
+                    f"({len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}; run `harness validate --topology {rel}`)"
+                )
 
     def _expect(self, node: Node, send: Send | None) -> Expect | None:
         assert self.topology is not None

@@ -3,7 +3,8 @@
 One scenario sends a batch of messages from one account/region through a topic or straight to a
 queue, then checks expectations: who receives them (intact, in time, in order, fast enough), who
 must not, what a rejecting consumer sends to its dead-letter queue, and whether payload objects
-are gone after acknowledgement.
+are gone after acknowledgement. A scenario may instead (or also) list accesses that must be
+refused (:class:`ExpectDenied`); one with only ``expect_denied`` sends nothing.
 """
 
 from __future__ import annotations
@@ -79,13 +80,41 @@ class DeadLetterCheck:
 
 
 @dataclass(frozen=True)
+class ExpectDenied:
+    """One ``expect_denied`` entry: ``account`` (a topology account name, or the 12-digit id of an
+    account outside the topology) attempts ``action`` from a client in ``region`` on the named topic,
+    queue or bucket, and must be refused."""
+
+    account: str
+    region: str
+    action: str  # one of harness.access.deployment.DENIAL_ACTIONS
+    topic: str | None = None
+    queue: str | None = None
+    bucket: str | None = None
+    via: str = "https"  # "http": a plain-HTTP caller (aws:SecureTransport false)
+    within: float = 10.0  # deliver, on AWS: how long the probe message must not arrive
+    line: int = 0  # in the scenario file, for messages
+
+    @property
+    def secure_transport(self) -> bool:
+        return self.via != "http"
+
+    @property
+    def label(self) -> str:
+        target = " ".join(f"{k} {v}" for k, v in (("topic", self.topic), ("queue", self.queue), ("bucket", self.bucket)) if v)
+        who = "SNS" if self.action == "deliver" else f"{self.account}/{self.region}"
+        return f"{who} {self.action} {target}" + (" via http" if self.via == "http" else "")
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     source: str
     topology_file: str  # resolved path
     description: str
-    send: Send
+    send: Send | None  # None: the scenario only checks expect_denied
     expect: tuple[Expect, ...] = ()
     expect_not: tuple[ExpectNot, ...] = ()
     dead_letter: DeadLetterCheck | None = None
     payload_deleted_after_ack: bool = False
+    expect_denied: tuple[ExpectDenied, ...] = ()

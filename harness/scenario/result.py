@@ -21,6 +21,8 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     paths: list[PathStats] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    access: list[dict] = field(default_factory=list)  # per hop: HopVerdict.as_dict() (harness.access)
+    expect_denied: list[dict] = field(default_factory=list)  # per entry: DenialOutcome.as_dict()
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -36,6 +38,8 @@ class ScenarioResult:
             "failures": list(self.failures),
             "notes": list(self.notes),
             "paths": [p.as_dict() for p in self.paths],
+            "access": list(self.access),
+            "expect_denied": list(self.expect_denied),
         }
 
 
@@ -48,6 +52,7 @@ class RunReport:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     scenarios: list[ScenarioResult] = field(default_factory=list)
+    access: dict | None = None  # the run's access matrix (AccessMatrix.as_dict()), or {"error": line}
 
     @property
     def status(self) -> str:
@@ -71,4 +76,5 @@ class RunReport:
                 "errors": sum(s.status == ERROR for s in self.scenarios),
             },
             "scenarios": [s.as_dict() for s in self.scenarios],
+            **({"access": self.access} if self.access is not None else {}),
         }

@@ -29,6 +29,7 @@ from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario import verdicts
+from harness.scenario.access_step import check_access
 from harness.scenario.measure import PathKey
 from harness.scenario.model import Scenario
 from harness.scenario.oneline import one_line
@@ -76,7 +77,8 @@ class ScenarioRunner:
             result.failures.append(f"not run: the endpoint became unreachable during {self.unreachable_during}")
             return result
         started = time.monotonic()
-        bucket = self.manifest.buckets.get(scenario.send.bucket) if scenario.send.bucket else None
+        send = scenario.send
+        bucket = self.manifest.buckets.get(send.bucket) if send is not None and send.bucket else None
         attempt = _Attempt(scenario, f"{self.manifest.run_id}.{scenario.name}.{uuid.uuid4().hex[:6]}", bucket)
         try:
             self._run(attempt, result)
@@ -95,6 +97,8 @@ class ScenarioRunner:
     # -- the run ----------------------------------------------------------------------------------
     def _run(self, attempt: _Attempt, result: ScenarioResult) -> None:
         scenario = attempt.scenario
+        if not self._access(scenario, result) or scenario.send is None:
+            return
         for exp in scenario.expect:
             attempt.watches[exp.queue] = self._watch(attempt, exp.queue, exp.delete_payloads)
         for neg in scenario.expect_not:
@@ -114,12 +118,26 @@ class ScenarioRunner:
         if scenario.payload_deleted_after_ack:
             self._payloads_deleted(attempt, result)
 
+    def _access(self, scenario: Scenario, result: ScenarioResult) -> bool:
+        """Pre-send: judge every hop and ``expect_denied`` entry against the policies applied now.
+        False when a hop is denied: on AWS those messages would be lost, so none are sent."""
+        check = check_access(self.manifest, self.sessions, scenario)
+        result.access = [v.as_dict() for v in check.hops]
+        result.expect_denied = [d.as_dict() for d in check.denials]
+        for line in check.failures:
+            result.fail(line)
+        if check.refused:
+            result.notes.append("nothing sent: a hop of the path is denied by the applied policies (see access)")
+            return False
+        return True
+
     def _watch(self, attempt: _Attempt, queue: str, delete_payloads: bool) -> QueueWatch:
         consumer = consumer_for(self.manifest, self.sessions, queue, delete_payloads, attempt.bucket_region)
         return QueueWatch(queue, consumer, attempt.token, self.manifest.run_id, attempt.expected, delete_payloads, self.show_progress)
 
     def _send(self, attempt: _Attempt) -> None:
         send = attempt.scenario.send
+        assert send is not None
         label = attempt.scenario.name if self.show_progress else None
         sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.log, label)
         sender.send_all(plan(send, attempt.token), Pacer(send.rate))
@@ -143,6 +161,7 @@ class ScenarioRunner:
     # -- verdicts on the facts gathered -----------------------------------------------------------
     def _path(self, scenario: Scenario, queue: str) -> PathKey:
         send, entry = scenario.send, self.manifest.queues[queue]
+        assert send is not None
         return PathKey(send.account, send.region, send.via, entry.account, entry.region, queue)
 
     def _judge_expectations(self, attempt: _Attempt, result: ScenarioResult) -> None:

@@ -1,0 +1,137 @@
+"""Read the ``expect_denied:`` section of a scenario file, cross-checked against its topology.
+
+Each entry names who attempts what, on which resource, and must be refused::
+
+    expect_denied:
+      - {from: "999999999999/us-east-1", action: send, queue: b-eu}     # an account outside the topology
+      - {from: C/us-east-1, action: read_payloads, bucket: payloads, via: http}
+      - {from: A/us-east-1, action: publish, topic: orders}
+      - {action: deliver, topic: orders, queue: b-eu-dlq, within: 5s}   # SNS is the caller: no from
+
+``from`` is ``<account>/<region>``: a topology account name or a quoted 12-digit id. ``action`` is
+one of :data:`harness.access.deployment.DENIAL_ACTIONS` and names the resources it needs (publish:
+topic; send: queue; subscribe and deliver: topic and queue; put/read/delete_payloads: bucket, the
+topology's only bucket by default). ``via: http`` models a plain-HTTP caller. ``within`` (deliver
+only): on AWS, how long the probe message must not arrive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.access.deployment import DENIAL_ACTIONS
+from harness.scenario.model import ExpectDenied
+from harness.scenario.read_send import queue_ref
+from harness.scenario.units import read_duration
+from harness.topology.model import Topology
+from harness.topology.sourced_yaml import Node, join_names, quote, suggest
+
+DENIED_KEYS = ("from", "action", "topic", "queue", "bucket", "via", "within")
+NEEDS: dict[str, tuple[str, ...]] = {
+    "publish": ("topic",),
+    "send": ("queue",),
+    "subscribe": ("topic", "queue"),
+    "deliver": ("topic", "queue"),
+    "put_payloads": ("bucket",),
+    "read_payloads": ("bucket",),
+    "delete_payloads": ("bucket",),
+}
+FROM_HINT = 'write from: <account>/<region>, e.g. from: C/us-east-1 or from: "999999999999/us-east-1"'
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def read_expect_denied(topo: Topology, node: Node) -> list[ExpectDenied | None]:
+    """Every entry of ``expect_denied:`` (None for an entry with a problem, already recorded)."""
+    items = node.items(hint="write expect_denied: as a list, e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
+    if items is not None and not items:
+        node.problem("list at least one access that must be refused, e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
+    return [_entry(topo, item) for item in items or []]
+
+
+def _origin(topo: Topology, node: Node) -> tuple[str | None, str | None]:
+    text = node.string(what="origin", hint=FROM_HINT)
+    if text is None:
+        return None, None
+    account, slash, region = text.partition("/")
+    if not slash or not account or not region:
+        node.problem(f"{quote(text)} does not name both an account and a region; {FROM_HINT}")
+        return None, None
+    ok = True
+    if account not in topo.accounts and not _ACCOUNT_ID.match(account):
+        node.problem(
+            f"unknown account {quote(account)}; use one of {join_names(topo.accounts)}{suggest(account, topo.accounts)}, "
+            'or the quoted 12-digit id of an account outside the topology, e.g. "999999999999/us-east-1"'
+        )
+        ok = False
+    if region not in topo.regions:
+        node.problem(f"region {quote(region)} is not in the topology's regions; use one of {join_names(topo.regions)}")
+        ok = False
+    return (account, region) if ok else (None, None)
+
+
+def _resource(topo: Topology, f: dict[str, Node], kind: str) -> str | None:
+    if kind == "queue":
+        return queue_ref(topo, f["queue"])
+    table = topo.topics if kind == "topic" else topo.buckets
+    name = f[kind].string(what=f"{kind} name")
+    if name is not None and name not in table:
+        f[kind].problem(f"no {kind} {quote(name)} in topology {quote(topo.name)}; use one of {join_names(table)}{suggest(name, table)}")
+        return None
+    return name
+
+
+def _entry(topo: Topology, node: Node) -> ExpectDenied | None:
+    f = node.mapping(allowed=DENIED_KEYS, required=("action",), hint="e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
+    if f is None:
+        return None
+    action = f["action"].string(what="action") if "action" in f else None
+    if action is not None and action not in DENIAL_ACTIONS:
+        f["action"].problem(f"unknown action {quote(action)}; use one of {join_names(DENIAL_ACTIONS)}{suggest(action, DENIAL_ACTIONS)}")
+        action = None
+    if action is None:
+        return None
+    ok = True
+    account = region = None
+    if action == "deliver":
+        if "from" in f:
+            f["from"].problem("SNS is the caller of a delivery; remove from: (the topic's own SNS delivers)")
+            ok = False
+        account, region = "SNS", ""
+    elif "from" not in f:
+        node.problem(f"missing required field 'from'; {FROM_HINT}", field=node.child_path("from"))
+        ok = False
+    else:
+        account, region = _origin(topo, f["from"])
+        ok = account is not None
+    needs = NEEDS[action]
+    names: dict[str, str | None] = {}
+    for kind in ("topic", "queue", "bucket"):
+        if kind in f and kind not in needs:
+            f[kind].problem(f"action {action} does not take {kind}:; it needs {' and '.join(n + ':' for n in needs)}")
+            ok = False
+        elif kind in f:
+            names[kind] = _resource(topo, f, kind)
+            ok = ok and names[kind] is not None
+        elif kind in needs:
+            if kind == "bucket" and len(topo.buckets) == 1:
+                names[kind] = next(iter(topo.buckets))
+                continue
+            node.problem(f"action {action} needs {kind}: <name>; use one of {join_names(getattr(topo, kind + 's'))}", field=node.child_path(kind))
+            ok = False
+    via = "https"
+    if "via" in f:
+        via = f["via"].string(pattern=r"https|http", what="transport", hint="write via: http (a plain-HTTP caller) or leave it out") or "https"
+        if action == "deliver" and via == "http":
+            f["via"].problem("SNS delivers over its own connection; remove via: from a deliver entry")
+            ok = False
+    within = 10.0
+    if "within" in f:
+        if action != "deliver":
+            f["within"].problem("within applies only to action deliver (how long the probe must not arrive); remove it")
+            ok = False
+        else:
+            within = read_duration(f["within"]) or 0.0
+            ok = ok and within > 0
+    if not ok or account is None or region is None:
+        return None
+    return ExpectDenied(account, region, action, names.get("topic"), names.get("queue"), names.get("bucket"), via, within, node.line)
