@@ -3,6 +3,7 @@
     harness emulator start|stop|status [--mode host|docker|external] [--port N] [--endpoint-url URL]
     harness validate [--topology FILE] [SCENARIO_FILE...]
     harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
+                          (aws + --endpoint-url: the AWS code path rehearsed on LocalStack)
     harness down [--run-id ID]
     harness runs
     harness run FILE... [--run-id ID]
@@ -89,7 +90,9 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
 # -- topology lifecycle -------------------------------------------------------------------------
 def _target(args: argparse.Namespace, settings: Settings) -> Target:
     if args.target == "aws":
-        return Target("aws")
+        # With --endpoint-url (or HARNESS_ENDPOINT_URL): the AWS code path rehearsed on that emulator.
+        rehearsal_endpoint = args.endpoint_url or settings.endpoint_url
+        return Target("aws", rehearsal_endpoint)
     endpoint = args.endpoint_url or emulator.current_endpoint(settings)
     return Target("localstack", endpoint.rstrip("/"))
 
@@ -222,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("up", help="apply a topology and write a run manifest")
     u.add_argument("--topology", required=True)
     u.add_argument("--target", choices=["localstack", "aws"], default="localstack")
-    u.add_argument("--endpoint-url", default=None, help="LocalStack URL (default: the running emulator)")
+    u.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="LocalStack URL (default: the running emulator); with --target aws, rehearse the AWS path on it",
+    )
     u.add_argument("--run-id", default=None, help="reuse a specific run id (default: a new random one)")
 
     d = sub.add_parser("down", help="destroy a run (default: the latest one still applied)")

@@ -43,7 +43,7 @@ DIFFERENCES: tuple[Difference, ...] = (
         "that is the emulator",
     ),
     Difference(
-        "S3 is addressed virtual-host style (<bucket>.s3.<region>.amazonaws.com)",
+        "S3 is addressed virtual-host style (BUCKET.s3.REGION.amazonaws.com)",
         "path-style addressing (provider: s3_force_path_style / s3_use_path_style; boto3: addressing_style=path)",
         "the emulator's host has no per-bucket DNS names",
     ),
@@ -76,9 +76,11 @@ DIFFERENCES: tuple[Difference, ...] = (
         "tested with stubbed AWS answers (tests/unit/test_aws_behaviour.py)",
     ),
     Difference(
-        "the hub credentials come from OIDC (aws-actions/configure-aws-credentials) and expire in an hour",
-        "static test keys of a hub account id in the environment (AWS_ACCESS_KEY_ID=<12 digits>)",
-        "the emulator reads the account from the access key id and never expires a session",
+        "the hub role's session comes from GitHub's OIDC token (aws-actions/configure-aws-credentials) and "
+        "expires after an hour",
+        "the hub role is assumed with the hub account's test keys (access key id = its 12-digit id); its "
+        "session credentials are the process's own, as in CI",
+        "the emulator has no OIDC issuer to trust and reads the account from the access key id",
     ),
 )
 

@@ -111,3 +111,21 @@ def test_no_provision_module_but_targets_names_a_target() -> None:
             continue
         leaks += [f"{path.relative_to(PACKAGE)}:{line}" for line in _branches_on_target_names(path)]
     assert not leaks, "branch on Target's properties, not on its name:\n" + "\n".join(leaks)
+
+
+def test_the_readme_lists_every_rehearsal_difference() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text()
+    table = "\n".join("  " + line for line in rehearsal.describe().splitlines())
+    assert table in readme, "README's rehearsal table differs from harness/provision/rehearsal.py; paste describe() into it"
+
+
+def test_cli_up_with_target_aws_and_an_endpoint_rehearses_on_it() -> None:
+    from harness import cli
+    from harness.settings import Settings
+
+    settings = Settings.from_env({})
+    args = cli.build_parser().parse_args(["up", "--topology", "t.yaml", "--target", "aws", "--endpoint-url", "http://127.0.0.1:4566/"])
+    assert cli._target(args, settings) == Target("aws", "http://127.0.0.1:4566")
+    args = cli.build_parser().parse_args(["up", "--topology", "t.yaml", "--target", "aws"])
+    assert cli._target(args, settings) == Target("aws")
+    assert cli._target(args, settings.replace(endpoint_url="http://127.0.0.1:5000")).is_rehearsal
