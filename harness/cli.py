@@ -5,6 +5,7 @@
     harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
                           (aws + --endpoint-url: the AWS code path rehearsed on LocalStack)
     harness down [--run-id ID]
+    harness sweep --topology FILE [--older-than 6h] [--dry-run] [--target aws] [--endpoint-url URL]
     harness runs
     harness run FILE... [--run-id ID]
     harness e2e [--topology FILE] [--scenarios DIR]
@@ -134,6 +135,16 @@ def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("sweep")
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.provision.sweeper import parse_duration, sweep_topology
+
+    topology = load_topology(Path(args.topology))  # the file's own errors first
+    older_than = parse_duration(args.older_than) if args.older_than else None
+    report = sweep_topology(topology, _target(args, settings), settings, older_than=older_than, dry_run=args.dry_run)
+    return 0 if report.ok else 1
+
+
 @command("runs")
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
     runs = list_runs(settings)
@@ -234,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("down", help="destroy a run (default: the latest one still applied)")
     d.add_argument("--run-id", default=None)
+
+    w = sub.add_parser("sweep", help="delete the kit's leftovers (hx- names) that no live run owns, in every account x region")
+    w.add_argument("--topology", required=True, help="the accounts and regions to sweep (and how to reach them)")
+    w.add_argument("--older-than", default=None, help="only leftovers older than this (e.g. 6h, 90m, 2d)")
+    w.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    w.add_argument("--target", choices=["localstack", "aws"], default="localstack")
+    w.add_argument("--endpoint-url", default=None, help="LocalStack URL; with --target aws, rehearse on it")
 
     sub.add_parser("runs", help="list runs and their status")
 

@@ -27,6 +27,7 @@ from harness.provision.manifest import STATUS_DESTROYED, Manifest
 from harness.provision.provider import current_profile, write_cli_config
 from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
+from harness.provision.sweeper import sweep_topology
 from harness.provision.targets import Target
 from harness.provision.terraform import Terraform
 from harness.run import Driver
@@ -188,6 +189,12 @@ def test_reference_scenarios_run_through_the_aws_code_path_with_assume_role_per_
     assert done.report.target == "aws" and len(done.report.scenarios) == len(SCENARIOS)
     assert Manifest.load(run_id, rehearsal_settings).status == STATUS_DESTROYED
     assert _kit_leftovers(aws, run_id) == []
+    # The nightly's last step: the sweep, through the same assumed roles, finds nothing of the run.
+    sweep_out = io.StringIO()
+    target = Target("aws", rehearsal_settings.endpoint_url)
+    report = sweep_topology(load_topology(topology_dir / "reference.topology.yaml"), target, rehearsal_settings, out=sweep_out)
+    assert report.ok, report.failed
+    assert not [label for label in report.deleted if run_id in label], sweep_out.getvalue()
 
 
 def test_allowed_account_ids_stops_a_role_that_lands_in_another_account(rehearsal_settings: Settings, tmp_path: Path, roles: Roles) -> None:
