@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from harness import retry
 from harness.provision.manifest import Manifest
 from harness.provision.targets import Target
 from harness.topology.model import Account, AwsAccess
@@ -39,6 +40,11 @@ class Sessions:
             for name, account_id in manifest.accounts.items()
         }
         return cls(Target(manifest.target, manifest.endpoint_url), accounts, manifest.run_id)
+
+    @property
+    def retry_policy(self) -> retry.RetryPolicy:
+        """The policy for calls on a freshly applied run (the target's; see Target.retry_policy)."""
+        return self.target.retry_policy
 
     def account(self, name: str) -> Account:
         """The account called ``name``; an unknown name is taken as an account id (LocalStack)."""

@@ -11,7 +11,9 @@ the topology's regions and deletes the kit's leftovers:
   untagged bucket with the kit's name counts as the kit's, as in ``down``'s sweep. Anything else
   is never touched (and not even listed);
 - **not live**: a resource whose run (its tag, or the run id in its name) has status ``applied``
-  or ``applying`` in this state directory is left alone;
+  or ``applying`` in this state directory is left alone. Runs of other state directories (other
+  machines, other CI jobs) are not known here: on shared accounts pass ``older_than`` longer than
+  any run lasts;
 - **old enough** (with ``older_than``): creation time older than that. Per kind:
   queues: the ``CreatedTimestamp`` attribute; buckets: ``CreationDate`` from ``ListBuckets``;
   topics (SNS records no creation time): the run's manifest ``created_at`` when this state

@@ -49,6 +49,9 @@ LOCALSTACK_SECRET_KEY = "test"
 ENDPOINT_SERVICES = rehearsal.ENDPOINT_SERVICES
 SESSION_NAME = "e2e-harness"
 
+# A role created moments ago (terraform/bootstrap) may be denied to AssumeRole until IAM propagates.
+ASSUME_ROLE_POLICY = retry.DEFAULT_POLICY.settling(retry.PROPAGATION)
+
 # botocore's own retries are off: harness.retry is the only retry layer (see its docstring).
 _BASE_CLIENT_CONFIG = retry.client_config(max_pool_connections=32)
 # An emulator endpoint has no per-bucket DNS names: S3 is addressed by path there.
@@ -168,6 +171,13 @@ class Target:
             return topic_account
         return queue_account
 
+    @property
+    def retry_policy(self) -> retry.RetryPolicy:
+        """How calls right after an apply retry: on AWS (and in its rehearsal) they also wait out IAM /
+        policy propagation and new-queue visibility (:data:`harness.retry.AFTER_APPLY`); the emulator
+        has neither, so there a denial or a missing queue fails at once."""
+        return retry.DEFAULT_POLICY if self.is_emulator else retry.AFTER_APPLY
+
     # -- boto3 -------------------------------------------------------------------------------------------
     @property
     def client_config(self) -> Config:
@@ -204,7 +214,7 @@ class Target:
         if reach.external_id:
             kwargs["ExternalId"] = reach.external_id
         try:
-            creds = retry.call("sts.AssumeRole", sts.assume_role, **kwargs)["Credentials"]
+            creds = retry.call("sts.AssumeRole", sts.assume_role, policy=ASSUME_ROLE_POLICY, **kwargs)["Credentials"]
         except (ClientError, BotoCoreError) as exc:
             raise TargetError(
                 f"cannot assume {reach.role_arn} for account {reach.account} ({retry.error_code(exc)}: {exc}); "

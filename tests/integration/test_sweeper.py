@@ -4,7 +4,12 @@ hx- queue the kit did not tag and anything not named by the kit stay."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,3 +175,52 @@ def test_durations() -> None:
     assert parse_duration("30") == 30
     with pytest.raises(Exception, match="--older-than 'soon' is not a duration"):
         parse_duration("soon")
+
+
+def _named(aws: Any, run_id: str) -> list[str]:
+    found = []
+    for account in (A, B, "333333333333"):
+        for region in ("us-east-1", "eu-west-1", "ap-southeast-2"):
+            found += [u for u in aws("sqs", account, region).list_queues().get("QueueUrls", []) if f"hx-{run_id}-" in u]
+            found += [t["TopicArn"] for t in aws("sns", account, region).list_topics()["Topics"] if f"hx-{run_id}-" in t["TopicArn"]]
+        found += [b["Name"] for b in aws("s3", account, "us-east-1").list_buckets()["Buckets"] if b["Name"].startswith(f"hx-{run_id}-")]
+    return found
+
+
+def test_sweep_after_an_up_killed_with_sigkill(settings: Settings, endpoint_url: str, tmp_path: Path, aws: Any) -> None:
+    """`harness up` (and its Terraform) SIGKILLed mid-apply: its own state dir still calls the run
+    live, so a sweep there leaves it alone; a sweep that does not know it (the next CI job) removes
+    every leftover, including what Terraform's state never recorded."""
+    run_id = "sigkill1"
+    killed = settings.replace(state_dir=tmp_path / "killed")
+    env = {**os.environ, "HARNESS_STATE_DIR": str(killed.state_dir)}
+    argv = [
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "up",
+        "--topology",
+        str(paths.REFERENCE_TOPOLOGY),
+        "--endpoint-url",
+        endpoint_url,
+        "--run-id",
+        run_id,
+    ]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_named(aws, run_id)) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the harness and its Terraform
+        proc.wait(timeout=30)
+    leftovers = _named(aws, run_id)
+    assert leftovers, "the kill came too late or too early: nothing was created"
+    topology = load_topology(paths.REFERENCE_TOPOLOGY)
+    target = Target("localstack", endpoint_url)
+    there = sweep_topology(topology, target, killed, out=io.StringIO())
+    assert not [d for d in there.deleted if run_id in d] and sorted(_named(aws, run_id)) == sorted(leftovers)
+    elsewhere = sweep_topology(topology, target, settings.replace(state_dir=tmp_path / "next-job"), out=io.StringIO())
+    assert elsewhere.ok, elsewhere.failed
+    assert _named(aws, run_id) == []
