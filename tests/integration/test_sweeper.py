@@ -177,6 +177,21 @@ def test_durations() -> None:
         parse_duration("soon")
 
 
+def _kill(proc: subprocess.Popen, workdir: Path) -> None:
+    """SIGKILL the process group (the harness, its Terraform, the provider plugins), again for a
+    child forked during the first kill, and anything still working under ``workdir``."""
+    for _ in range(3):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        time.sleep(0.3)
+    proc.wait(timeout=30)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.readlink(entry / "cwd").startswith(str(workdir)):
+                    os.kill(int(entry.name), signal.SIGKILL)
+
+
 def _named(aws: Any, run_id: str) -> list[str]:
     found = []
     for account in (A, B, "333333333333"):
@@ -212,9 +227,7 @@ def test_sweep_after_an_up_killed_with_sigkill(settings: Settings, endpoint_url:
         while len(_named(aws, run_id)) < 3 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the harness and its Terraform
-        proc.wait(timeout=30)
+        _kill(proc, killed.state_dir)
     leftovers = _named(aws, run_id)
     assert leftovers, "the kill came too late or too early: nothing was created"
     topology = load_topology(paths.REFERENCE_TOPOLOGY)
@@ -224,3 +237,36 @@ def test_sweep_after_an_up_killed_with_sigkill(settings: Settings, endpoint_url:
     elsewhere = sweep_topology(topology, target, settings.replace(state_dir=tmp_path / "next-job"), out=io.StringIO())
     assert elsewhere.ok, elsewhere.failed
     assert _named(aws, run_id) == []
+
+
+def test_sweep_after_a_run_killed_with_sigkill_mid_upload(settings: Settings, endpoint_url: str, tmp_path: Path, aws: Any) -> None:
+    """`harness run` SIGKILLed while a 100 MiB payload is being uploaded leaves an unfinished
+    multipart upload (and maybe objects) in the payload bucket: the next job's sweep removes it all."""
+    from harness.provision import lifecycle
+
+    killed = settings.replace(state_dir=tmp_path / "killed")
+    run_id = lifecycle.up(
+        paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), killed, run_id="sigkill2", out=io.StringIO()
+    ).manifest.run_id
+    bucket = f"hx-{run_id}-payloads-{A}"
+    s3 = aws("s3", A, "us-east-1")
+    env = {**os.environ, "HARNESS_STATE_DIR": str(killed.state_dir)}
+    argv = [sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIOS_DIR / "large-100mib.scenario.yaml"), "--run-id", run_id]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"):
+            time.sleep(0.05)
+    finally:
+        _kill(proc, killed.state_dir)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "killed before (or after) the upload: nothing unfinished"
+    report = sweep_topology(
+        load_topology(paths.REFERENCE_TOPOLOGY),
+        Target("localstack", endpoint_url),
+        settings.replace(state_dir=tmp_path / "next-job"),
+        out=io.StringIO(),
+    )
+    assert report.ok, report.failed
+    assert _named(aws, run_id) == []
+    with pytest.raises(ClientError, match="NoSuchBucket"):
+        s3.list_multipart_uploads(Bucket=bucket)
