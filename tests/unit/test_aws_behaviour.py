@@ -212,3 +212,27 @@ def test_classes() -> None:
     assert retry.classify(err("AccessDenied", 403), settle=retry.AFTER_APPLY.settle) is retry.PROPAGATION
     assert retry.classify(err("InvalidParameterValue"), settle=retry.AFTER_APPLY.settle) is None
     assert retry.AFTER_APPLY.settling(retry.PROPAGATION) == retry.AFTER_APPLY  # composition does not repeat a wait
+
+
+def test_assumed_credentials_refresh_before_they_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run longer than the role's session (an hour on AWS) gets new credentials, not ExpiredToken."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    issued = iter(
+        [
+            ("ASIAFIRSTFIRSTFIRST", now + dt.timedelta(minutes=1)),  # inside botocore's refresh window
+            ("ASIASECONDSECONDSEC", now + dt.timedelta(hours=1)),
+        ]
+    )
+
+    def fake_assume(self: Target, sts: Any, reach: Reach) -> dict[str, str]:
+        key, expiry = next(issued)
+        return {"access_key": key, "secret_key": "s", "token": "t", "expiry_time": expiry.isoformat()}
+
+    monkeypatch.setattr(Target, "_assume", fake_assume)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDHUBHUBHUBHUBHUB")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "hub")
+    reach = Reach("B", "222222222222", role_arn="arn:aws:iam::222222222222:role/e2e-harness")
+    credentials = Target("aws").session(reach, "eu-west-1").get_credentials()
+    assert credentials.get_frozen_credentials().access_key == "ASIASECONDSECONDSEC"
