@@ -3,7 +3,9 @@
     harness emulator start|stop|status [--mode host|docker|external] [--port N] [--endpoint-url URL]
     harness validate [--topology FILE] [SCENARIO_FILE...]
     harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
+                          (aws + --endpoint-url: the AWS code path rehearsed on LocalStack)
     harness down [--run-id ID]
+    harness sweep --topology FILE [--older-than 6h] [--dry-run] [--target aws] [--endpoint-url URL]
     harness runs
     harness run FILE... [--run-id ID]
     harness e2e [--topology FILE] [--scenarios DIR]
@@ -90,7 +92,9 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
 # -- topology lifecycle -------------------------------------------------------------------------
 def _target(args: argparse.Namespace, settings: Settings) -> Target:
     if args.target == "aws":
-        return Target("aws")
+        # With --endpoint-url (or HARNESS_ENDPOINT_URL): the AWS code path rehearsed on that emulator.
+        rehearsal_endpoint = args.endpoint_url or settings.endpoint_url
+        return Target("aws", rehearsal_endpoint)
     endpoint = args.endpoint_url or emulator.current_endpoint(settings)
     return Target("localstack", endpoint.rstrip("/"))
 
@@ -139,6 +143,16 @@ def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
     run_id = args.run_id or latest_active_run(settings).run_id
     lifecycle.down(run_id, settings)
     return 0
+
+
+@command("sweep")
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.provision.sweeper import parse_duration, sweep_topology
+
+    topology = load_topology(Path(args.topology))  # the file's own errors first
+    older_than = parse_duration(args.older_than) if args.older_than else None
+    report = sweep_topology(topology, _target(args, settings), settings, older_than=older_than, dry_run=args.dry_run)
+    return 0 if report.ok else 1
 
 
 @command("runs")
@@ -262,11 +276,22 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("up", help="apply a topology and write a run manifest")
     u.add_argument("--topology", required=True)
     u.add_argument("--target", choices=["localstack", "aws"], default="localstack")
-    u.add_argument("--endpoint-url", default=None, help="LocalStack URL (default: the running emulator)")
+    u.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="LocalStack URL (default: the running emulator); with --target aws, rehearse the AWS path on it",
+    )
     u.add_argument("--run-id", default=None, help="reuse a specific run id (default: a new random one)")
 
     d = sub.add_parser("down", help="destroy a run (default: the latest one still applied)")
     d.add_argument("--run-id", default=None)
+
+    w = sub.add_parser("sweep", help="delete the kit's leftovers (hx- names) that no live run owns, in every account x region")
+    w.add_argument("--topology", required=True, help="the accounts and regions to sweep (and how to reach them)")
+    w.add_argument("--older-than", default=None, help="only leftovers older than this (e.g. 6h, 90m, 2d)")
+    w.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    w.add_argument("--target", choices=["localstack", "aws"], default="localstack")
+    w.add_argument("--endpoint-url", default=None, help="LocalStack URL; with --target aws, rehearse on it")
 
     sub.add_parser("runs", help="list runs and their status")
 

@@ -11,14 +11,30 @@ waits. Build clients with :func:`client_config` (botocore retries off: ``total_m
 this module is the only retry layer. Note botocore's own ``retries={"max_attempts": 1}`` means *one
 retry* (two calls), not one call; ``total_max_attempts`` is the unambiguous key.
 
+What AWS does that the emulator hides, and how each is classified (the class is logged with the
+error code on every retry):
+
+- **throttled** — bursts meet ``Throttling`` / ``ThrottlingException`` (SNS), ``RequestThrottled``
+  (SQS), ``SlowDown`` (S3), ``KmsThrottled`` …: backed off within the call's :class:`RetryPolicy`;
+- **transient** — 5xx and network failures: the same;
+- **settling** (:class:`Settle`, opt-in per call or per policy) — what becomes consistent after a
+  change: :data:`PROPAGATION` (IAM and resource/key policies right after an apply: the first sends
+  may be ``AccessDenied`` / ``AuthorizationError`` / ``KMS.AccessDeniedException`` for seconds to a
+  minute) and :data:`NEW_QUEUE` (``AWS.SimpleQueueService.NonExistentQueue`` right after a queue was
+  created). Each has its own bounds, longer than throttling's; when they run out the error is real
+  and is raised unchanged, after one line saying so. A policy that settles is built by composition:
+  ``DEFAULT_POLICY.settling(PROPAGATION, NEW_QUEUE)`` (:data:`AFTER_APPLY`).
+
 Usage::
 
     sqs = session.client("sqs", endpoint_url=url, config=client_config())
     retry.call("sqs.SendMessage", sqs.send_message, QueueUrl=url, MessageBody="x")
+    retry.call("sns.Publish", sns.publish, policy=retry.AFTER_APPLY, TopicArn=arn, Message="x")
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -35,9 +51,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Error codes that mean "slow down" or "the service had a transient problem". Aliases some AWS
-#: services use for the same conditions are included; nothing that depends on the request is.
-TRANSIENT_ERROR_CODES: frozenset[str] = frozenset(
+#: Error codes that mean "slow down": SNS ``Throttling``, SQS ``RequestThrottled`` (query protocol) /
+#: ``ThrottlingException`` (JSON), S3 ``SlowDown`` (503), KMS behind SQS/SNS encryption.
+THROTTLING_CODES: frozenset[str] = frozenset(
     {
         "Throttling",
         "ThrottlingException",
@@ -47,6 +63,16 @@ TRANSIENT_ERROR_CODES: frozenset[str] = frozenset(
         "TooManyRequestsException",
         "RequestLimitExceeded",
         "SlowDown",
+        "KmsThrottled",
+        "KMSThrottling",
+        "KMS.ThrottlingException",
+    }
+)
+
+#: Error codes that mean "slow down" or "the service had a transient problem". Aliases some AWS
+#: services use for the same conditions are included; nothing that depends on the request is.
+TRANSIENT_ERROR_CODES: frozenset[str] = THROTTLING_CODES | frozenset(
+    {
         "ServiceUnavailable",
         "ServiceUnavailableException",
         "InternalError",
@@ -62,6 +88,55 @@ TRANSIENT_ERROR_CODES: frozenset[str] = frozenset(
 #: fast (e.g. a client built for the wrong region also gets NonExistentQueue).
 NEW_RESOURCE_NOT_YET_VISIBLE: frozenset[str] = frozenset(
     {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NotFound", "NoSuchBucket"}
+)
+
+#: Denials that, right after an apply, mean "the new role / policy / key grant has not propagated
+#: yet": S3 and STS ``AccessDenied``, SQS (JSON) ``AccessDeniedException``, SNS ``AuthorizationError``,
+#: KMS grants behind encrypted queues and topics. Retried only under :data:`PROPAGATION`.
+PROPAGATION_CODES: frozenset[str] = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "AuthorizationError",
+        "KMS.AccessDeniedException",
+        "KmsAccessDenied",
+        "KMSAccessDenied",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Settle:
+    """A bounded wait for something AWS makes consistent after a change.
+
+    ``codes``: the error codes that mean "not yet"; ``max_attempts`` / ``max_seconds``: the wait's
+    own bounds (counted from the call's first attempt); waits are full-jitter exponential from
+    ``base_delay`` up to ``max_delay``.
+    """
+
+    reason: str
+    codes: frozenset[str]
+    max_attempts: int = 16
+    max_seconds: float = 90.0
+    base_delay: float = 1.0
+    max_delay: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.max_seconds <= 0 or self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("a Settle needs max_attempts >= 1, max_seconds > 0 and delays >= 0")
+
+
+#: IAM, resource-policy and key-policy propagation after an apply (AWS documents "eventually
+#: consistent"; a minute covers what is usually seen, 90 s bounds it).
+PROPAGATION = Settle("IAM/policy propagation after apply", PROPAGATION_CODES)
+#: A queue created moments ago is not yet visible to every SQS host.
+NEW_QUEUE = Settle(
+    "new queue not yet visible",
+    frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}),
+    max_attempts=10,
+    max_seconds=30.0,
+    base_delay=0.5,
+    max_delay=5.0,
 )
 
 # Network-level failures: the request may not have reached the service, or the answer got lost.
@@ -98,6 +173,7 @@ class RetryPolicy:
     base_delay: float = 0.2
     max_delay: float = 8.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    settle: tuple[Settle, ...] = ()  # waits for what becomes consistent (see Settle)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -105,8 +181,15 @@ class RetryPolicy:
         if self.max_seconds <= 0 or self.base_delay < 0 or self.max_delay < 0:
             raise ValueError("max_seconds must be > 0 and delays >= 0")
 
+    def settling(self, *waits: Settle) -> RetryPolicy:
+        """This policy, also waiting out ``waits`` (composition: each keeps its own bounds)."""
+        return dataclasses.replace(self, settle=self.settle + tuple(w for w in waits if w not in self.settle))
+
 
 DEFAULT_POLICY = RetryPolicy()
+#: Calls made right after an apply on AWS: throttling and transient errors as usual, plus the
+#: IAM/policy propagation and new-queue visibility waits.
+AFTER_APPLY = DEFAULT_POLICY.settling(PROPAGATION, NEW_QUEUE)
 
 
 def client_config(
@@ -150,17 +233,36 @@ def _http_status(exc: bce.ClientError) -> int:
         return 0
 
 
-def is_transient(exc: BaseException, eventually_consistent: Collection[str] = ()) -> bool:
-    """Whether ``exc`` is worth another attempt under this policy (and nothing else is)."""
+def _codes(exc: bce.ClientError) -> set[str]:
+    """The error code and, for SQS's JSON protocol, the legacy query code (NonExistentQueue)."""
+    query_code = str((exc.response.get("Error", {}) or {}).get("QueryErrorCode") or "")
+    return {error_code(exc)} | ({query_code} if query_code else set())
+
+
+THROTTLED, TRANSIENT, NETWORK, NOT_YET_VISIBLE = "throttled", "transient", "network", "not yet visible"
+
+
+def classify(exc: BaseException, eventually_consistent: Collection[str] = (), settle: tuple[Settle, ...] = ()) -> str | Settle | None:
+    """Why ``exc`` is worth another attempt — a class name, or the :class:`Settle` it waits out —
+    or None: it is not, and fails at once."""
     if isinstance(exc, bce.ClientError):
-        code = error_code(exc)
-        query_code = str((exc.response.get("Error", {}) or {}).get("QueryErrorCode") or "")
-        if code in TRANSIENT_ERROR_CODES or _http_status(exc) >= 500:
-            return True
-        return code in eventually_consistent or (bool(query_code) and query_code in eventually_consistent)
+        codes = _codes(exc)
+        if codes & THROTTLING_CODES:
+            return THROTTLED
+        if codes & TRANSIENT_ERROR_CODES or _http_status(exc) >= 500:
+            return TRANSIENT
+        for wait in settle:
+            if codes & wait.codes:
+                return wait
+        return NOT_YET_VISIBLE if codes & set(eventually_consistent) else None
     if isinstance(exc, bce.SSLError):
-        return False
-    return isinstance(exc, _NETWORK_ERRORS)
+        return None
+    return NETWORK if isinstance(exc, _NETWORK_ERRORS) else None
+
+
+def is_transient(exc: BaseException, eventually_consistent: Collection[str] = ()) -> bool:
+    """Whether ``exc`` is worth another attempt under a policy without settling waits."""
+    return classify(exc, eventually_consistent) is not None
 
 
 def _endpoint_of(exc: BaseException) -> str:
@@ -180,27 +282,47 @@ def call(
 
     ``operation`` names the call in logs and errors (e.g. ``"s3.UploadPart"``). Pass
     ``eventually_consistent`` (e.g. :data:`NEW_RESOURCE_NOT_YET_VISIBLE`) only right after creating
-    the resource the call uses. When the attempts or the time budget run out on a network failure,
-    raises :class:`ServiceUnavailableError`; on any other error, re-raises the last error unchanged.
+    the resource the call uses, or a policy that settles (:data:`AFTER_APPLY`). Throttling,
+    transient and eventual errors are bounded by ``policy``; a settling wait by its own bounds.
+    When the attempts or the time budget run out on a network failure, raises
+    :class:`ServiceUnavailableError`; on any other error, re-raises the last error unchanged.
     """
     started = time.monotonic()
 
+    def _why(state: tenacity.RetryCallState) -> str | Settle | None:
+        exc = state.outcome.exception() if state.outcome else None
+        return classify(exc, eventually_consistent, policy.settle) if exc else None
+
+    def _bounds(why: str | Settle | None) -> tuple[int, float]:
+        return (why.max_attempts, why.max_seconds) if isinstance(why, Settle) else (policy.max_attempts, policy.max_seconds)
+
+    def _wait(state: tenacity.RetryCallState) -> float:
+        why = _why(state)
+        base, cap = (why.base_delay, why.max_delay) if isinstance(why, Settle) else (policy.base_delay, policy.max_delay)
+        return tenacity.wait_random_exponential(multiplier=base, max=cap)(state)
+
+    def _stop(state: tenacity.RetryCallState) -> bool:
+        attempts, seconds = _bounds(_why(state))
+        return state.attempt_number >= attempts or state.seconds_since_start + state.upcoming_sleep >= seconds
+
     def _log_retry(state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
+        why = _why(state)
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning(
-            "%s failed with %s (attempt %d of %d); retrying in %.2fs",
+            "%s failed with %s (attempt %d of %d); retrying in %.2fs (%s)",
             operation,
             error_code(exc) if exc else "?",
             state.attempt_number,
-            policy.max_attempts,
+            _bounds(why)[0],
             wait,
+            why.reason if isinstance(why, Settle) else why,
         )
 
     retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(policy.max_attempts) | tenacity.stop_before_delay(policy.max_seconds),
-        wait=tenacity.wait_random_exponential(multiplier=policy.base_delay, max=policy.max_delay),
-        retry=tenacity.retry_if_exception(lambda e: is_transient(e, eventually_consistent)),
+        stop=_stop,
+        wait=_wait,
+        retry=tenacity.retry_if_exception(lambda e: classify(e, eventually_consistent, policy.settle) is not None),
         before_sleep=_log_retry,
         sleep=policy.sleep,
         reraise=True,
@@ -215,4 +337,16 @@ def call(
             f"{attempts} attempt(s) over {elapsed:.1f}s. Check that LocalStack is running "
             "(`harness emulator status`) or that the endpoint URL / network route to AWS is right."
         ) from exc
-
+    except bce.ClientError as exc:
+        why = classify(exc, eventually_consistent, policy.settle)
+        if why is not None:
+            attempts = retrying.statistics.get("attempt_number", 1)
+            log.warning(
+                "%s still failing with %s after %d attempt(s) over %.1fs (%s): giving up, the error stands",
+                operation,
+                error_code(exc),
+                attempts,
+                time.monotonic() - started,
+                why.reason if isinstance(why, Settle) else why,
+            )
+        raise

@@ -1,73 +1,72 @@
 """boto3 clients acting as a given account in a given region, for an applied run.
 
-On LocalStack an account is chosen by its access key id (= the account id). On AWS the account's
-``role_arn`` is assumed (from the account's ``profile`` or the default credential chain). Clients
-are cached per (service, account, region) and are thread-safe for the calls the harness makes.
-botocore's own retries are limited to one attempt: the harness's bounded, logged policy
-(:mod:`harness.retry`) is the only retry layer, so attempts are never multiplied.
+How an account is reached (LocalStack's account-id keys, or AWS's assume-role from the process's
+credentials) is the target's rule (:meth:`harness.provision.targets.Target.reach` /
+:meth:`~harness.provision.targets.Target.session`); this module only caches: one session per
+account (so a role is assumed once per run, not once per client) and one client per (service,
+account, region). Clients are thread-safe for the calls the harness makes. botocore's own retries
+are off (:func:`harness.retry.client_config`): the harness's bounded, logged policy is the only
+retry layer, so attempts are never multiplied.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
 
-from harness.errors import TargetError
+from harness import retry
 from harness.provision.manifest import Manifest
-from harness.provision.targets import LOCALSTACK_SECRET_KEY
-from harness.retry import client_config
-
-CLIENT_CONFIG = client_config(max_pool_connections=32, s3={"addressing_style": "path"})
+from harness.provision.targets import Target
+from harness.topology.model import Account, AwsAccess
 
 
 class Sessions:
-    def __init__(self, target: str, endpoint_url: str | None, accounts: dict[str, str], aws_access: dict[str, dict] | None = None):
+    def __init__(self, target: Target, accounts: Mapping[str, Account], run_id: str | None = None):
         self.target = target
-        self.endpoint_url = endpoint_url
-        self.accounts = dict(accounts)  # name -> id
-        self.aws_access = aws_access or {}
+        self.accounts = dict(accounts)  # logical name -> Account
+        self.run_id = run_id
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._sessions: dict[str, boto3.session.Session] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def for_manifest(cls, manifest: Manifest) -> Sessions:
-        return cls(manifest.target, manifest.endpoint_url, manifest.accounts, manifest.aws_access)
+        """Sessions for an applied run, from what its manifest records (target, endpoint, access)."""
+        accounts = {
+            name: Account(name, account_id, AwsAccess(**manifest.aws_access.get(name, {})))
+            for name, account_id in manifest.accounts.items()
+        }
+        return cls(Target(manifest.target, manifest.endpoint_url), accounts, manifest.run_id)
+
+    @property
+    def retry_policy(self) -> retry.RetryPolicy:
+        """The policy for calls on a freshly applied run (the target's; see Target.retry_policy)."""
+        return self.target.retry_policy
+
+    def account(self, name: str) -> Account:
+        """The account called ``name``; an unknown name is taken as an account id (LocalStack)."""
+        return self.accounts.get(name) or Account(name, name)
 
     def account_id(self, account: str) -> str:
-        return self.accounts.get(account, account)
+        return self.account(account).id
 
-    def _session(self, account: str, region: str) -> boto3.session.Session:
-        account_id = self.account_id(account)
-        if self.target == "localstack":
-            return boto3.session.Session(
-                aws_access_key_id=account_id, aws_secret_access_key=LOCALSTACK_SECRET_KEY, region_name=region
-            )
-        access = self.aws_access.get(account, {})
-        base = boto3.session.Session(profile_name=access.get("profile"), region_name=region)
-        role = access.get("role_arn")
-        if not role:
-            return base
-        kwargs: dict[str, Any] = {"RoleArn": role, "RoleSessionName": "e2e-harness"}
-        if access.get("external_id"):
-            kwargs["ExternalId"] = access["external_id"]
-        try:
-            creds = base.client("sts").assume_role(**kwargs)["Credentials"]
-        except Exception as exc:  # botocore raises many types here; all mean the same to the user
-            raise TargetError(f"cannot assume {role} for account {account}: {exc}") from exc
-        return boto3.session.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=region,
-        )
+    def session(self, account: str, region: str) -> boto3.session.Session:
+        """The account's session (created, and its role assumed, on first use)."""
+        with self._lock:
+            if account not in self._sessions:
+                reach = self.target.reach(self.account(account), self.run_id)
+                self._sessions[account] = self.target.session(reach, region)
+            return self._sessions[account]
 
     def client(self, service: str, account: str, region: str) -> Any:
         key = (service, account, region)
         with self._lock:
-            if key not in self._clients:
-                session = self._session(account, region)
-                self._clients[key] = session.client(service, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)
-            return self._clients[key]
+            cached = self._clients.get(key)
+        if cached is not None:
+            return cached
+        client = self.target.client(self.session(account, region), service, region)
+        with self._lock:
+            return self._clients.setdefault(key, client)

@@ -1,0 +1,238 @@
+"""What AWS does that the emulator hides, answered by botocore's Stubber with AWS's own error codes:
+IAM / policy propagation right after an apply, throttling on bursts, new queues not yet visible.
+Each is retried only when classified, always bounded, and logged with its error code."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from harness import retry
+from harness.provision import targets
+from harness.provision.targets import Reach, Target
+
+NO_WAIT = dict(base_delay=0.0, max_delay=0.0)
+TOPIC = "arn:aws:sns:us-east-1:111111111111:hx-r1-orders"
+QUEUE = "https://sqs.eu-west-1.amazonaws.com/222222222222/hx-r1-b-eu"
+FAST_SETTLE = retry.Settle("IAM/policy propagation after apply", retry.PROPAGATION_CODES, max_attempts=6, max_seconds=60, **NO_WAIT)
+FAST_QUEUE = retry.Settle("new queue not yet visible", retry.NEW_QUEUE.codes, max_attempts=4, max_seconds=60, **NO_WAIT)
+
+
+def _policy(*settle: retry.Settle, attempts: int = 5) -> retry.RetryPolicy:
+    return retry.RetryPolicy(max_attempts=attempts, max_seconds=60, sleep=lambda s: None, **NO_WAIT).settling(*settle)
+
+
+def _client(service: str, region: str = "us-east-1") -> Any:
+    session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x", region_name=region)
+    return session.client(service, config=retry.client_config())
+
+
+@pytest.fixture
+def sns() -> Iterator[tuple[Any, Stubber]]:
+    client = _client("sns")
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def sqs() -> Iterator[tuple[Any, Stubber]]:
+    client = _client("sqs", "eu-west-1")
+    with Stubber(client) as stub:
+        yield client, stub
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "harness.retry"]
+
+
+# -- IAM / policy propagation after apply --------------------------------------------------------
+@pytest.mark.parametrize("code,status", [("AuthorizationError", 403), ("KMSAccessDenied", 400)])
+def test_first_publishes_denied_while_policies_propagate_are_waited_out(
+    sns: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture, code: str, status: int
+) -> None:
+    client, stub = sns
+    for _ in range(3):
+        stub.add_client_error("publish", service_error_code=code, http_status_code=status, service_message="not yet")
+    stub.add_response("publish", {"MessageId": "m-1"})
+    with caplog.at_level(logging.WARNING, logger="harness.retry"):
+        answer = retry.call("sns.Publish", client.publish, policy=_policy(FAST_SETTLE), TopicArn=TOPIC, Message="x")
+    assert answer["MessageId"] == "m-1"
+    warnings = _warnings(caplog)
+    assert len(warnings) == 3
+    assert f"sns.Publish failed with {code} (attempt 1 of 6)" in warnings[0]
+    assert all("(IAM/policy propagation after apply)" in w for w in warnings)
+
+
+def test_sqs_kms_denial_after_apply_is_propagation_too(sqs: tuple[Any, Stubber]) -> None:
+    client, stub = sqs
+    stub.add_client_error("send_message", service_error_code="KMS.AccessDeniedException", http_status_code=400)
+    stub.add_response("send_message", {"MessageId": "m-2", "MD5OfMessageBody": "9dd4e461268c8034f5c8564e155c67a6"})
+    answer = retry.call("sqs.SendMessage", client.send_message, policy=_policy(FAST_SETTLE), QueueUrl=QUEUE, MessageBody="x")
+    assert answer["MessageId"] == "m-2"
+
+
+def test_a_denial_that_stays_is_raised_after_the_bounded_wait(sns: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture) -> None:
+    client, stub = sns
+    for _ in range(FAST_SETTLE.max_attempts):
+        stub.add_client_error("publish", service_error_code="AuthorizationError", http_status_code=403)
+    with caplog.at_level(logging.WARNING, logger="harness.retry"), pytest.raises(ClientError, match="AuthorizationError"):
+        retry.call("sns.Publish", client.publish, policy=_policy(FAST_SETTLE), TopicArn=TOPIC, Message="x")
+    warnings = _warnings(caplog)
+    assert len(warnings) == FAST_SETTLE.max_attempts  # one per retry, then the give-up line
+    assert "still failing with AuthorizationError after 6 attempt(s)" in warnings[-1] and "giving up" in warnings[-1]
+
+
+def test_a_denial_fails_at_once_without_the_propagation_wait(sns: tuple[Any, Stubber]) -> None:
+    client, stub = sns
+    stub.add_client_error("publish", service_error_code="AuthorizationError", http_status_code=403)
+    with pytest.raises(ClientError, match="AuthorizationError"):
+        retry.call("sns.Publish", client.publish, policy=_policy(), TopicArn=TOPIC, Message="x")
+
+
+def test_the_propagation_wait_is_bounded_in_time() -> None:
+    """The time bound applies even when attempts are plenty (a real clock, tiny budget)."""
+    settle = retry.Settle("IAM/policy propagation after apply", retry.PROPAGATION_CODES, 1000, 0.3, 0.05, 0.05)
+    calls = []
+
+    def denied(**kwargs: Any) -> None:
+        calls.append(1)
+        raise ClientError({"Error": {"Code": "AccessDenied"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "PutObject")
+
+    with pytest.raises(ClientError):
+        retry.call("s3.PutObject", denied, policy=retry.DEFAULT_POLICY.settling(settle))
+    assert 2 <= len(calls) < 50
+
+
+def test_assume_role_right_after_bootstrap_waits_for_the_trust_to_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(targets, "ASSUME_ROLE_POLICY", _policy(FAST_SETTLE))
+    sts = _client("sts")
+    reach = Reach("B", "222222222222", role_arn="arn:aws:iam::222222222222:role/e2e-harness", session_name="e2e-harness-r1")
+    expected = {"RoleArn": reach.role_arn, "RoleSessionName": "e2e-harness-r1"}
+    creds = {"AccessKeyId": "ASIAEXAMPLEEXAMPLE", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2030-01-01T00:00:00Z"}
+    with Stubber(sts) as stub:
+        stub.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403, expected_params=expected)
+        stub.add_response("assume_role", {"Credentials": creds}, expected)
+        got = Target("aws")._assume(sts, reach)
+    assert got["access_key"] == "ASIAEXAMPLEEXAMPLE" and got["token"] == "t"
+
+
+def test_the_aws_target_settles_after_apply_and_the_emulator_does_not() -> None:
+    assert {retry.PROPAGATION, retry.NEW_QUEUE} <= set(Target("aws").retry_policy.settle)
+    assert Target("aws", "http://127.0.0.1:4566").retry_policy == retry.AFTER_APPLY  # the rehearsal runs the AWS path
+    assert Target("localstack", "http://127.0.0.1:4566").retry_policy.settle == ()
+
+
+# -- throttling on bursts --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "service,operation,params,code,status",
+    [
+        ("sns", "publish", {"TopicArn": TOPIC, "Message": "x"}, "Throttling", 400),
+        ("sns", "publish", {"TopicArn": TOPIC, "Message": "x"}, "ThrottlingException", 400),
+        ("sqs", "send_message", {"QueueUrl": QUEUE, "MessageBody": "x"}, "RequestThrottled", 403),
+        ("s3", "put_object", {"Bucket": "hx-r1-payloads-111111111111", "Key": "k", "Body": b"x"}, "SlowDown", 503),
+    ],
+    ids=lambda v: v if isinstance(v, str) and v[0].isupper() else None,
+)
+def test_bursts_that_meet_throttling_back_off_and_succeed(
+    service: str, operation: str, params: dict, code: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _client(service, "eu-west-1" if service == "sqs" else "us-east-1")
+    answers = {"publish": {"MessageId": "m"}, "send_message": {"MessageId": "m", "MD5OfMessageBody": "9dd4e461268c8034f5c8564e155c67a6"}}
+    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="harness.retry"):
+        stub.add_client_error(operation, service_error_code=code, http_status_code=status)
+        stub.add_client_error(operation, service_error_code=code, http_status_code=status)
+        stub.add_response(operation, answers.get(operation, {"ETag": '"e"'}))
+        retry.call(f"{service}.{operation}", getattr(client, operation), policy=_policy(), **params)
+    warnings = _warnings(caplog)
+    assert len(warnings) == 2 and all(f"failed with {code}" in w and "(throttled)" in w for w in warnings)
+
+
+def test_throttling_that_persists_is_bounded(sns: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture) -> None:
+    client, stub = sns
+    for _ in range(3):
+        stub.add_client_error("publish", service_error_code="Throttling", http_status_code=400)
+    with caplog.at_level(logging.WARNING, logger="harness.retry"), pytest.raises(ClientError, match="Throttling"):
+        retry.call("sns.Publish", client.publish, policy=_policy(FAST_SETTLE, attempts=3), TopicArn=TOPIC, Message="x")
+    assert "giving up" in _warnings(caplog)[-1]
+
+
+def test_throttling_waits_grow_with_jitter_up_to_the_cap() -> None:
+    waits: list[float] = []
+    policy = retry.RetryPolicy(max_attempts=6, max_seconds=1e6, base_delay=0.5, max_delay=2.0, sleep=waits.append)
+    err = ClientError({"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "Publish")
+
+    def throttled(**kwargs: Any) -> None:
+        raise err
+
+    with pytest.raises(ClientError):
+        retry.call("sns.Publish", throttled, policy=policy)
+    assert len(waits) == 5 and all(0 <= w <= 2.0 for w in waits)
+
+
+# -- eventual visibility of new queues -------------------------------------------------------------
+def test_a_new_queue_not_yet_visible_is_waited_for(sqs: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture) -> None:
+    client, stub = sqs
+    stub.add_client_error("get_queue_url", service_error_code="AWS.SimpleQueueService.NonExistentQueue", http_status_code=400)
+    stub.add_client_error("get_queue_url", service_error_code="AWS.SimpleQueueService.NonExistentQueue", http_status_code=400)
+    stub.add_response("get_queue_url", {"QueueUrl": QUEUE})
+    with caplog.at_level(logging.WARNING, logger="harness.retry"):
+        url = retry.call("sqs.GetQueueUrl", client.get_queue_url, policy=_policy(FAST_QUEUE), QueueName="hx-r1-b-eu")["QueueUrl"]
+    assert url == QUEUE
+    assert all("AWS.SimpleQueueService.NonExistentQueue" in w and "(new queue not yet visible)" in w for w in _warnings(caplog))
+
+
+def test_sqs_json_protocol_names_the_missing_queue_by_its_query_code() -> None:
+    """SQS's JSON protocol answers QueueDoesNotExist with the legacy code in QueryErrorCode."""
+    err = ClientError({"Error": {"Code": "QueueDoesNotExist", "QueryErrorCode": "AWS.SimpleQueueService.NonExistentQueue"}}, "SendMessage")
+    assert retry.classify(err, settle=(retry.NEW_QUEUE,)) is retry.NEW_QUEUE
+    assert retry.classify(err) is None  # not retried unless the call is right after creating it
+
+
+def test_a_missing_queue_is_not_waited_for_unless_asked(sqs: tuple[Any, Stubber]) -> None:
+    client, stub = sqs
+    stub.add_client_error("get_queue_url", service_error_code="AWS.SimpleQueueService.NonExistentQueue", http_status_code=400)
+    with pytest.raises(ClientError, match="NonExistentQueue"):
+        retry.call("sqs.GetQueueUrl", client.get_queue_url, policy=_policy(FAST_SETTLE), QueueName="hx-r1-b-eu")
+
+
+def test_classes() -> None:
+    def err(code: str, status: int = 400) -> ClientError:
+        return ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+    assert retry.classify(err("SlowDown", 503)) == retry.THROTTLED
+    assert retry.classify(err("InternalError", 500)) == retry.TRANSIENT
+    assert retry.classify(err("AccessDenied", 403)) is None
+    assert retry.classify(err("AccessDenied", 403), settle=retry.AFTER_APPLY.settle) is retry.PROPAGATION
+    assert retry.classify(err("InvalidParameterValue"), settle=retry.AFTER_APPLY.settle) is None
+    assert retry.AFTER_APPLY.settling(retry.PROPAGATION) == retry.AFTER_APPLY  # composition does not repeat a wait
+
+
+def test_assumed_credentials_refresh_before_they_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run longer than the role's session (an hour on AWS) gets new credentials, not ExpiredToken."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    issued = iter(
+        [
+            ("ASIAFIRSTFIRSTFIRST", now + dt.timedelta(minutes=1)),  # inside botocore's refresh window
+            ("ASIASECONDSECONDSEC", now + dt.timedelta(hours=1)),
+        ]
+    )
+
+    def fake_assume(self: Target, sts: Any, reach: Reach) -> dict[str, str]:
+        key, expiry = next(issued)
+        return {"access_key": key, "secret_key": "s", "token": "t", "expiry_time": expiry.isoformat()}
+
+    monkeypatch.setattr(Target, "_assume", fake_assume)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDHUBHUBHUBHUBHUB")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "hub")
+    reach = Reach("B", "222222222222", role_arn="arn:aws:iam::222222222222:role/e2e-harness")
+    credentials = Target("aws").session(reach, "eu-west-1").get_credentials()
+    assert credentials.get_frozen_credentials().access_key == "ASIASECONDSECONDSEC"
