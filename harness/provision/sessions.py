@@ -70,3 +70,11 @@ class Sessions:
         client = self.target.client(self.session(account, region), service, region)
         with self._lock:
             return self._clients.setdefault(key, client)
+
+    def plain_http_client(self, service: str, account: str, region: str) -> Any:
+        """A client that talks plain HTTP (``use_ssl=False``), for probing what a policy does to
+        requests without TLS (``aws:SecureTransport``). Not cached: it is for single calls."""
+        endpoint = self.target.endpoint_url.replace("https://", "http://", 1) if self.target.endpoint_url else None
+        return self.session(account, region).client(
+            service, region_name=region, endpoint_url=endpoint, use_ssl=False, config=self.target.client_config
+        )

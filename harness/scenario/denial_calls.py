@@ -32,7 +32,7 @@ from harness.access.deployment import Deployment
 from harness.access.paths import Hop
 from harness.access.verdicts import DenialVerdict
 from harness.provision.manifest import Manifest
-from harness.provision.sessions import CLIENT_CONFIG, Sessions
+from harness.provision.sessions import Sessions
 from harness.scenario.model import ExpectDenied
 
 log = logging.getLogger(__name__)
@@ -85,10 +85,7 @@ def sessions_clients(sessions: Sessions) -> Clients:
     def make(service: str, account: str, region: str, secure: bool) -> Any:
         if secure:
             return sessions.client(service, account, region)
-        endpoint = sessions.endpoint_url.replace("https://", "http://", 1) if sessions.endpoint_url else None
-        # TODO(targets): a public Sessions.client(..., use_ssl=False) would avoid the private call.
-        session = sessions._session(account, region)
-        return session.client(service, endpoint_url=endpoint, use_ssl=False, config=CLIENT_CONFIG)
+        return sessions.plain_http_client(service, account, region)
 
     return make
 
