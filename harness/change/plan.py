@@ -167,7 +167,7 @@ def summary_lines(changes: Iterable[ResourceChange]) -> list[str]:
     """One line per changed resource: ``replaced  queue b-jobs (B/eu-west-1): fifo_queue, name``."""
     lines = []
     for c in changes:
-        detail = ", ".join(c.replaced_by or c.attributes or c.helpers)
+        detail = ", ".join(c.replaced_by or [*c.attributes, *c.helpers])
         where = f"{c.logical.account}/{c.logical.region}"
         lines.append(f"{c.action:<9} {c.logical.kind} {c.logical.name} ({where})" + (f": {detail}" if detail and c.action != CREATED else ""))
     return lines
