@@ -24,6 +24,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import emulator, paths
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
@@ -32,6 +33,9 @@ from harness.provision.manifest import STATUS_APPLIED, Manifest, latest_active_r
 from harness.provision.targets import Target
 from harness.settings import Settings
 from harness.topology.loader import load_topology
+
+if TYPE_CHECKING:
+    from harness.run import ChangeOptions
 
 log = logging.getLogger("harness")
 
@@ -175,7 +179,7 @@ def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
     return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd)
 
 
-def _change_options(args: argparse.Namespace):  # noqa: ANN202 - harness.run.ChangeOptions, imported lazily
+def _change_options(args: argparse.Namespace) -> ChangeOptions:
     from harness.change.probe import ProbeSettings
     from harness.run import ChangeOptions
 

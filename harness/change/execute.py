@@ -92,7 +92,6 @@ def change(
     base_text = root_file.read_text()
     rendered_base = render_root(base, target, profile, manifest.run_id, tf_dir)
     rendered = render_root(new, target, profile, manifest.run_id, tf_dir)
-    rendered.write(tf_dir)
     root_file.write_text(json.dumps(_root_with_base_providers(rendered, rendered_base), indent=2) + "\n")
     tf = Terraform(tf_dir, write_cli_config(profile, settings), settings)
     _say(out, f"run {manifest.run_id}: planning the change from {manifest.topology_file} to {outcome.new['file']}")
@@ -118,7 +117,7 @@ def change(
         _adopt_new(manifest, new, rendered, tf, settings, Path(new_file))
         outcome.applied = True
         return outcome
-    _check_new_names_free(manifest, rendered, base_text, root_file)
+    _check_new_names_free(manifest, _sessions(manifest, base, new), rendered, base_text, root_file)
     manifest.planned = list({p.name: p for p in [*manifest.planned, *rendered.planned]}.values())
     manifest.status, manifest.error = STATUS_APPLYING, f"changing to {new_file}"
     manifest.save(settings)
@@ -147,11 +146,11 @@ def _print_summary(outcome: ChangeOutcome, out: TextIO) -> None:
         _say(out, f"  {mark}: {h.line}")
 
 
-def _check_new_names_free(manifest: Manifest, rendered: RenderedRoot, base_text: str, root_file: Path) -> None:
+def _check_new_names_free(manifest: Manifest, sessions: Sessions, rendered: RenderedRoot, base_text: str, root_file: Path) -> None:
     """Refuse when a name only NEW uses exists already: Terraform would adopt it and destroy it later."""
     known = {p.name for p in manifest.planned}
     fresh = [p for p in rendered.planned if p.name not in known]
-    taken = sweep.probe(Sessions.for_manifest(manifest), fresh) if fresh else []
+    taken = sweep.probe(sessions, fresh) if fresh else []
     if taken:
         root_file.write_text(base_text)
         raise HarnessError(
