@@ -3,6 +3,7 @@ probe's attribute choice, the verdict — checked on the example changes in scen
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,20 @@ def test_examples_file_names_existing_topologies() -> None:
     for spec in EXAMPLES.values():
         assert Path(CHANGES / spec["new"]).is_file()
         assert spec["verdict"] in ("accepted", "rejected")
+
+
+def test_driver_files_a_changed_run_under_its_new_topology_and_keeps_ownership(tmp_path: Path) -> None:
+    """After `harness accept`'s change the run names NEW; the driver that applied BASE still
+    destroys it (owned), and scenarios of NEW find it instead of applying NEW afresh."""
+    from harness.provision.manifest import STATUS_APPLIED, Manifest
+    from harness.run import Driver, _Run
+    from harness.settings import Settings
+
+    settings = Settings.from_env({"HARNESS_STATE_DIR": str(tmp_path)})
+    manifest = Manifest("r1", "localstack", "http://127.0.0.1:1", "change-base", str(CHANGES / "base.topology.yaml"), STATUS_APPLIED, "3.39.0")
+    driver = Driver(settings, out=io.StringIO())
+    driver._track(manifest, owned=True)
+    manifest.topology_file = str(CHANGES / "visibility.topology.yaml")
+    driver.adopt(manifest)
+    runs: dict[str, _Run] = driver._runs
+    assert list(runs) == [manifest.topology_file] and runs[manifest.topology_file].owned
