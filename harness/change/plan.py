@@ -1,7 +1,7 @@
 """Terraform's JSON plan (``terraform show -json <saved plan>``) → what happens to each logical resource.
 
 A topology's topic, queue, bucket or subscription is one module call in the rendered root
-(:mod:`harness.topology.names`: ``topic_<ident>``, ``queue_<ident>``, ``bucket_<ident>``,
+(:mod:`harness.provision.naming`: ``topic_<ident>``, ``queue_<ident>``, ``bucket_<ident>``,
 ``sub_<topic>__<queue>``); each module holds one *main* resource (the queue itself) and helpers
 (its policy, the bucket's access block). A logical resource is
 
@@ -11,7 +11,10 @@ A topology's topic, queue, bucket or subscription is one module call in the rend
 - left out when nothing in it changes.
 
 Account and region come from the topology that holds the resource (NEW for what exists after the
-change, BASE for what is destroyed). Pure: no Terraform, no I/O.
+change, BASE for what is destroyed). A planned change the topology change did not cause — the
+module call is the same before and after and refers to nothing that changes — is *drift*
+(:func:`split_drift`; e.g. an attribute the emulator reports differently), listed apart.
+Pure: no Terraform, no I/O.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import TerraformError
+from harness.provision.naming import bucket_module, queue_module, subscription_module, topic_module
 from harness.topology.model import Topology
-from harness.topology.names import bucket_module, queue_module, subscription_module, topic_module
 
 CREATED, UPDATED, REPLACED, DESTROYED = "created", "updated", "replaced", "destroyed"
 ORDER = (CREATED, UPDATED, REPLACED, DESTROYED)
