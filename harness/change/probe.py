@@ -2,7 +2,7 @@
 exists before and after, plus an offloaded payload now and then, and what became of each message.
 
 One sender thread per path publishes (to the topic, or straight to the queue) with correlation ids
-``<run-id>.probe.<path#>.<seq>``; one consumer thread per queue address verifies and acknowledges
+``<run-id>.probe-<token>.<path#>.<seq>``; one consumer thread per queue address verifies and acknowledges
 them (a message of another path that fan-out brought along is acknowledged and ignored). When the
 apply has finished, :meth:`Probe.retarget` points senders and consumers at the new addresses — as a
 redeployed application would — and the consumers of a replaced queue stop once it is gone.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,7 +113,10 @@ class Probe:
 
     def __init__(self, manifest: Manifest, sessions: Sessions, paths: list[ProbedPath], settings: ProbeSettings):
         self.run_id, self.sessions, self.paths, self.settings = manifest.run_id, sessions, paths, settings
-        self.prefix = f"{manifest.run_id}.probe."
+        # A token per probe: messages an earlier (interrupted) probe of the run left in a queue are
+        # told apart from this one's, and deleted, instead of counting as duplicates.
+        self.run_prefix = f"{manifest.run_id}.probe-"
+        self.prefix = f"{self.run_prefix}{uuid.uuid4().hex[:6]}."
         self.book = _Book()
         self._manifest = manifest
         self._stop_sending = threading.Event()
@@ -216,8 +220,11 @@ class Probe:
             try:
                 for msg in consumer.receive(max_messages=10):
                     cid = msg.correlation_id or ""
+                    if not cid.startswith(self.run_prefix):
+                        continue  # not a probe's: leave it for its owner
                     if not cid.startswith(self.prefix):
-                        continue  # not the probe's: leave it for its owner
+                        consumer.delete(msg)  # an earlier probe's leftover
+                        continue
                     if cid[len(self.prefix):].split(".", 1)[0] in mine:
                         with self.book.lock:
                             expected = self.book.expected.get(cid)

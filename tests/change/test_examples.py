@@ -28,7 +28,7 @@ pytestmark = pytest.mark.localstack
 
 CHANGES = paths.SCENARIOS_DIR / "changes"
 EXAMPLES = yaml.safe_load((CHANGES / "examples.yaml").read_text())["examples"]
-PROBE = ProbeSettings(rate=8.0, warmup_seconds=1.0, settle_seconds=1.5, drain_seconds=6.0)
+PROBE = ProbeSettings(rate=8.0, warmup_seconds=1.0, settle_seconds=1.5, drain_seconds=8.0)
 
 
 @pytest.fixture(scope="module")
