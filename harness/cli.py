@@ -10,6 +10,8 @@
     harness run FILE... [--run-id ID]
     harness e2e [--topology FILE] [--scenarios DIR]
     harness access [--run-id ID | --topology FILE] [--outsider ID...] [--json FILE]
+    harness change --to NEW.topology.yaml [--run-id ID] [--allow TOKEN ...] [--plan-only]
+    harness accept BASE.topology.yaml NEW.topology.yaml [--scenarios DIR] [--allow TOKEN ...]
 
 Errors are printed as one actionable line (one per problem for input files), never a traceback.
 This module is an edge: it builds the one :class:`~harness.settings.Settings` of the invocation
@@ -25,6 +27,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import emulator, paths
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
@@ -33,6 +36,9 @@ from harness.provision.manifest import STATUS_APPLIED, Manifest, latest_active_r
 from harness.provision.targets import Target
 from harness.settings import Settings
 from harness.topology.loader import load_topology
+
+if TYPE_CHECKING:
+    from harness.run import ChangeOptions
 
 log = logging.getLogger("harness")
 
@@ -197,6 +203,35 @@ def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
     return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd)
 
 
+def _change_options(args: argparse.Namespace) -> ChangeOptions:
+    from harness.change.probe import ProbeSettings
+    from harness.run import ChangeOptions
+
+    probe = ProbeSettings(rate=args.probe_rate, settle_seconds=args.probe_settle)
+    return ChangeOptions(frozenset(args.allow), probe, getattr(args, "plan_only", False))
+
+
+@command("change")
+def cmd_change(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.run import change_run
+
+    load_topology(Path(args.to))  # input errors first
+    manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
+    scenario_dir = Path(args.scenarios) if args.scenarios else Path(args.to).resolve().parent
+    return change_run(settings, manifest, Path(args.to), scenario_dir, _change_options(args))
+
+
+@command("accept")
+def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.run import accept
+
+    load_topology(Path(args.base))
+    load_topology(Path(args.new))
+    settings = settings.replace(endpoint_url=args.endpoint_url or settings.endpoint_url)
+    scenario_dir = Path(args.scenarios) if args.scenarios else Path(args.new).resolve().parent
+    return accept(settings, Path(args.base), Path(args.new), scenario_dir, _change_options(args))
+
+
 @command("cost")
 def cmd_cost(args: argparse.Namespace, settings: Settings) -> int:
     from harness.scenario import cost
@@ -306,6 +341,24 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--target", choices=["localstack", "aws"], default="localstack")
     x.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack (or, with --target aws, an AWS endpoint override for a rehearsal)")
     x.add_argument("--max-cost-usd", type=float, default=None, help="AWS: refuse scenarios whose estimated cost is above this (default 5)")
+
+    def change_options(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--scenarios", default=None, help="where NEW's scenarios are (default: NEW's directory)")
+        cmd.add_argument("--allow", action="append", default=[], metavar="TOKEN", help="acknowledge a hazard, e.g. replace:b-eu (repeatable)")
+        cmd.add_argument("--probe-rate", type=float, default=10.0, help="probe messages per second per surviving path (default 10)")
+        cmd.add_argument("--probe-settle", type=float, default=2.0, help="seconds of probe traffic after the apply (default 2)")
+
+    ch = sub.add_parser("change", help="change an applied run to a new topology under probe traffic; judge it")
+    ch.add_argument("--to", required=True, metavar="NEW.topology.yaml")
+    ch.add_argument("--run-id", default=None, help="default: the latest run still applied")
+    ch.add_argument("--plan-only", action="store_true", help="print the summary and hazards; apply nothing")
+    change_options(ch)
+
+    ac = sub.add_parser("accept", help="apply BASE, change it to NEW under probe traffic, run NEW's scenarios, destroy")
+    ac.add_argument("base", metavar="BASE.topology.yaml")
+    ac.add_argument("new", metavar="NEW.topology.yaml")
+    ac.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack")
+    change_options(ac)
 
     c = sub.add_parser("cost", help="estimate what scenarios would cost on real AWS")
     c.add_argument("files", nargs="+", help="scenario files")

@@ -28,6 +28,10 @@ from typing import TextIO
 
 from harness import emulator
 from harness.access.static_file import check_topology_access
+from harness.change import execute
+from harness.change import report as change_report
+from harness.change.outcome import ACCEPTED, ChangeOutcome
+from harness.change.probe import ProbeSettings
 from harness.errors import EmulatorError, HarnessError
 from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
@@ -146,8 +150,15 @@ class Driver:
         return self._runs[key].manifest
 
     def adopt(self, manifest: Manifest) -> None:
-        """Run scenarios against a run applied earlier; it stays applied when the driver closes."""
-        self._track(manifest, owned=False)
+        """Run scenarios against a run applied earlier; it stays applied when the driver closes.
+        A run this driver tracks already under another topology (before ``harness change``) is
+        filed under its new one and keeps its ownership: one applied by the driver is destroyed."""
+        owned = False
+        for key, run in list(self._runs.items()):
+            if run.manifest.run_id == manifest.run_id:
+                owned = owned or run.owned
+                del self._runs[key]
+        self._track(manifest, owned=owned)
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         """Run one scenario against the run of its topology (applied first if need be)."""
@@ -158,16 +169,19 @@ class Driver:
         run.scenarios.append(scenario)
         return result
 
-    def run_all(self, scenarios: Sequence[Scenario]) -> None:
+    def run_all(self, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
         """Run ``scenarios`` in order, a progress line and the failures of each on ``out``."""
+        results = []
         for i, scenario in enumerate(scenarios, 1):
             self._say(f"[{i}/{len(scenarios)}] {scenario.name}: {scenario.description}")
             result = self.run(scenario)
+            results.append(result)
             mark = "ok" if result.status == PASSED else result.status.upper()
             self._say(f"    {mark} in {result.duration_s:.1f}s" + "".join(f"\n    ✗ {f}" for f in result.failures))
         for run in self._runs.values():
             if run.runner.not_run:
                 self._say(f"the endpoint is unreachable: {run.runner.not_run} remaining scenario(s) not run")
+        return results
 
     # -- the end ----------------------------------------------------------------------------------
     def close(self, reports_dir: Path | None = None) -> list[Finished]:
@@ -273,3 +287,58 @@ def e2e(
     print(f"reports: {result.files['json'].parent}  (report.json, junit.xml, report.html, report.md)", file=out)
     print(f"total time {time.monotonic() - started:.1f}s", file=out, flush=True)
     return 0 if result.report.status == PASSED else 1
+
+
+# -- topology changes (issue 13) -------------------------------------------------------------------
+def _change_and_judge(
+    driver: Driver, manifest: Manifest, new_file: Path, scenario_dir: Path, options: ChangeOptions, out: TextIO
+) -> ChangeOutcome:
+    wanted = str(Path(new_file).resolve())
+    scenarios = [s for s in (load_scenario(p) for p in discover_scenarios(scenario_dir)) if s.topology_file == wanted]
+    outcome = execute.change(manifest, Path(new_file), driver.settings, options.allow, options.probe, options.plan_only, out)
+    if outcome.applied:
+        driver.adopt(manifest)
+        outcome.scenarios = driver.run_all(scenarios)
+        outcome.scenarios_run = True
+    return outcome
+
+
+@dataclass(frozen=True)
+class ChangeOptions:
+    """``--allow`` tokens, probe settings, and ``--plan-only`` (summarise, apply nothing)."""
+
+    allow: frozenset[str] = frozenset()
+    probe: ProbeSettings | None = None
+    plan_only: bool = False
+
+
+def _finish_change(settings: Settings, outcome: ChangeOutcome, out: TextIO) -> int:
+    files = change_report.write(outcome, settings.reports_dir / outcome.run_id)
+    print(f"\nchange {outcome.verdict}" + "".join(f"\n  ✗ {r}" for r in outcome.reasons()), file=out)
+    print(f"reports: {files['md']} and change.json", file=out, flush=True)
+    return 0 if outcome.verdict == ACCEPTED else 1
+
+
+def change_run(settings: Settings, manifest: Manifest, new_file: Path, scenario_dir: Path, options: ChangeOptions, out: TextIO | None = None) -> int:
+    """``harness change``: change applied run ``manifest`` to NEW, run NEW's scenarios, write
+    change.md / change.json. The run stays applied (as NEW). 0 when the change is accepted."""
+    out = out or sys.stdout
+    driver = Driver(settings, manifest.target, out=out)
+    try:
+        outcome = _change_and_judge(driver, manifest, new_file, scenario_dir, options, out)
+    finally:
+        driver.close()
+    return _finish_change(settings, outcome, out)
+
+
+def accept(settings: Settings, base_file: Path, new_file: Path, scenario_dir: Path, options: ChangeOptions, out: TextIO | None = None) -> int:
+    """``harness accept``: emulator, apply BASE, change to NEW under probe traffic, NEW's scenarios,
+    destroy, stop — the driver destroys and stops on every exit, Ctrl-C included."""
+    out = out or sys.stdout
+    driver = Driver(settings, "localstack", out=out)
+    try:
+        manifest = driver.apply(Path(base_file))
+        outcome = _change_and_judge(driver, manifest, new_file, scenario_dir, options, out)
+    finally:
+        driver.close()
+    return _finish_change(settings, outcome, out)

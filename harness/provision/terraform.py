@@ -111,7 +111,7 @@ class Terraform:
         On KeyboardInterrupt the child is asked to stop gracefully (SIGINT, as Terraform expects),
         waited for, and the interrupt is re-raised so the caller can clean up.
         """
-        proc = self._popen([*args, "-json"])
+        proc = self._popen([args[0], "-json", *args[1:]])  # flags before a positional plan file
         events: list[Event] = []
         stderr_chunks: list[str] = []
         def _drain_stderr() -> None:
@@ -145,6 +145,18 @@ class Terraform:
 
     def destroy(self, on_event: EventHandler | None = None) -> CommandResult:
         return self.stream_json(["apply", "-destroy", "-auto-approve", "-input=false", "-no-color"], on_event)
+
+    def plan(self, plan_file: str) -> CommandResult:
+        """Save a plan of the root's changes to ``plan_file`` (relative to the working directory)."""
+        return self.run("plan", "-input=false", "-no-color", f"-out={plan_file}", check=False)
+
+    def show_plan(self, plan_file: str) -> dict:
+        """A saved plan as Terraform's JSON plan representation."""
+        return json.loads(self.run("show", "-json", "-no-color", plan_file).stdout or "{}")
+
+    def apply_plan(self, plan_file: str, on_event: EventHandler | None = None) -> CommandResult:
+        """Apply exactly the saved plan (Terraform refuses it if the state moved meanwhile)."""
+        return self.stream_json(["apply", "-input=false", "-no-color", plan_file], on_event)
 
     def output(self) -> dict:
         out = self.run("output", "-json", "-no-color").stdout

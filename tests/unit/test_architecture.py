@@ -20,6 +20,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("access", ("harness.access",)),
     ("scenario", ("harness.scenario",)),
     ("report", ("harness.report",)),
+    ("change", ("harness.change",)),
     ("driver", ("harness.run",)),
     ("edge", ("harness.cli", "harness.pytest_plugin")),
 ]
@@ -127,7 +128,7 @@ def test_module_size(module: str) -> None:
 
 
 def test_every_stage_package_says_what_it_takes_and_hands_on() -> None:
-    for package in ("topology", "emulator", "provision", "payload", "access", "scenario", "report"):
+    for package in ("topology", "emulator", "provision", "payload", "access", "scenario", "report", "change"):
         init = PACKAGE / package / "__init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc and len(doc) > 60, f"{init} needs a docstring: what the stage takes and what it hands on"
