@@ -59,9 +59,8 @@ def _say(out: TextIO, text: str) -> None:
 
 
 def _sessions(manifest: Manifest, base: Topology, new: Topology) -> Sessions:
-    accounts = {**{n: a.id for n, a in base.accounts.items()}, **{n: a.id for n, a in new.accounts.items()}}
-    access = {**{n: asdict(a.aws) for n, a in base.accounts.items()}, **{n: asdict(a.aws) for n, a in new.accounts.items()}}
-    return Sessions(manifest.target, manifest.endpoint_url, accounts, access)
+    """Clients for every account either topology names (NEW's settings win for one in both)."""
+    return Sessions(Target(manifest.target, manifest.endpoint_url), {**base.accounts, **new.accounts}, manifest.run_id)
 
 
 def change(
