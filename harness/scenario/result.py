@@ -21,6 +21,7 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     paths: list[PathStats] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    send: dict | None = None  # how the sends kept their schedule (send_pool.SendSummary.as_dict)
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -36,6 +37,7 @@ class ScenarioResult:
             "failures": list(self.failures),
             "notes": list(self.notes),
             "paths": [p.as_dict() for p in self.paths],
+            **({"send": self.send} if self.send is not None else {}),
         }
 
 
