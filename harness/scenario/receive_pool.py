@@ -106,19 +106,30 @@ class ReceiverPool:
 
     def _receive_until_stopped(self) -> None:
         while not self._stop.is_set() and self.watch.error is None:
+            jobs: dict[str | None, list[ReceivedMessage]] = {}
             for msg in self.watch.consumer.receive(max_messages=10):
                 kind = self.watch.classify(msg)
                 if kind == MINE:
-                    while not self._slots.acquire(timeout=0.1):  # bounded: a slow verifier holds the receivers back
-                        if self._stop.is_set():
-                            return  # the scenario is over; the message comes back after its visibility timeout
-                    future = self._verifiers.submit(self._verify, msg)
-                    with self._pending_lock:
-                        self._pending.add(future)
-                    future.add_done_callback(self._finished)
+                    # FIFO: one job per message group, verified in the order received, so the order
+                    # of the deliveries is the queue's; standard queues: one job per message
+                    if msg.group_id:
+                        jobs.setdefault(msg.group_id, []).append(msg)
+                    else:
+                        self._submit([msg])
                 elif kind == STALE:
                     log.info("queue %s: deleting a stale message of this run (%s)", self.watch.name, msg.correlation_id)
                     self._acks.put((msg, False))
+            for group in jobs.values():
+                self._submit(group)
+
+    def _submit(self, messages: list[ReceivedMessage]) -> None:
+        while not self._slots.acquire(timeout=0.1):  # bounded: a slow verifier holds the receivers back
+            if self._stop.is_set():
+                return  # the scenario is over; the messages come back after their visibility timeout
+        future = self._verifiers.submit(self._verify, messages)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._finished)
 
     def _finished(self, future: Future[None]) -> None:
         with self._pending_lock:
@@ -126,8 +137,9 @@ class ReceiverPool:
         self._slots.release()
 
     # -- verifiers --------------------------------------------------------------------------------
-    def _verify(self, msg: ReceivedMessage) -> None:
-        guarded(self.watch, "verifier", lambda: self._check(msg))
+    def _verify(self, messages: list[ReceivedMessage]) -> None:
+        for msg in messages:
+            guarded(self.watch, "verifier", lambda msg=msg: self._check(msg))
 
     def _check(self, msg: ReceivedMessage) -> None:
         if msg.pointer is not None:
