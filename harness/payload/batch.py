@@ -131,9 +131,11 @@ def send_batch(publisher: Publisher, via: str, destination: str, messages: Seque
     return outcome
 
 
-def delete_batch(sqs: Any, queue_url: str, receipt_handles: Sequence[str], policy: retry.RetryPolicy = retry.DEFAULT_POLICY) -> dict[int, str]:
-    """One DeleteMessageBatch of up to ten receipt handles; returns {index: error code} of the
-    entries SQS did not delete (the caller decides which codes matter)."""
+def delete_batch(
+    sqs: Any, queue_url: str, receipt_handles: Sequence[str], policy: retry.RetryPolicy = retry.DEFAULT_POLICY
+) -> dict[int, tuple[str, bool]]:
+    """One DeleteMessageBatch of up to ten receipt handles; returns {index: (error code, sender's
+    fault)} of the entries SQS did not delete (the caller decides which matter)."""
     if not 1 <= len(receipt_handles) <= MAX_BATCH_ENTRIES:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH_ENTRIES} handles, not {len(receipt_handles)}")
     entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(receipt_handles)]
@@ -141,4 +143,4 @@ def delete_batch(sqs: Any, queue_url: str, receipt_handles: Sequence[str], polic
         resp = retry.call("sqs.DeleteMessageBatch", sqs.delete_message_batch, policy=policy, QueueUrl=queue_url, Entries=entries)
     except ClientError as exc:
         raise PayloadError(f"SQS DeleteMessageBatch on {queue_url} failed: {retry.error_code(exc)}: {exc}") from exc
-    return {int(bad["Id"]): str(bad.get("Code", "?")) for bad in resp.get("Failed", [])}
+    return {int(bad["Id"]): (str(bad.get("Code", "?")), bool(bad.get("SenderFault", True))) for bad in resp.get("Failed", [])}

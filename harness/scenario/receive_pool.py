@@ -3,25 +3,27 @@ acknowledgements in batches.
 
 Per queue (:class:`ReceiverPool`):
 
-- ``receivers`` threads long-poll (ReceiveMessage, up to ten messages) and only sort what arrives:
-  this scenario's messages go to the verifiers, an earlier scenario's of the same run straight to the
-  acknowledger, anyone else's are left alone (see :class:`~harness.scenario.watch.QueueWatch`);
+- ``receivers`` threads long-poll (ReceiveMessage, up to ten messages) and sort what arrives:
+  this scenario's offloaded payloads and FIFO groups go to the verifiers, its inline messages are
+  checked on the spot (a hash of at most 1 MiB in memory costs less than a hand-off), an earlier
+  scenario's of the same run are acknowledged, anyone else's are left alone (see
+  :class:`~harness.scenario.watch.QueueWatch`);
 - a bounded pool of verifiers (``receivers`` threads, at most :data:`PENDING_PER_VERIFIER` messages
   waiting each, so a slow verifier holds the receivers back rather than piling up memory) streams
   and checks each payload and records the delivery; an offloaded payload's download holds its share
   of the scenario's :class:`~harness.scenario.budget.ByteBudget`;
-- one acknowledger deletes in DeleteMessageBatch calls of up to ten (waiting at most
-  :data:`ACK_LINGER_SECONDS` for a batch to fill), then the payload objects when asked.
+- the thread that checked a batch acknowledges it in one DeleteMessageBatch (so acknowledgements
+  scale with the receivers and never queue up past the visibility timeout), then deletes the
+  payload objects when asked.
 
-The receive time of a delivery is taken when its payload is verified, before the delete, so batching
-the deletes costs no latency. How long a message waited for the harness once SQS handed it out is
-the ``harness_wait`` hop (:mod:`harness.scenario.verdicts`).
+The receive time of a delivery is taken when its payload is verified, before the delete. How long a
+message waited for the harness once SQS handed it out is the ``harness_wait`` hop
+(:mod:`harness.scenario.verdicts`).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
-from harness.payload.batch import MAX_BATCH_ENTRIES, delete_batch
+from harness.payload.batch import delete_batch
 from harness.payload.message import ReceivedMessage
 from harness.scenario.budget import ByteBudget
 from harness.scenario.oneline import one_line
@@ -44,7 +46,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RECEIVERS = 4
 PENDING_PER_VERIFIER = 20
-ACK_LINGER_SECONDS = 0.02
 
 
 def guarded(watch: QueueWatch, what: str, fn: Callable[[], None]) -> None:
@@ -61,8 +62,7 @@ def guarded(watch: QueueWatch, what: str, fn: Callable[[], None]) -> None:
 
 
 class ReceiverPool:
-    """Receivers, verifiers and an acknowledger for one :class:`QueueWatch`, from :meth:`start`
-    until :meth:`stop`."""
+    """Receivers and verifiers for one :class:`QueueWatch`, from :meth:`start` until :meth:`stop`."""
 
     def __init__(self, watch: QueueWatch, receivers: int = DEFAULT_RECEIVERS, budget: ByteBudget | None = None):
         if receivers < 1:
@@ -70,7 +70,6 @@ class ReceiverPool:
         self.watch, self.receivers = watch, receivers
         self.budget = budget or ByteBudget()
         self._stop = threading.Event()
-        self._acks: queue.Queue[tuple[ReceivedMessage, bool] | None] = queue.Queue()
         self._slots = threading.BoundedSemaphore(receivers * PENDING_PER_VERIFIER)
         self._verifiers = ThreadPoolExecutor(max_workers=receivers, thread_name_prefix=f"verify-{watch.name}")
         self._pending: set[Future[None]] = set()
@@ -78,16 +77,13 @@ class ReceiverPool:
         self._threads = [
             threading.Thread(target=self._receive_loop, daemon=True, name=f"recv-{watch.name}-{i}") for i in range(receivers)
         ]
-        self._acker = threading.Thread(target=self._ack_loop, daemon=True, name=f"ack-{watch.name}")
 
     def start(self) -> None:
         for t in self._threads:
             t.start()
-        self._acker.start()
 
     def stop(self, join_seconds: float) -> bool:
-        """Stop receiving, let the verifiers and the acknowledger finish (bounded); False if they
-        were still busy after ``join_seconds``."""
+        """Stop receiving, let the verifiers finish (bounded); False if still busy after ``join_seconds``."""
         self._stop.set()
         deadline = time.monotonic() + join_seconds
         for t in self._threads:
@@ -96,9 +92,7 @@ class ReceiverPool:
             pending = set(self._pending)
         _, still = wait_futures(pending, timeout=max(0.0, deadline - time.monotonic()))
         self._verifiers.shutdown(wait=not still, cancel_futures=True)
-        self._acks.put(None)
-        self._acker.join(timeout=max(0.0, deadline - time.monotonic()))
-        return not still and not self._acker.is_alive() and not any(t.is_alive() for t in self._threads)
+        return not still and not any(t.is_alive() for t in self._threads)
 
     # -- receivers --------------------------------------------------------------------------------
     def _receive_loop(self) -> None:
@@ -107,18 +101,26 @@ class ReceiverPool:
     def _receive_until_stopped(self) -> None:
         while not self._stop.is_set() and self.watch.error is None:
             jobs: dict[str | None, list[ReceivedMessage]] = {}
+            acks: list[tuple[ReceivedMessage, bool]] = []
             for msg in self.watch.consumer.receive(max_messages=10):
                 kind = self.watch.classify(msg)
-                if kind == MINE:
+                if kind == MINE and msg.pointer is None and not msg.group_id:
+                    # inline: the check is a hash of at most 1 MiB already in memory, cheaper than a
+                    # hand-off to a verifier thread (which would only add latency)
+                    self.watch.record(self.watch.check(msg))
+                    acks.append((msg, self.watch.delete_payloads))
+                elif kind == MINE:
                     # FIFO: one job per message group, verified in the order received, so the order
-                    # of the deliveries is the queue's; standard queues: one job per message
+                    # of the deliveries is the queue's; offloaded payloads: one download job each
                     if msg.group_id:
                         jobs.setdefault(msg.group_id, []).append(msg)
                     else:
                         self._submit([msg])
                 elif kind == STALE:
                     log.info("queue %s: deleting a stale message of this run (%s)", self.watch.name, msg.correlation_id)
-                    self._acks.put((msg, False))
+                    acks.append((msg, False))
+            if acks:
+                self._delete(acks)
             for group in jobs.values():
                 self._submit(group)
 
@@ -138,46 +140,29 @@ class ReceiverPool:
 
     # -- verifiers --------------------------------------------------------------------------------
     def _verify(self, messages: list[ReceivedMessage]) -> None:
+        guarded(self.watch, "verifier", lambda: self._verify_and_ack(messages))
+
+    def _verify_and_ack(self, messages: list[ReceivedMessage]) -> None:
         for msg in messages:
-            guarded(self.watch, "verifier", lambda msg=msg: self._check(msg))
-
-    def _check(self, msg: ReceivedMessage) -> None:
-        if msg.pointer is not None:
-            with self.budget.reserve(msg.declared_size or 0):
+            if msg.pointer is not None:
+                with self.budget.reserve(msg.declared_size or 0):
+                    delivery = self.watch.check(msg)
+            else:
                 delivery = self.watch.check(msg)
-        else:
-            delivery = self.watch.check(msg)
-        self.watch.record(delivery)
-        self._acks.put((msg, self.watch.delete_payloads))
+            self.watch.record(delivery)
+        self._delete([(m, self.watch.delete_payloads) for m in messages])
 
-    # -- acknowledger -----------------------------------------------------------------------------
-    def _ack_loop(self) -> None:
-        guarded(self.watch, "acknowledger", self._ack_until_stopped)
-
-    def _ack_until_stopped(self) -> None:
-        done = False
-        while not done:
-            first = self._acks.get()
-            if first is None:
-                break
-            batch = [first]
-            linger_until = time.monotonic() + ACK_LINGER_SECONDS
-            while len(batch) < MAX_BATCH_ENTRIES:
-                try:
-                    item = self._acks.get(timeout=max(0.0, linger_until - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    done = True
-                    break
-                batch.append(item)
-            self._delete(batch)
-
+    # -- acknowledgement --------------------------------------------------------------------------
     def _delete(self, batch: list[tuple[ReceivedMessage, bool]]) -> None:
+        """Acknowledge in one DeleteMessageBatch (on the thread that checked them), then the payloads.
+
+        An expired receipt handle or a fault on the service's side leaves the message in the queue:
+        logged; it comes back and counts as a duplicate. A refusal (the caller's fault) is fatal.
+        """
         consumer = self.watch.consumer
         failed = delete_batch(consumer.sqs, consumer.queue_url, [m.receipt_handle for m, _ in batch], consumer.settings.retry)
-        for code in failed.values():
-            if code not in STALE_RECEIPT_CODES:
+        for code, senders_fault in failed.values():
+            if senders_fault and code not in STALE_RECEIPT_CODES:
                 raise HarnessError(f"queue {self.watch.name}: DeleteMessageBatch refused a message: {code}")
             log.warning("queue %s: could not acknowledge a message (%s); it will be redelivered", self.watch.name, code)
         for index, (msg, delete_payload) in enumerate(batch):

@@ -1,26 +1,25 @@
 """A pool of senders: the scenario's messages go out on the open-loop schedule, batched where a
 batch keeps their meaning, several calls in flight, FIFO order per group kept.
 
-The calling thread is the *dispatcher*: it walks the plan in sequence order, waits until the next
-message is due (:class:`~harness.scenario.send.Pacer`), takes along every following message that is
-due already (up to a batch: ten entries, 256 KiB, one message group) and hands the batch to the
-workers through a bounded queue. Offloaded payloads are never batched (each needs its own upload);
-they are sent one by one by the workers, each upload holding its share of the scenario's
+The senders take turns as the *dispatcher*: the one whose turn it is walks the plan in sequence
+order, waits until the next message is due (:class:`~harness.scenario.send.Pacer`), takes along
+every following message that is due already (up to a batch: ten entries, 256 KiB, one message
+group), hands the turn on and sends that batch itself. Offloaded payloads are never batched (each needs its own upload);
+they are sent one by one, each upload holding its share of the scenario's
 :class:`~harness.scenario.budget.ByteBudget`.
 
-When the workers cannot keep up, the queue fills and the dispatcher waits: the messages it could not
-hand over go late, in bigger batches. Their latency still starts at their *intended* send time
+When every sender is busy, nobody takes the next message when it is due: it goes late, in a bigger
+batch, with the next free sender. Their latency still starts at their *intended* send time
 (``Sent.t_intended``), so the delay shows in the report instead of vanishing (no coordinated
 omission), and :func:`send_summary` tells how far behind the schedule the sends went.
 
-FIFO order: batches of one message group are sent one after the other (a worker holding a later
+FIFO order: batches of one message group are sent one after the other (a sender holding a later
 batch of a group waits for the earlier one to return), so order per group survives any pool size.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 DEFAULT_SENDERS = 4
 BEHIND_RATIO = 0.95  # achieved < 95 % of the requested rate: the sender fell behind
 BEHIND_LAG_SECONDS = 1.0  # or a message went out more than a second after its intended time
-_STOP = None
 
 
 @dataclass(frozen=True)
@@ -74,86 +72,81 @@ class _GroupTurns:
 
 
 class SendPool:
-    """``senders`` worker threads fed by the calling thread; see the module docstring."""
+    """``senders`` threads taking turns as the dispatcher (leader/followers); see the module docstring.
+
+    The thread whose turn it is waits until the next message is due, takes its batch, hands the turn
+    on and sends the batch itself: no hand-off between the thread that woke up on time and the one
+    that sends, so at a slow pace the pool adds no latency to a plain publish loop.
+    """
 
     def __init__(self, sender: Sender, pacer: Pacer, senders: int = DEFAULT_SENDERS, budget: ByteBudget | None = None):
         if senders < 1:
             raise ValueError("a send pool needs at least one sender")
         self.sender, self.pacer, self.senders = sender, pacer, senders
         self.budget = budget or ByteBudget()
-        self._work: queue.Queue[_Batch | None] = queue.Queue(maxsize=senders)
         self._stop = threading.Event()
         self._turns = _GroupTurns()
         self._error: BaseException | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the first error
+        self._dispatch = threading.Lock()  # whose turn it is to take the next batch
+        self._outgoing: Sequence[Outgoing] = ()
+        self._next = 0
+        self._tickets: dict[str | None, int] = {}
 
     def send_all(self, outgoing: Sequence[Outgoing]) -> None:
-        """Send every message; raises the first worker's error after stopping the others."""
+        """Send every message; raises the first sender's error after stopping the others."""
+        self._outgoing, self._next = outgoing, 0
         threads = [threading.Thread(target=self._work_loop, daemon=True, name=f"send-{i}") for i in range(self.senders)]
         for t in threads:
             t.start()
-        try:
-            self._dispatch(outgoing)
-        finally:
-            for _ in threads:
-                self._put(_STOP, force=True)
-            for t in threads:
-                t.join()
+        for t in threads:
+            t.join()
         if self._error is not None:
             raise self._error
 
-    # -- dispatcher (the calling thread) ----------------------------------------------------------
-    def _dispatch(self, outgoing: Sequence[Outgoing]) -> None:
-        tickets: dict[str | None, int] = {}
-        i, n = 0, len(outgoing)
-        while i < n and not self._stop.is_set():
-            first = outgoing[i]
-            self.pacer.wait_for(first.seq)
-            prepared = self.sender.prepare(first)
-            items = [(first, prepared)]
-            i += 1
-            if prepared is not None:
-                batch = [prepared]
-                while i < n and self.pacer.is_due(outgoing[i].seq) and outgoing[i].group == first.group:
-                    nxt = self.sender.prepare(outgoing[i])
-                    if nxt is None or not fits(batch, nxt):
-                        # not batchable with these: it starts the next batch (prepared again then)
-                        break
-                    batch.append(nxt)
-                    items.append((outgoing[i], nxt))
-                    i += 1
-            ticket = tickets.get(first.group, 0)
-            tickets[first.group] = ticket + 1
-            intended = tuple(self.pacer.intended(o.seq) for o, _ in items)
-            self._put(_Batch(tuple(items), intended, first.group, ticket))
+    def _take(self) -> _Batch | None:
+        """The next batch, once its first message is due (called holding the dispatch turn)."""
+        outgoing, i, n = self._outgoing, self._next, len(self._outgoing)
+        if i >= n or self._stop.is_set():
+            return None
+        first = outgoing[i]
+        self.pacer.wait_for(first.seq)
+        prepared = self.sender.prepare(first)
+        items = [(first, prepared)]
+        i += 1
+        if prepared is not None:
+            batch = [prepared]
+            while i < n and self.pacer.is_due(outgoing[i].seq) and outgoing[i].group == first.group:
+                nxt = self.sender.prepare(outgoing[i])
+                if nxt is None or not fits(batch, nxt):
+                    break  # not batchable with these: it starts the next batch (prepared again then)
+                batch.append(nxt)
+                items.append((outgoing[i], nxt))
+                i += 1
+        self._next = i
+        ticket = self._tickets.get(first.group, 0)
+        self._tickets[first.group] = ticket + 1
+        intended = tuple(self.pacer.intended(o.seq) for o, _ in items)
+        return _Batch(tuple(items), intended, first.group, ticket)
 
-    def _put(self, batch: _Batch | None, force: bool = False) -> None:
-        while True:
-            if self._stop.is_set() and not force:
-                return
-            try:
-                self._work.put(batch, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    # -- workers ----------------------------------------------------------------------------------
     def _work_loop(self) -> None:
-        while True:
-            batch = self._work.get()
-            if batch is _STOP:
-                return
-            if self._stop.is_set() or not self._turns.wait(batch.group, batch.ticket, self._stop):
-                continue
+        while not self._stop.is_set():
             try:
-                self._send(batch)
-            except (HarnessError, ClientError, BotoCoreError) as exc:  # raised again in the dispatcher's thread
+                with self._dispatch:
+                    batch = self._take()
+                if batch is None:
+                    return
+                if not self._turns.wait(batch.group, batch.ticket, self._stop):
+                    return
+                try:
+                    self._send(batch)
+                finally:
+                    self._turns.done(batch.group, batch.ticket)
+            except (HarnessError, ClientError, BotoCoreError) as exc:  # raised again in send_all's thread
                 self._fail(exc)
             except Exception as exc:  # thread boundary: an unexpected error must reach the scenario, not vanish
                 log.exception("sender %s crashed", threading.current_thread().name)
                 self._fail(exc)
-            finally:
-                self._turns.done(batch.group, batch.ticket)
 
     def _fail(self, exc: BaseException) -> None:
         with self._lock:
@@ -180,6 +173,7 @@ class SendSummary:
     requested_rate: float | None  # msg/s; None = as fast as possible
     achieved_rate: float | None  # msg/s between the first and the last send (None with one message)
     duration_s: float
+    started_at: float | None  # epoch seconds of the first send
     lag: dict[str, float | int | None]  # actual − intended send time, ms (only with a rate)
     fell_behind: bool
 
@@ -190,6 +184,7 @@ class SendSummary:
             "requested_rate": self.requested_rate,
             "achieved_rate": round(self.achieved_rate, 1) if self.achieved_rate is not None else None,
             "duration_s": round(self.duration_s, 3),
+            "started_at": self.started_at,
             "lag_ms": self.lag,
             "fell_behind": self.fell_behind,
         }
@@ -220,4 +215,4 @@ def send_summary(sent: Sequence[Sent], senders: int, rate: float | None) -> Send
         slow = achieved is not None and achieved < BEHIND_RATIO * rate
         late = (lag_ms.get("max") or 0) > BEHIND_LAG_SECONDS * 1000
         behind = slow or late
-    return SendSummary(len(sent), senders, rate, achieved, duration, lag_ms, behind)
+    return SendSummary(len(sent), senders, rate, achieved, duration, times[0] if times else None, lag_ms, behind)

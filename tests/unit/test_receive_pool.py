@@ -11,6 +11,7 @@ from typing import Any
 from harness.payload.consumer import ConsumeSettings
 from harness.payload.message import BodyKind, MessageTimestamps, ReceivedMessage
 from harness.payload.outcome import Expected, Outcome, Verdict
+from harness.payload.wire import S3Pointer
 from harness.scenario.budget import ByteBudget, transfer_window
 from harness.scenario.receive_pool import ReceiverPool, Watching
 from harness.scenario.watch import QueueWatch
@@ -24,6 +25,11 @@ def msg(cid: str, handle: str | None = None, group: str | None = None) -> Receiv
     return ReceivedMessage("http://q", f"id-{cid}", handle or f"h-{cid}", BodyKind.INLINE, TS, body="x", correlation_id=cid, group_id=group)
 
 
+def offloaded(cid: str) -> ReceivedMessage:
+    pointer = S3Pointer("b", f"k-{cid}")
+    return ReceivedMessage("http://q", f"id-{cid}", f"h-{cid}", BodyKind.POINTER, TS, pointer=pointer, declared_size=5 << 20, correlation_id=cid)
+
+
 @dataclass
 class FakeSqs:
     deleted_batches: list[list[str]] = field(default_factory=list)
@@ -31,7 +37,8 @@ class FakeSqs:
 
     def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
         self.deleted_batches.append([e["ReceiptHandle"] for e in Entries])
-        failed = [{"Id": e["Id"], "Code": self.fail_codes[e["ReceiptHandle"]]} for e in Entries if e["ReceiptHandle"] in self.fail_codes]
+        failed = [{"Id": e["Id"], "Code": self.fail_codes[e["ReceiptHandle"]], "SenderFault": self.fail_codes[e["ReceiptHandle"]] != "RuntimeError"}
+                  for e in Entries if e["ReceiptHandle"] in self.fail_codes]
         return {"Successful": [{"Id": e["Id"]} for e in Entries if e["ReceiptHandle"] not in self.fail_codes], "Failed": failed}
 
 
@@ -73,8 +80,8 @@ def _wait_for(predicate: Any, seconds: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def test_several_receivers_verify_off_the_loop_and_delete_in_batches() -> None:
-    mine = [msg(f"{TOKEN}.{i}") for i in range(40)]
+def test_offloaded_payloads_are_verified_off_the_receive_loop() -> None:
+    mine = [offloaded(f"{TOKEN}.{i}") for i in range(40)]
     consumer = FakeConsumer([mine[i:i + 10] for i in range(0, 40, 10)] + [[msg(f"{RUN}.older.ff.1"), msg("someone.else.1")]],
                             verify_delay=0.02)
     w = _watch(consumer)
@@ -86,7 +93,16 @@ def test_several_receivers_verify_off_the_loop_and_delete_in_batches() -> None:
     deleted = [h for b in consumer.sqs.deleted_batches for h in b]
     assert sorted(deleted) == sorted([f"h-{TOKEN}.{i}" for i in range(40)] + [f"h-{RUN}.older.ff.1"])
     assert "h-someone.else.1" not in deleted  # not ours: left for its owner
-    assert all(len(b) <= 10 for b in consumer.sqs.deleted_batches) and len(consumer.sqs.deleted_batches) < 41
+    assert all(len(b) <= 10 for b in consumer.sqs.deleted_batches)
+
+
+def test_inline_messages_are_checked_on_the_receiving_thread() -> None:
+    consumer = FakeConsumer([[msg(f"{TOKEN}.{i}") for i in range(10)]])
+    w = _watch(consumer)
+    with Watching([w], {"q": 2}):
+        _wait_for(lambda: w.received() == 10)
+    assert w.received() == 10 and consumer.verifiers_seen and all(n.startswith("recv-q") for n in consumer.verifiers_seen)
+    assert consumer.sqs.deleted_batches == [[f"h-{TOKEN}.{i}" for i in range(10)]]  # one DeleteMessageBatch
 
 
 def test_a_redelivered_message_is_recorded_twice_so_the_duplicate_is_counted() -> None:
@@ -108,12 +124,12 @@ def test_fifo_messages_of_a_group_are_delivered_in_the_order_received() -> None:
     assert [d.correlation_id for d in w.deliveries()] == [f"{TOKEN}.{i}" for i in range(10)]
 
 
-def test_a_refused_delete_fails_the_watch_but_an_expired_handle_does_not() -> None:
-    consumer = FakeConsumer([[msg(f"{TOKEN}.0"), msg(f"{TOKEN}.1")]])
-    consumer.sqs.fail_codes = {f"h-{TOKEN}.0": "ReceiptHandleIsInvalid"}
+def test_a_refused_delete_fails_the_watch_but_an_expired_handle_or_a_service_fault_does_not() -> None:
+    consumer = FakeConsumer([[msg(f"{TOKEN}.0"), msg(f"{TOKEN}.1"), msg(f"{TOKEN}.2")]])
+    consumer.sqs.fail_codes = {f"h-{TOKEN}.0": "ReceiptHandleIsInvalid", f"h-{TOKEN}.1": "RuntimeError"}
     w = _watch(consumer)
     with Watching([w]):
-        _wait_for(lambda: w.received() == 2)
+        _wait_for(lambda: w.received() == 3)
     assert w.error is None
     consumer = FakeConsumer([[msg(f"{TOKEN}.0")]])
     consumer.sqs.fail_codes = {f"h-{TOKEN}.0": "AccessDenied"}
