@@ -106,17 +106,22 @@ def send_batch(publisher: Publisher, via: str, destination: str, messages: Seque
         operation, fn, params = "sqs.SendMessageBatch", publisher.sqs.send_message_batch, {"QueueUrl": destination}
     else:
         operation, fn, params = "sns.PublishBatch", publisher.sns.publish_batch, {"TopicArn": destination}
+    params["Entries" if via == "sqs" else "PublishBatchRequestEntries"] = entries
+    if len(entries) == 1:
+        # A batch of one is a plain SendMessage / Publish: the same message, the service's cheaper call.
+        operation, fn, params = _single(publisher, via, destination, entries[0])
     eventual = retry.NEW_RESOURCE_NOT_YET_VISIBLE if publisher.settings.retry_missing_destination else ()
     sent_at = time.time()
     try:
-        resp = retry.call(operation, fn, policy=publisher.settings.retry, eventually_consistent=eventual,
-                          **params, **{"Entries" if via == "sqs" else "PublishBatchRequestEntries": entries})
+        resp = retry.call(operation, fn, policy=publisher.settings.retry, eventually_consistent=eventual, **params)
     except ClientError as exc:
         raise PayloadError(
             f"{operation} to {destination} failed: {retry.error_code(exc)}: {exc}. Check that the destination "
             "exists in the client's region and that its policy lets this account send."
         ) from exc
     acked_at = time.time()
+    if len(entries) == 1:
+        resp = {"Successful": [{"Id": "0", "MessageId": resp.get("MessageId", ""), "SequenceNumber": resp.get("SequenceNumber")}]}
     outcome = BatchOutcome()
     for ok in sorted(resp.get("Successful", []), key=lambda entry: int(entry["Id"])):
         m = messages[int(ok["Id"])]
@@ -129,6 +134,14 @@ def send_batch(publisher: Publisher, via: str, destination: str, messages: Seque
     for bad in resp.get("Failed", []):
         outcome.failed.append((messages[int(bad["Id"])], f"{bad.get('Code', '?')}: {bad.get('Message', '')}"))
     return outcome
+
+
+def _single(publisher: Publisher, via: str, destination: str, entry: dict[str, Any]) -> tuple[str, Any, dict[str, Any]]:
+    """The SendMessage / Publish call carrying one batch entry."""
+    params = {k: v for k, v in entry.items() if k != "Id"}
+    if via == "sqs":
+        return "sqs.SendMessage", publisher.sqs.send_message, {"QueueUrl": destination, **params}
+    return "sns.Publish", publisher.sns.publish, {"TopicArn": destination, **params}
 
 
 def delete_batch(

@@ -58,6 +58,13 @@ class FakeSns:
                                if e["Id"] in {o["Id"] for o in ok}]
         return {"Successful": ok, "Failed": failed}
 
+    def publish(self, TopicArn: str, **entry: Any) -> dict[str, Any]:  # noqa: N803
+        """A batch of one goes as a plain Publish: recorded like a batch of one entry."""
+        result = self.publish_batch(TopicArn, [{"Id": "0", **entry}])
+        if result["Failed"]:
+            raise AssertionError("a single Publish is not rejected entry by entry")
+        return {"MessageId": result["Successful"][0]["MessageId"]}
+
 
 def _sender(sns: FakeSns, log: SendLog) -> Sender:
     publisher = Publisher(None, PublishSettings(bucket="b", inline_sha256=False), sns=sns)
