@@ -1,11 +1,12 @@
 """Run one scenario against an applied run (its manifest) and measure it: the orchestration.
 
-Flow: start a pool of receivers per queue the scenario watches (:mod:`~harness.scenario.receive_pool`),
-send the batch through a pool of senders (:mod:`~harness.scenario.send_pool`, on an open-loop
-schedule when a rate is given; the report's ``send`` section says how well it kept it), then wait until every expected
-delivery arrived or its deadline passed, plus a short grace period to tell *late* from *missing*.
-Then the dead-letter and payload-deletion checks, then the verdicts
-(:mod:`~harness.scenario.verdicts`, pure functions of what was sent and received).
+Flow: start a pool of receivers per queue the scenario watches
+(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders
+(:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given; the report's
+``send`` section says how well it kept it), then wait until every expected delivery arrived or its
+deadline passed, plus a short grace period to tell *late* from *missing*. Then the dead-letter and
+payload-deletion checks, then the verdicts (:mod:`~harness.scenario.verdicts`, pure functions of
+what was sent and received).
 
 Two kinds of waiting, kept apart:
 - *operation retries* (throttling, transient errors, eventual consistency) happen inside each AWS
@@ -98,8 +99,9 @@ class ScenarioRunner:
             if len(attempt.log):
                 summary = send_summary(attempt.log.snapshot(), scenario.send.senders, scenario.send.rate)
                 result.send = summary.as_dict()
-                if summary.note():
-                    result.notes.append(summary.note() or "")
+                note = summary.note()
+                if note:
+                    result.notes.append(note)
         return result
 
     # -- the run ----------------------------------------------------------------------------------

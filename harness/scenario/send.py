@@ -8,9 +8,10 @@
   (:meth:`Sender.send_all`); every message goes into the :class:`SendLog` the moment its publish
   call returned, so a failure half-way still leaves an exact count of what was sent.
 
-Seams for a concurrent pipeline: ``send_one`` is safe to call from several threads (the log and the
-expectations are shared, the publisher's clients are thread-safe), and the plan and the pacer tell
-each message's intended send time, so a pool of senders can replace ``send_all`` alone.
+``send_one``, :meth:`Sender.prepare` and :meth:`Sender.send_batch` are safe to call from several
+threads (the log and the expectations are shared, the publisher's clients are thread-safe); the
+scenario runner drives them from :class:`~harness.scenario.send_pool.SendPool`, which also records
+each message's intended send time (``Sent.t_intended``) from the pacer.
 """
 
 from __future__ import annotations
