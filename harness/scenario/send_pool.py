@@ -110,8 +110,9 @@ class SendPool:
         if i >= n or self._stop.is_set():
             return None
         first = outgoing[i]
-        self.pacer.wait_for(first.seq)
+        # Built and hashed before waiting (as send_one does), so the work does not delay the send.
         prepared = self.sender.prepare(first)
+        self.pacer.wait_for(first.seq)
         items = [(first, prepared)]
         i += 1
         if prepared is not None:
