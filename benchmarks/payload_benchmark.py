@@ -209,6 +209,7 @@ def main() -> int:
     parser.add_argument("--part-size", type=int, default=8, help="harness part size in MiB (default 8)")
     parser.add_argument("--concurrency", type=int, default=4, help="harness transfer concurrency (default 4)")
     parser.add_argument("--quick", action="store_true", help="256 MiB, one round, RSS at 10/100 MiB")
+    parser.add_argument("--port", type=int, default=4650, help="LocalStack port (a free one if taken)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--endpoint", help=argparse.SUPPRESS)
     parser.add_argument("--bucket", help=argparse.SUPPRESS)
@@ -227,7 +228,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="payload-bench-") as tmp:
         emulator = HostEmulator(Settings.from_env(os.environ, state_dir=Path(tmp)))
         log("starting LocalStack (own instance, temp state dir) ...")
-        state = emulator.start(port=choose_port(4650))
+        state = emulator.start(port=choose_port(args.port))
         try:
             log(f"LocalStack ready at {state.endpoint_url} (pid {state.pid})")
             return run_benchmark(state.endpoint_url, args)

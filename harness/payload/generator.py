@@ -55,6 +55,9 @@ class GeneratedPayload:
         self._prefix = _DOMAIN + seed.to_bytes(8, "little")
         self._sha256: str | None = None
         self._lock = threading.Lock()
+        # The last block generated: a small payload's sha256 and its text share one generation.
+        # Replaced as one tuple (atomic), so concurrent part readers need no lock.
+        self._last_block: tuple[int, list[memoryview]] | None = None
 
     @property
     def size(self) -> int:
@@ -65,6 +68,9 @@ class GeneratedPayload:
 
     def _block_slices(self, k: int) -> list[memoryview]:
         """Block ``k`` as 16 views of one 128 KiB buffer (no 1 MiB allocation per block)."""
+        last = self._last_block
+        if last is not None and last[0] == k:
+            return last[1]
         raw = hashlib.shake_128(self._prefix + k.to_bytes(8, "little")).digest(_BASE_SIZE + 2 * _ROTATIONS)
         base = raw[:_BASE_SIZE].translate(_TABLE)
         doubled = memoryview(base + base)
@@ -72,6 +78,7 @@ class GeneratedPayload:
         for j in range(_ROTATIONS):
             o = int.from_bytes(raw[_BASE_SIZE + 2 * j : _BASE_SIZE + 2 * j + 2], "little")
             slices.append(doubled[o : o + _BASE_SIZE])
+        self._last_block = (k, slices)
         return slices
 
     def read_range(self, offset: int, length: int) -> bytes:
@@ -107,7 +114,10 @@ class GeneratedPayload:
     def sha256(self) -> str:
         """Hex sha256; generation and hashing overlap in two threads (hashlib releases the GIL)."""
         with self._lock:
-            if self._sha256 is None:
+            if self._sha256 is None and self._size <= _HASH_CHUNK:
+                # one chunk: no helper thread (its start costs more than hashing a small payload)
+                self._sha256 = hashlib.sha256(self.read_range(0, self._size)).hexdigest()
+            elif self._sha256 is None:
                 self._sha256 = _pipelined_sha256(self.iter_chunks())
             return self._sha256
 

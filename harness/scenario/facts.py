@@ -23,6 +23,14 @@ class Sent:
     t_send: float  # harness clock (epoch seconds), just before the publish call
     warmup: bool
     pointer: tuple[str, str] | None = None  # (bucket, key) when offloaded
+    t_intended: float | None = None  # harness clock (epoch seconds): when the rate's schedule meant it to go
+
+    @property
+    def t_origin(self) -> float:
+        """Where its end-to-end latency starts: the intended send time when a rate paced the sends
+        (so a sender that fell behind cannot hide the delay: no coordinated omission), else the
+        moment just before the publish call."""
+        return self.t_intended if self.t_intended is not None else self.t_send
 
 
 @dataclass(frozen=True)

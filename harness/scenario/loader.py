@@ -21,6 +21,7 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
       rate: 50                          # messages per second (optional)
       warmup: 2                         # excluded from latency figures
       offload: auto                     # auto | always (every payload through S3)
+      senders: 4                        # publishers in parallel (batched; FIFO order per group kept)
     expect:
       - queue: b-eu
         within: 10s
@@ -29,6 +30,7 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
         duplicates: allowed             # allowed | forbidden
         latency: {p99: 500ms}
         delete_payloads: false
+        receivers: 4                    # receivers long-polling this queue in parallel
     expect_not:
       - {queue: c-us, within: 3s}
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
@@ -69,7 +71,8 @@ __all__ = [
 NAME_RE = r"[a-z0-9][a-z0-9-]{0,63}"
 TOP_KEYS = ("name", "description", "topology", "send", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied")
 NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
-EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads")
+EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads", "receivers")
+MAX_RECEIVERS = 32
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
 
 
@@ -202,9 +205,10 @@ class _Reader:
             values = {k: read_duration(v) for k, v in fields.items()}
             latency = Latency(**{k: (v * 1000.0 if v is not None else None) for k, v in values.items()})
         delete_payloads = f["delete_payloads"].boolean() if "delete_payloads" in f else False
-        if queue is None or within is None or intact is None or ordered is None:
+        receivers = f["receivers"].integer(min=1, max=MAX_RECEIVERS, hint="receivers in parallel, e.g. receivers: 4") if "receivers" in f else 4
+        if queue is None or within is None or intact is None or ordered is None or receivers is None:
             return None
-        return Expect(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads))
+        return Expect(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads), receivers)
 
     def _expect_not(self, node: Node, expected: dict[str, Node]) -> ExpectNot | None:
         assert self.topology is not None

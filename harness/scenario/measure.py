@@ -1,10 +1,12 @@
 """Measurements of one scenario: per delivery path, counts of what happened and latency percentiles.
 
 A delivery path is (sending account/region, topic-or-queue) → (receiving account/region, queue).
-End-to-end latency is measured on one clock, the harness's own ``time.time()``, from just before
-the publish call to the moment the consumer has the message and its verified payload. Server
+End-to-end latency is measured on one clock, the harness's own ``time.time()``, from the message's
+intended send time on a paced (``rate``) schedule, or else from just before the publish call, to the
+moment the consumer has the message and its verified payload. Server
 timestamps (SNS envelope ``Timestamp``, SQS ``SentTimestamp`` and
-``ApproximateFirstReceiveTimestamp``) give per-hop figures. Warm-up messages are counted but kept
+``ApproximateFirstReceiveTimestamp``) give per-hop figures; ``harness_wait`` is the harness's own
+share (its verified receive time minus SQS's first receive). Warm-up messages are counted but kept
 out of the latency histograms. Latencies go into an HDR histogram (microsecond resolution, 3
 significant digits), so percentiles stay exact enough at any message count.
 """
@@ -19,7 +21,7 @@ LOWEST_US = 1
 HIGHEST_US = 3600 * 1_000_000  # one hour
 SIGNIFICANT_DIGITS = 3
 PERCENTILES = (50.0, 90.0, 99.0)
-HOPS = ("publish_to_sns", "sns_to_sqs", "sqs_to_first_receive")
+HOPS = ("publish_to_sns", "sns_to_sqs", "sqs_to_first_receive", "harness_wait")
 
 COUNT_KEYS = (
     "sent",

@@ -35,6 +35,7 @@ class Send:
     warmup: int = 0  # first N messages excluded from latency figures
     offload: str = "auto"  # "auto" (over the path's threshold) or "always"
     bucket: str | None = None  # payload bucket for offloaded messages (the topology's only one by default)
+    senders: int = 4  # publishers working in parallel (batches; FIFO order per group is kept)
 
     @property
     def via(self) -> str:
@@ -63,6 +64,7 @@ class Expect:
     duplicates_allowed: bool = True
     latency: Latency = field(default_factory=Latency)
     delete_payloads: bool = False  # the consumer deletes payload objects on ack (as Java does)
+    receivers: int = 4  # receivers long-polling this queue in parallel (verifiers: as many)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 
 MAX_COUNT = 100_000
-SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket")
+MAX_SENDERS = 64
+SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
 ATTRIBUTE_ALLOWANCE = 4096  # bytes of attributes beside a payload: within that of the threshold it may go through S3
 FROM_HINT = "write from: <account>/<region>, e.g. from: A/us-east-1"
 
@@ -119,13 +120,14 @@ def read_send(topo: Topology, node: Node) -> Send | None:
     if "rate" in f:
         rate = f["rate"].integer(min=1, max=10_000, hint="messages per second")
     warmup = f["warmup"].integer(min=0, max=MAX_COUNT) if "warmup" in f else 0
+    senders = f["senders"].integer(min=1, max=MAX_SENDERS, hint="publishers in parallel, e.g. senders: 4") if "senders" in f else 4
     if count is not None and warmup is not None and warmup >= count:
         f["warmup"].problem(f"warmup {warmup} leaves no measured message out of count {count}; lower it")
         ok = False
     offload = f["offload"].string(pattern=r"auto|always", what="offload mode", hint="write auto or always") if "offload" in f else "auto"
     threshold = wire.DEFAULT_SNS_THRESHOLD if topic else wire.DEFAULT_SQS_THRESHOLD
     bucket = _bucket(topo, f, node, account, sizes, offload, threshold)
-    if not ok or None in sizes or count is None or warmup is None or offload is None or account is None or region is None:
+    if not ok or None in sizes or count is None or warmup is None or offload is None or account is None or region is None or senders is None:
         return None
     return Send(
         account=account,
@@ -141,6 +143,7 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         warmup=warmup,
         offload=offload,
         bucket=bucket,
+        senders=senders,
     )
 
 

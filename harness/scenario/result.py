@@ -23,6 +23,7 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
     access: list[dict] = field(default_factory=list)  # per hop: HopVerdict.as_dict() (harness.access)
     expect_denied: list[dict] = field(default_factory=list)  # per entry: DenialOutcome.as_dict()
+    send: dict | None = None  # how the sends kept their schedule (send_pool.SendSummary.as_dict)
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -40,6 +41,7 @@ class ScenarioResult:
             "paths": [p.as_dict() for p in self.paths],
             "access": list(self.access),
             "expect_denied": list(self.expect_denied),
+            **({"send": self.send} if self.send is not None else {}),
         }
 
 

@@ -1,10 +1,12 @@
 """Run one scenario against an applied run (its manifest) and measure it: the orchestration.
 
-Flow: start one consumer per queue the scenario watches (:mod:`~harness.scenario.watch`), send the
-batch (:mod:`~harness.scenario.send`, paced when a rate is given), then wait until every expected
-delivery arrived or its deadline passed, plus a short grace period to tell *late* from *missing*.
-Then the dead-letter and payload-deletion checks, then the verdicts
-(:mod:`~harness.scenario.verdicts`, pure functions of what was sent and received).
+Flow: start a pool of receivers per queue the scenario watches
+(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders
+(:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given; the report's
+``send`` section says how well it kept it), then wait until every expected delivery arrived or its
+deadline passed, plus a short grace period to tell *late* from *missing*. Then the dead-letter and
+payload-deletion checks, then the verdicts (:mod:`~harness.scenario.verdicts`, pure functions of
+what was sent and received).
 
 Two kinds of waiting, kept apart:
 - *operation retries* (throttling, transient errors, eventual consistency) happen inside each AWS
@@ -30,12 +32,15 @@ from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario import verdicts
 from harness.scenario.access_step import check_access
+from harness.scenario.budget import ByteBudget
 from harness.scenario.measure import PathKey
 from harness.scenario.model import Scenario
 from harness.scenario.oneline import one_line
+from harness.scenario.receive_pool import Watching
 from harness.scenario.result import ERROR, ScenarioResult
 from harness.scenario.send import Pacer, SendLog, plan, sender_for
-from harness.scenario.watch import QueueWatch, Watching, collect_dead_letters, consumer_for, still_stored
+from harness.scenario.send_pool import SendPool, send_summary
+from harness.scenario.watch import QueueWatch, collect_dead_letters, consumer_for, still_stored
 
 WAIT_SLICE_SECONDS = 0.05
 
@@ -53,6 +58,7 @@ class _Attempt:
     dead_letters: QueueWatch | None = None
     rejected: dict[str, int] = field(default_factory=dict)
     judged: set[PathKey] = field(default_factory=set)  # paths already in the result
+    budget: ByteBudget = field(default_factory=ByteBudget)  # memory of the transfers in flight
 
     @property
     def bucket_region(self) -> str | None:
@@ -92,6 +98,12 @@ class ScenarioRunner:
             self._error(attempt, result, f"AWS call failed: {code}{one_line(err)}")
         finally:
             result.duration_s = time.monotonic() - started
+            if len(attempt.log):
+                summary = send_summary(attempt.log.snapshot(), scenario.send.senders, scenario.send.rate)
+                result.send = summary.as_dict()
+                note = summary.note()
+                if note:
+                    result.notes.append(note)
         return result
 
     # -- the run ----------------------------------------------------------------------------------
@@ -104,7 +116,8 @@ class ScenarioRunner:
         for neg in scenario.expect_not:
             if neg.queue not in attempt.watches:
                 attempt.watches[neg.queue] = self._watch(attempt, neg.queue, False)
-        with Watching(attempt.watches.values()) as watching:
+        receivers = {exp.queue: exp.receivers for exp in scenario.expect}
+        with Watching(attempt.watches.values(), receivers, attempt.budget) as watching:
             self._send(attempt)
             self._wait(attempt, watching)
         broken = watching.failed()
@@ -140,7 +153,7 @@ class ScenarioRunner:
         assert send is not None
         label = attempt.scenario.name if self.show_progress else None
         sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.log, label)
-        sender.send_all(plan(send, attempt.token), Pacer(send.rate))
+        SendPool(sender, Pacer(send.rate), send.senders, attempt.budget).send_all(plan(send, attempt.token))
 
     def _wait(self, attempt: _Attempt, watching: Watching) -> None:
         scenario, sent = attempt.scenario, attempt.log.snapshot()

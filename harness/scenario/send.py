@@ -8,9 +8,10 @@
   (:meth:`Sender.send_all`); every message goes into the :class:`SendLog` the moment its publish
   call returned, so a failure half-way still leaves an exact count of what was sent.
 
-Seams for a concurrent pipeline: ``send_one`` is safe to call from several threads (the log and the
-expectations are shared, the publisher's clients are thread-safe), and the plan and the pacer tell
-each message's intended send time, so a pool of senders can replace ``send_all`` alone.
+``send_one``, :meth:`Sender.prepare` and :meth:`Sender.send_batch` are safe to call from several
+threads (the log and the expectations are shared, the publisher's clients are thread-safe); the
+scenario runner drives them from :class:`~harness.scenario.send_pool.SendPool`, which also records
+each message's intended send time (``Sent.t_intended``) from the pacer.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from harness.console import ProgressSource, TransferProgress
+from harness.errors import PayloadError
+from harness.payload.batch import InlineMessage, prepare_inline, send_batch
 from harness.payload.generator import GeneratedPayload
 from harness.payload.outcome import Expected
 from harness.payload.publisher import PublishedMessage, Publisher, PublishSettings
@@ -75,16 +78,36 @@ def plan(send: Send, token: str) -> list[Outgoing]:
 
 
 class Pacer:
-    """Open-loop schedule: message ``seq`` is due ``seq / rate`` seconds after the start."""
+    """Open-loop schedule: message ``seq`` is due ``seq / rate`` seconds after the start.
 
-    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    ``clock`` (monotonic) drives the waiting; ``wall`` (epoch) dates the schedule, so each message's
+    intended send time can be compared with the harness's receive time (:meth:`intended`).
+    """
+
+    def __init__(
+        self,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
+    ):
+        self.rate = rate
         self.interval = 1.0 / rate if rate else 0.0
         self._clock, self._sleep = clock, sleep
         self.start = clock()
+        self.start_wall = wall()
 
     def due(self, seq: int) -> float:
         """When message ``seq`` is meant to go, on the pacer's clock."""
         return self.start + seq * self.interval
+
+    def intended(self, seq: int) -> float | None:
+        """When message ``seq`` is meant to go, in epoch seconds; None without a rate (no schedule:
+        latency then starts just before the publish call)."""
+        return self.start_wall + seq * self.interval if self.interval else None
+
+    def is_due(self, seq: int) -> bool:
+        return not self.interval or self._clock() >= self.due(seq)
 
     def wait_for(self, seq: int) -> None:
         if self.interval:
@@ -141,8 +164,11 @@ class Sender:
         for out in outgoing:
             self.send_one(out, pacer)
 
-    def send_one(self, out: Outgoing, pacer: Pacer | None = None) -> Sent:
-        """Publish one message (when the pacer says it is due) and record it in the log."""
+    def send_one(self, out: Outgoing, pacer: Pacer | None = None, intended: float | None = None) -> Sent:
+        """Publish one message (when the pacer says it is due) and record it in the log.
+
+        ``intended`` is the scheduled send time (epoch) when a pool waited for it instead.
+        """
         payload = out.payload()
         # Hashing a large payload takes a while: done before waiting, so it does not delay the send.
         self.expected[out.correlation_id] = Expected(out.size, payload.sha256())
@@ -151,15 +177,54 @@ class Sender:
             source = ProgressSource(payload, TransferProgress(f"{self.progress_label} #{out.seq} upload", out.size))
         if pacer is not None:
             pacer.wait_for(out.seq)
+            intended = pacer.intended(out.seq)
         t_send = time.time()
         first = self._publish(out, source)
         # Recorded once the first copy is accepted: that copy is the one delivered; a repeat with the
         # same deduplication id only tests that the FIFO queue drops it.
         pointer = (first.pointer.bucket, first.pointer.key) if first.pointer else None
-        sent = Sent(out.seq, out.correlation_id, out.size, first.sha256, out.group, t_send, out.warmup, pointer)
+        sent = Sent(out.seq, out.correlation_id, out.size, first.sha256, out.group, t_send, out.warmup, pointer, intended)
         self.log.record(sent)
         for _ in range(out.copies - 1):
             self._publish(out, source)
+        return sent
+
+    @property
+    def via(self) -> str:
+        return "sns" if self.to_topic else "sqs"
+
+    def prepare(self, out: Outgoing) -> InlineMessage | None:
+        """The message ready for a batch, or None when it goes through S3 (send it with send_one).
+        Registers an inline message's expectation for the consumers."""
+        message = prepare_inline(
+            self.publisher, self.via, out.payload(), attributes=self.attributes, correlation_id=out.correlation_id,
+            group_id=out.group, deduplication_id=out.deduplication_id,
+        )
+        if message is not None:
+            self.expected[out.correlation_id] = Expected(out.size, message.sha256)
+        return message
+
+    def send_batch(self, batch: Sequence[tuple[Outgoing, InlineMessage]], intended: Sequence[float | None]) -> list[Sent]:
+        """One batch call for prepared messages (then one for their repeats, FIFO ``dedup: repeat``).
+        Accepted entries are logged before a rejected one raises."""
+        t_send = time.time()
+        outcome = send_batch(self.publisher, self.via, self.destination, [m for _, m in batch])
+        by_cid = {out.correlation_id: (out, when) for (out, _), when in zip(batch, intended)}
+        sent = []
+        for message, _published in outcome.published:
+            out, when = by_cid[message.correlation_id or ""]
+            record = Sent(out.seq, out.correlation_id, out.size, message.sha256, out.group, t_send, out.warmup, None, when)
+            self.log.record(record)
+            sent.append(record)
+        if outcome.failed:
+            message, why = outcome.failed[0]
+            raise PayloadError(f"{len(outcome.failed)} of {len(batch)} messages of a batch to {self.destination} were "
+                               f"rejected, e.g. {message.correlation_id}: {why}")
+        repeats = [m for out, m in batch if out.copies > 1]
+        if repeats:
+            again = send_batch(self.publisher, self.via, self.destination, repeats)
+            if again.failed:
+                raise PayloadError(f"the repeated copy of {again.failed[0][0].correlation_id} was rejected: {again.failed[0][1]}")
         return sent
 
     def _publish(self, out: Outgoing, source: PayloadSource) -> PublishedMessage:

@@ -109,14 +109,14 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
             continue
         stats.count("received")
         stats.count(OUTCOME_COUNT.get(d.outcome, "missing"))
-        latency = d.t_recv - s.t_send
+        latency = d.t_recv - s.t_origin  # from the intended send time when paced (no coordinated omission)
         if rules.late_after is not None and latency > rules.late_after:
             stats.count("late")
         order[s.group].append(s.seq)
         if not s.warmup:
             stats.record_latency(latency)
             if rules.hops and d.timestamps is not None:
-                _record_hops(stats, d.timestamps, s.t_send)
+                _record_hops(stats, d.timestamps, s.t_send, d.t_recv)
         if d.outcome is not Outcome.INTACT and rules.intact:
             failures.append(f"{rules.queue}: message {s.seq} ({s.size} B) is {outcome_words(d.outcome)}: {d.detail}")
     lost = len(sent) - stats.counts["received"]
@@ -141,13 +141,17 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
     return verdict
 
 
-def _record_hops(stats: PathStats, ts: MessageTimestamps, t_send: float) -> None:
+def _record_hops(stats: PathStats, ts: MessageTimestamps, t_send: float, t_recv: float) -> None:
     if ts.sns_timestamp_ms is not None:
         stats.record_hop("publish_to_sns", ts.sns_timestamp_ms / 1000.0 - t_send)
         if ts.sent_timestamp_ms is not None:
             stats.record_hop("sns_to_sqs", (ts.sent_timestamp_ms - ts.sns_timestamp_ms) / 1000.0)
     if ts.sent_timestamp_ms is not None and ts.first_receive_timestamp_ms is not None:
         stats.record_hop("sqs_to_first_receive", (ts.first_receive_timestamp_ms - ts.sent_timestamp_ms) / 1000.0)
+    if ts.first_receive_timestamp_ms is not None:
+        # how long the message waited for the harness once SQS handed it out: receive, queue for a
+        # verifier, verify (the server stamps whole milliseconds, hence never below zero)
+        stats.record_hop("harness_wait", max(0.0, t_recv - ts.first_receive_timestamp_ms / 1000.0))
 
 
 def judge_expect(exp: Expect, key: PathKey, sent: Sequence[Sent], deliveries: Iterable[Delivery]) -> PathVerdict:

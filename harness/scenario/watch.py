@@ -5,13 +5,14 @@ Isolation: every message carries a correlation id ``<run-id>.<scenario token>.<s
 acknowledge), deletes stale ones of the same run (earlier scenarios' leftovers) and leaves anything
 else untouched for its owner.
 
-:class:`Watching` runs one consumer thread per queue while the scenario sends and waits.
+:class:`~harness.scenario.receive_pool.Watching` runs a pool of receivers per queue while the
+scenario sends and waits; :meth:`QueueWatch.run` is the single-threaded loop.
 :func:`collect_dead_letters` plays a rejecting consumer on a source queue while watching its
 dead-letter queue. :func:`still_stored` probes which payload objects still exist.
 
-Seam for a concurrent pipeline: :meth:`QueueWatch.poll` and :meth:`QueueWatch.handle` are safe to
-call from several threads on one watch (deliveries are recorded under a lock), so a pool of
-receivers per queue can replace the single thread :class:`Watching` starts.
+:meth:`QueueWatch.poll`, :meth:`QueueWatch.handle` and the steps they are made of
+(:meth:`~QueueWatch.classify`, :meth:`~QueueWatch.check`, :meth:`~QueueWatch.record`) are safe to
+call from several threads on one watch (deliveries are recorded under a lock).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 POLL_WAIT_SECONDS = 1  # long-poll slice: short, so deadlines are honoured closely
 WATCH_JOIN_SECONDS = 600.0  # bound on finishing an in-flight verify after the scenario ended
 # A receipt handle that expired meanwhile: the message comes back and then counts as a duplicate.
+MINE, STALE, FOREIGN = "mine", "stale", "foreign"
 STALE_RECEIPT_CODES = ("ReceiptHandleIsInvalid", "InvalidParameterValue", "MessageNotInflight")
 
 
@@ -102,18 +103,31 @@ class QueueWatch:
             self.handle(msg)
 
     def handle(self, msg: ReceivedMessage) -> None:
-        cid = msg.correlation_id or ""
-        if cid.startswith(self.mine_prefix):
-            verdict = self.consumer.verify(msg, self.expected.get(cid), self._progress(cid, msg))
-            # Received = the consumer holds the verified payload (per message, not per batch).
-            delivery = Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps)
-            with self._lock:
-                self._deliveries.append(delivery)
+        kind = self.classify(msg)
+        if kind == MINE:
+            self.record(self.check(msg))
             ack(self.consumer, self.name, msg, self.delete_payloads)
-        elif cid.startswith(self.run_prefix):
-            log.info("queue %s: deleting a stale message of this run (%s)", self.name, cid)
+        elif kind == STALE:
+            log.info("queue %s: deleting a stale message of this run (%s)", self.name, msg.correlation_id)
             ack(self.consumer, self.name, msg, False)
         # anything else is not ours: leave it for its owner
+
+    def classify(self, msg: ReceivedMessage) -> str:
+        """MINE (this scenario's), STALE (an earlier scenario's of this run) or FOREIGN."""
+        cid = msg.correlation_id or ""
+        if cid.startswith(self.mine_prefix):
+            return MINE
+        return STALE if cid.startswith(self.run_prefix) else FOREIGN
+
+    def check(self, msg: ReceivedMessage) -> Delivery:
+        """Verify one of the scenario's messages; received = the harness holds the verified payload."""
+        cid = msg.correlation_id or ""
+        verdict = self.consumer.verify(msg, self.expected.get(cid), self._progress(cid, msg))
+        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps)
+
+    def record(self, delivery: Delivery) -> None:
+        with self._lock:
+            self._deliveries.append(delivery)
 
     def _progress(self, cid: str, msg: ReceivedMessage) -> Any:
         size = msg.declared_size or 0
@@ -138,36 +152,6 @@ class QueueWatch:
     def fail(self, error: str, unreachable: bool = False) -> None:
         if self.error is None:
             self.error, self.unreachable = error, unreachable
-
-
-class Watching:
-    """One consumer thread per queue, from ``with`` until :meth:`stop` (or the block's end)."""
-
-    def __init__(self, watches: Iterable[QueueWatch]):
-        self.watches = list(watches)
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=w.run, args=(self._stop,), daemon=True, name=f"watch-{w.name}") for w in self.watches]
-
-    def __enter__(self) -> Self:
-        for t in self._threads:
-            t.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self._stop.is_set():
-            return
-        self._stop.set()
-        for t, w in zip(self._threads, self.watches):
-            # A watcher may be mid-way through verifying a large payload: let it finish, bounded.
-            t.join(timeout=POLL_WAIT_SECONDS + WATCH_JOIN_SECONDS)
-            if t.is_alive():
-                w.fail(f"still busy {WATCH_JOIN_SECONDS:.0f}s after the scenario ended; its deliveries cannot be trusted")
-
-    def failed(self) -> QueueWatch | None:
-        return next((w for w in self.watches if w.error), None)
 
 
 def collect_dead_letters(source: Consumer, dlq: QueueWatch, mine: Collection[str], within: float) -> dict[str, int]:

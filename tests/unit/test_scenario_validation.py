@@ -53,6 +53,8 @@ CASES = [
     ("dead-letter-without-redrive", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "dead_letter: {queue: b-ap, within: 10s}\n", 7, "dead_letter.queue", "no dead_letter"),
     ("rejections-too-few", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "dead_letter: {queue: b-eu, rejections: 1, within: 10s}\n", 7, "dead_letter.rejections", "never reach"),
     ("deleted-with-fanout", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s}\n  - {queue: b-ap, within: 5s}\npayload_deleted_after_ack: true\n", 10, "payload_deleted_after_ack", "exactly one expect"),
+    ("senders-zero", "name: x\ntopology: reference.topology.yaml\nsend:\n  from: A/us-east-1\n  topic: orders\n  senders: 0\n", 6, "send.senders", "between 1 and 64"),
+    ("receivers-text", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s, receivers: many}\n", 8, "expect[0].receivers", "whole number between 1 and 32"),
     ("boolean-yes", "name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s, intact: yes}\n", 8, "expect[0].intact", "write true"),
 ]
 

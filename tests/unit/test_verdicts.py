@@ -148,9 +148,11 @@ def test_hops_come_from_the_server_timestamps() -> None:
     ts = MessageTimestamps(None, ms + 5, ms + 12, ms + 40, ms + 41)
     v = judge_expect(expect(), KEY, [s], [got(s, 0.05, timestamps=ts)])
     hops = v.stats.as_dict()["hops_ms"]
-    assert set(hops) == {"publish_to_sns", "sns_to_sqs", "sqs_to_first_receive"}
+    # issue 12 added harness_wait: received by the harness (t_send + 50 ms) minus SQS's first receive
+    assert set(hops) == {"publish_to_sns", "sns_to_sqs", "sqs_to_first_receive", "harness_wait"}
     assert hops["sns_to_sqs"]["p50"] == pytest.approx(7.0, abs=0.01)
     assert hops["sqs_to_first_receive"]["p50"] == pytest.approx(28.0, abs=0.05)
+    assert hops["harness_wait"]["p50"] == pytest.approx(10.0, abs=1.01)  # the server's whole milliseconds
 
 
 # -- expect_not -------------------------------------------------------------------------------

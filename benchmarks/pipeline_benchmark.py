@@ -1,0 +1,304 @@
+"""Benchmark of the scenario pipeline against raw boto3 (not a test): throughput, latency, memory.
+
+    .venv/bin/python benchmarks/pipeline_benchmark.py            # full run (~6-10 min on 2 cores)
+    .venv/bin/python benchmarks/pipeline_benchmark.py --quick    # smaller counts, RSS up to 100 MiB
+
+One run on one LocalStack it starts itself (and always stops), with ``benchmarks/bench.topology.yaml``
+applied by the harness (one topic -> one queue, one bucket), so both sides use the same path:
+
+1. Burst throughput, delivered msg/s = messages / (last received - first sent). Raw: PublishBatch
+   from 4 threads, 4 consumer threads (ReceiveMessage 10 + DeleteMessageBatch), each message with one
+   attribute like the harness's correlation id. Harness: a scenario
+   of the same messages (its send and receive pools). Goal: harness / raw >= 0.9.
+2. Latency at 10 msg/s, p50. Raw: an open-loop Publish loop and one long-polling receiver, latency =
+   receive returned - the message's intended send time (as the harness measures a paced scenario;
+   the figure from just before the Publish call is printed too). Harness: a scenario with
+   ``rate: 10``. Goal: harness / raw <= 1.05.
+3. Peak RSS of a scenario with several offloaded payloads in flight (10 MiB ... 2 GiB each), each
+   size in a fresh child process (VmHWM). Goal: < 256 MiB and flat across sizes.
+
+Rounds alternate raw / harness; the figures are medians. The 1 GiB offload ratio (raw / harness
+seconds) comes from ``payload_benchmark.py``, which ``make bench`` runs too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from payload_benchmark import human, log, peak_rss_kib, ticker  # noqa: E402
+
+from harness.emulator import HostEmulator, choose_port  # noqa: E402
+from harness.provision import lifecycle  # noqa: E402
+from harness.provision.manifest import Manifest  # noqa: E402
+from harness.provision.sessions import Sessions  # noqa: E402
+from harness.provision.targets import Target  # noqa: E402
+from harness.scenario import watch  # noqa: E402
+from harness.scenario.loader import load_scenario  # noqa: E402
+from harness.scenario.result import PASSED, ScenarioResult  # noqa: E402
+from harness.scenario.runner import ScenarioRunner  # noqa: E402
+from harness.settings import Settings  # noqa: E402
+
+MiB, GiB = 1 << 20, 1 << 30
+TOPOLOGY = Path(__file__).resolve().parent / "bench.topology.yaml"
+SMALL = 256  # bytes per message in the throughput and latency figures
+
+
+class Timed:
+    """The last delivery time of each scenario run (the report has latencies, not wall times)."""
+
+    last_recv = 0.0
+
+    @classmethod
+    def install(cls) -> None:
+        original = watch.QueueWatch.record
+
+        def record(self: watch.QueueWatch, delivery: Any) -> None:
+            cls.last_recv = max(cls.last_recv, delivery.t_recv)
+            original(self, delivery)
+
+        watch.QueueWatch.record = record  # type: ignore[method-assign]
+
+
+def scenario_file(directory: Path, name: str, send: str, within: str = "120s") -> Path:
+    path = directory / f"{name}.scenario.yaml"
+    path.write_text(f"name: {name}\ntopology: {TOPOLOGY}\nsend: {{from: A/us-east-1, {send}}}\n"
+                    f"expect:\n  - {{queue: q, within: {within}}}\n")
+    return path
+
+
+def run_scenario(manifest: Manifest, path: Path) -> ScenarioResult:
+    result = ScenarioRunner(manifest, Sessions.for_manifest(manifest)).run(load_scenario(path))
+    if result.status != PASSED:
+        raise RuntimeError(f"{path.name}: {result.status}: {result.failures[:3]}")
+    return result
+
+
+# -- the raw boto3 counterparts ----------------------------------------------------------------------
+def attribute(i: int) -> dict[str, Any]:
+    """The one attribute every harness message carries (its correlation id): same wire work."""
+    return {"HarnessCorrelationId": {"DataType": "String", "StringValue": f"raw.bench.{i}"}}
+
+
+def raw_burst(sns: Any, sqs: Any, topic: str, queue: str, count: int, threads: int = 4) -> float:
+    """PublishBatch from ``threads`` threads, ``threads`` consumers with DeleteMessageBatch; msg/s."""
+    body = "x" * SMALL
+    got, lock, done = [0], threading.Lock(), threading.Event()
+    last = [0.0]
+
+    def consume() -> None:
+        while not done.is_set():
+            msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"]).get("Messages", [])
+            if msgs:
+                sqs.delete_message_batch(QueueUrl=queue, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+                with lock:
+                    got[0] += len(msgs)
+                    last[0] = time.time()
+                    if got[0] >= count:
+                        done.set()
+
+    def publish(share: range) -> None:
+        ids = list(share)
+        for i in range(0, len(ids), 10):
+            entries = [{"Id": str(j), "Message": body, "MessageAttributes": attribute(j)} for j in ids[i:i + 10]]
+            sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
+
+    consumers = [threading.Thread(target=consume, daemon=True) for _ in range(threads)]
+    for t in consumers:
+        t.start()
+    started = time.time()
+    publishers = [threading.Thread(target=publish, args=(range(k, count, threads),)) for k in range(threads)]
+    for t in publishers:
+        t.start()
+    for t in publishers:
+        t.join()
+    if not done.wait(300):
+        raise RuntimeError(f"raw burst: {got[0]} of {count} received")
+    for t in consumers:
+        t.join()
+    return count / (last[0] - started)
+
+
+def raw_latency_p50(sns: Any, sqs: Any, topic: str, queue: str, count: int, rate: float) -> tuple[float, float]:
+    """Open-loop Publish at ``rate`` and one long-polling receiver; p50 ms of receive minus the
+    intended send time (as the harness measures a paced scenario) and minus the publish call."""
+    sent: dict[str, tuple[float, float]] = {}
+    latencies: list[float] = []
+    from_call: list[float] = []
+    done = threading.Event()
+
+    def consume() -> None:
+        while len(latencies) < count:
+            msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"]).get("Messages", [])
+            now = time.time()
+            for m in msgs:
+                intended, called = sent[m["Body"][:12]]
+                latencies.append(now - intended)
+                from_call.append(now - called)
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        done.set()
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    start, start_wall = time.monotonic(), time.time()
+    for i in range(count):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        key = f"{i:012d}"
+        sent[key] = (start_wall + i / rate, time.time())
+        sns.publish(TopicArn=topic, Message=key + "x" * (SMALL - 12), MessageAttributes=attribute(i))
+    if not done.wait(60):
+        raise RuntimeError(f"raw latency: {len(latencies)} of {count} received")
+    return statistics.median(latencies) * 1000, statistics.median(from_call) * 1000
+
+
+# -- peak RSS in a child -------------------------------------------------------------------------------
+def child(args: argparse.Namespace) -> None:
+    settings = Settings.from_env(os.environ, state_dir=Path(args.state_dir))
+    manifest = Manifest.load(args.run_id, settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = scenario_file(Path(tmp), "rss", f"queue: q, count: {args.in_flight}, size: {args.size}B", within="900s")
+        baseline, _ = peak_rss_kib()
+        started = time.monotonic()
+        run_scenario(manifest, path)
+        peak, source = peak_rss_kib()
+    print(json.dumps({"size": args.size, "peak_kib": peak, "baseline_kib": baseline, "source": source,
+                      "seconds": time.monotonic() - started}))
+
+
+def measure_rss(args: argparse.Namespace, state_dir: Path, run_id: str, size: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", "--state-dir", str(state_dir), "--run-id", run_id, "--size", str(size),
+           "--in-flight", str(args.in_flight)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(f"RSS child for {size} bytes failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def row(label: str, harness: float, raw: float, ratio: float, goal: str, met: bool, unit: str) -> str:
+    return f"{label:<34} harness {harness:8.1f} {unit:<5} raw {raw:8.1f} {unit:<5} ratio {ratio:5.2f}  goal {goal:<7} {'met' if met else 'NOT met'}"
+
+
+def run_benchmark(args: argparse.Namespace, endpoint: str, state_dir: Path) -> int:
+    settings = Settings.from_env(os.environ, state_dir=state_dir)
+    log("applying benchmarks/bench.topology.yaml ...")
+    manifest = lifecycle.up(TOPOLOGY, Target("localstack", endpoint), settings, out=io.StringIO()).manifest
+    try:
+        return measure(args, manifest, state_dir)
+    finally:
+        log("destroying the bench topology ...")
+        lifecycle.down(manifest.run_id, settings, out=io.StringIO())
+
+
+def measure(args: argparse.Namespace, manifest: Manifest, state_dir: Path) -> int:
+    sessions = Sessions.for_manifest(manifest)
+    sns, sqs = sessions.client("sns", "A", "us-east-1"), sessions.client("sqs", "A", "us-east-1")
+    topic, queue = manifest.topics["events"].arn, manifest.queues["q"].url
+    Timed.install()
+    tmp = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
+    load = os.getloadavg()
+    log(f"CPUs {os.cpu_count()}, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
+
+    raw_rates, harness_rates = [], []
+    burst = scenario_file(tmp, "burst", f"topic: events, count: {args.count}, size: {SMALL}B")
+    for i in range(1, args.rounds + 1):
+        with ticker(f"burst round {i}"):
+            raw_rates.append(raw_burst(sns, sqs, topic, queue, args.count))
+            result = run_scenario(manifest, burst)
+        send = result.send or {}
+        harness_rates.append(result.paths[0].counts["received"] / (Timed.last_recv - send["started_at"]))
+        log(f"burst round {i}: raw {raw_rates[-1]:.0f} msg/s, harness {harness_rates[-1]:.0f} msg/s")
+
+    raw_p50s, raw_call_p50s, harness_p50s = [], [], []
+    paced = scenario_file(tmp, "paced", f"topic: events, count: {args.paced}, size: {SMALL}B, rate: 10")
+    for i in range(1, args.rounds + 1):
+        with ticker(f"latency round {i}"):
+            from_intended, from_call = raw_latency_p50(sns, sqs, topic, queue, args.paced, 10.0)
+            raw_p50s.append(from_intended)
+            raw_call_p50s.append(from_call)
+            harness_p50s.append(float(run_scenario(manifest, paced).paths[0].percentiles_ms()["p50"] or 0.0))
+        log(f"latency round {i}: raw p50 {raw_p50s[-1]:.1f} ms ({raw_call_p50s[-1]:.1f} from the publish call), "
+            f"harness p50 {harness_p50s[-1]:.1f} ms")
+
+    rss = []
+    for size in (int(s) for s in args.rss_sizes.split(",") if s):
+        with ticker(f"peak RSS {human(size)} x {args.in_flight}"):
+            rss.append(measure_rss(args, state_dir, manifest.run_id, size))
+        log(f"peak RSS {human(size)} x {args.in_flight} in flight: {rss[-1]['peak_kib'] / 1024:.0f} MiB in {rss[-1]['seconds']:.0f}s")
+
+    raw_rate, harness_rate = statistics.median(raw_rates), statistics.median(harness_rates)
+    raw_p50, harness_p50 = statistics.median(raw_p50s), statistics.median(harness_p50s)
+    end_load = os.getloadavg()
+    print()
+    print(f"=== pipeline benchmark ({args.rounds} rounds, medians; load average {load[0]:.2f} at start, {end_load[0]:.2f} at end) ===")
+    print(row(f"burst throughput ({args.count} msgs)", harness_rate, raw_rate, harness_rate / raw_rate, ">= 0.9",
+              harness_rate / raw_rate >= 0.9, "msg/s"))
+    print(row(f"latency p50 at 10 msg/s ({args.paced})", harness_p50, raw_p50, harness_p50 / raw_p50, "<= 1.05",
+              harness_p50 / raw_p50 <= 1.05, "ms"))
+    print(f"  (both from the intended send time of the same 10 msg/s schedule; raw from its publish call: "
+          f"{statistics.median(raw_call_p50s):.1f} ms, ratio {harness_p50 / statistics.median(raw_call_p50s):.2f})")
+    for r in rss:
+        print(f"peak RSS {human(r['size']):>8} x {args.in_flight} in flight   {r['peak_kib'] / 1024:6.0f} MiB "
+              f"(after imports {r['baseline_kib'] / 1024:.0f} MiB, {r['seconds']:.0f} s)")
+    if rss:
+        peaks = [r["peak_kib"] / 1024 for r in rss]
+        print(f"peak RSS max / spread              {max(peaks):6.0f} MiB / {max(peaks) - min(peaks):.0f} MiB  goal < 256, flat "
+              f"{'met' if max(peaks) < 256 else 'NOT met'}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000, help="burst messages (default 2000)")
+    parser.add_argument("--paced", type=int, default=100, help="messages at 10 msg/s (default 100)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating raw/harness rounds (default 2)")
+    parser.add_argument("--rss-sizes", default=f"{10 * MiB},{100 * MiB},{GiB},{2 * GiB}", help="comma-separated bytes")
+    parser.add_argument("--in-flight", type=int, default=3, help="offloaded payloads per RSS scenario (default 3)")
+    parser.add_argument("--port", type=int, default=4651, help="LocalStack port (a free one if taken)")
+    parser.add_argument("--quick", action="store_true", help="500-message burst, 50 paced, 1 round, RSS 10/100 MiB")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--state-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--run-id", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return 0
+    if args.quick:
+        args.count, args.paced, args.rounds, args.rss_sizes = 500, 50, 1, f"{10 * MiB},{100 * MiB}"
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind through the finally: LocalStack is stopped
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
+        state_dir = Path(tmp)
+        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=state_dir))
+        log("starting LocalStack (own instance, temp state dir) ...")
+        state = emulator.start(port=choose_port(args.port))
+        try:
+            log(f"LocalStack ready at {state.endpoint_url} (pid {state.pid})")
+            return run_benchmark(args, state.endpoint_url, state_dir)
+        finally:
+            log("stopping LocalStack ...")
+            emulator.stop()
+            log("LocalStack stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

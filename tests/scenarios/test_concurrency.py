@@ -1,0 +1,110 @@
+"""The concurrent pipeline on a real LocalStack: FIFO order per group and exactly-once counting
+survive pools of senders and receivers, duplicates are still detected, and the harness's own wait
+stays small in the reference burst."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import paths
+from harness.payload.consumer import ConsumeSettings
+from harness.provision import lifecycle
+from harness.provision.manifest import Manifest
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
+from harness.scenario import receive_pool, watch
+from harness.scenario.loader import load_scenario
+from harness.scenario.result import FAILED, PASSED
+from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings
+
+REF = paths.REFERENCE_TOPOLOGY
+HARNESS_WAIT_P50_MS = 20.0
+
+
+@pytest.fixture(scope="module")
+def applied(endpoint_url: str) -> Iterator[Manifest]:
+    settings = Settings.from_env(os.environ)
+    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
+    yield manifest
+    lifecycle.down(manifest.run_id, settings, out=io.StringIO())
+
+
+def _scenario(tmp_path: Path, name: str, body: str):
+    path = tmp_path / f"{name}.scenario.yaml"
+    path.write_text(f"name: {name}\ntopology: {REF}\n" + textwrap.dedent(body))
+    return load_scenario(path)
+
+
+def _run(applied: Manifest, scenario):
+    return ScenarioRunner(applied, Sessions.for_manifest(applied)).run(scenario)
+
+
+def test_fifo_order_per_group_and_dedup_survive_pools(applied: Manifest, tmp_path: Path) -> None:
+    sc = _scenario(tmp_path, "fifo-pools", """\
+        send: {from: A/us-east-1, topic: orders-fifo, count: 60, size: 512B, group: g1, dedup: repeat, senders: 8}
+        expect:
+          - {queue: b-eu-fifo, within: 20s, ordered: true, duplicates: forbidden, receivers: 4}
+        """)
+    result = _run(applied, sc)
+    assert result.status == PASSED, result.failures
+    [path] = result.paths
+    assert path.counts["received"] == 60 and path.counts["duplicate"] == 0 and path.counts["lost"] == 0
+    assert result.send is not None and result.send["senders"] == 8 and result.send["count"] == 60
+
+
+def test_a_lost_acknowledgement_comes_back_and_is_counted_once_plus_a_duplicate(
+    applied: Manifest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Receivers see messages again 2 s after a receive without delete (the queue's own timeout is 30 s).
+    monkeypatch.setattr(watch, "ConsumeSettings", functools.partial(ConsumeSettings, visibility_timeout=2))
+    dropped: list[int] = []
+    real = receive_pool.delete_batch
+
+    def lose_the_first_acknowledgement(sqs: Any, url: str, handles: Any, policy: Any) -> dict[int, str]:
+        if not dropped:
+            dropped.append(len(handles))
+            return {}  # as if the consumer crashed before its delete: SQS redelivers these
+        return real(sqs, url, handles, policy)
+
+    monkeypatch.setattr(receive_pool, "delete_batch", lose_the_first_acknowledgement)
+    sc = _scenario(tmp_path, "redelivered", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 20, size: 1KiB}
+        expect:
+          - {queue: b-eu, within: 10s, duplicates: forbidden}
+        expect_not:
+          - {queue: c-us, within: 6s}
+        """)
+    result = _run(applied, sc)
+    [path] = result.paths
+    assert dropped and path.counts["received"] == 20 and path.counts["lost"] == 0
+    assert path.counts["duplicate"] == dropped[0], (path.counts, dropped)
+    assert result.status == FAILED
+    assert any(f"{dropped[0]} duplicate deliveries, but duplicates are forbidden" in f for f in result.failures), result.failures
+
+
+def test_burst_500_harness_wait_is_small(applied: Manifest) -> None:
+    """harness_wait = the harness's verified receive − SQS's first receive. It includes LocalStack
+    finishing its response, so on an oversubscribed machine (more runnable processes than CPUs, the
+    emulator starved of CPU) it measures the emulator's queueing, not the harness's: the 20 ms bound
+    is then reported as a skip with the figures, not asserted."""
+    load_before = os.getloadavg()[0]
+    result = _run(applied, load_scenario(paths.SCENARIOS_DIR / "burst-500.scenario.yaml"))
+    assert result.status == PASSED, result.failures
+    waits = {}
+    for path in result.paths:
+        wait = path.as_dict()["hops_ms"]["harness_wait"]
+        assert wait["count"] == path.counts["received"] - 20  # warm-up excluded
+        waits[path.key.queue] = wait["p50"]
+    load = max(load_before, os.getloadavg()[0])
+    if load > (os.cpu_count() or 1) and any(p50 >= HARNESS_WAIT_P50_MS for p50 in waits.values()):
+        pytest.skip(f"load average {load:.1f} on {os.cpu_count()} CPUs: harness_wait p50 {waits} ms not judged")
+    assert all(p50 < HARNESS_WAIT_P50_MS for p50 in waits.values()), f"harness_wait p50 {waits} ms (load average {load:.1f})"
