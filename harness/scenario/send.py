@@ -264,6 +264,9 @@ def sender_for(
         # The runner knows every payload's size and sha256 and hands them to its consumers, so it
         # needs no HarnessSha256 attribute: the inline/offload boundary stays the libraries'.
         inline_sha256=False,
+        # On AWS the first sends after an apply may meet IAM/policy propagation or a queue not yet
+        # visible: the target's policy waits those out, bounded and logged (harness.retry).
+        retry=sessions.retry_policy,
     )
     publisher = Publisher(s3, settings, **({"sns": client} if send.topic else {"sqs": client}))
     return Sender(publisher, destination, bool(send.topic), send.attributes, expected, log, progress_label)

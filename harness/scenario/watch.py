@@ -52,7 +52,8 @@ def consumer_for(manifest: Manifest, sessions: Sessions, queue: str, delete_payl
     entry = manifest.queues[queue]
     sqs = sessions.client("sqs", entry.account, entry.region)
     s3 = sessions.client("s3", entry.account, bucket_region or entry.region)
-    settings = ConsumeSettings(delete_payload=delete_payloads, wait_seconds=POLL_WAIT_SECONDS)
+    # The target's retry policy: on AWS it also waits out propagation right after an apply.
+    settings = ConsumeSettings(delete_payload=delete_payloads, wait_seconds=POLL_WAIT_SECONDS, retry=sessions.retry_policy)
     return Consumer(sqs, s3, entry.url, settings)
 
 

@@ -236,3 +236,31 @@ def test_assumed_credentials_refresh_before_they_expire(monkeypatch: pytest.Monk
     reach = Reach("B", "222222222222", role_arn="arn:aws:iam::222222222222:role/e2e-harness")
     credentials = Target("aws").session(reach, "eu-west-1").get_credentials()
     assert credentials.get_frozen_credentials().access_key == "ASIASECONDSECONDSEC"
+
+
+def test_scenario_sends_and_receives_use_the_targets_retry_policy() -> None:
+    """Scenario publishers and consumers take the run's policy: on AWS (and its rehearsal) the first
+    calls after an apply wait out propagation; on the emulator they fail at once."""
+    import boto3
+
+    from harness.provision.manifest import Manifest, ResourceEntry
+    from harness.scenario.model import Send
+    from harness.scenario.send import sender_for
+    from harness.scenario.watch import consumer_for
+
+    class FakeSessions:
+        def __init__(self, policy: retry.RetryPolicy):
+            self.retry_policy = policy
+
+        def client(self, service: str, account: str, region: str):
+            return boto3.client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="y")
+
+    manifest = Manifest("r1", "aws", None, "t", "t.yaml", "applied", "3.39.0")
+    manifest.queues["q"] = ResourceEntry("B", "222222222222", "eu-west-1", "arn:aws:sqs:eu-west-1:222222222222:q",
+                                         "q", "https://sqs.eu-west-1.amazonaws.com/222222222222/q")
+    for policy in (retry.AFTER_APPLY, retry.DEFAULT_POLICY):
+        sessions = FakeSessions(policy)
+        consumer = consumer_for(manifest, sessions, "q", False, None)  # type: ignore[arg-type]
+        assert consumer.settings.retry is policy
+        sender = sender_for(manifest, sessions, Send("A", "eu-west-1", queue="q"), {}, None, None)  # type: ignore[arg-type]
+        assert sender.publisher.settings.retry is policy
