@@ -20,19 +20,20 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness import paths, sweep
+from harness import paths, runlock, sweep
 from harness.errors import CleanupError, HarnessError, TerraformError
 from harness.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
     STATUS_DESTROYED,
     STATUS_FAILED,
+    STATUS_GONE,
     Manifest,
     Planned,
     ResourceEntry,
     SubscriptionEntry,
 )
-from harness.provider import current_profile, write_cli_config
+from harness.provider import ProviderProfile, current_profile, write_cli_config
 from harness.render import TAG_RUN_ID, bucket_name, physical_name, render_root
 from harness.sessions import Sessions
 from harness.targets import Target
@@ -156,8 +157,8 @@ def _check_names_free(manifest: Manifest) -> None:
     if manifest.preexisting:
         raise HarnessError(
             f"run {manifest.run_id}: these names exist already, so this run would take them over: "
-            f"{', '.join(manifest.preexisting)}. Omit --run-id (or choose an unused one); if they are "
-            "leftovers of an earlier run with this id, `harness down --run-id` that run first."
+            f"{', '.join(manifest.preexisting)}. Omit --run-id (or choose an unused one). Nothing was "
+            "created; if those are leftovers of an earlier run that nobody owns, delete them by hand."
         )
 
 
@@ -171,6 +172,28 @@ def up(
     topology = load_topology(topology_file)
     profile = current_profile()
     run_id = check_run_id(run_id) if run_id else new_run_id()
+    # Claimed before anything is written: a second `up` with this id refuses here, untouched.
+    with runlock.claim(run_id, paths.run_dir(run_id), "up", out):
+        return _up(topology_file, topology, profile, target, run_id, out)
+
+
+def _refuse_live_run(run_id: str) -> None:
+    """``up --run-id X`` where run X may still own resources: refuse, and leave X's record alone
+    (rewriting it would make `down` believe X is destroyed while its resources live on)."""
+    if not Manifest.path_for(run_id).exists():
+        return  # a new run id
+    existing = Manifest.load(run_id)  # an unreadable record is refused with what to do about it
+    if existing.status in (STATUS_DESTROYED, STATUS_GONE):
+        return
+    raise HarnessError(
+        f"run {run_id} is {existing.status} (topology '{existing.topology}', {Manifest.path_for(run_id)}); "
+        f"`harness up` leaves it as it is. Use it (`harness run --run-id {run_id} FILE`), destroy it "
+        f"(`harness down --run-id {run_id}`), or omit --run-id for a new run."
+    )
+
+
+def _up(topology_file: Path, topology: Topology, profile: ProviderProfile, target: Target, run_id: str, out: TextIO) -> UpResult:
+    _refuse_live_run(run_id)
     tf_dir = terraform_dir(run_id)
     rendered = render_root(topology, target, profile, run_id, tf_dir)
     rendered.write(tf_dir)
@@ -279,7 +302,13 @@ def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
 
 def down(run_id: str, out: TextIO | None = None) -> Manifest:
     out = out or sys.stderr
-    manifest = Manifest.load(run_id)
+    Manifest.load(run_id)  # an unknown run id fails here, before a lock is created for it
+    with runlock.claim(run_id, paths.run_dir(run_id), "down", out):
+        return _down(run_id, out)
+
+
+def _down(run_id: str, out: TextIO) -> Manifest:
+    manifest = Manifest.load(run_id)  # again: as left by whoever held the run before
     if manifest.status == STATUS_DESTROYED:
         print(f"run {run_id}: already destroyed", file=out)
         return manifest
