@@ -98,7 +98,15 @@ def _run_tag(sessions: Sessions, item: Planned, tag_key: str) -> str | None:
     return next((t["Value"] for t in tags if t["Key"] == tag_key), None)
 
 
-def _delete(sessions: Sessions, item: Planned) -> bool:
+@dataclass
+class SweepResult:
+    deleted: list[str] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)  # "label: why" — found, not provably ours
+    failed: list[str] = field(default_factory=list)  # "label: error"
+    aborted: list[str] = field(default_factory=list)  # unfinished multipart uploads, per bucket
+
+
+def _delete(sessions: Sessions, item: Planned, result: SweepResult) -> bool:
     """Delete ``item``. False when it turned out to be gone already."""
     try:
         if item.kind == "queue":
@@ -108,6 +116,9 @@ def _delete(sessions: Sessions, item: Planned) -> bool:
             sns = sessions.client("sns", item.account, item.region)
             retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=item.topic_arn())
         else:
+            aborted = abort_multipart_uploads(sessions, item)
+            if aborted:
+                result.aborted.append(uploads_label(aborted, item))
             _empty_and_delete_bucket(sessions.client("s3", item.account, item.region), item.name)
     except ClientError as exc:
         if retry.error_code(exc) in _MISSING[item.kind]:
@@ -116,13 +127,34 @@ def _delete(sessions: Sessions, item: Planned) -> bool:
     return True
 
 
+def abort_multipart_uploads(sessions: Sessions, item: Planned) -> int:
+    """Abort every unfinished multipart upload in bucket ``item``; how many there were.
+
+    A payload upload killed mid-way leaves one behind. On AWS it keeps its parts (billed) and
+    Terraform's ``force_destroy`` does not abort it, so a bucket is cleared of them before it is
+    deleted. A bucket that does not exist has none."""
+    s3 = sessions.client("s3", item.account, item.region)
+    aborted = 0
+    try:
+        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=item.name):
+            for upload in page.get("Uploads", []):
+                retry.call(
+                    "s3.AbortMultipartUpload", s3.abort_multipart_upload,
+                    Bucket=item.name, Key=upload["Key"], UploadId=upload["UploadId"],
+                )
+                aborted += 1
+    except ClientError as exc:
+        if retry.error_code(exc) in _MISSING["bucket"]:
+            return aborted
+        raise
+    return aborted
+
+
+def uploads_label(count: int, item: Planned) -> str:
+    return f"aborted {count} unfinished multipart upload{'' if count == 1 else 's'} in s3://{item.name} ({item.account}/{item.region})"
+
+
 def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
-    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-        for upload in page.get("Uploads", []):
-            retry.call(
-                "s3.AbortMultipartUpload", s3.abort_multipart_upload,
-                Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"],
-            )
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
         keys = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
@@ -131,13 +163,6 @@ def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
         for start in range(0, len(keys), 1000):
             retry.call("s3.DeleteObjects", s3.delete_objects, Bucket=bucket, Delete={"Objects": keys[start:start + 1000], "Quiet": True})
     retry.call("s3.DeleteBucket", s3.delete_bucket, Bucket=bucket)
-
-
-@dataclass
-class SweepResult:
-    deleted: list[str] = field(default_factory=list)
-    left_alone: list[str] = field(default_factory=list)  # "label: why" — found, not provably ours
-    failed: list[str] = field(default_factory=list)  # "label: error"
 
 
 def sweep(
@@ -169,7 +194,7 @@ def sweep(
                 result.left_alone.append(f"{item.label}: not tagged {tag_key}={run_id}")
                 continue
             log.warning("%s survived the destroy (not in Terraform's state); deleting it", item.label)
-            if _delete(sessions, item):
+            if _delete(sessions, item, result):
                 result.deleted.append(item.label)
         except (ClientError, BotoCoreError, HarnessError) as exc:
             code = retry.error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
