@@ -20,8 +20,8 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness import paths, runlock, sweep
-from harness.errors import CleanupError, HarnessError, TerraformError
+from harness import emulator, paths, retarget, runlock, sweep
+from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
 from harness.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
@@ -43,6 +43,29 @@ from harness.topology.model import Topology
 from harness.topology.regions import partition_of
 
 log = logging.getLogger(__name__)
+
+
+# What a second interrupt means (README: "Interrupting the harness"). The first Ctrl-C (or SIGTERM)
+# stops Terraform gracefully and destroys what the run created. A second one, during that cleanup,
+# stops the cleanup the same graceful way: Terraform saves what it destroyed so far, the run stays
+# recorded as `failed`, and `harness down --run-id` finishes the job. Further interrupts while
+# Terraform saves its state are ignored (it is killed after a grace period).
+SECOND_INTERRUPT = (
+    "run {run_id}: second interrupt: cleanup stopped; what Terraform destroyed so far is recorded, the rest "
+    "remains (run recorded as failed). `harness down --run-id {run_id}` destroys it."
+)
+DOWN_INTERRUPTED = (
+    "run {run_id}: destroy interrupted; what Terraform destroyed so far is recorded, the rest remains. "
+    "`harness down --run-id {run_id}` finishes it."
+)
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a reason for the user: its message, never an empty string."""
+    text = str(exc).strip()
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted ({text})" if text else "interrupted"
+    return text or type(exc).__name__
 
 
 def new_run_id() -> str:
@@ -235,16 +258,26 @@ def _up(topology_file: Path, topology: Topology, profile: ProviderProfile, targe
         manifest.status = STATUS_APPLIED
         manifest.save()
     except (Exception, KeyboardInterrupt) as exc:
-        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        interrupted = isinstance(exc, KeyboardInterrupt)
         manifest.status = STATUS_FAILED
-        manifest.error = str(exc)[:4000]
+        manifest.error = describe(exc)[:4000]
         manifest.save()
-        print(f"run {run_id}: apply {reason}; destroying what was created…", file=out, flush=True)
+        print(
+            f"run {run_id}: apply {'interrupted' if interrupted else 'failed'}; destroying what was created…"
+            + (" (interrupt again to stop the cleanup)" if interrupted else ""),
+            file=out,
+            flush=True,
+        )
         try:
             _destroy(tf, manifest, out)
-        except (Exception, KeyboardInterrupt) as cleanup_exc:  # report both, keep the original
+        except KeyboardInterrupt:
+            if not interrupted:  # the first interrupt, during the cleanup of a failed apply
+                print(DOWN_INTERRUPTED.format(run_id=run_id), file=out, flush=True)
+                raise
+            print(SECOND_INTERRUPT.format(run_id=run_id), file=out, flush=True)
+        except Exception as cleanup_exc:  # noqa: BLE001 - any cleanup failure is reported; the original is raised
             print(
-                f"run {run_id}: cleanup failed too ({cleanup_exc}); retry with `harness down --run-id {run_id}`",
+                f"run {run_id}: cleanup failed too ({describe(cleanup_exc)}); retry with `harness down --run-id {run_id}`",
                 file=out,
                 flush=True,
             )
@@ -258,7 +291,29 @@ def _up(topology_file: Path, topology: Topology, profile: ProviderProfile, targe
     return UpResult(manifest, manifest_path)
 
 
+def _abort_multipart_uploads(manifest: Manifest, out: TextIO) -> None:
+    """Before the destroy: abort unfinished multipart uploads in the run's buckets (a payload upload
+    killed mid-way). On AWS neither DeleteBucket nor Terraform's force_destroy aborts them."""
+    buckets = [p for p in manifest.planned if p.kind == "bucket"]
+    if not buckets:
+        return
+    sessions = Sessions.for_manifest(manifest)
+    for bucket in buckets:
+        try:
+            aborted = sweep.abort_multipart_uploads(sessions, bucket)
+        except (ClientError, BotoCoreError, HarnessError) as exc:
+            print(f"  could not list or abort the unfinished multipart uploads in s3://{bucket.name} ({exc}); "
+                  "deleting the bucket may fail", file=out, flush=True)
+            continue
+        if aborted:
+            print(f"  {sweep.uploads_label(aborted, bucket)}", file=out, flush=True)
+
+
 def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
+    """Destroy the run (status destroyed), or find it gone with its emulator (status gone)."""
+    if not retarget.ensure_live_endpoint(manifest, tf.workdir, out):
+        return
+    _abort_multipart_uploads(manifest, out)
     if not (tf.workdir / ".terraform").exists():
         try:
             tf.init()
@@ -271,6 +326,12 @@ def _destroy(tf: Terraform, manifest: Manifest, out: TextIO) -> None:
             raise
     result = tf.destroy(Progress("destroyed", out))
     if result.returncode != 0:
+        if manifest.target == "localstack" and manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url):
+            raise EmulatorError(
+                f"LocalStack at {manifest.endpoint_url} stopped answering during the destroy of run {manifest.run_id}. "
+                f"`harness down --run-id {manifest.run_id}` re-targets a live emulator, or marks the run gone if its "
+                "resources died with this one."
+            )
         raise TerraformError(
             f"destroy of run {manifest.run_id} failed; resources may remain. Fix the cause and run "
             f"`harness down --run-id {manifest.run_id}` again:\n" + "\n".join(result.diagnostics())
@@ -291,6 +352,8 @@ def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
     )
     for label in result.deleted:
         print(f"  swept {label}: it was created but never recorded in Terraform's state", file=out, flush=True)
+    for line in result.aborted:
+        print(f"  {line}", file=out, flush=True)
     for item in result.left_alone:
         print(f"  left alone {item} (delete it by hand if it is this run's)", file=out, flush=True)
     if result.failed:
@@ -309,12 +372,17 @@ def down(run_id: str, out: TextIO | None = None) -> Manifest:
 
 def _down(run_id: str, out: TextIO) -> Manifest:
     manifest = Manifest.load(run_id)  # again: as left by whoever held the run before
-    if manifest.status == STATUS_DESTROYED:
-        print(f"run {run_id}: already destroyed", file=out)
+    if manifest.status in (STATUS_DESTROYED, STATUS_GONE):
+        print(f"run {run_id}: already {manifest.status}", file=out)
         return manifest
     print(f"run {run_id}: destroying topology '{manifest.topology}' on {manifest.target}", file=out, flush=True)
     tf = _terraform_for(run_id)
-    _destroy(tf, manifest, out)
-    print(f"run {run_id}: destroyed", file=out, flush=True)
+    try:
+        _destroy(tf, manifest, out)
+    except KeyboardInterrupt:
+        print(DOWN_INTERRUPTED.format(run_id=run_id), file=out, flush=True)
+        raise
+    if manifest.status == STATUS_DESTROYED:
+        print(f"run {run_id}: destroyed", file=out, flush=True)
     return manifest
 
