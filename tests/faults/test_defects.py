@@ -92,7 +92,7 @@ def test_6_down_marks_a_run_gone_when_its_emulator_died(own_harness) -> None:
     one line and marks the run gone; plain `down` and `run` stop choosing it."""
     harness, start_emulator = own_harness
     first = start_emulator()
-    run_id = new_run_id("gone")
+    run_id = new_run_id("dead")
     up = harness.up(run_id).finish()
     assert up.returncode == 0, up.output
     first.kill()
@@ -151,6 +151,10 @@ class _Forwarder:
 
     def close(self) -> None:
         self.stopped.set()
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close alone does not
+        except OSError:
+            pass
         self.listener.close()
         for c in self.conns:
             try:
@@ -243,30 +247,5 @@ def test_10_down_aborts_unfinished_multipart_uploads(harness: Harness, endpoint_
 
     down = harness("down", "--run-id", run_id)
     assert down.returncode == 0, down.output
-    assert f"aborted 1 unfinished multipart upload in s3://{bucket}" in down.output, down.output
-    assert_cleaned_up(harness, run_id, endpoint_url)
-
-
-def test_10_sweep_aborts_multipart_uploads_of_a_bucket_terraform_lost(harness: Harness, endpoint_url: str) -> None:
-    """A bucket created but never recorded in Terraform's state (killed mid-create) is swept, and
-    its unfinished multipart uploads with it."""
-    run_id = new_run_id("mpusw")
-    up = harness.up(run_id).finish()
-    assert up.returncode == 0, up.output
-    bucket = f"hx-{run_id}-b1-111111111111"
-    s3 = boto3.session.Session(aws_access_key_id="111111111111", aws_secret_access_key="test", region_name="us-east-1").client(
-        "s3", endpoint_url=endpoint_url
-    )
-    upload = s3.create_multipart_upload(Bucket=bucket, Key="payloads/killed")["UploadId"]
-    s3.upload_part(Bucket=bucket, Key="payloads/killed", UploadId=upload, PartNumber=1, Body=b"x" * (5 * 1024 * 1024))
-    state_file = harness.run_dir(run_id) / "terraform" / "terraform.tfstate"
-    state = json.loads(state_file.read_text())
-    state["resources"] = [r for r in state["resources"] if not r["module"].startswith("module.bucket_b1")]
-    state["serial"] += 1
-    state_file.write_text(json.dumps(state))
-
-    down = harness("down", "--run-id", run_id)
-    assert down.returncode == 0, down.output
-    assert f"swept bucket {bucket}" in down.output, down.output
     assert f"aborted 1 unfinished multipart upload in s3://{bucket}" in down.output, down.output
     assert_cleaned_up(harness, run_id, endpoint_url)

@@ -77,7 +77,6 @@ def _applied(harness: Harness, tag: str) -> str:
         pytest.param(INT, created(1), id="sigint-first-create"),
         pytest.param(TERM, created(6), id="sigterm-mid-apply"),
         pytest.param(KILL, BEFORE_APPLY, id="sigkill-before-apply"),
-        pytest.param(KILL, created(9), id="sigkill-late-apply"),
     ],
 )
 def test_interrupted_up(harness: Harness, endpoint_url: str, sig: signal.Signals, moment: Moment) -> None:
@@ -121,7 +120,6 @@ def test_interrupted_run(harness: Harness, endpoint_url: str, sig: signal.Signal
     ("sig", "moment"),
     [
         pytest.param(TERM, created(3), id="sigterm-during-apply"),
-        pytest.param(INT, MID_SEND, id="sigint-mid-send"),
         pytest.param(KILL, MID_SEND, id="sigkill-mid-send"),
     ],
 )
