@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: setup e2e test unit bench emulator-start emulator-stop clean distclean
+.PHONY: setup e2e test unit lint bench emulator-start emulator-stop clean distclean
 
 setup: $(VENV)/.installed $(LS_VENV)/.installed .harness/tools/.provider-ready
 
@@ -30,16 +30,19 @@ $(LS_VENV)/.installed: requirements/localstack.txt requirements/localstack-const
 	@$(LS_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/localstack.txt -c requirements/localstack-constraints.txt
 	@touch $@
 
-.harness/tools/.provider-ready: $(VENV)/.installed harness/provider_mirror.py
+.harness/tools/.provider-ready: $(VENV)/.installed harness/provision/provider_mirror.py
 	@echo "setup: offline provider mirror (hashicorp/aws 3.39.0, sha256-verified)"
-	@$(PY) -m harness.provider_mirror
+	@$(PY) -m harness.provision.provider_mirror
 	@mkdir -p $(@D) && touch $@
 
 e2e: setup
 	@$(VENV)/bin/harness e2e
 
-test: setup
+test: setup lint
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(VENV)/bin/ruff check --quiet . && echo "lint: ruff check passed"
 
 unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
@@ -58,3 +61,15 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) $(LS_VENV) .harness
+
+# Test-only oracle of harness/access (issue 11): @cloud-copilot/iam-simulate (AGPL-3.0), pinned by
+# tests/access/oracle/package-lock.json, installed into tests/access/oracle/node_modules (~5 s,
+# ~20 MB) and run by the tests as a separate Node process. Without node the oracle tests skip.
+ACCESS_ORACLE := tests/access/oracle
+setup: $(ACCESS_ORACLE)/node_modules/.package-lock.json
+
+$(ACCESS_ORACLE)/node_modules/.package-lock.json: $(ACCESS_ORACLE)/package-lock.json $(ACCESS_ORACLE)/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "setup: access-policy test oracle (npm ci, iam-simulate)"; \
+		cd $(ACCESS_ORACLE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
+	else echo "setup: node/npm not found: tests/access oracle tests will skip"; fi

@@ -47,14 +47,15 @@ import boto3  # noqa: E402
 from harness import retry  # noqa: E402
 from harness.emulator import HostEmulator, choose_port  # noqa: E402
 from harness.payload import (  # noqa: E402
-    ConsumeSettings,
     Consumer,
+    ConsumeSettings,
     GeneratedPayload,
     Outcome,
     Publisher,
     PublishSettings,
     TransferSettings,
 )
+from harness.settings import Settings  # noqa: E402
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -224,7 +225,7 @@ def main() -> int:
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
 
     with tempfile.TemporaryDirectory(prefix="payload-bench-") as tmp:
-        emulator = HostEmulator(state_dir=Path(tmp) / "emulator")
+        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=Path(tmp)))
         log("starting LocalStack (own instance, temp state dir) ...")
         state = emulator.start(port=choose_port(4650))
         try:
@@ -251,19 +252,19 @@ def run_benchmark(endpoint: str, args: argparse.Namespace) -> int:
     raw_times: list[float] = []
     harness_times: list[float] = []
     for i in range(1, args.rounds + 1):
-        t = timed(f"round {i}/{args.rounds}: raw boto3 put+get {human(size)}", lambda: run_raw(s3, bucket, size, i))
+        t = timed(f"round {i}/{args.rounds}: raw boto3 put+get {human(size)}", lambda i=i: run_raw(s3, bucket, size, i))
         raw_times.append(t)
         log(f"round {i}: raw {t:.1f}s ({size / t / 1e6:.0f} MB/s end to end)")
         t, _ = timed(
             f"round {i}/{args.rounds}: harness publish+consume+verify {human(size)}",
-            lambda: run_harness(s3, sqs, bucket, queue, size, i, transfer),
+            lambda i=i: run_harness(s3, sqs, bucket, queue, size, i, transfer),
         )
         harness_times.append(t)
         log(f"round {i}: harness {t:.1f}s ({size / t / 1e6:.0f} MB/s end to end), ratio {raw_times[-1] / t:.2f}")
 
     rss: list[dict[str, Any]] = []
     for rss_size in (int(s) for s in args.rss_sizes.split(",") if s):
-        r = timed(f"peak RSS, fresh process, {human(rss_size)}", lambda: measure_rss(endpoint, bucket, queue, rss_size, args))
+        r = timed(f"peak RSS, fresh process, {human(rss_size)}", lambda rss_size=rss_size: measure_rss(endpoint, bucket, queue, rss_size, args))
         rss.append(r)
         log(f"peak RSS {human(rss_size)}: {r['peak_kib'] / 1024:.0f} MiB ({r['source']}; "
             f"{r['baseline_kib'] / 1024:.0f} MiB after imports) in {r['seconds']:.1f}s")

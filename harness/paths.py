@@ -1,13 +1,11 @@
-"""Where the harness keeps things on disk. One place, so nothing else hard-codes a path.
+"""Where the checkout keeps its fixed pieces. One place, so nothing else hard-codes a path.
 
-Everything the harness writes lives under the state directory (``.harness/`` in the checkout, or
-``$HARNESS_STATE_DIR``): the offline provider mirror and Terraform CLI config (``tools/``), the
-emulator's PID, log and S3 storage (``emulator/``), and one folder per run (``runs/<run-id>/``).
+Places that a user may move (the state directory, tools, reports, the LocalStack virtualenv) are
+:class:`~harness.settings.Settings` fields, read from the environment once at the edge.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -15,29 +13,3 @@ MODULES_DIR = REPO_ROOT / "terraform" / "modules"
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 REFERENCE_TOPOLOGY = SCENARIOS_DIR / "reference.topology.yaml"
 COMPOSE_FILE = REPO_ROOT / "docker-compose.localstack.yml"
-LOCALSTACK_VENV = Path(os.environ.get("HARNESS_LOCALSTACK_VENV", REPO_ROOT / ".venv-localstack"))
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("HARNESS_STATE_DIR", REPO_ROOT / ".harness")).resolve()
-
-
-def tools_dir() -> Path:
-    """Installed toolchain pieces (provider mirror, CLI config); shared by all state dirs."""
-    return Path(os.environ.get("HARNESS_TOOLS_DIR", REPO_ROOT / ".harness" / "tools")).resolve()
-
-
-def runs_dir() -> Path:
-    return state_dir() / "runs"
-
-
-def run_dir(run_id: str) -> Path:
-    return runs_dir() / run_id
-
-
-def emulator_dir() -> Path:
-    return state_dir() / "emulator"
-
-
-def reports_dir() -> Path:
-    return Path(os.environ.get("HARNESS_REPORTS_DIR", REPO_ROOT / "reports")).resolve()

@@ -10,7 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness.emulator import EmulatorState, HostEmulator, choose_port
+from harness.emulator import EmulatorState, HostEmulator, ephemeral_port
+from harness.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +28,16 @@ def harness_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture(scope="session")
-def localstack(harness_state_dir: Path) -> Iterator[EmulatorState]:
+def settings(harness_state_dir: Path) -> Settings:
+    """The test session's Settings, as an edge builds them (HARNESS_STATE_DIR is the session's)."""
+    return Settings.from_env(os.environ)
+
+
+@pytest.fixture(scope="session")
+def localstack(settings: Settings) -> Iterator[EmulatorState]:
     """A real LocalStack (host mode) for the whole session; stopped and its S3 data deleted after."""
-    emu = HostEmulator(state_dir=harness_state_dir / "emulator")
-    state = emu.start(port=choose_port(4610))
+    emu = HostEmulator(settings)
+    state = emu.start(port=ephemeral_port())  # never a fixed port: parallel sessions would race for it
     try:
         yield state
     finally:

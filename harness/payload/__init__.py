@@ -30,7 +30,7 @@ So a caller has 9 attribute slots in the default configuration, inline or offloa
 ``stamp_publish_time``; exceeding them raises :class:`harness.errors.PayloadError` saying by how much.
 """
 
-from harness.payload.consumer import Consumed, ConsumeSettings, Consumer, DeleteResult
+from harness.payload.consumer import Consumed, Consumer, ConsumeSettings, DeleteResult
 from harness.payload.envelope import EnvelopeMode
 from harness.payload.generator import GeneratedPayload
 from harness.payload.message import BodyKind, MessageTimestamps, ReceivedMessage, SnsInfo

@@ -128,7 +128,7 @@ def _pipelined_sha256(chunks: Iterator[bytes]) -> str:
                     return
                 handoff.put(chunk)
             handoff.put(None)
-        except BaseException as exc:  # handed to the consumer thread, re-raised there
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread, re-raised there
             handoff.put(exc)
 
     worker = threading.Thread(target=produce, name="payload-sha256", daemon=True)

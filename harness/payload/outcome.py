@@ -43,7 +43,7 @@ class Expected:
     @classmethod
     def of(cls, source: object) -> Expected:
         """Size and sha256 of a payload source (GeneratedPayload, BytesPayload)."""
-        return cls(size=getattr(source, "size"), sha256=getattr(source, "sha256")())
+        return cls(size=source.size, sha256=source.sha256())
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ MAX_USER_ATTRIBUTES_OFFLOADED = MAX_ATTRIBUTES - 1
 SQS_MAX_MESSAGE_BYTES = 1_048_576
 SNS_MAX_MESSAGE_BYTES = 262_144
 #: Default thresholds per path: the service limit (an offloaded message is then as rare as possible).
+#: The one home of the offload thresholds: the publisher and the scenario loader both read these.
 DEFAULT_SQS_THRESHOLD = SQS_MAX_MESSAGE_BYTES
 DEFAULT_SNS_THRESHOLD = SNS_MAX_MESSAGE_BYTES
 

@@ -91,9 +91,6 @@ class Topology:
     def account_id(self, account_name: str) -> str:
         return self.accounts[account_name].id
 
-    def subscriptions_to(self, queue: str) -> list[Subscription]:
-        return [s for s in self.subscriptions if s.queue == queue]
-
     def topics_feeding(self, queue: str) -> list[str]:
         """Topics that deliver into ``queue``: as a subscription endpoint or as a subscription DLQ."""
         names = [s.topic for s in self.subscriptions if s.queue == queue]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.runlock import RunInUseError, claim, run_processes
+from harness.provision.runlock import RunInUseError, claim, run_processes
 
 
 def test_a_claimed_run_is_refused_to_a_second_claimant(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_a_claimed_run_is_refused_to_a_second_claimant(tmp_path: Path) -> None:
 
 def test_a_lock_held_by_another_process_is_refused(tmp_path: Path) -> None:
     code = (
-        "import io, sys, time; from pathlib import Path; from harness.runlock import claim\n"
+        "import io, sys, time; from pathlib import Path; from harness.provision.runlock import claim\n"
         "lock = claim('r2', Path(sys.argv[1]), 'up', io.StringIO()); print('held', flush=True); time.sleep(30)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "r2")], stdout=subprocess.PIPE, text=True)

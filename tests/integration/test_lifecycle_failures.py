@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import lifecycle, paths
 from harness.emulator import HostEmulator
 from harness.errors import EmulatorError, HarnessError, TerraformError
-from harness.manifest import STATUS_DESTROYED, Manifest
-from harness.targets import Target
+from harness.provision import lifecycle
+from harness.provision.manifest import STATUS_DESTROYED, Manifest
+from harness.provision.targets import Target
+from harness.settings import Settings
 
 SMALL = textwrap.dedent("""\
     name: small
@@ -47,7 +48,7 @@ def _leftovers(aws, run_id: str) -> list[str]:
     return found
 
 
-def test_up_refuses_names_that_exist_already(endpoint_url: str, aws, tmp_path: Path) -> None:
+def test_up_refuses_names_that_exist_already(endpoint_url: str, aws, tmp_path: Path, settings: Settings) -> None:
     """An identical topic would be silently adopted by Terraform (CreateTopic is idempotent) and then
     destroyed by `down`: the harness must refuse before applying anything."""
     topo = tmp_path / "small.topology.yaml"
@@ -56,21 +57,21 @@ def test_up_refuses_names_that_exist_already(endpoint_url: str, aws, tmp_path: P
     sns = aws("sns", "111111111111", "us-east-1")
     existing = sns.create_topic(Name=f"hx-{run_id}-t1")["TopicArn"]
     with pytest.raises(HarnessError) as err:
-        lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=io.StringIO())
+        lifecycle.up(topo, Target("localstack", endpoint_url), settings, run_id=run_id, out=io.StringIO())
     assert f"these names exist already, so this run would take them over: topic hx-{run_id}-t1 (A/us-east-1)" in str(err.value)
-    assert Manifest.load(run_id).status == STATUS_DESTROYED
+    assert Manifest.load(run_id, settings).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == [existing], "nothing may be created, and the existing topic stays"
     sns.delete_topic(TopicArn=existing)
 
 
-def test_bad_run_id_is_refused(endpoint_url: str, tmp_path: Path) -> None:
+def test_bad_run_id_is_refused(endpoint_url: str, tmp_path: Path, settings: Settings) -> None:
     topo = tmp_path / "small.topology.yaml"
     topo.write_text(SMALL)
     with pytest.raises(HarnessError, match="run id 'x-b' is not valid: use 1 to 16 lowercase letters and digits"):
-        lifecycle.up(topo, Target("localstack", endpoint_url), run_id="x-b", out=io.StringIO())
+        lifecycle.up(topo, Target("localstack", endpoint_url), settings, run_id="x-b", out=io.StringIO())
 
 
-def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path, monkeypatch) -> None:
+def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path: Path, monkeypatch, settings: Settings) -> None:
     topo = tmp_path / "small.topology.yaml"
     topo.write_text(SMALL)
     run_id = "fail0001"
@@ -81,17 +82,19 @@ def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path
     squatter = sqs.create_queue(QueueName=f"hx-{run_id}-q1", Attributes={"VisibilityTimeout": "99"})["QueueUrl"]
     out = io.StringIO()
     with pytest.raises(TerraformError) as err:
-        lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=out)
+        lifecycle.up(topo, Target("localstack", endpoint_url), settings, run_id=run_id, out=out)
     assert "apply of run fail0001 failed" in str(err.value)
     assert "destroying what was created" in out.getvalue()
     assert f"left alone queue hx-{run_id}-q1 (B/eu-west-1): not tagged harness:run-id={run_id}" in out.getvalue()
-    assert Manifest.load(run_id).status == STATUS_DESTROYED
+    assert Manifest.load(run_id, settings).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == [squatter], "only the foreign queue may remain"
     sqs.delete_queue(QueueUrl=squatter)
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_interrupt_during_apply_destroys_what_was_created(how: str, endpoint_url: str, aws, tmp_path: Path, harness_state_dir: Path) -> None:
+def test_interrupt_during_apply_destroys_what_was_created(
+    how: str, endpoint_url: str, aws, tmp_path: Path, harness_state_dir: Path, settings: Settings
+) -> None:
     """Ctrl-C in a terminal (SIGINT to the whole process group) and a cancelled CI job (SIGTERM to
     the harness alone) both stop Terraform gracefully and destroy what was created."""
     topo = tmp_path / "small.topology.yaml"
@@ -124,27 +127,28 @@ def test_interrupt_during_apply_destroys_what_was_created(how: str, endpoint_url
     assert proc.returncode == 130, text
     assert "interrupted; destroying what was created" in text, text
     assert "Traceback" not in text
-    assert Manifest.load(run_id).status == STATUS_DESTROYED, text
+    assert Manifest.load(run_id, settings).status == STATUS_DESTROYED, text
     assert _leftovers(aws, run_id) == []
 
 
-def test_down_sweeps_what_terraform_state_lost(endpoint_url: str, aws, tmp_path: Path) -> None:
+def test_down_sweeps_what_terraform_state_lost(endpoint_url: str, aws, tmp_path: Path, settings: Settings) -> None:
     """A create in flight when Terraform is interrupted can leave an object its state never recorded;
     `down` must still remove it. Simulated by dropping the bucket from state after a clean apply."""
     topo = tmp_path / "small.topology.yaml"
     topo.write_text(SMALL)
     run_id = "sweep001"
-    lifecycle.up(topo, Target("localstack", endpoint_url), run_id=run_id, out=io.StringIO())
+    lifecycle.up(topo, Target("localstack", endpoint_url), settings, run_id=run_id, out=io.StringIO())
     bucket = f"hx-{run_id}-b1-111111111111"
     aws("s3", "111111111111", "us-east-1").put_object(Bucket=bucket, Key="payload", Body=b"x" * 1024)
-    tf = lifecycle._terraform_for(run_id)
-    for suffix in ("aws_s3_bucket.this", "aws_sqs_queue.this"):
+    tf = lifecycle._terraform_for(run_id, settings)
+    for suffix in ("aws_s3_bucket.this", "aws_sqs_queue.this", "aws_sns_topic.this"):
         tf.run("state", "rm", next(a for a in tf.state_resources() if a.endswith(suffix)))
     out = io.StringIO()
-    lifecycle.down(run_id, out=out)
+    lifecycle.down(run_id, settings, out=out)
     assert f"swept bucket {bucket} (A/us-east-1)" in out.getvalue()
     assert f"swept queue hx-{run_id}-q1 (B/eu-west-1)" in out.getvalue()  # carries the run's tag
-    assert Manifest.load(run_id).status == STATUS_DESTROYED
+    assert f"swept topic hx-{run_id}-t1 (A/us-east-1)" in out.getvalue()
+    assert Manifest.load(run_id, settings).status == STATUS_DESTROYED
     assert _leftovers(aws, run_id) == []
 
 
@@ -154,7 +158,7 @@ def test_emulator_crash_at_start_shows_the_last_log_lines(tmp_path: Path) -> Non
     fake = venv / "bin" / "python"
     fake.write_text("#!/bin/sh\necho 'starting'\necho 'ImportError: no module named localstack.runtime' >&2\nexit 3\n")
     fake.chmod(0o755)
-    emu = HostEmulator(state_dir=tmp_path / "emu", venv=venv)
+    emu = HostEmulator(Settings.from_env(os.environ, state_dir=tmp_path / "emu", localstack_venv=venv))
     with pytest.raises(EmulatorError) as err:
         emu.start(timeout=20)
     message = str(err.value)
@@ -166,9 +170,9 @@ def test_emulator_crash_at_start_shows_the_last_log_lines(tmp_path: Path) -> Non
 def test_emulator_keeps_s3_data_in_its_own_dir_and_stop_removes_it(tmp_path: Path) -> None:
     import boto3
 
-    from harness.emulator import _pid_alive, choose_port
+    from harness.emulator import choose_port, pid_alive
 
-    emu = HostEmulator(state_dir=tmp_path / "emu")
+    emu = HostEmulator(Settings.from_env(os.environ, state_dir=tmp_path / "emu"))
     state = emu.start(port=choose_port(4750))
     try:
         assert emu.status() is not None and state.pid
@@ -183,5 +187,5 @@ def test_emulator_keeps_s3_data_in_its_own_dir_and_stop_removes_it(tmp_path: Pat
     finally:
         assert emu.stop() is True
     assert not Path(state.s3_dir).exists()
-    assert not _pid_alive(state.pid)
+    assert not pid_alive(state.pid)
     assert emu.status() is None

@@ -10,10 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import lifecycle, paths
-from harness.manifest import STATUS_APPLIED, STATUS_DESTROYED, Manifest
-from harness.render import TAG_RUN_ID
-from harness.targets import Target
+from harness import paths
+from harness.provision import lifecycle
+from harness.provision.manifest import STATUS_APPLIED, STATUS_DESTROYED, Manifest
+from harness.provision.naming import TAG_RUN_ID
+from harness.provision.targets import Target
+from harness.settings import Settings
 from harness.topology.loader import load_topology
 
 TOPOLOGY = load_topology(paths.REFERENCE_TOPOLOGY)
@@ -21,13 +23,13 @@ A, B, C = (TOPOLOGY.accounts[n].id for n in ("A", "B", "C"))
 
 
 @pytest.fixture(scope="module")
-def applied(endpoint_url: str) -> Iterator[Manifest]:
+def applied(endpoint_url: str, settings: Settings) -> Iterator[Manifest]:
     out = io.StringIO()
-    result = lifecycle.up(paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), out=out)
+    result = lifecycle.up(paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), settings, out=out)
     assert "created" in out.getvalue(), "apply showed no per-resource progress"
     yield result.manifest
-    if Manifest.load(result.manifest.run_id).status != STATUS_DESTROYED:
-        lifecycle.down(result.manifest.run_id, out=io.StringIO())
+    if Manifest.load(result.manifest.run_id, settings).status != STATUS_DESTROYED:
+        lifecycle.down(result.manifest.run_id, settings, out=io.StringIO())
 
 
 def _arn_parts(arn: str) -> tuple[str, str]:
@@ -35,12 +37,12 @@ def _arn_parts(arn: str) -> tuple[str, str]:
     return parts[4], parts[3]  # account, region
 
 
-def test_manifest_lists_every_logical_resource(applied: Manifest) -> None:
+def test_manifest_lists_every_logical_resource(applied: Manifest, settings: Settings) -> None:
     assert applied.status == STATUS_APPLIED
     assert set(applied.topics) == set(TOPOLOGY.topics)
     assert set(applied.queues) == set(TOPOLOGY.queues)
     assert set(applied.buckets) == set(TOPOLOGY.buckets)
-    on_disk = Manifest.load(applied.run_id)
+    on_disk = Manifest.load(applied.run_id, settings)
     assert on_disk.queues["b-eu"].url == applied.queues["b-eu"].url
     assert applied.run_id in applied.queues["b-eu"].name
 
@@ -219,11 +221,11 @@ def _leftovers(aws, run_id: str) -> list[str]:
     return found
 
 
-def test_zz_down_leaves_nothing_carrying_the_run_id(applied: Manifest, aws) -> None:
+def test_zz_down_leaves_nothing_carrying_the_run_id(applied: Manifest, aws, settings: Settings) -> None:
     # Leave an offloaded payload in the bucket: `down` must still remove the bucket.
     aws("s3", A, "us-east-1").put_object(Bucket=applied.buckets["payloads"].name, Key="leftover", Body=b"x" * 1024)
     assert _leftovers(aws, applied.run_id), "sanity: the run's resources should be visible before down"
-    manifest = lifecycle.down(applied.run_id, out=io.StringIO())
+    manifest = lifecycle.down(applied.run_id, settings, out=io.StringIO())
     assert manifest.status == STATUS_DESTROYED
-    assert Manifest.load(applied.run_id).status == STATUS_DESTROYED
+    assert Manifest.load(applied.run_id, settings).status == STATUS_DESTROYED
     assert _leftovers(aws, applied.run_id) == []

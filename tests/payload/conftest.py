@@ -18,10 +18,10 @@ import pytest
 
 from harness import retry
 from harness.payload import (
-    ConsumeSettings,
     Consumer,
-    PublishSettings,
+    ConsumeSettings,
     Publisher,
+    PublishSettings,
     ReceivedMessage,
 )
 

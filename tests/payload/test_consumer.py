@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from harness import retry
 from harness.payload import wire
-from harness.payload.consumer import ConsumeSettings, Consumer
+from harness.payload.consumer import Consumer, ConsumeSettings
 from harness.payload.generator import GeneratedPayload
 from harness.payload.outcome import Expected, Outcome
 from harness.payload.publisher import Publisher, PublishSettings

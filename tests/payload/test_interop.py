@@ -17,7 +17,7 @@ import pytest
 
 from harness.payload import BodyKind, Expected, GeneratedPayload, Outcome, wire
 from harness.payload.transfer import MiB
-from tests.payload.conftest import A, B, QUEUE_REGION, TOPIC_REGION, Layout, receive_one
+from tests.payload.conftest import QUEUE_REGION, TOPIC_REGION, A, B, Layout, receive_one
 
 pytestmark = pytest.mark.localstack
 

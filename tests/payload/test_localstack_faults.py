@@ -9,7 +9,7 @@ import pytest
 
 from harness.payload import BodyKind, Expected, GeneratedPayload, Outcome, wire
 from harness.payload.transfer import MiB
-from tests.payload.conftest import A, QUEUE_REGION, Layout, receive_one
+from tests.payload.conftest import QUEUE_REGION, A, Layout, receive_one
 
 pytestmark = pytest.mark.localstack
 

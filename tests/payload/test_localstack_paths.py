@@ -9,7 +9,7 @@ import pytest
 
 from harness.payload import BodyKind, Expected, GeneratedPayload, Outcome, wire
 from harness.payload.transfer import MiB
-from tests.payload.conftest import A, B, QUEUE_ATTRIBUTES, QUEUE_REGION, TOPIC_REGION, Layout, queue_arn, receive_one
+from tests.payload.conftest import QUEUE_ATTRIBUTES, QUEUE_REGION, TOPIC_REGION, A, B, Layout, queue_arn, receive_one
 
 pytestmark = pytest.mark.localstack
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from harness import retry
 from harness.errors import PayloadError
 from harness.payload import wire
 from harness.payload.generator import GeneratedPayload
 from harness.payload.publisher import Publisher, PublishSettings
 from harness.payload.source import BytesPayload
 from tests.payload.fakes import FakeS3, FakeSNS, FakeSQS, client_error
-from harness import retry
 
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/222222222222/q"
 TOPIC = "arn:aws:sns:us-east-1:111111111111:t"

@@ -10,7 +10,7 @@ import pytest
 from harness import retry
 from harness.payload.generator import GeneratedPayload
 from harness.payload.outcome import Outcome
-from harness.payload.transfer import MiB, FetchProblem, RangedDownload, TransferSettings, upload
+from harness.payload.transfer import FetchProblem, MiB, RangedDownload, TransferSettings, upload
 from tests.payload.fakes import FakeS3, client_error
 
 FAST = retry.RetryPolicy(max_attempts=3, base_delay=0, max_delay=0, sleep=lambda s: None)

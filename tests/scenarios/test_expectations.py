@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,23 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from harness import lifecycle, paths
-from harness.manifest import STATUS_DESTROYED, Manifest
+from harness import paths
 from harness.payload.consumer import Consumer
+from harness.provision import lifecycle
+from harness.provision.manifest import STATUS_DESTROYED, Manifest
+from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
 from harness.scenario.loader import load_scenario
-from harness.scenario.result import ERROR, FAILED, PASSED
+from harness.scenario.result import FAILED, PASSED
 from harness.scenario.runner import ScenarioRunner
-from harness.sessions import Sessions
-from harness.targets import Target
+from harness.settings import Settings
 
 REF = paths.REFERENCE_TOPOLOGY
 
 
 @pytest.fixture(scope="module")
 def applied(endpoint_url: str) -> Iterator[Manifest]:
-    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), out=io.StringIO()).manifest
+    settings = Settings.from_env(os.environ)
+    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
     yield manifest
-    lifecycle.down(manifest.run_id, out=io.StringIO())
+    lifecycle.down(manifest.run_id, settings, out=io.StringIO())
 
 
 def _scenario(tmp_path: Path, name: str, body: str):
@@ -173,29 +177,29 @@ def test_pytest_collects_scenario_files_as_items(applied: Manifest, endpoint_url
     assert "c-us: 1 of 1 messages never arrived" in out
     [report_dir] = list((tmp_path / "reports").iterdir())
     assert {p.name for p in report_dir.iterdir()} >= {"report.json", "junit.xml", "report.html", "report.md"}
-    assert Manifest.load(report_dir.name).status == STATUS_DESTROYED
+    assert Manifest.load(report_dir.name, Settings.from_env(os.environ)).status == STATUS_DESTROYED
 
 
 def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_path: Path, monkeypatch) -> None:
     """e2e with its own emulator, killed in the middle of the first scenario."""
-    from harness import e2e, emulator
+    from harness import emulator, run
 
-    monkeypatch.setenv("HARNESS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("HARNESS_REPORTS_DIR", str(tmp_path / "reports"))
+    settings = Settings.from_env(os.environ, state_dir=tmp_path / "state", reports_dir=tmp_path / "reports")
     scen_dir = tmp_path / "scen"
     scen_dir.mkdir()
     for name in ("one", "two"):
         (scen_dir / f"{name}.scenario.yaml").write_text(f"name: {name}\ntopology: {REF}\nsend: {{from: A/us-east-1, queue: b-eu, count: 3}}\nexpect:\n  - {{queue: b-eu, within: 5s}}\n")
-    original = ScenarioRunner._send_all
+    original = ScenarioRunner._send
 
-    def die_then_send(self, scenario, token):
-        emulator.HostEmulator().stop()  # LocalStack goes away under the run
-        return original(self, scenario, token)
+    def die_then_send(self, attempt):
+        emulator.HostEmulator(settings).stop()  # LocalStack goes away under the run
+        return original(self, attempt)
 
-    monkeypatch.setattr(ScenarioRunner, "_send_all", die_then_send)
-    monkeypatch.setattr(emulator, "DEFAULT_PORT", emulator.choose_port(4700))
+    monkeypatch.setattr(ScenarioRunner, "_send", die_then_send)
+    # not 4566: another LocalStack (a developer's, a parallel session's) may hold it
+    monkeypatch.setattr("harness.emulator.host.choose_port", lambda preferred=0: emulator.ephemeral_port())
     out = io.StringIO()
-    code = e2e.e2e(REF, scen_dir, out=out)
+    code = run.e2e(settings, REF, scen_dir, out=out)
     text = out.getvalue()
     assert code == 1, text
     assert "Traceback" not in text
@@ -203,10 +207,10 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     assert len(error_lines) >= 1 and "unreachable" in error_lines[0].lower(), text
     assert "nothing left to destroy" in text, text
     assert "LocalStack was already stopped" in text, text  # this test stopped it; e2e must not fail on that
-    assert emulator.read_state() is None
+    assert emulator.read_state(settings.emulator_dir) is None
     runs = list((tmp_path / "state" / "runs").iterdir())
-    assert Manifest.load(runs[0].name).status == STATUS_DESTROYED
-    report = json.loads((paths.reports_dir() / runs[0].name / "report.json").read_text())
+    assert Manifest.load(runs[0].name, settings).status == STATUS_DESTROYED
+    report = json.loads((settings.reports_dir / runs[0].name / "report.json").read_text())
     assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("one", "error"), ("two", "error")]
     assert report["scenarios"][1]["failures"] == ["not run: the endpoint became unreachable during one"]
     assert "1 remaining scenario(s) not run" in text

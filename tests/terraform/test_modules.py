@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from harness import paths
-from harness.provider import current_profile, write_cli_config
-from harness.terraform import Terraform
+from harness.provision.provider import current_profile, write_cli_config
+from harness.provision.terraform import Terraform
+from harness.settings import Settings
 
+SETTINGS = Settings.from_env(os.environ)
 MODULES = sorted(p for p in paths.MODULES_DIR.iterdir() if p.is_dir())
 REQUIRED_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 
@@ -20,7 +23,7 @@ def test_there_are_modules() -> None:
 
 
 def test_fmt_check_passes_for_all_modules(tmp_path: Path) -> None:
-    tf = Terraform(tmp_path, write_cli_config(current_profile()))
+    tf = Terraform(tmp_path, write_cli_config(current_profile(SETTINGS), SETTINGS), SETTINGS)
     result = tf.fmt_check(paths.MODULES_DIR)
     assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}{result.stderr}"
 
@@ -38,7 +41,7 @@ def test_module_has_documented_layout(module: Path) -> None:
 def test_module_validates_on_provider_3_39(module: Path, tmp_path: Path) -> None:
     work = tmp_path / module.name
     shutil.copytree(module, work)
-    tf = Terraform(work, write_cli_config(current_profile()))
+    tf = Terraform(work, write_cli_config(current_profile(SETTINGS), SETTINGS), SETTINGS)
     tf.run("init", "-backend=false", "-input=false", "-no-color")
     result = tf.validate()
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from harness.errors import TargetError
-from harness.provider import ProviderProfile
-from harness.render import render_root
-from harness.targets import Target
+from harness.provision.provider import ProviderProfile
+from harness.provision.render import render_root
+from harness.provision.targets import Target
 from harness.topology.loader import load_topology
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.topology.yaml"
@@ -67,3 +67,34 @@ def test_aws_target_without_a_way_into_an_account_is_refused(tmp_path: Path) -> 
     topology = load_topology(REFERENCE)
     with pytest.raises(TargetError, match=r"account A \(111111111111\) has no way in on AWS"):
         render_root(topology, Target("aws"), PROFILE, "abc123", tmp_path / "root")
+
+
+def test_render_plans_every_physical_resource_and_reads_its_outputs_into_manifest_entries(tmp_path: Path) -> None:
+    topology = load_topology(REFERENCE)
+    rendered = render_root(topology, Target("localstack", "http://127.0.0.1:4566"), PROFILE, "abc123", tmp_path / "root")
+    planned = {(p.kind, p.name): p for p in rendered.planned}
+    assert len(planned) == len(topology.topics) + len(topology.queues) + len(topology.buckets)
+    orders = planned[("topic", "hx-abc123-orders")]
+    assert (orders.account, orders.account_id, orders.region, orders.partition) == ("A", "111111111111", "us-east-1", "aws")
+    assert ("topic", "hx-abc123-orders-fifo.fifo") in planned
+    assert ("bucket", "hx-abc123-payloads-111111111111") in planned
+
+    # What `terraform output -json` reports, shaped as the root's `resources` output declares.
+    declared = rendered.document["output"]["resources"]["value"]
+    fake = {
+        group: {name: {field: f"{group}/{name}/{field}" for field in fields} for name, fields in declared[group].items()}
+        for group in ("topics", "queues", "buckets")
+    }
+    fake["subscriptions"] = {key: f"sub/{key}" for key in declared["subscriptions"]}
+    applied = rendered.outputs.read({"resources": fake})
+    topics, queues, buckets = (applied.resources[g] for g in ("topics", "queues", "buckets"))
+    assert set(topics) == set(topology.topics) and set(buckets) == set(topology.buckets)
+    b_eu = queues["b-eu"]
+    assert (b_eu.account, b_eu.account_id, b_eu.region) == ("B", "222222222222", "eu-west-1")
+    assert (b_eu.arn, b_eu.url, b_eu.name, b_eu.fifo) == ("queues/b-eu/arn", "queues/b-eu/url", "queues/b-eu/name", False)
+    assert topics["orders-fifo"].fifo and topics["orders"].url == ""
+    assert len(applied.subscriptions) == len(topology.subscriptions)
+    first = applied.subscriptions[0]
+    sub = topology.subscriptions[0]
+    assert (first.topic, first.queue, first.arn) == (sub.topic, sub.queue, f"sub/{sub.key}")
+    assert first.created_by == topology.topics[sub.topic].account  # LocalStack: the topic owner subscribes

@@ -10,7 +10,14 @@ import pytest
 
 from harness import paths
 from harness.errors import InputFileError
-from harness.scenario.loader import discover_scenarios, load_scenario, parse_duration, parse_size
+from harness.scenario.loader import (
+    discover_scenarios,
+    load_scenario,
+    parse_duration,
+    parse_size,
+    scenario_file_problems,
+    validate_scenario_files,
+)
 
 GOOD_SEND = """\
 send:
@@ -113,3 +120,82 @@ def test_several_problems_reported_together(workdir: Path) -> None:
         load_scenario(path)
     fields = [p.field for p in err.value.problems]
     assert fields == ["send.count", "send.size", "expect[0].queue"]
+
+
+def test_deeply_nested_attributes_are_one_clean_problem(workdir: Path) -> None:
+    """Issue 9 #4: deep nesting in a scenario file is one file:line: field: line, no RecursionError."""
+    path = workdir / "deep.scenario.yaml"
+    path.write_text("name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + "  attributes:\n" + "".join(
+        "  " * (i + 2) + "k:\n" for i in range(300)
+    ) + "  " * 302 + "v\n")
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    [problem] = err.value.problems
+    assert str(problem).startswith(f"{path}:") and problem.field.startswith("send.attributes.k")
+    assert "nested more than 64 levels deep" in problem.message
+
+
+# ---- issue 9 #11: validation gaps -----------------------------------------------------------------
+
+GAP_CASES = [
+    ("within-below-1ms", GOOD_SEND + "expect:\n  - {queue: b-eu, within: 0.0001ms}\n", 8, "expect[0].within", "between 1ms and 15m"),
+    ("within-half-ms", GOOD_SEND + "expect:\n  - {queue: b-eu, within: 0.5ms}\n", 8, "expect[0].within", "between 1ms and 15m"),
+    ("within-over-15m", GOOD_SEND + "expect:\n  - {queue: b-eu, within: 16m}\n", 8, "expect[0].within", "between 1ms and 15m"),
+    ("latency-below-1ms", GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s, latency: {p99: 0.1ms}}\n", 8, "expect[0].latency.p99", "between 1ms and 15m"),
+    (
+        "expect-and-expect-not-same-queue",
+        GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s}\nexpect_not:\n  - {queue: b-eu, within: 3s}\n",
+        10,
+        "expect_not[0].queue",
+        "b-eu is also under expect (expect[0], line 8)",
+    ),
+    ("from-without-region", "send:\n  from: A\n  topic: orders\n", 4, "send.from", "write from: <account>/<region>, e.g. from: A/us-east-1"),
+    ("from-without-account", "send:\n  from: /us-east-1\n  topic: orders\n", 4, "send.from", "write from: <account>/<region>"),
+]
+
+
+@pytest.mark.parametrize("case", GAP_CASES, ids=[c[0] for c in GAP_CASES])
+def test_validation_gaps_are_closed(workdir: Path, case: tuple) -> None:
+    ident, body, line, field, fragment = case
+    path = workdir / f"{ident}.scenario.yaml"
+    path.write_text("name: x\ntopology: reference.topology.yaml\n" + body)
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}:{line}: {field}: ") and fragment in lines[0], lines
+
+
+@pytest.mark.parametrize("within", ["1ms", "15m", "0.5s"])
+def test_durations_within_the_stated_range_are_accepted(workdir: Path, within: str) -> None:
+    path = workdir / "ok.scenario.yaml"
+    path.write_text("name: x\ntopology: reference.topology.yaml\n" + GOOD_SEND + f"expect:\n  - {{queue: b-eu, within: {within}}}\n")
+    assert load_scenario(path).expect[0].within == parse_duration(within)
+
+
+def test_validate_scenario_files_reports_every_problem_of_every_file(workdir: Path) -> None:
+    """Scenarios validate without an applied run; all problems of all files come back together."""
+    good = workdir / "good.scenario.yaml"
+    good.write_text("name: good\ntopology: reference.topology.yaml\n" + GOOD_SEND + "expect:\n  - {queue: b-eu, within: 5s}\n")
+    bad1 = workdir / "bad1.scenario.yaml"
+    bad1.write_text("name: bad1\ntopology: reference.topology.yaml\nsend:\n  from: A\n  topic: orders\n  count: 0\n")
+    broken = workdir / "broken.topology.yaml"
+    broken.write_text("name: broken\naccounts: {}\nregions: [us-east-1]\n")
+    bad2 = workdir / "bad2.scenario.yaml"
+    bad2.write_text("name: bad2\ntopology: broken.topology.yaml\n" + GOOD_SEND)
+    bad3 = workdir / "bad3.scenario.yaml"
+    bad3.write_text("name: bad3\ntopology: broken.topology.yaml\n" + GOOD_SEND)
+
+    assert [s.name for s in validate_scenario_files([good])] == ["good"]
+    assert scenario_file_problems([good]) == []
+    problems = scenario_file_problems([good, bad1, bad2, bad3])
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        (str(bad1), 4, "send.from"),
+        (str(bad1), 6, "send.count"),
+        (str(bad2), 2, "topology"),
+        (str(broken), 2, "accounts"),  # the topology's own problem, once for both scenarios
+        (str(bad3), 2, "topology"),
+    ]
+    with pytest.raises(InputFileError) as err:
+        validate_scenario_files([good, bad1, bad2, bad3])
+    assert err.value.problems == problems

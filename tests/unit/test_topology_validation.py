@@ -15,8 +15,11 @@ import yaml
 
 from harness.errors import InputFileError
 from harness.paths import REFERENCE_TOPOLOGY
+from harness.topology.cross_checks import check_names_one_to_one
+from harness.topology.drafts import AccountDraft, BucketDraft, Drafts, QueueDraft, Ref, TopicDraft
 from harness.topology.loader import load_topology
 from harness.topology.model import Account, AwsAccess, DeadLetter, Queue, Subscription
+from harness.topology.sourced_yaml import parse_yaml
 
 # A valid start that most cases extend: two accounts, two regions.
 HEAD = """\
@@ -549,3 +552,151 @@ def test_mangled_reference_never_raises_anything_but_input_file_error(tmp_path: 
             assert exc.problems
             for problem in exc.problems:
                 assert problem.line >= 1 and "\n" not in str(problem)
+
+
+REFERENCE_BODY = REFERENCE_TOPOLOGY.read_text().split("\ntopics:", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "accounts, message",
+    [
+        ("accounts: {}", "define at least one account"),
+        ("accounts: [A, B]", "expected a mapping (key: value lines) but found a list"),
+        ("accounts:", "expected a mapping (key: value lines) but found an empty value"),
+    ],
+)
+def test_broken_accounts_section_is_one_error_not_one_per_reference(
+    tmp_path: Path, accounts: str, message: str
+) -> None:
+    """Issue 9 #11: topics, queues and buckets naming accounts do not each repeat that there are none."""
+    text = f"name: t\n{accounts}\nregions: [us-east-1, eu-west-1, ap-southeast-2]\ntopics:{REFERENCE_BODY}"
+    file, problems = _load_problems(tmp_path, text)
+    assert len(problems) == 1, "\n".join(problems)
+    assert problems[0].startswith(f"{file}:2: accounts: ") and message in problems[0]
+
+
+def test_broken_regions_section_is_one_error_not_one_per_reference(tmp_path: Path) -> None:
+    text = 'name: t\naccounts: {A: {id: "111111111111"}}\nregions: us-east-1\n' + (
+        "topics:\n  t1: {account: A, region: us-east-1}\nqueues:\n  q1: {account: A, region: us-east-1}\n"
+    )
+    file, problems = _load_problems(tmp_path, text)
+    assert len(problems) == 1 and problems[0].startswith(f"{file}:3: regions: expected a list"), problems
+
+
+# ---- issue 9 #2: every logical name maps one-to-one onto its Terraform and physical names -----
+
+COLLISION_CASES = [
+    Case(
+        "accounts-differ-only-in-case",
+        'name: t\naccounts:\n  B: {id: "111111111111"}\n  b: {id: "222222222222"}  # <-\nregions: [us-east-1]\n',
+        "accounts.b",
+        'account "b" and account "B" (line 3) both become the Terraform provider alias b_us_east_1',
+    ),
+    Case(
+        "accounts-differ-only-in-dash-and-underscore",
+        'name: t\naccounts:\n  x-y: {id: "111111111111"}\n  x_y: {id: "222222222222"}  # <-\nregions: [eu-west-1]\n',
+        "accounts.x_y",
+        "both become the Terraform provider alias x_y_eu_west_1",
+    ),
+    Case(
+        "subscription-module-names-coincide",
+        HEAD + "topics:\n  a--b: {account: A, region: us-east-1}\n  a: {account: A, region: us-east-1}\n"
+        "queues:\n  c: {account: B, region: eu-west-1}\n  b--c: {account: B, region: eu-west-1}\n"
+        "subscriptions:\n  - {topic: a--b, queue: c}\n  - {topic: a, queue: b--c}  # <-\n",
+        "subscriptions[1]",
+        "both become the Terraform module sub_a__b__c",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", COLLISION_CASES, ids=[c.id for c in COLLISION_CASES])
+def test_names_that_fold_together_are_rejected(tmp_path: Path, case: Case) -> None:
+    test_malformed_topology_reports_exact_location(tmp_path, case)
+
+
+# ---- issue 9 #3: dead-letter queues may not form a cycle ----------------------------------------
+
+DLQ_CYCLE_CASES = [
+    Case(
+        "two-queues-each-others-dlq",
+        HEAD + "queues:\n"
+        "  q1: {account: B, region: eu-west-1, dead_letter: {queue: q1-dlq, max_receive_count: 3}}\n"
+        "  q1-dlq: {account: B, region: eu-west-1, dead_letter: {queue: q1, max_receive_count: 3}}  # <-\n",
+        "queues.q1-dlq.dead_letter.queue",
+        "dead-letter queues form a cycle: q1 -> q1-dlq -> q1",
+    ),
+    Case(
+        "three-queue-cycle",
+        HEAD + "queues:\n"
+        "  a: {account: B, region: eu-west-1, dead_letter: {queue: b, max_receive_count: 3}}\n"
+        "  b: {account: B, region: eu-west-1, dead_letter: {queue: c, max_receive_count: 3}}\n"
+        "  c: {account: B, region: eu-west-1, dead_letter: {queue: a, max_receive_count: 3}}  # <-\n",
+        "queues.c.dead_letter.queue",
+        "dead-letter queues form a cycle: a -> b -> c -> a",
+    ),
+    Case(
+        "chain-into-a-cycle-reports-the-cycle-once",
+        HEAD + "queues:\n"
+        "  src: {account: B, region: eu-west-1, dead_letter: {queue: a, max_receive_count: 3}}\n"
+        "  a: {account: B, region: eu-west-1, dead_letter: {queue: b, max_receive_count: 3}}\n"
+        "  b: {account: B, region: eu-west-1, dead_letter: {queue: a, max_receive_count: 3}}  # <-\n",
+        "queues.b.dead_letter.queue",
+        "dead-letter queues form a cycle: a -> b -> a",
+    ),
+    Case(
+        "self-reference",
+        HEAD + "queues:\n  q1: {account: B, region: eu-west-1, dead_letter: {queue: q1, max_receive_count: 3}}  # <-\n",
+        "queues.q1.dead_letter.queue",
+        "cannot be its own dead-letter queue",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", DLQ_CYCLE_CASES, ids=[c.id for c in DLQ_CYCLE_CASES])
+def test_dead_letter_cycles_are_rejected(tmp_path: Path, case: Case) -> None:
+    test_malformed_topology_reports_exact_location(tmp_path, case)
+    _, problems = _load_problems(tmp_path, case.text)
+    assert len(problems) == 1, problems
+
+
+def test_a_dead_letter_chain_without_cycle_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "chain.yaml"
+    path.write_text(
+        HEAD + "queues:\n"
+        "  a: {account: B, region: eu-west-1, dead_letter: {queue: b, max_receive_count: 3}}\n"
+        "  b: {account: B, region: eu-west-1, dead_letter: {queue: c, max_receive_count: 3}}\n"
+        "  c: {account: B, region: eu-west-1}\n"
+    )
+    assert load_topology(path).queues["b"].dead_letter == DeadLetter("c", 3)
+
+
+def test_deeply_nested_filter_policy_is_one_clean_problem(tmp_path: Path) -> None:
+    """Issue 9 #4: a filter policy nested a few hundred levels gave a RecursionError traceback."""
+    nested = "{a: " * 300 + "[x]" + "}" * 300
+    text = (
+        HEAD + "topics:\n  orders: {account: A, region: us-east-1}\n"
+        "queues:\n  q1: {account: B, region: eu-west-1}\n"
+        f"subscriptions:\n  - topic: orders\n    queue: q1\n    filter_policy: {nested}  # <-\n"
+    )
+    file, problems = _load_problems(tmp_path, text)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{file}:{_marked_line(text)}: subscriptions[0].filter_policy.a")
+    assert "nested more than 64 levels deep" in problems[0]
+
+
+def test_every_name_mapping_is_checked_even_those_the_name_rules_keep_apart() -> None:
+    """Topic, queue and bucket names cannot fold together today ([a-z0-9-] only); should the name
+    rules ever widen, the one-to-one check still catches module and physical name collisions."""
+    root = parse_yaml("a: 1\nb: 2\nc: 3\nd: 4\n", "t.yaml")
+    top = root.mapping()
+    assert top is not None
+    d = Drafts(root.problems)
+    d.accounts["A"] = AccountDraft("A", top["a"], id="111111111111")
+    d.topics = {"x-y": TopicDraft("x-y", top["a"]), "x_y": TopicDraft("x_y", top["b"])}
+    d.queues = {"q.1": QueueDraft("q.1", top["c"], fifo=True), "q_1": QueueDraft("q_1", top["d"])}
+    d.buckets = {n: BucketDraft(n, top["d"], account=Ref("A", top["a"])) for n in ("p", "P")}
+    check_names_one_to_one(d)
+    messages = [p.message for p in root.problems]
+    assert any("both become the Terraform module topic_x_y" in m for m in messages), messages
+    assert any("both become the Terraform module queue_q_1" in m for m in messages), messages
+    assert any("both become the Terraform module bucket_p" in m for m in messages), messages

@@ -1,5 +1,8 @@
+# The partition (aws, aws-cn, aws-us-gov) of the provider's region: principals' ARNs use it.
+data "aws_partition" "current" {}
+
 locals {
-  reader_principals = [for id in distinct(var.reader_account_ids) : "arn:aws:iam::${id}:root"]
+  reader_principals = [for id in distinct(var.reader_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
 
   deny_insecure_transport = [{
     Sid       = "DenyInsecureTransport"

@@ -31,7 +31,7 @@ variable "reader_account_ids" {
 
   validation {
     condition     = alltrue([for id in var.reader_account_ids : can(regex("^[0-9]{12}$", id))])
-    error_message = "Every reader account id must be exactly 12 digits, as a string (e.g. \"222222222222\")."
+    error_message = "Every reader account id must be exactly 12 digits, as a string (e.g. \"123456789012\")."
   }
 }
 

@@ -1,5 +1,8 @@
+# The partition (aws, aws-cn, aws-us-gov) of the provider's region: principals' ARNs use it.
+data "aws_partition" "current" {}
+
 locals {
-  producer_principals = [for id in distinct(var.producer_account_ids) : "arn:aws:iam::${id}:root"]
+  producer_principals = [for id in distinct(var.producer_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
 
   sns_statements = length(var.source_topic_arns) == 0 ? [] : [{
     Sid       = "AllowSnsTopicsToDeliver"

@@ -72,7 +72,7 @@ variable "redrive" {
       var.redrive.max_receive_count >= 1 && var.redrive.max_receive_count <= 1000 &&
       floor(var.redrive.max_receive_count) == var.redrive.max_receive_count
     )
-    error_message = "redrive.dead_letter_queue_arn must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>) and redrive.max_receive_count a whole number from 1 to 1000."
+    error_message = "redrive.dead_letter_queue_arn must be an SQS queue ARN (arn:<partition>:sqs:<region>:<account>:<name>) and redrive.max_receive_count a whole number from 1 to 1000."
   }
 }
 
@@ -84,7 +84,7 @@ variable "source_topic_arns" {
 
   validation {
     condition     = alltrue([for arn in var.source_topic_arns : can(regex("^arn:[^:]+:sns:[^:]+:[0-9]{12}:.+$", arn))])
-    error_message = "Every entry of source_topic_arns must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)."
+    error_message = "Every entry of source_topic_arns must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
   }
 }
 
@@ -96,7 +96,7 @@ variable "producer_account_ids" {
 
   validation {
     condition     = alltrue([for id in var.producer_account_ids : can(regex("^[0-9]{12}$", id))])
-    error_message = "Every producer account id must be exactly 12 digits, as a string (e.g. \"111111111111\")."
+    error_message = "Every producer account id must be exactly 12 digits, as a string (e.g. \"123456789012\")."
   }
 }
 

@@ -1,6 +1,9 @@
+# The partition (aws, aws-cn, aws-us-gov) of the provider's region: principals' ARNs use it.
+data "aws_partition" "current" {}
+
 locals {
-  subscriber_principals = [for id in distinct(var.subscriber_account_ids) : "arn:aws:iam::${id}:root"]
-  publisher_principals  = [for id in distinct(var.publisher_account_ids) : "arn:aws:iam::${id}:root"]
+  subscriber_principals = [for id in distinct(var.subscriber_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
+  publisher_principals  = [for id in distinct(var.publisher_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
 
   subscribe_statements = length(local.subscriber_principals) == 0 ? [] : [{
     Sid       = "AllowCrossAccountSubscribe"

@@ -30,7 +30,7 @@ variable "subscriber_account_ids" {
 
   validation {
     condition     = alltrue([for id in var.subscriber_account_ids : can(regex("^[0-9]{12}$", id))])
-    error_message = "Every subscriber account id must be exactly 12 digits, as a string (e.g. \"222222222222\")."
+    error_message = "Every subscriber account id must be exactly 12 digits, as a string (e.g. \"123456789012\")."
   }
 }
 
@@ -42,7 +42,7 @@ variable "publisher_account_ids" {
 
   validation {
     condition     = alltrue([for id in var.publisher_account_ids : can(regex("^[0-9]{12}$", id))])
-    error_message = "Every publisher account id must be exactly 12 digits, as a string (e.g. \"222222222222\")."
+    error_message = "Every publisher account id must be exactly 12 digits, as a string (e.g. \"123456789012\")."
   }
 }
 

@@ -1,0 +1,176 @@
+"""Logical names → where things are (ARN, account, region, URL), and hops built from logical names.
+
+A :class:`Deployment` is the plain data the access checks need about one deployment: built from a
+run manifest (:meth:`Deployment.from_manifest`, for verdicts on an applied run) or from a topology
+alone (:meth:`Deployment.from_topology`, logical names standing in for physical ones, for the
+static check). It then builds a scenario path's hops (:meth:`Deployment.path_hops`), one
+``expect_denied`` hop (:meth:`Deployment.denial_hop`) and the list of resources whose policies
+:mod:`harness.access.readback` must read (:meth:`Deployment.resources`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.access.paths import BucketRef, Consumer, Hop, HopKind, Named, deliver_hop, hop_requests, payload_hop, publish_hop, send_hop
+from harness.access.paths import subscribe_hop as _subscribe_hop
+from harness.access.policy import AccessError
+from harness.access.readback import AppliedResource
+from harness.topology.model import Topology
+from harness.topology.regions import partition_of
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+# expect_denied actions → the hop they stand for
+DENIAL_ACTIONS = ("publish", "send", "subscribe", "deliver", "put_payloads", "read_payloads", "delete_payloads")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One topic, queue or bucket of a deployment."""
+
+    name: str  # logical
+    arn: str
+    account_id: str
+    region: str
+    url: str = ""  # queues
+
+
+@dataclass(frozen=True)
+class Deployment:
+    accounts: Mapping[str, str]  # account name → 12-digit id
+    topics: Mapping[str, Placed]
+    queues: Mapping[str, Placed]
+    buckets: Mapping[str, Placed]
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def from_manifest(cls, manifest: Any) -> Deployment:
+        """From a run manifest (``accounts`` name → id; ``topics``/``queues``/``buckets`` entries with
+        ``arn``, ``account_id``, ``region`` and, for queues, ``url``)."""
+
+        def placed(entries: Mapping[str, Any]) -> dict[str, Placed]:
+            return {n: Placed(n, e.arn, e.account_id, e.region, getattr(e, "url", "") or "") for n, e in entries.items()}
+
+        return cls(dict(manifest.accounts), placed(manifest.topics), placed(manifest.queues), placed(manifest.buckets))
+
+    @classmethod
+    def from_topology(cls, topology: Topology) -> Deployment:
+        """Logical names as physical ones (who may do what does not depend on the names)."""
+        ids = topology.account_id
+
+        def arn(service: str, region: str, account: str, name: str) -> str:
+            return f"arn:{partition_of(region) or 'aws'}:{service}:{region}:{account}:{name}"
+
+        topics = {
+            n: Placed(n, arn("sns", t.region, ids(t.account), n + (".fifo" if t.fifo else "")), ids(t.account), t.region)
+            for n, t in topology.topics.items()
+        }
+        queues = {
+            n: Placed(n, arn("sqs", q.region, ids(q.account), n + (".fifo" if q.fifo else "")), ids(q.account), q.region)
+            for n, q in topology.queues.items()
+        }
+        buckets = {
+            n: Placed(n, f"arn:{partition_of(b.region) or 'aws'}:s3:::{n}", ids(b.account), b.region) for n, b in topology.buckets.items()
+        }
+        return cls({a.name: a.id for a in topology.accounts.values()}, topics, queues, buckets)
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def account_id(self, account: str) -> str:
+        """An account name of the deployment, or a 12-digit id (an account outside it)."""
+        if _ACCOUNT_ID.match(account):
+            return account
+        try:
+            return self.accounts[account]
+        except KeyError:
+            known = ", ".join(sorted(self.accounts)) or "none"
+            raise AccessError(f"unknown account {account!r} (known: {known}); name an account outside the topology by its 12-digit id") from None
+
+    def _get(self, kind: str, table: Mapping[str, Placed], name: str) -> Placed:
+        try:
+            return table[name]
+        except KeyError:
+            raise AccessError(f"unknown {kind} {name!r} (known: {', '.join(sorted(table)) or 'none'})") from None
+
+    def topic(self, name: str) -> Named:
+        p = self._get("topic", self.topics, name)
+        return Named(name, p.arn)
+
+    def queue(self, name: str) -> Named:
+        p = self._get("queue", self.queues, name)
+        return Named(name, p.arn)
+
+    def bucket(self, name: str) -> BucketRef:
+        p = self._get("bucket", self.buckets, name)
+        return BucketRef(name, p.arn, p.account_id)
+
+    def resources(self) -> list[AppliedResource]:
+        """Every topic, queue and bucket, for :func:`harness.access.readback.read_applied`."""
+        out = [AppliedResource("topic", p.arn) for p in self.topics.values()]
+        out += [AppliedResource("queue", p.arn, url=p.url) for p in self.queues.values()]
+        out += [AppliedResource("bucket", p.arn, account=p.account_id, region=p.region) for p in self.buckets.values()]
+        return out
+
+    # -- hops ------------------------------------------------------------------------------------
+    def path_hops(
+        self,
+        sender: str,
+        *,
+        topic: str | None = None,
+        queue: str | None = None,
+        receivers: Iterable[str] = (),
+        deleting: Iterable[str] = (),
+        bucket: str | None = None,
+        secure_transport: bool = True,
+    ) -> list[Hop]:
+        """The hops of one scenario path, from logical names: ``sender`` (account), ``topic`` or
+        ``queue``, the queues expected to receive (``receivers``; their accounts read payloads),
+        those whose consumers delete payloads (``deleting``), and the payload ``bucket`` when the
+        path offloads."""
+        receivers = list(receivers)
+        deleting = set(deleting)
+        consumers = [Consumer(q, self._get("queue", self.queues, q).account_id, q in deleting) for q in receivers]
+        return hop_requests(
+            self.account_id(sender),
+            topic=self.topic(topic) if topic else None,
+            queue=self.queue(queue) if queue else None,
+            subscribed=[self.queue(q) for q in receivers] if topic else (),
+            bucket=self.bucket(bucket) if bucket else None,
+            consumers=consumers if bucket else (),
+            secure_transport=secure_transport,
+        )
+
+    def denial_hop(
+        self,
+        account: str,
+        action: str,
+        *,
+        topic: str | None = None,
+        queue: str | None = None,
+        bucket: str | None = None,
+        secure_transport: bool = True,
+    ) -> Hop:
+        """The hop of one ``expect_denied`` entry: ``account`` (name or 12-digit id) attempts
+        ``action`` (one of :data:`DENIAL_ACTIONS`) on the named topic, queue or bucket."""
+        who = self.account_id(account)
+        if action == "publish" and topic:
+            return publish_hop(who, self.topic(topic), secure_transport)
+        if action == "send" and queue:
+            return send_hop(who, self.queue(queue), secure_transport)
+        if action == "subscribe" and topic and queue:
+            return _subscribe_hop(who, self.topic(topic), self.queue(queue))
+        if action == "deliver" and topic and queue:
+            return self.delivery_hop(topic, queue)  # SNS is the caller; ``account`` is not used
+        kinds = {"put_payloads": HopKind.PUT_PAYLOAD, "read_payloads": HopKind.GET_PAYLOAD, "delete_payloads": HopKind.DELETE_PAYLOAD}
+        if action in kinds and bucket:
+            return payload_hop(kinds[action], account, who, self.bucket(bucket), secure_transport=secure_transport)
+        needs = {"publish": "topic", "send": "queue", "subscribe": "topic and queue", "deliver": "topic and queue"}.get(action, "bucket")
+        if action not in DENIAL_ACTIONS:
+            raise AccessError(f"unknown access {action!r}: use one of {', '.join(DENIAL_ACTIONS)}")
+        raise AccessError(f"access {action!r} needs the {needs} it is attempted on")
+
+    def delivery_hop(self, topic: str, queue: str) -> Hop:
+        return deliver_hop(self.topic(topic), self.queue(queue))

@@ -1,0 +1,122 @@
+"""The access matrix of a deployment (issue 11, item 5): who may publish, subscribe, send, receive,
+put, read and delete what — and which topics SNS may deliver into which queues.
+
+Pure: it takes a :class:`~harness.access.deployment.Deployment` and the policies read back
+(:class:`~harness.access.verdicts.AppliedPolicies`) and judges one request per (resource,
+capability, account). Callers are assumed to have full access in their own account unless
+``policies.identity`` says otherwise, so the matrix shows what the *resource policies* open up
+across accounts. :meth:`AccessMatrix.table` is the plain-text table for the terminal;
+:meth:`AccessMatrix.as_dict` the report's form (with the deciding statement of every cell).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.access.deployment import Deployment
+from harness.access.evaluate import Decision, Outcome, Request
+from harness.access.paths import PAYLOAD_PROBE_KEY
+from harness.access.verdicts import AppliedPolicies, judge_hop, judge_request
+
+# resource kind → (capability, action)
+CAPABILITIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "topic": (("publish", "sns:Publish"), ("subscribe", "sns:Subscribe")),
+    "queue": (("send", "sqs:SendMessage"), ("receive", "sqs:ReceiveMessage")),
+    "bucket": (("put", "s3:PutObject"), ("read", "s3:GetObject"), ("delete", "s3:DeleteObject")),
+}
+MARK = {Outcome.ALLOWED: "yes", Outcome.IMPLICIT_DENY: "-", Outcome.EXPLICIT_DENY: "DENY"}
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    kind: str  # topic | queue | bucket
+    resource: str  # logical name
+    capability: str
+    account: str  # account name (or 12-digit id of an account outside the deployment)
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class DeliveryCell:
+    topic: str
+    queue: str
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class AccessMatrix:
+    accounts: tuple[str, ...]
+    cells: tuple[MatrixCell, ...]
+    deliveries: tuple[DeliveryCell, ...]
+
+    def cell(self, kind: str, resource: str, capability: str, account: str) -> MatrixCell:
+        for c in self.cells:
+            if (c.kind, c.resource, c.capability, c.account) == (kind, resource, capability, account):
+                return c
+        raise KeyError((kind, resource, capability, account))
+
+    def table(self) -> str:
+        """Rows: resource × capability; columns: accounts; ``yes`` / ``-`` / ``DENY`` (explicit)."""
+        rows: list[list[str]] = [["resource", "may", *self.accounts]]
+        seen: dict[tuple[str, str, str], dict[str, str]] = {}
+        for c in self.cells:
+            seen.setdefault((c.kind, c.resource, c.capability), {})[c.account] = MARK[c.decision.outcome]
+        for (kind, resource, capability), marks in seen.items():
+            rows.append([f"{kind} {resource}", capability, *(marks.get(a, "?") for a in self.accounts)])
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        allowed = [f"{d.topic} -> {d.queue}" for d in self.deliveries if d.decision.allowed]
+        lines.append("")
+        lines.append("SNS may deliver: " + (", ".join(allowed) if allowed else "nothing"))
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        def decision(d: Decision) -> dict[str, object]:
+            st = d.statement
+            return {
+                "verdict": d.outcome.value,
+                "statement": None if st is None else {"policy": st.policy, "sid": st.sid, "index": st.index},
+                "reason": d.reason,
+            }
+
+        return {
+            "accounts": list(self.accounts),
+            "cells": [
+                {"kind": c.kind, "resource": c.resource, "capability": c.capability, "account": c.account, **decision(c.decision)}
+                for c in self.cells
+            ],
+            "deliveries": [{"topic": d.topic, "queue": d.queue, **decision(d.decision)} for d in self.deliveries],
+        }
+
+
+def _request(dep: Deployment, kind: str, name: str, action: str, account_id: str) -> tuple[Request, str]:
+    ctx: dict[str, str] = {"aws:SecureTransport": "true", "aws:PrincipalAccount": account_id}
+    if kind == "topic":
+        if action == "sns:Subscribe":
+            ctx["sns:Protocol"] = "sqs"
+        arn = dep.topic(name).arn
+        return Request(account_id, action, arn, context=ctx), arn
+    if kind == "queue":
+        arn = dep.queue(name).arn
+        return Request(account_id, action, arn, context=ctx), arn
+    bucket = dep.bucket(name)
+    return Request(account_id, action, f"{bucket.arn}/{PAYLOAD_PROBE_KEY}", resource_account=bucket.account, context=ctx), bucket.arn
+
+
+def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequence[str] = ()) -> AccessMatrix:
+    """Judge every capability of every resource for every account of ``dep`` (and ``outsiders``,
+    12-digit ids of accounts outside it, to show they are shut out)."""
+    accounts = tuple(dep.accounts) + tuple(outsiders)
+    cells: list[MatrixCell] = []
+    tables = {"topic": dep.topics, "queue": dep.queues, "bucket": dep.buckets}
+    for kind, table in tables.items():
+        for name in table:
+            for capability, action in CAPABILITIES[kind]:
+                for account in accounts:
+                    request, policy_arn = _request(dep, kind, name, action, dep.account_id(account))
+                    cells.append(MatrixCell(kind, name, capability, account, judge_request(request, policy_arn, policies)))
+    deliveries = tuple(
+        DeliveryCell(t, q, judge_hop(dep.delivery_hop(t, q), policies).decision) for t in dep.topics for q in dep.queues
+    )
+    return AccessMatrix(accounts, tuple(cells), deliveries)

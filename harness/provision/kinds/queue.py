@@ -1,0 +1,71 @@
+"""SQS queue: the ``queue`` module (queue, optional redrive, policy admitting feeding topics and
+producer accounts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from harness import retry
+from harness.provision.kinds.base import RenderContext, ResourceKind, ref
+from harness.provision.manifest import Planned
+from harness.provision.naming import physical_name, queue_module, topic_module
+from harness.provision.sessions import Sessions
+from harness.topology.model import Queue, Topology
+
+
+def _queue_url(sessions: Sessions, item: Planned) -> str:
+    sqs = sessions.client("sqs", item.account, item.region)
+    return retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
+
+
+class QueueKind(ResourceKind):
+    kind = "queue"
+    group = "queues"
+    module_dir = "queue"
+    output_fields = ("arn", "url", "name")
+    missing_codes = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+
+    def specs(self, topology: Topology) -> Mapping[str, Queue]:
+        return topology.queues
+
+    def module_name(self, logical: str) -> str:
+        return queue_module(logical)
+
+    def physical_name(self, ctx: RenderContext, logical: str, spec: Queue) -> str:
+        return physical_name(ctx.run_id, logical, spec.fifo)
+
+    def module_call(self, ctx: RenderContext, logical: str, spec: Queue) -> dict:
+        call: dict = {
+            "source": ctx.source(self.module_dir),
+            "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
+            "name": self.physical_name(ctx, logical, spec),
+            "fifo": spec.fifo,
+            "content_based_deduplication": spec.content_based_deduplication,
+            "visibility_timeout_seconds": spec.visibility_timeout,
+            "message_retention_seconds": spec.retention,
+            "max_message_size": ctx.profile.queue_max_message_size(),
+            "source_topic_arns": [ref(topic_module(t), "arn") for t in ctx.topology.topics_feeding(logical)],
+            "producer_account_ids": ctx.account_ids(spec.producers),
+            "tags": ctx.tags,
+        }
+        if spec.dead_letter:
+            call["redrive"] = {
+                "dead_letter_queue_arn": ref(queue_module(spec.dead_letter.queue), "arn"),
+                "max_receive_count": spec.dead_letter.max_receive_count,
+            }
+        return call
+
+    def exists(self, sessions: Sessions, item: Planned) -> None:
+        _queue_url(sessions, item)
+
+    def run_tag(self, sessions: Sessions, item: Planned, tag_key: str) -> str | None:
+        sqs = sessions.client("sqs", item.account, item.region)
+        tags = retry.call("sqs.ListQueueTags", sqs.list_queue_tags, QueueUrl=_queue_url(sessions, item))
+        return tags.get("Tags", {}).get(tag_key)
+
+    def delete(self, sessions: Sessions, item: Planned) -> None:
+        sqs = sessions.client("sqs", item.account, item.region)
+        retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=_queue_url(sessions, item))
+
+
+KIND = QueueKind()

@@ -1,0 +1,61 @@
+"""SNS topic: the ``topic`` module (topic + policy granting subscribe/publish to other accounts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from harness import retry
+from harness.provision.kinds.base import RenderContext, ResourceKind, tag_value
+from harness.provision.manifest import Planned
+from harness.provision.naming import physical_name, topic_module
+from harness.provision.sessions import Sessions
+from harness.topology.model import Topic, Topology
+
+
+def topic_arn(item: Planned) -> str:
+    return f"arn:{item.partition}:sns:{item.region}:{item.account_id}:{item.name}"
+
+
+class TopicKind(ResourceKind):
+    kind = "topic"
+    group = "topics"
+    module_dir = "topic"
+    missing_codes = frozenset({"NotFound", "NotFoundException"})
+
+    def specs(self, topology: Topology) -> Mapping[str, Topic]:
+        return topology.topics
+
+    def module_name(self, logical: str) -> str:
+        return topic_module(logical)
+
+    def physical_name(self, ctx: RenderContext, logical: str, spec: Topic) -> str:
+        return physical_name(ctx.run_id, logical, spec.fifo)
+
+    def module_call(self, ctx: RenderContext, logical: str, spec: Topic) -> dict:
+        return {
+            "source": ctx.source(self.module_dir),
+            "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
+            "name": self.physical_name(ctx, logical, spec),
+            "fifo": spec.fifo,
+            "content_based_deduplication": spec.content_based_deduplication,
+            "subscriber_account_ids": ctx.account_ids(ctx.topology.subscriber_accounts(logical)),
+            "publisher_account_ids": ctx.account_ids(spec.publishers),
+            "tags": ctx.tags,
+        }
+
+    def exists(self, sessions: Sessions, item: Planned) -> None:
+        sns = sessions.client("sns", item.account, item.region)
+        retry.call("sns.GetTopicAttributes", sns.get_topic_attributes, TopicArn=topic_arn(item))
+
+    def run_tag(self, sessions: Sessions, item: Planned, tag_key: str) -> str | None:
+        sns = sessions.client("sns", item.account, item.region)
+        tags = retry.call("sns.ListTagsForResource", sns.list_tags_for_resource, ResourceArn=topic_arn(item))
+        return tag_value(tags.get("Tags", []), tag_key)
+
+    def delete(self, sessions: Sessions, item: Planned) -> None:
+        """Deleting a topic deletes its subscriptions too."""
+        sns = sessions.client("sns", item.account, item.region)
+        retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=topic_arn(item))
+
+
+KIND = TopicKind()

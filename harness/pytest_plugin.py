@@ -1,0 +1,106 @@
+"""pytest plugin (an edge, like the CLI): ``pytest scenarios/`` collects every ``*.scenario.yaml``.
+
+Each pytest process (the controller, or each xdist worker with ``-n auto``) drives its runs through
+one :class:`harness.run.Driver`: it applies the topologies its scenarios name once, under its own
+run id, and destroys them when the session ends, so workers never see each other's resources;
+every message also carries a per-scenario correlation id, so a consumer ignores what is not its own.
+
+Where LocalStack comes from, in order: ``--harness-endpoint URL``, ``$HARNESS_ENDPOINT_URL``, the
+emulator recorded by ``harness emulator start`` if healthy, else one started for this process and
+stopped at the end. ``--harness-target aws`` applies to real AWS instead.
+Reports go to ``reports/<run-id>/`` (or ``--harness-reports DIR``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.errors import HarnessError, InputFileError
+from harness.report import console_summary
+from harness.run import Driver
+from harness.scenario.loader import load_scenario
+from harness.scenario.result import PASSED
+from harness.settings import Settings
+
+SUFFIX = ".scenario.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "messaging scenarios")
+    group.addoption("--harness-endpoint", default=None, help="LocalStack endpoint URL to use")
+    group.addoption("--harness-target", default="localstack", choices=["localstack", "aws"], help="where to apply topologies")
+    group.addoption("--harness-reports", default=None, help="directory for reports (default reports/)")
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.name.endswith(SUFFIX):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        yield ScenarioItem.from_parent(self, name=self.path.name[: -len(SUFFIX)])
+
+
+class ScenarioFailed(Exception):
+    """A scenario's expectations did not hold (the result lists which)."""
+
+
+class ScenarioItem(pytest.Item):
+    def runtest(self) -> None:
+        try:
+            scenario = load_scenario(self.path)
+        except InputFileError as err:
+            raise ScenarioFailed(str(err)) from None
+        result = _driver(self.config).run(scenario)
+        if result.status != PASSED:
+            raise ScenarioFailed("\n".join(result.failures) or result.status)
+
+    def repr_failure(self, excinfo, style=None):  # noqa: ANN001 - pytest's signature
+        if isinstance(excinfo.value, (ScenarioFailed, HarnessError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, 0, f"scenario {self.name}"
+
+
+_KEY = pytest.StashKey[Driver]()
+
+
+def _driver(config: pytest.Config) -> Driver:
+    if _KEY not in config.stash:
+        settings = Settings.from_env(
+            os.environ,
+            endpoint_url=config.getoption("--harness-endpoint"),
+            reports_dir=config.getoption("--harness-reports"),
+        )
+        # Apply/destroy progress would interleave with pytest's own output: keep it in a buffer.
+        config.stash[_KEY] = Driver(
+            settings, config.getoption("--harness-target"), out=io.StringIO(), show_progress=False, emulator_home="private"
+        )
+    return config.stash[_KEY]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    driver = session.config.stash.get(_KEY, None)
+    if driver is None:
+        return
+    try:
+        driver.close()
+    except HarnessError:
+        pass  # the driver wrote "cleanup of run … failed: …"; shown below with the rest
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is None:
+        return
+    for item in driver.finished:
+        terminal.write_line(console_summary(item.report))
+        terminal.write_line(f"reports: {item.files['json'].parent}")
+    for line in driver.out.getvalue().splitlines():  # type: ignore[attr-defined]
+        if line.startswith("cleanup of run") or line.endswith("nothing left to destroy"):
+            terminal.write_line(line)

@@ -1,0 +1,57 @@
+"""Stage 6 — reports: a finished :class:`~harness.scenario.result.RunReport` becomes files.
+
+``reports/<run-id>/``: ``report.json`` (schema ``harness-report/1``, in the README), ``junit.xml``
+(one testcase per scenario), ``report.html`` (with a latency distribution plot per delivery path)
+and ``report.md``; plus a summary table for the console. Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.report.html import html_report
+from harness.report.junit import junit_xml
+from harness.report.markdown import markdown_report
+from harness.report.plots import latency_svg
+from harness.scenario.result import RunReport
+
+__all__ = ["console_summary", "html_report", "junit_xml", "latency_svg", "markdown_report", "write_reports"]
+
+
+def write_reports(report: RunReport, directory: Path) -> dict[str, Path]:
+    """Write the four report files of ``report`` into ``directory``; returns them by kind."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = report.as_dict()
+    out = {
+        "json": directory / "report.json",
+        "junit": directory / "junit.xml",
+        "html": directory / "report.html",
+        "markdown": directory / "report.md",
+    }
+    out["json"].write_text(json.dumps(data, indent=2) + "\n")
+    out["junit"].write_text(junit_xml(data))
+    out["html"].write_text(html_report(data))
+    out["markdown"].write_text(markdown_report(data))
+    return out
+
+
+def console_summary(report: RunReport) -> str:
+    data = report.as_dict()
+    header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
+    lines = [header, "-" * len(header)]
+    for sc in data["scenarios"]:
+        sent = sum(p["counts"]["sent"] for p in sc["paths"])
+        recv = sum(p["counts"]["received"] for p in sc["paths"])
+        intact = sum(p["counts"]["intact"] for p in sc["paths"])
+        p50 = max((p["latency_ms"]["p50"] or 0 for p in sc["paths"]), default=0)
+        p99 = max((p["latency_ms"]["p99"] or 0 for p in sc["paths"]), default=0)
+        lines.append(
+            f"{sc['name'][:28]:<28} {sc['status']:<7} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} "
+            f"{p50:>8.1f} {p99:>8.1f} {sc['duration_s']:>6.1f}s"
+        )
+        for f in sc["failures"]:
+            lines.append(f"    ✗ {f}")
+    t = data["totals"]
+    lines.append(f"{t['passed']} passed, {t['failed'] + t['errors']} failed")
+    return "\n".join(lines)

@@ -1,0 +1,25 @@
+"""``report.md``: the tables and every failure, for pull-request comments and job summaries."""
+
+from __future__ import annotations
+
+from harness.report.plots import fmt as _fmt
+
+
+def markdown_report(data: dict) -> str:
+    lines = [f"# Run {data['run_id']}: {data['status']}", "",
+             f"target `{data['target']}` · topology `{data['topology']}` · "
+             f"{data['totals']['passed']}/{data['totals']['scenarios']} passed · {data['duration_s']:.1f}s", ""]
+    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | p50 ms | p99 ms | max ms |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for sc in data["scenarios"]:
+        for p in sc["paths"] or [{"label": "–", "counts": {}, "latency_ms": {}}]:
+            c, lat = p["counts"], p["latency_ms"]
+            lines.append(
+                f"| {sc['name']} | {sc['status']} | {p['label']} | {c.get('sent', '')} | {c.get('received', '')} | "
+                f"{c.get('intact', '')} | {c.get('missing', '')} | {c.get('duplicate', '')} | {c.get('late', '')} | "
+                f"{_fmt(lat.get('p50'))} | {_fmt(lat.get('p99'))} | {_fmt(lat.get('max'))} |"
+            )
+    for sc in data["scenarios"]:
+        for f in sc["failures"]:
+            lines.append(f"- **{sc['name']}**: {f}")
+    return "\n".join(lines) + "\n"

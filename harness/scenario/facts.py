@@ -1,0 +1,36 @@
+"""The facts a scenario run gathers, as plain values: what the harness sent and what its consumers
+received. :mod:`harness.scenario.send` produces :class:`Sent`, :mod:`harness.scenario.watch`
+produces :class:`Delivery`, :mod:`harness.scenario.verdicts` judges them. No I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.payload.message import MessageTimestamps
+from harness.payload.outcome import Outcome
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message the harness published (confirmed by SendMessage / Publish returning)."""
+
+    seq: int
+    correlation_id: str
+    size: int
+    sha256: str
+    group: str | None
+    t_send: float  # harness clock (epoch seconds), just before the publish call
+    warmup: bool
+    pointer: tuple[str, str] | None = None  # (bucket, key) when offloaded
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message of the scenario that a consumer received, verified and acknowledged."""
+
+    correlation_id: str
+    t_recv: float  # harness clock (epoch seconds) once the consumer holds the verified payload
+    outcome: Outcome
+    detail: str
+    timestamps: MessageTimestamps | None = None  # server-side times, for the per-hop figures

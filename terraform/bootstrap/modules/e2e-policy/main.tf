@@ -1,0 +1,145 @@
+# Least privilege for the harness and the Terraform modules it applies (terraform/modules/*), as
+# observed against provider 3.39 (TF_LOG) and read from harness/payload, harness/sweep.py and
+# harness/render.py:
+# - only resources named <name_prefix>*: topics and queues in the kit's accounts, buckets whose
+#   names end in a kit account id (the harness names them hx-<run>-<logical>-<account-id>);
+# - topics and queues are created (and tagged) only carrying the run-id tag;
+# - writes never on "*"; the only "*" resources are the list calls the sweep needs;
+# - no IAM action at all.
+locals {
+  accounts = distinct(concat([var.account_id], var.kit_account_ids))
+  p        = var.partition
+  prefix   = var.name_prefix
+
+  own_topics  = "arn:${local.p}:sns:*:${var.account_id}:${local.prefix}*"
+  own_queues  = "arn:${local.p}:sqs:*:${var.account_id}:${local.prefix}*"
+  own_buckets = "arn:${local.p}:s3:::${local.prefix}*-${var.account_id}"
+  kit_topics  = [for a in local.accounts : "arn:${local.p}:sns:*:${a}:${local.prefix}*"]
+  kit_queues  = [for a in local.accounts : "arn:${local.p}:sqs:*:${a}:${local.prefix}*"]
+  kit_objects = [for a in local.accounts : "arn:${local.p}:s3:::${local.prefix}*-${a}/*"]
+
+  tagged_request = { Null = { "aws:RequestTag/${var.run_id_tag_key}" = "false" } }
+
+  statements = [
+    {
+      Sid      = "CreateTopicsOnlyWithTheRunTag"
+      Effect   = "Allow"
+      Action   = ["sns:CreateTopic", "sns:TagResource"]
+      Resource = local.own_topics
+      # provider 3.39 and later pass the tags in CreateTopic itself
+      Condition = local.tagged_request
+    },
+    {
+      Sid    = "ManageOwnTopics"
+      Effect = "Allow"
+      Action = [
+        "sns:DeleteTopic",
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:ListTagsForResource",
+        "sns:UntagResource",
+        "sns:ListSubscriptionsByTopic",
+      ]
+      Resource = local.own_topics
+    },
+    {
+      # Topic and subscription ARNs (<topic-arn>:<id>) of the kit's accounts; the topic's own
+      # policy (terraform/modules/topic) must grant the other account as well.
+      Sid    = "PublishAndSubscribeAcrossTheKit"
+      Effect = "Allow"
+      Action = [
+        "sns:Publish",
+        "sns:Subscribe",
+        "sns:Unsubscribe",
+        "sns:GetSubscriptionAttributes",
+        "sns:SetSubscriptionAttributes",
+      ]
+      Resource = local.kit_topics
+    },
+    {
+      Sid       = "CreateQueuesOnlyWithTheRunTag"
+      Effect    = "Allow"
+      Action    = ["sqs:CreateQueue", "sqs:TagQueue"]
+      Resource  = local.own_queues
+      Condition = local.tagged_request
+    },
+    {
+      Sid    = "ManageAndConsumeOwnQueues"
+      Effect = "Allow"
+      Action = [
+        "sqs:DeleteQueue",
+        "sqs:SetQueueAttributes",
+        "sqs:ListQueueTags",
+        "sqs:UntagQueue",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+      ]
+      Resource = local.own_queues
+    },
+    {
+      Sid      = "SendAcrossTheKit"
+      Effect   = "Allow"
+      Action   = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+      Resource = local.kit_queues
+    },
+    {
+      # Everything provider 3.39 reads and writes on aws_s3_bucket and the bucket resources of
+      # terraform/modules/payload-bucket, plus the sweep's listing and deletion.
+      Sid    = "ManageOwnPayloadBuckets"
+      Effect = "Allow"
+      Action = [
+        "s3:CreateBucket",
+        "s3:DeleteBucket",
+        "s3:ListBucket",
+        "s3:ListBucketVersions",
+        "s3:ListBucketMultipartUploads",
+        "s3:GetBucketLocation",
+        "s3:GetBucketTagging",
+        "s3:PutBucketTagging",
+        "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:GetBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+        "s3:GetBucketAcl",
+        "s3:PutBucketAcl", # 3.39 creates buckets with the canned ACL "private"
+        "s3:GetBucketCORS",
+        "s3:GetBucketWebsite",
+        "s3:GetBucketVersioning",
+        "s3:GetAccelerateConfiguration",
+        "s3:GetBucketRequestPayment",
+        "s3:GetBucketLogging",
+        "s3:GetLifecycleConfiguration",
+        "s3:GetReplicationConfiguration",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetBucketObjectLockConfiguration",
+      ]
+      Resource = local.own_buckets
+    },
+    {
+      # Payload objects: written by the producer's account, read (and deleted on ack) by consumer
+      # accounts; the bucket policy (terraform/modules/payload-bucket) must grant them as well.
+      Sid    = "PayloadObjectsAcrossTheKit"
+      Effect = "Allow"
+      Action = [
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ]
+      Resource = local.kit_objects
+    },
+    {
+      # Read-only listing for `harness sweep`; these actions support no resource-level scoping.
+      Sid      = "ListForTheSweep"
+      Effect   = "Allow"
+      Action   = ["sns:ListTopics", "sqs:ListQueues", "s3:ListAllMyBuckets", "tag:GetResources"]
+      Resource = "*"
+    },
+  ]
+}

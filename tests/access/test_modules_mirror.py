@@ -1,0 +1,67 @@
+"""harness/access/modules.py must say what terraform/modules/*/main.tf write.
+
+A text-level guard (the policies embed ARNs known only after apply, so Terraform cannot render
+them here): every statement block of a module's policy, found by its Sid, must carry our Effect,
+actions, principal type and condition operator/key, and the two sides must have the same Sids."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.access import modules
+from harness.paths import MODULES_DIR
+
+Q = "arn:aws:sqs:eu-west-1:222222222222:q"
+T = "arn:aws:sns:us-east-1:111111111111:t"
+BK = "arn:aws:s3:::b"
+OURS = {
+    "queue": modules.queue_policy(Q, [T], ["111111111111"]),
+    "topic": modules.topic_policy(T, ["222222222222"], ["333333333333"]),
+    "payload-bucket": modules.bucket_policy(BK, ["222222222222"], True),
+}
+
+
+def blocks(module: str) -> dict[str, str]:
+    """Sid → the HCL text of its statement object in the module's main.tf."""
+    text = (MODULES_DIR / module / "main.tf").read_text()
+    out = {}
+    for m in re.finditer(r'Sid\s*=\s*"([^"]+)"', text):
+        end = text.find("}]", m.end())
+        out[m.group(1)] = text[m.start() : end]
+    return out
+
+
+@pytest.mark.parametrize("module", sorted(OURS))
+def test_module_policy_mirror(module: str) -> None:
+    tf = blocks(module)
+    ours = OURS[module]["Statement"]
+    assert [s["Sid"] for s in ours] == list(tf), f"statements of terraform/modules/{module} changed: update harness/access/modules.py"
+    for st in ours:
+        block = tf[st["Sid"]]
+        assert f'Effect    = "{st["Effect"]}"' in block or re.search(rf'Effect\s*=\s*"{st["Effect"]}"', block)
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        for action in actions:
+            assert f'"{action}"' in block, f"{st['Sid']}: action {action} not in the module"
+        principal = st["Principal"]
+        if principal == "*":
+            assert re.search(r'Principal\s*=\s*"\*"', block)
+        else:
+            (kind,) = principal
+            assert re.search(rf"Principal\s*=\s*{{\s*{kind}\s*=", block), f"{st['Sid']}: principal type {kind}"
+            if kind == "Service":
+                assert f'"{principal[kind]}"' in block
+        for op, keys in st.get("Condition", {}).items():
+            for key, value in keys.items():
+                assert re.search(rf'{op}\s*=\s*{{\s*"{re.escape(key)}"\s*=', block), f"{st['Sid']}: condition {op} {key}"
+                if isinstance(value, str):
+                    assert f'"{value}"' in block
+        if "Condition" not in st:
+            assert "Condition" not in block, f"{st['Sid']}: the module added a condition"
+
+
+def test_paths_exist() -> None:
+    assert all((MODULES_DIR / m / "main.tf").is_file() for m in OURS)
+    assert isinstance(MODULES_DIR, Path)
