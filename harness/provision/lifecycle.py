@@ -92,6 +92,8 @@ class Progress:
         if kind == "planned_change":
             self.total += 1
         elif kind == "apply_complete":
+            if hook.get("action") == "read":  # a data source read, not a resource created or destroyed
+                return
             self.done += 1
             addr = hook.get("resource", {}).get("addr", "?")
             secs = hook.get("elapsed_seconds", 0)
