@@ -167,7 +167,7 @@ def test_emulator_killed(own_harness, endpoint_url: str, during: str) -> None:
     emu = start_emulator()
     run_id = new_run_id(f"emu{during}")
     if during == "up":
-        cmd, moment = harness.up(run_id), created(3)
+        cmd, moment = harness.up(run_id), created(1)  # the creates that follow come in a burst of ~1 s
     elif during == "run":
         assert harness.up(run_id).finish().returncode == 0
         cmd, moment = harness.start("run", str(harness.slow_scenario), "--run-id", run_id), MID_SEND
@@ -177,7 +177,8 @@ def test_emulator_killed(own_harness, endpoint_url: str, during: str) -> None:
     moment.wait(cmd)
     emu.kill()
     res = cmd.finish()
-    assert res.returncode != 0, res.output
+    # On a loaded machine the last creates can beat the kill; then the run is simply applied.
+    assert res.returncode != 0 or (during == "up" and "applied;" in res.output), res.output
     assert "Traceback" not in res.output
     assert "()" not in res.output, res.output
 
