@@ -75,7 +75,7 @@ def _applied(harness: Harness, tag: str) -> str:
     ("sig", "moment"),
     [
         pytest.param(INT, created(1), id="sigint-first-create"),
-        pytest.param(TERM, created(6), id="sigterm-mid-apply"),
+        pytest.param(TERM, created(2), id="sigterm-mid-apply"),
         pytest.param(KILL, BEFORE_APPLY, id="sigkill-before-apply"),
     ],
 )
