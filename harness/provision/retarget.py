@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import TextIO
 
@@ -55,10 +56,12 @@ def _recorded_dead(endpoint: str, settings: Settings) -> bool:
     )
 
 
-def mark_gone(manifest: Manifest, why: str, settings: Settings, out: TextIO) -> None:
+def mark_gone(manifest: Manifest, why: str, tf_dir: Path, settings: Settings, out: TextIO) -> None:
+    """Record the run as gone and drop its Terraform working files (providers), as a destroy does."""
     manifest.status = STATUS_GONE
     manifest.error = why
     manifest.save(settings)
+    shutil.rmtree(tf_dir / ".terraform", ignore_errors=True)
     print(f"run {manifest.run_id}: gone — {why}; nothing left to destroy", file=out, flush=True)
 
 
@@ -86,7 +89,7 @@ def ensure_live_endpoint(manifest: Manifest, tf_dir: Path, settings: Settings, o
     live = _live_endpoint(settings)
     if live is None or live == old:
         if _recorded_dead(old, settings):
-            mark_gone(manifest, f"the LocalStack at {old} that held its resources has ended, and they with it", settings, out)
+            mark_gone(manifest, f"the LocalStack at {old} that held its resources has ended, and they with it", tf_dir, settings, out)
             return False
         raise EmulatorError(
             f"run {manifest.run_id} was applied on LocalStack at {old}, which does not answer, and no other "
@@ -102,7 +105,7 @@ def ensure_live_endpoint(manifest: Manifest, tf_dir: Path, settings: Settings, o
             f"checked for its resources ({exc}); fix that and run `harness down --run-id {manifest.run_id}` again."
         ) from exc
     if not present:
-        mark_gone(manifest, f"its LocalStack at {old} no longer answers and none of its resources exist at {live}", settings, out)
+        mark_gone(manifest, f"its LocalStack at {old} no longer answers and none of its resources exist at {live}", tf_dir, settings, out)
         return False
     retarget_root(tf_dir, old, live)
     manifest.endpoint_url = live
