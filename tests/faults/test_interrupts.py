@@ -169,10 +169,12 @@ def test_emulator_killed(own_harness, endpoint_url: str, during: str) -> None:
     if during == "up":
         cmd, moment = harness.up(run_id), created(1)  # the creates that follow come in a burst of ~1 s
     elif during == "run":
-        assert harness.up(run_id).finish().returncode == 0
+        applied = harness.up(run_id).finish()
+        assert applied.returncode == 0, applied.output
         cmd, moment = harness.start("run", str(harness.slow_scenario), "--run-id", run_id), MID_SEND
     else:
-        assert harness.up(run_id).finish().returncode == 0
+        applied = harness.up(run_id).finish()
+        assert applied.returncode == 0, applied.output
         cmd, moment = harness.start("down", "--run-id", run_id), destroyed(2)
     moment.wait(cmd)
     emu.kill()
