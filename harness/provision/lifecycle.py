@@ -20,25 +20,52 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.errors import CleanupError, HarnessError, TerraformError
-from harness.provision import sweep
+from harness import emulator
+from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
+from harness.provision import retarget, runlock, sweep
+from harness.provision.kinds import kind_of
 from harness.provision.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
     STATUS_DESTROYED,
     STATUS_FAILED,
+    STATUS_GONE,
     Manifest,
 )
 from harness.provision.naming import TAG_RUN_ID
-from harness.provision.provider import current_profile, write_cli_config
+from harness.provision.provider import ProviderProfile, current_profile, write_cli_config
 from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.provision.terraform import Event, Terraform
 from harness.settings import Settings
 from harness.topology.loader import load_topology
+from harness.topology.model import Topology
 
 log = logging.getLogger(__name__)
+
+
+# What a second interrupt means (README: "Interrupting the harness"). The first Ctrl-C (or SIGTERM)
+# stops Terraform gracefully and destroys what the run created. A second one, during that cleanup,
+# stops the cleanup the same graceful way: Terraform saves what it destroyed so far, the run stays
+# recorded as `failed`, and `harness down --run-id` finishes the job. Further interrupts while
+# Terraform saves its state are ignored (it is killed after a grace period).
+SECOND_INTERRUPT = (
+    "run {run_id}: second interrupt: cleanup stopped; what Terraform destroyed so far is recorded, the rest "
+    "remains (run recorded as failed). `harness down --run-id {run_id}` destroys it."
+)
+DOWN_INTERRUPTED = (
+    "run {run_id}: destroy interrupted; what Terraform destroyed so far is recorded, the rest remains. "
+    "`harness down --run-id {run_id}` finishes it."
+)
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a reason for the user: its message, never an empty string."""
+    text = str(exc).strip()
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted ({text})" if text else "interrupted"
+    return text or type(exc).__name__
 
 
 def new_run_id() -> str:
@@ -65,6 +92,8 @@ class Progress:
         if kind == "planned_change":
             self.total += 1
         elif kind == "apply_complete":
+            if hook.get("action") == "read":  # a data source read, not a resource created or destroyed
+                return
             self.done += 1
             addr = hook.get("resource", {}).get("addr", "?")
             secs = hook.get("elapsed_seconds", 0)
@@ -116,8 +145,8 @@ def _check_names_free(manifest: Manifest, settings: Settings) -> None:
     if manifest.preexisting:
         raise HarnessError(
             f"run {manifest.run_id}: these names exist already, so this run would take them over: "
-            f"{', '.join(manifest.preexisting)}. Omit --run-id (or choose an unused one); if they are "
-            "leftovers of an earlier run with this id, `harness down --run-id` that run first."
+            f"{', '.join(manifest.preexisting)}. Omit --run-id (or choose an unused one). Nothing was "
+            "created; if those are leftovers of an earlier run that nobody owns, delete them by hand."
         )
 
 
@@ -133,6 +162,30 @@ def up(
     topology = load_topology(topology_file)
     profile = current_profile(settings)
     run_id = check_run_id(run_id) if run_id else new_run_id()
+    # Claimed before anything is written: a second `up` with this id refuses here, untouched.
+    with runlock.claim(run_id, settings.run_dir(run_id), "up", out):
+        return _up(topology_file, topology, profile, target, settings, run_id, out)
+
+
+def _refuse_live_run(run_id: str, settings: Settings) -> None:
+    """``up --run-id X`` where run X may still own resources: refuse, and leave X's record alone
+    (rewriting it would make `down` believe X is destroyed while its resources live on)."""
+    if not Manifest.path_for(run_id, settings).exists():
+        return  # a new run id
+    existing = Manifest.load(run_id, settings)  # an unreadable record is refused with what to do about it
+    if existing.status in (STATUS_DESTROYED, STATUS_GONE):
+        return
+    raise HarnessError(
+        f"run {run_id} is {existing.status} (topology '{existing.topology}', {Manifest.path_for(run_id, settings)}); "
+        f"`harness up` leaves it as it is. Use it (`harness run --run-id {run_id} FILE`), destroy it "
+        f"(`harness down --run-id {run_id}`), or omit --run-id for a new run."
+    )
+
+
+def _up(
+    topology_file: Path, topology: Topology, profile: ProviderProfile, target: Target, settings: Settings, run_id: str, out: TextIO
+) -> UpResult:
+    _refuse_live_run(run_id, settings)
     tf_dir = terraform_dir(run_id, settings)
     rendered = render_root(topology, target, profile, run_id, tf_dir)
     rendered.write(tf_dir)
@@ -177,16 +230,26 @@ def up(
         manifest.status = STATUS_APPLIED
         manifest.save(settings)
     except (Exception, KeyboardInterrupt) as exc:
-        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        interrupted = isinstance(exc, KeyboardInterrupt)
         manifest.status = STATUS_FAILED
-        manifest.error = str(exc)[:4000]
+        manifest.error = describe(exc)[:4000]
         manifest.save(settings)
-        print(f"run {run_id}: apply {reason}; destroying what was created…", file=out, flush=True)
+        print(
+            f"run {run_id}: apply {'interrupted' if interrupted else 'failed'}; destroying what was created…"
+            + (" (interrupt again to stop the cleanup)" if interrupted else ""),
+            file=out,
+            flush=True,
+        )
         try:
             _destroy(tf, manifest, settings, out)
-        except (Exception, KeyboardInterrupt) as cleanup_exc:  # report both, keep the original
+        except KeyboardInterrupt:
+            if not interrupted:  # the first interrupt, during the cleanup of a failed apply
+                print(DOWN_INTERRUPTED.format(run_id=run_id), file=out, flush=True)
+                raise
+            print(SECOND_INTERRUPT.format(run_id=run_id), file=out, flush=True)
+        except Exception as cleanup_exc:  # noqa: BLE001 - any cleanup failure is reported; the original is raised
             print(
-                f"run {run_id}: cleanup failed too ({cleanup_exc}); retry with `harness down --run-id {run_id}`",
+                f"run {run_id}: cleanup failed too ({describe(cleanup_exc)}); retry with `harness down --run-id {run_id}`",
                 file=out,
                 flush=True,
             )
@@ -200,7 +263,26 @@ def up(
     return UpResult(manifest, manifest_path)
 
 
+def _prepare_deletes(manifest: Manifest, out: TextIO) -> None:
+    """Before the destroy: clear what blocks a delete but Terraform's destroy does not handle, such as
+    a bucket's unfinished multipart uploads (a payload upload killed mid-way; on AWS neither
+    DeleteBucket nor force_destroy aborts them)."""
+    sessions = Sessions.for_manifest(manifest)
+    for item in manifest.planned:
+        try:
+            done = kind_of(item.kind).prepare_delete(sessions, item)
+        except (ClientError, BotoCoreError, HarnessError) as exc:
+            print(f"  could not prepare {item.label} for deletion ({exc}); deleting it may fail", file=out, flush=True)
+            continue
+        for line in done:
+            print(f"  {line}", file=out, flush=True)
+
+
 def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO) -> None:
+    """Destroy the run (status destroyed), or find it gone with its emulator (status gone)."""
+    if not retarget.ensure_live_endpoint(manifest, tf.workdir, settings, out):
+        return
+    _prepare_deletes(manifest, out)
     if not (tf.workdir / ".terraform").exists():
         try:
             tf.init()
@@ -213,6 +295,12 @@ def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO)
             raise
     result = tf.destroy(Progress("destroyed", out))
     if result.returncode != 0:
+        if manifest.target == "localstack" and manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url):
+            raise EmulatorError(
+                f"LocalStack at {manifest.endpoint_url} stopped answering during the destroy of run {manifest.run_id}. "
+                f"`harness down --run-id {manifest.run_id}` re-targets a live emulator, or marks the run gone if its "
+                "resources died with this one."
+            )
         raise TerraformError(
             f"destroy of run {manifest.run_id} failed; resources may remain. Fix the cause and run "
             f"`harness down --run-id {manifest.run_id}` again:\n" + "\n".join(result.diagnostics())
@@ -233,6 +321,8 @@ def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
     )
     for label in result.deleted:
         print(f"  swept {label}: it was created but never recorded in Terraform's state", file=out, flush=True)
+    for line in result.prepared:
+        print(f"  {line}", file=out, flush=True)
     for item in result.left_alone:
         print(f"  left alone {item} (delete it by hand if it is this run's)", file=out, flush=True)
     if result.failed:
@@ -245,23 +335,33 @@ def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
 def down(run_id: str, settings: Settings, out: TextIO | None = None) -> Manifest:
     """Destroy run ``run_id`` and sweep what Terraform's state lost; return its final manifest."""
     out = out or sys.stderr
-    manifest = Manifest.load(run_id, settings)
-    if manifest.status == STATUS_DESTROYED:
-        print(f"run {run_id}: already destroyed", file=out)
+    Manifest.load(run_id, settings)  # an unknown run id fails here, before a lock is created for it
+    with runlock.claim(run_id, settings.run_dir(run_id), "down", out):
+        return _down(run_id, settings, out)
+
+
+def _down(run_id: str, settings: Settings, out: TextIO) -> Manifest:
+    manifest = Manifest.load(run_id, settings)  # again: as left by whoever held the run before
+    if manifest.status in (STATUS_DESTROYED, STATUS_GONE):
+        print(f"run {run_id}: already {manifest.status}", file=out)
         return manifest
     print(f"run {run_id}: destroying topology '{manifest.topology}' on {manifest.target}", file=out, flush=True)
     tf = _terraform_for(run_id, settings)
-    _destroy(tf, manifest, settings, out)
-    print(f"run {run_id}: destroyed", file=out, flush=True)
+    try:
+        _destroy(tf, manifest, settings, out)
+    except KeyboardInterrupt:
+        print(DOWN_INTERRUPTED.format(run_id=run_id), file=out, flush=True)
+        raise
+    if manifest.status == STATUS_DESTROYED:
+        print(f"run {run_id}: destroyed", file=out, flush=True)
     return manifest
-
 
 
 def forget(run_id: str, settings: Settings, reason: str) -> Manifest:
     """Record that run ``run_id``'s resources are gone without a destroy (the emulator that held
     them went away with them), so no later `run` or `down` picks it as a live run."""
     manifest = Manifest.load(run_id, settings)
-    manifest.status = STATUS_DESTROYED
+    manifest.status = STATUS_GONE
     manifest.error = reason
     manifest.save(settings)
     shutil.rmtree(terraform_dir(run_id, settings) / ".terraform", ignore_errors=True)

@@ -22,6 +22,10 @@ STATUS_APPLYING = "applying"
 STATUS_APPLIED = "applied"
 STATUS_FAILED = "failed"
 STATUS_DESTROYED = "destroyed"
+# The emulator that held the run's resources died, and they with it: nothing left to destroy.
+STATUS_GONE = "gone"
+# The emulator that held the run's resources died, and they with it: nothing left to destroy.
+STATUS_GONE = "gone"
 
 
 @dataclass

@@ -83,6 +83,7 @@ class SweepResult:
     deleted: list[str] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)  # "label: why" — found, not provably ours
     failed: list[str] = field(default_factory=list)  # "label: error"
+    prepared: list[str] = field(default_factory=list)  # e.g. unfinished multipart uploads aborted
 
 
 def _sweep_order(item: Planned) -> int:
@@ -118,6 +119,7 @@ def sweep(
                 result.left_alone.append(f"{item.label}: not tagged {tag_key}={run_id}")
                 continue
             log.warning("%s survived the destroy (not in Terraform's state); deleting it", item.label)
+            result.prepared += kind_of(item.kind).prepare_delete(sessions, item)
             if _delete(sessions, item):
                 result.deleted.append(item.label)
         except (ClientError, BotoCoreError, HarnessError) as exc:

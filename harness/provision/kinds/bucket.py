@@ -58,17 +58,32 @@ class BucketKind(ResourceKind):
             raise
         return tag_value(tags, tag_key)
 
+    def prepare_delete(self, sessions: Sessions, item: Planned) -> list[str]:
+        """Abort the bucket's unfinished multipart uploads (a payload upload killed mid-way). On AWS
+        their parts stay billed, and neither DeleteBucket nor Terraform's force_destroy aborts them."""
+        s3 = sessions.client("s3", item.account, item.region)
+        aborted = 0
+        try:
+            for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=item.name):
+                for upload in page.get("Uploads", []):
+                    retry.call(
+                        "s3.AbortMultipartUpload", s3.abort_multipart_upload,
+                        Bucket=item.name, Key=upload["Key"], UploadId=upload["UploadId"],
+                    )
+                    aborted += 1
+        except ClientError as exc:
+            if retry.error_code(exc) not in self.missing_codes:
+                raise
+        if not aborted:
+            return []
+        return [f"aborted {aborted} unfinished multipart upload{'' if aborted == 1 else 's'} in s3://{item.name} ({item.account}/{item.region})"]
+
     def delete(self, sessions: Sessions, item: Planned) -> None:
+        self.prepare_delete(sessions, item)  # the sweep reports them first; this keeps delete complete alone
         _empty_and_delete_bucket(sessions.client("s3", item.account, item.region), item.name)
 
 
 def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
-    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-        for upload in page.get("Uploads", []):
-            retry.call(
-                "s3.AbortMultipartUpload", s3.abort_multipart_upload,
-                Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"],
-            )
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
         keys = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
