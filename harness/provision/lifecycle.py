@@ -295,7 +295,7 @@ def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO)
             raise
     result = tf.destroy(Progress("destroyed", out))
     if result.returncode != 0:
-        if manifest.target == "localstack" and manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url):
+        if manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url):  # an emulator (or a rehearsal on one)
             raise EmulatorError(
                 f"LocalStack at {manifest.endpoint_url} stopped answering during the destroy of run {manifest.run_id}. "
                 f"`harness down --run-id {manifest.run_id}` re-targets a live emulator, or marks the run gone if its "

@@ -81,7 +81,7 @@ def retarget_root(tf_dir: Path, old: str, new: str) -> None:
 
 def ensure_live_endpoint(manifest: Manifest, tf_dir: Path, settings: Settings, out: TextIO) -> bool:
     """Make the run destroyable on a live endpoint. False: the run is gone (and so marked)."""
-    if manifest.target != "localstack" or not manifest.endpoint_url:
+    if not manifest.endpoint_url:  # real AWS: no emulator to lose
         return True
     old = manifest.endpoint_url.rstrip("/")
     if emulator.is_ready(old):
