@@ -66,13 +66,14 @@ def _manifest(endpoint_url: str) -> Manifest:
 def test_emulator_killed_mid_send_counts_what_was_sent_and_reports_one_line(own_emulator, monkeypatch) -> None:
     _emu, state = own_emulator
     manifest = _manifest(state.endpoint_url)
-    # 60 small messages, then one offloaded through a multipart upload, during which LocalStack dies.
+    # 60 small messages, then (last, so a sender pool cannot send past it) one offloaded through a
+    # multipart upload, during which LocalStack dies.
     scenario = Scenario(
         name="killed",
         source="killed.scenario.yaml",
         topology_file="hand-made.topology.yaml",
         description="LocalStack killed during the send",
-        send=Send(account="A", region=REGION, queue="q", count=100, sizes=(SMALL,) * SENT_BEFORE_KILL + (MULTIPART,), bucket="payloads"),
+        send=Send(account="A", region=REGION, queue="q", count=SENT_BEFORE_KILL + 1, sizes=(SMALL,) * SENT_BEFORE_KILL + (MULTIPART,), bucket="payloads"),
         expect=(Expect(queue="q", within=5.0),),
     )
     accepted: list[str] = []
@@ -83,6 +84,17 @@ def test_emulator_killed_mid_send_counts_what_was_sent_and_reports_one_line(own_
         accepted.append(published.correlation_id)
         return published
 
+    # Inline messages go out in SendMessageBatch calls (harness.payload.batch): count what each accepted.
+    import harness.scenario.send as send_module
+
+    original_batch = send_module.send_batch
+
+    def counting_batch(publisher, via, destination, messages):
+        outcome = original_batch(publisher, via, destination, messages)
+        accepted.extend(m.correlation_id for m, _ in outcome.published)
+        return outcome
+
+    monkeypatch.setattr(send_module, "send_batch", counting_batch)
     original_parts = transfer._upload_parts
 
     def kill_then_upload_parts(*args, **kwargs):
