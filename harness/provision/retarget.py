@@ -16,6 +16,7 @@ run stays ``applied``: ``down`` would fail on "connection refused" forever, and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import shutil
@@ -98,7 +99,7 @@ def ensure_live_endpoint(manifest: Manifest, tf_dir: Path, settings: Settings, o
             "resources died with the old emulator."
         )
     try:
-        present = sweep.probe(Sessions(manifest.target, live, manifest.accounts, manifest.aws_access), manifest.planned)
+        present = sweep.probe(Sessions.for_manifest(dataclasses.replace(manifest, endpoint_url=live)), manifest.planned)
     except (ClientError, BotoCoreError, HarnessError) as exc:
         raise EmulatorError(
             f"run {manifest.run_id}: its LocalStack at {old} does not answer, and the one at {live} could not be "
