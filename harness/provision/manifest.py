@@ -24,8 +24,6 @@ STATUS_FAILED = "failed"
 STATUS_DESTROYED = "destroyed"
 # The emulator that held the run's resources died, and they with it: nothing left to destroy.
 STATUS_GONE = "gone"
-# The emulator that held the run's resources died, and they with it: nothing left to destroy.
-STATUS_GONE = "gone"
 
 
 @dataclass
