@@ -66,14 +66,14 @@ def _manifest(endpoint_url: str) -> Manifest:
 def test_emulator_killed_mid_send_counts_what_was_sent_and_reports_one_line(own_emulator, monkeypatch) -> None:
     _emu, state = own_emulator
     manifest = _manifest(state.endpoint_url)
-    # 60 small messages, then (last, so a sender pool cannot send past it) one offloaded through a
+    # 60 small messages, then (last, from one sender, so nothing is still in flight when it starts) one offloaded through a
     # multipart upload, during which LocalStack dies.
     scenario = Scenario(
         name="killed",
         source="killed.scenario.yaml",
         topology_file="hand-made.topology.yaml",
         description="LocalStack killed during the send",
-        send=Send(account="A", region=REGION, queue="q", count=SENT_BEFORE_KILL + 1, sizes=(SMALL,) * SENT_BEFORE_KILL + (MULTIPART,), bucket="payloads"),
+        send=Send(account="A", region=REGION, queue="q", count=SENT_BEFORE_KILL + 1, senders=1, sizes=(SMALL,) * SENT_BEFORE_KILL + (MULTIPART,), bucket="payloads"),
         expect=(Expect(queue="q", within=5.0),),
     )
     accepted: list[str] = []
