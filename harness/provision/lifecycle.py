@@ -283,16 +283,17 @@ def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO)
     if not retarget.ensure_live_endpoint(manifest, tf.workdir, settings, out):
         return
     _prepare_deletes(manifest, out)
-    if not (tf.workdir / ".terraform").exists():
-        try:
-            tf.init()
-        except TerraformError:
-            if not (tf.workdir / "terraform.tfstate").exists():
-                _sweep_leftovers(manifest, out)
-                manifest.status = STATUS_DESTROYED
-                manifest.save(settings)
-                return
-            raise
+    # Always (re-)init: init is idempotent, and an `up` killed during its init leaves `.terraform/`
+    # without the dependency lock file or the provider, which the destroy would refuse.
+    try:
+        tf.init()
+    except TerraformError:
+        if not (tf.workdir / "terraform.tfstate").exists():
+            _sweep_leftovers(manifest, out)
+            manifest.status = STATUS_DESTROYED
+            manifest.save(settings)
+            return
+        raise
     result = tf.destroy(Progress("destroyed", out))
     if result.returncode != 0:
         if manifest.endpoint_url and not emulator.is_ready(manifest.endpoint_url):  # an emulator (or a rehearsal on one)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -248,4 +249,25 @@ def test_10_down_aborts_unfinished_multipart_uploads(harness: Harness, endpoint_
     down = harness("down", "--run-id", run_id)
     assert down.returncode == 0, down.output
     assert f"aborted 1 unfinished multipart upload in s3://{bucket}" in down.output, down.output
+    assert_cleaned_up(harness, run_id, endpoint_url)
+
+
+@pytest.mark.parametrize("damage", ["no-lock-file", "no-provider"])
+def test_11_down_after_an_up_killed_during_terraform_init(harness: Harness, endpoint_url: str, damage: str) -> None:
+    """A SIGKILL can land while `terraform init` runs: `.terraform/` exists but the dependency lock
+    file (or the installed provider) does not. `down` must finish the init instead of failing on
+    "Inconsistent dependency lock file" (seen in CI as a timing of sigkill-before-apply).
+    Reproduced deterministically: an applied run whose init products are then removed."""
+    run_id = new_run_id("init")
+    up = harness.up(run_id).finish()
+    assert up.returncode == 0, up.output
+    tf_dir = harness.run_dir(run_id) / "terraform"
+    assert (tf_dir / ".terraform").is_dir(), sorted(p.name for p in tf_dir.iterdir())
+    if damage == "no-lock-file":
+        (tf_dir / ".terraform.lock.hcl").unlink()
+    else:
+        shutil.rmtree(tf_dir / ".terraform" / "providers")
+
+    down = harness("down", "--run-id", run_id)
+    assert down.returncode == 0, down.output
     assert_cleaned_up(harness, run_id, endpoint_url)
