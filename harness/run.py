@@ -17,6 +17,7 @@ they resolve the endpoint, apply, judge, report and clean up the same way:
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -126,7 +127,8 @@ class Driver:
             port = None
             if host.status() is None:
                 self._say("starting LocalStack (host mode)…")
-        self.endpoint = host.start(port=port).endpoint_url
+        # tied to this process: a driver killed with SIGKILL takes the emulator it launched with it
+        self.endpoint = host.start(port=port, tied_to=os.getpid()).endpoint_url
         if host.launched:
             self._own = host
         self._say(f"LocalStack at {self.endpoint}" + ("" if host.launched else " (already running; left running)"))
