@@ -117,4 +117,6 @@ def run_load(settings: Settings, options: LoadOptions, out: TextIO) -> int:
         print(f"lost share of workers {share['workers']}: {share['unsent']} never sent, {share['unaccounted']} unaccounted "
               f"(not counted as message loss)", file=out)
     print(f"reports: {files['json'].parent}  (report.json with its load section, junit.xml, report.html, report.md)", file=out, flush=True)
-    return 0 if passed and not outcome.section.get("interrupted") else 1
+    if outcome.section.get("interrupted"):
+        return 130
+    return 0 if passed else 1

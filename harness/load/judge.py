@@ -206,6 +206,11 @@ def rate_over_time(plan: LoadPlan, workers: Sequence[WorkerReport]) -> dict:
         return counts
 
     requested = sum(s.rate for s in plan.streams)
+    first, last = min(sent_times, default=None), max(recv_times, default=None)
+    span = (last - first) if first is not None and last is not None else 0.0
     return {"interval_s": RATE_BUCKET_SECONDS, "started_at": t0, "requested_rate": requested,
-            "sent": histogram(sent_times), "delivered": histogram(recv_times)}
+            "sent": histogram(sent_times), "delivered": histogram(recv_times),
+            # distinct deliveries per path / (last delivery - first send): the pipeline's delivered rate
+            "first_sent_at": first, "last_delivered_at": last,
+            "delivered_rate": round(len(recv_times) / span, 1) if span > 0 else None}
 
