@@ -27,6 +27,7 @@ from harness.settings import Settings
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    sys.argv = sys.argv[:1]  # Locust's web UI parses sys.argv as its own options: it has none here
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env(os.environ)

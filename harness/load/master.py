@@ -15,6 +15,7 @@ worker process that exits, is recorded as gone: its share becomes its lost share
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 import gevent
+from locust import argument_parser
 from locust.env import Environment
 from locust.stats import StatsCSVFileWriter, stats_history
 
@@ -68,10 +70,17 @@ def _die_with_master() -> None:
         pass
 
 
+def _locust_options() -> argparse.Namespace:
+    """Locust's defaults (its web UI reads them; without them it would parse this process's argv)."""
+    parser = argument_parser.get_empty_argument_parser()
+    argument_parser.setup_parser_arguments(parser)
+    return parser.parse(args=[])
+
+
 class Master:
     def __init__(self, plan: LoadPlan, manifest: Manifest, options: MasterOptions, out: TextIO):
         self.plan, self.manifest, self.options, self.out = plan, manifest, options, out
-        self.env = Environment(user_classes=USER_CLASSES)
+        self.env = Environment(user_classes=USER_CLASSES, parsed_options=_locust_options())
         self.runner = self.env.create_master_runner(options.host, options.port)
         self.runner.register_message(REPORT, self._on_report)
         self.workers: dict[str, WorkerReport] = {}  # node id -> report
@@ -107,6 +116,7 @@ class Master:
                 ui = self.env.create_web_ui(self.options.host, self.options.ui_port)
                 self.say(f"Locust UI at http://{self.options.host}:{ui.server.server_port if ui.server else self.options.ui_port}/")
             if self.options.csv_prefix:
+                Path(self.options.csv_prefix).parent.mkdir(parents=True, exist_ok=True)
                 writer = StatsCSVFileWriter(self.env, [0.5, 0.9, 0.99], self.options.csv_prefix, full_history=False)
                 greenlets.append(gevent.spawn(writer))
                 greenlets.append(gevent.spawn(stats_history, self.runner))
@@ -121,8 +131,9 @@ class Master:
                 g.kill(block=False)
             if writer is not None:
                 writer.close_files()
-            if self.env.web_ui:
-                self.env.web_ui.stop()
+            web = getattr(self.env, "web_ui", None)
+            if web is not None and getattr(web, "server", None) is not None:
+                web.stop()
         return self._judge()
 
     def _start_workers(self) -> None:
