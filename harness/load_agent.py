@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+    except KeyboardInterrupt:  # before the master took over the signals: nothing was started yet
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _worker(args, settings: Settings) -> int:  # noqa: ANN001 - argparse.Namespace

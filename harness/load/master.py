@@ -87,6 +87,7 @@ class Master:
         self.procs: list[subprocess.Popen] = []
         self.interrupts = 0
         self.started = time.time()
+        self.nodes: list[str] = []  # the workers the plan was sent to
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -162,6 +163,7 @@ class Master:
         return True
 
     def _start_plan(self) -> None:
+        self.nodes = [c.id for c in self.runner.clients.values() if c.state != "missing"]
         self.plan = self.plan.started(time.time() + START_DELAY_SECONDS)
         self.runner.send_message(PLAN, self.plan.as_message())
         n = self.plan.workers
@@ -174,6 +176,11 @@ class Master:
         """Record workers that went away: missing for Locust, or a local process that exited."""
         live = {c.id for c in self.runner.clients.values() if c.state != "missing"}
         dead_pids = {p.pid: p.returncode for p in self.procs if p.poll() is not None}
+        for node in self.nodes:
+            if node not in live and node not in self.workers:  # gone before its first report
+                index = self.runner.worker_indexes.get(node, -1)
+                self.workers[node] = WorkerReport(index, node, gone="lost before its first report")
+                self.say(f"worker {index} is gone before its first report")
         for node, report in self.workers.items():
             if report.gone or report.final:
                 continue

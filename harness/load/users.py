@@ -18,6 +18,7 @@ import gevent
 from locust import User, constant, task
 from locust.env import Environment
 
+from harness.errors import HarnessError
 from harness.load.plan import LoadPlan
 from harness.load.worker import REPORT_INTERVAL_SECONDS, WorkerPipeline
 from harness.provision.manifest import Manifest
@@ -79,9 +80,13 @@ def run_worker(settings: Settings, scenarios: Sequence[Scenario], run_id: str, m
         env.events.request.fire(request_type=kind, name=name, response_time=ms, response_length=length, exception=None, context={})
 
     def on_plan(msg, **_kw) -> None:  # noqa: ANN001 - Locust's message
-        plan = LoadPlan.from_message(msg.data, scenarios)
-        if manifest.run_id != plan.run_id:
-            log.error("the master runs %s, this worker was given run %s", plan.run_id, manifest.run_id)
+        try:
+            plan = LoadPlan.from_message(msg.data, scenarios)
+            if manifest.run_id != plan.run_id:
+                raise HarnessError(f"the master runs {plan.run_id}, this worker was given run {manifest.run_id}")
+        except HarnessError as err:  # this worker cannot take part: it leaves (the master records it as gone)
+            log.error("%s", err)
+            gevent.spawn(runner.quit)
             return
         _Current.pipeline = WorkerPipeline(plan, runner.worker_index, manifest, sessions, event)
         gevent.spawn(report_loop)

@@ -68,10 +68,6 @@ class Share(Sequence[Outgoing]):
     def cut(self) -> None:
         self._end = 0  # SendPool takes no further batch; those in flight finish
 
-    @property
-    def planned(self) -> int:
-        return len(self._items)
-
 
 class _Log(SendLog):
     """The kit's send log, also handing each sent message to the worker's outbox."""
@@ -211,7 +207,6 @@ class WorkerPipeline:
         return {
             "index": self.index, "pid": os.getpid(), "host": socket.gethostname(), "sent": sent, "deliveries": deliveries,
             "histograms": histograms, "producers_done": self.producers_done(), "final": final, "errors": errors,
-            "planned": [s.planned for s in self._shares],
         }
 
     def stop(self) -> None:

@@ -179,3 +179,35 @@ def test_a_budget_is_required(tmp_path: Path, mixed: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "a load run needs a budget: give --duration SECONDS or --messages N" in out.stderr
+
+
+def test_a_worker_started_elsewhere_joins_through_the_master_address(applied: Manifest, tmp_path: Path, mixed: Path) -> None:
+    """As on another machine: one local worker, one started by hand with --worker against the master's
+    address and the same run manifest (here: the same state directory)."""
+    port = str(_free_port())
+    load = Load(tmp_path, mixed, applied.run_id, "--messages", "40", "--workers", "1", "--expect-workers", "2",
+                "--master-port", port)
+    load.wait_for("worker 1/1 started")
+    remote = subprocess.Popen([sys.executable, "-m", "harness.cli", "load", str(mixed), "--run-id", applied.run_id,
+                               "--worker", "--master-host", "127.0.0.1", "--master-port", port],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        code, report = load.finish()
+        assert code == 0, "\n".join(load.lines)
+        assert remote.wait(timeout=30) == 0  # the master's quit ends it
+    finally:
+        if remote.poll() is None:
+            remote.kill()
+    workers = report["load"]["workers"]
+    assert len(workers) == 2 and sorted(w["sent"] for w in workers) == [20, 20]
+    assert remote.pid in [w["pid"] for w in workers]
+    counts = report["scenarios"][0]["paths"][0]["counts"]
+    assert counts["sent"] == counts["received"] == counts["intact"] == 40
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
