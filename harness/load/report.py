@@ -27,23 +27,22 @@ def rate_svg(rate: dict, width: int = 640, height: int = 200) -> str:
     def y(v: float) -> float:
         return pad_t + (1 - v / top) * ph
 
-    def line(values: list[int], colour: str, label: str) -> str:
+    def line(values: list[int], colour: str) -> str:
         pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        last = values[-1] if values else 0
-        return (f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{pts}"/>'
-                f'<text x="{width - pad_r + 4}" y="{y(last) + 4:.1f}" font-size="10" fill="{colour}">{label}</text>')
+        return f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{pts}"/>'
 
     req = rate.get("requested_rate") or 0
     interval = rate.get("interval_s", 1.0)
-    axis = "".join(f'<text x="{x(n * t):.1f}" y="{height - 8}" font-size="10" text-anchor="middle">{n * t * interval:.0f}s</text>'
-                   for t in (0, 0.25, 0.5, 0.75, 1))
+    axis = "".join(f'<text x="{x((n - 1) * t):.1f}" y="{height - 8}" font-size="10" text-anchor="middle">'
+                   f'{(n - 1) * t * interval:.3g}s</text>' for t in (0, 0.25, 0.5, 0.75, 1))
     ticks = "".join(f'<text x="{pad_l - 4}" y="{y(top * f) + 4:.1f}" font-size="10" text-anchor="end">{top * f:.0f}</text>'
                     for f in (0, 0.5, 1))
+    legend = "".join(f'<text x="{width - pad_r + 6}" y="{pad_t + 12 + 14 * k}" font-size="10" fill="{c}">{label}</text>'
+                     for k, (c, label) in enumerate((("#1f6feb", "sent/s"), ("#1a7f37", "delivered/s"), ("#999", "requested"))))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-            f'aria-label="achieved rate over time">{axis}{ticks}'
+            f'aria-label="achieved rate over time">{axis}{ticks}{legend}'
             f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y(req):.1f}" y2="{y(req):.1f}" stroke="#999" stroke-dasharray="4 3"/>'
-            f'<text x="{width - pad_r + 4}" y="{y(req) + 4:.1f}" font-size="10" fill="#999">requested</text>'
-            f'{line(sent, "#1f6feb", "sent/s")}{line(delivered, "#1a7f37", "delivered/s")}</svg>')
+            f'{line(sent, "#1f6feb")}{line(delivered, "#1a7f37")}</svg>')
 
 
 def load_html(section: dict) -> str:

@@ -26,6 +26,7 @@ from harness.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks" / "bench.topology.yaml"
+pytestmark = pytest.mark.localstack
 
 
 @pytest.fixture(scope="module")
