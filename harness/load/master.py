@@ -45,6 +45,7 @@ READY_TIMEOUT_SECONDS = 60.0
 FINAL_REPORT_SECONDS = 45.0
 REAP_SECONDS = 10.0
 SLICE = 0.2
+HEARTBEAT_LOST = "Locust lost its heartbeat"
 
 
 @dataclass(frozen=True)
@@ -182,10 +183,13 @@ class Master:
                 self.workers[node] = WorkerReport(index, node, gone="lost before its first report")
                 self.say(f"worker {index} is gone before its first report")
         for node, report in self.workers.items():
+            if report.gone == HEARTBEAT_LOST and node in live and report.pid not in dead_pids:
+                report.gone = None  # a busy worker missed heartbeats, then came back: it counts again
+                self.say(f"worker {report.index} (pid {report.pid}) is back")
             if report.gone or report.final:
                 continue
             if node not in live:
-                report.gone = "Locust lost its heartbeat"
+                report.gone = HEARTBEAT_LOST
             elif report.pid in dead_pids:
                 report.gone = f"its process exited ({dead_pids[report.pid]})"
             if report.gone:

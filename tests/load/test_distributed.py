@@ -154,13 +154,15 @@ def test_a_killed_worker_is_its_lost_share_not_message_loss(applied: Manifest, t
     assert not _alive(victim)
 
 
-def test_sigint_stops_every_worker_and_still_writes_the_report(applied: Manifest, tmp_path: Path, mixed: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_stops_every_worker_and_still_writes_the_report(applied: Manifest, tmp_path: Path, mixed: Path,
+                                                                     sig: signal.Signals) -> None:
     load = Load(tmp_path, mixed, applied.run_id, "--duration", "120", "--workers", "2")
     load.wait_for("load started")
     time.sleep(4)
     pids = load.worker_pids()
     assert len(pids) == 2
-    load.proc.send_signal(signal.SIGINT)
+    load.proc.send_signal(sig)
     code, report = load.finish(timeout=120)
     assert code == 130, "\n".join(load.lines)
     assert report["load"]["interrupted"] is True
@@ -173,6 +175,21 @@ def test_sigint_stops_every_worker_and_still_writes_the_report(applied: Manifest
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(p) for p in pids), "a worker outlived the interrupted master"
+
+
+def test_a_killed_master_takes_its_workers_with_it(applied: Manifest, tmp_path: Path, mixed: Path) -> None:
+    """SIGKILL leaves no report (nothing can write it), but no orphan either: the kernel sends each
+    worker SIGTERM when the master dies (PR_SET_PDEATHSIG)."""
+    load = Load(tmp_path, mixed, applied.run_id, "--duration", "120", "--workers", "2")
+    load.wait_for("load started")
+    time.sleep(2)
+    pids = load.worker_pids()
+    load.proc.kill()
+    load.proc.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids), "a worker outlived its killed master"
 
 
 def test_a_budget_is_required(tmp_path: Path, mixed: Path) -> None:
