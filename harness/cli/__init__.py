@@ -284,6 +284,17 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("load")
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    """Hands over to harness.load_agent: Locust must patch the standard library before boto3 loads."""
+    from harness.load.command import agent_argv
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "harness.load_agent", *agent_argv(args)])
+    return 0  # not reached
+
+
 def _terminate_like_ctrl_c() -> None:
     """A CI job being cancelled (SIGTERM) or a closed terminal (SIGHUP) gets the same cleanup as
     Ctrl-C: Terraform is stopped gracefully and what was created is destroyed. SIGINT itself gets
