@@ -182,7 +182,7 @@ def estimate(
     t = _Tally(prices)
     via_topic = send.topic is not None
     threshold = wire.DEFAULT_SNS_THRESHOLD if via_topic else wire.DEFAULT_SQS_THRESHOLD
-    attrs = {k: {"DataType": "String", "StringValue": v} for k, v in send.attributes.items()}
+    attrs = {k: a.wire() for k, a in send.attributes.items()}
     attr_bytes = wire.attributes_bytes(attrs) + HARNESS_ATTRIBUTE_BYTES
     sends_per_message = 2 if send.dedup == "repeat" else 1
     part_size = TransferSettings().part_size
@@ -203,7 +203,7 @@ def estimate(
         n = _copies(send.count, len(send.sizes), index) * sends_per_message
         if n == 0:
             continue
-        s = size.bytes
+        s = max(0, size.bytes - attr_bytes) if size.on_wire else size.bytes  # on the wire: attributes included
         offload = s == 0 or send.offload == "always" or s + attr_bytes > threshold
         msg = (POINTER_BYTES if offload else s) + attr_bytes
         if offload:

@@ -9,15 +9,41 @@ refused (:class:`ExpectDenied`); one with only ``expect_denied`` sends nothing.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
+from typing import Any
+
+#: Message attribute data types a scenario may send (SNS and SQS; SQS reads ``String.Array`` as a
+#: String with the custom label ``Array``).
+ATTRIBUTE_TYPES = ("String", "Number", "Binary", "String.Array")
 
 
 @dataclass(frozen=True)
 class Size:
-    """A payload size as written (``256KiB+1``) and in bytes."""
+    """A payload size as written (``256KiB+1``, ``sns_limit+1``) and in bytes.
+
+    ``on_wire``: the size names the whole message as SNS/SQS count it (body + every attribute's
+    name, type and value, the harness's correlation attribute included), so the body is ``bytes``
+    minus the attributes of each message (:func:`harness.scenario.send.plan`).
+    """
 
     text: str
     bytes: int
+    on_wire: bool = False
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A typed message attribute. ``value`` is the text sent (``String.Array``: a JSON array;
+    ``Binary``: base64, sent decoded)."""
+
+    type: str
+    value: str
+
+    def wire(self) -> dict[str, Any]:
+        if self.type == "Binary":
+            return {"DataType": "Binary", "BinaryValue": base64.b64decode(self.value)}
+        return {"DataType": self.type, "StringValue": self.value}
 
 
 @dataclass(frozen=True)
@@ -28,7 +54,7 @@ class Send:
     queue: str | None = None
     count: int = 1
     sizes: tuple[Size, ...] = (Size("1KiB", 1024),)  # cycled over the messages
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Attribute] = field(default_factory=dict)
     group: str | None = None  # FIFO message group
     dedup: str = "unique"  # FIFO: "unique" ids, or "repeat" (each message sent twice, same id)
     rate: float | None = None  # messages per second; None = as fast as possible

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness.payload import wire
-from harness.scenario.model import Send, Size
+from harness.scenario.model import Attribute, Send, Size
+from harness.scenario.read_attributes import read_attributes
 from harness.scenario.units import read_size
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
@@ -12,6 +13,7 @@ MAX_COUNT = 100_000
 MAX_SENDERS = 64
 SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
 ATTRIBUTE_ALLOWANCE = 4096  # bytes of attributes beside a payload: within that of the threshold it may go through S3
+CORRELATION_ALLOWANCE = 256  # bytes of the harness's correlation attribute (name, type, id), rounded up
 FROM_HINT = "write from: <account>/<region>, e.g. from: A/us-east-1"
 
 
@@ -95,14 +97,9 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         sizes = [read_size(f["size"])]
     else:
         sizes = [Size("1KiB", 1024)]
-    attributes: dict[str, str] = {}
-    if "attributes" in f:
-        for key, value in (f["attributes"].mapping() or {}).items():
-            text = value.string(what="attribute value")
-            if text is not None:
-                attributes[key] = text
-        if len(attributes) > 8:
-            f["attributes"].problem(f"{len(attributes)} attributes; at most 8 fit beside the harness's own (SQS allows 10)")
+    attributes: dict[str, Attribute] | None = read_attributes(f["attributes"]) if "attributes" in f else {}
+    if attributes is not None:
+        _room_for_body(f.get("size") or f.get("sizes") or node, sizes, attributes)
     group = f["group"].string(what="message group id") if "group" in f else None
     if fifo and group is None and "group" not in f:
         node.problem("the target is FIFO: add group: <message group id>")
@@ -127,7 +124,7 @@ def read_send(topo: Topology, node: Node) -> Send | None:
     offload = f["offload"].string(pattern=r"auto|always", what="offload mode", hint="write auto or always") if "offload" in f else "auto"
     threshold = wire.DEFAULT_SNS_THRESHOLD if topic else wire.DEFAULT_SQS_THRESHOLD
     bucket = _bucket(topo, f, node, account, sizes, offload, threshold)
-    if not ok or None in sizes or count is None or warmup is None or offload is None or account is None or region is None or senders is None:
+    if not ok or attributes is None or None in sizes or count is None or warmup is None or offload is None or account is None or region is None or senders is None:
         return None
     return Send(
         account=account,
@@ -145,6 +142,17 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         bucket=bucket,
         senders=senders,
     )
+
+
+def _room_for_body(node: Node, sizes: list[Size | None], attributes: dict[str, Attribute]) -> None:
+    """A size on the wire must leave a body beside the attributes (the harness's own included)."""
+    used = wire.attributes_bytes({k: a.wire() for k, a in attributes.items()}) + CORRELATION_ALLOWANCE
+    for size in sizes:
+        if size is not None and size.on_wire and size.bytes <= used:
+            node.problem(
+                f"{size.text} is {size.bytes} bytes on the wire but the attributes take up to {used} "
+                "(yours + the harness's correlation id); use a larger size or fewer attribute bytes"
+            )
 
 
 def _bucket(

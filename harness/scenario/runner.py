@@ -98,6 +98,7 @@ class ScenarioRunner:
             self._error(attempt, result, f"AWS call failed: {code}{one_line(err)}")
         finally:
             result.duration_s = time.monotonic() - started
+            result.sent = len(attempt.log)
             if len(attempt.log):
                 summary = send_summary(attempt.log.snapshot(), scenario.send.senders, scenario.send.rate)
                 result.send = summary.as_dict()

@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.console import ProgressSource, TransferProgress
 from harness.errors import PayloadError
+from harness.payload import wire
 from harness.payload.batch import InlineMessage, prepare_inline, send_batch
 from harness.payload.generator import GeneratedPayload
 from harness.payload.outcome import Expected
@@ -33,7 +34,7 @@ from harness.payload.source import PayloadSource
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.facts import Sent
-from harness.scenario.model import Send
+from harness.scenario.model import Attribute, Send, Size
 
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024  # progress bars for transfers of this size or more (when shown)
 NO_BUCKET = "no-payload-bucket"  # a topology without a bucket still runs inline-only scenarios
@@ -60,6 +61,20 @@ class Outgoing:
         return GeneratedPayload(seed_of(self.correlation_id), self.size)
 
 
+def wire_attributes(attributes: Mapping[str, Attribute | str]) -> dict[str, dict[str, Any]]:
+    """Attributes as SNS/SQS take them (a plain string is a String)."""
+    return {k: (v if isinstance(v, Attribute) else Attribute("String", v)).wire() for k, v in attributes.items()}
+
+
+def body_size(size: Size, attributes: Mapping[str, Attribute], correlation_id: str) -> int:
+    """The payload bytes of a message of ``size``: a size on the wire (``sns_limit``) less every
+    attribute the message carries, the harness's correlation attribute included."""
+    if not size.on_wire:
+        return size.bytes
+    own = {wire.CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": correlation_id}}
+    return max(0, size.bytes - wire.attributes_bytes({**wire_attributes(attributes), **own}))
+
+
 def plan(send: Send, token: str) -> list[Outgoing]:
     """The scenario's messages in sequence order; correlation ids are ``<token>.<seq>``."""
     repeat = send.dedup == "repeat" and send.group is not None
@@ -67,7 +82,7 @@ def plan(send: Send, token: str) -> list[Outgoing]:
         Outgoing(
             seq=seq,
             correlation_id=f"{token}.{seq}",
-            size=send.sizes[seq % len(send.sizes)].bytes,
+            size=body_size(send.sizes[seq % len(send.sizes)], send.attributes, f"{token}.{seq}"),
             group=send.group,
             deduplication_id=f"{token}-{seq}" if send.group else None,
             copies=2 if repeat else 1,
@@ -149,13 +164,13 @@ class Sender:
         publisher: Publisher,
         destination: str,
         to_topic: bool,
-        attributes: Mapping[str, str],
+        attributes: Mapping[str, Attribute | str],
         expected: MutableMapping[str, Expected],
         log: SendLog,
         progress_label: str | None = None,
     ):
         self.publisher, self.destination, self.to_topic = publisher, destination, to_topic
-        self.attributes = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
+        self.attributes = wire_attributes(attributes)
         self.expected, self.log = expected, log
         self.progress_label = progress_label  # None: no progress bars
 

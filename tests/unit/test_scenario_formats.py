@@ -1,0 +1,161 @@
+"""Issue 10's scenario fields: typed attributes, sizes by name; good forms load, bad ones are one line each."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import paths
+from harness.errors import InputFileError
+from harness.payload import wire
+from harness.payload.generator import GeneratedPayload
+from harness.payload.publisher import Publisher, PublishSettings
+from harness.scenario.loader import load_scenario
+from harness.scenario.model import Attribute, Size
+from harness.scenario.send import body_size, plan, wire_attributes
+from harness.scenario.units import parse_named_size
+
+FORMATS = Path(__file__).resolve().parents[1] / "scenarios" / "formats.topology.yaml"
+SEND = "send:\n  from: A/us-east-1\n  topic: orders\n  count: 3\n"
+PRICES = "send:\n  from: A/us-east-1\n  topic: prices\n  count: 2\n"
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(paths.REFERENCE_TOPOLOGY, tmp_path / "reference.topology.yaml")
+    shutil.copy(FORMATS, tmp_path / "formats.topology.yaml")
+    return tmp_path
+
+
+def _load(workdir: Path, body: str, topology: str = "reference"):
+    path = workdir / "x.scenario.yaml"
+    path.write_text(f"name: x\ntopology: {topology}.topology.yaml\n" + body)
+    return path, load_scenario(path)
+
+
+def _problem(workdir: Path, body: str, topology: str = "reference") -> tuple[Path, str]:
+    path = workdir / "x.scenario.yaml"
+    path.write_text(f"name: x\ntopology: {topology}.topology.yaml\n" + body)
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1, lines
+    return path, lines[0]
+
+
+# ---- typed attributes ------------------------------------------------------------------------------
+
+
+def test_typed_attributes_load_with_their_type_and_plain_values_stay_strings(workdir: Path) -> None:
+    _, sc = _load(workdir, SEND + """\
+  attributes:
+    kind: invoice
+    price: {type: Number, value: 20.5}
+    big: {type: Number, value: "-12e3"}
+    blob: {type: Binary, value: AAEC}
+    tags: {type: String.Array, value: [a, 3, true]}
+    label: {type: String, value: 42}
+expect:
+  - {queue: b-eu, within: 5s}
+""")
+    attrs = sc.send.attributes
+    assert attrs["kind"] == Attribute("String", "invoice")
+    assert attrs["price"] == Attribute("Number", "20.5") and attrs["big"] == Attribute("Number", "-12e3")
+    assert attrs["tags"] == Attribute("String.Array", '["a",3,true]')
+    assert attrs["label"] == Attribute("String", "42")
+    sent = wire_attributes(attrs)
+    assert sent["blob"] == {"DataType": "Binary", "BinaryValue": b"\x00\x01\x02"}
+    assert sent["price"] == {"DataType": "Number", "StringValue": "20.5"}
+    assert sent["kind"] == {"DataType": "String", "StringValue": "invoice"}
+    assert wire_attributes({"old": "form"}) == {"old": {"DataType": "String", "StringValue": "form"}}
+
+
+ATTRIBUTE_CASES = [
+    ("unknown-type", "{type: Integer, value: 1}", "send.attributes.a.type", "unknown attribute type \"Integer\""),
+    ("number-text", "{type: Number, value: twenty}", "send.attributes.a.value", "expected a number"),
+    ("number-too-precise", "{type: Number, value: 1234567890123456789012345678901234567890}", "send.attributes.a.value", "38 digits"),
+    ("binary-not-base64", "{type: Binary, value: 'not base64!'}", "send.attributes.a.value", "not non-empty base64"),
+    ("array-not-list", "{type: String.Array, value: abc}", "send.attributes.a.value", "expected a list"),
+    ("array-of-maps", "{type: String.Array, value: [{x: 1}]}", "send.attributes.a.value", "not lists or mappings"),
+    ("missing-value", "{type: Number}", "send.attributes.a.value", "missing required field \"value\""),
+    ("unknown-key", "{type: Number, value: 1, unit: kg}", "send.attributes.a.unit", "unknown field"),
+    ("empty-string", "''", "send.attributes.a", "AWS refuses empty"),
+    ("empty-typed", "{type: String, value: ''}", "send.attributes.a.value", "AWS refuses empty"),
+    ("bare-number", "20", "send.attributes.a", "type: String|Number"),
+]
+
+
+@pytest.mark.parametrize("case", ATTRIBUTE_CASES, ids=[c[0] for c in ATTRIBUTE_CASES])
+def test_bad_attribute_is_one_line_naming_the_field(workdir: Path, case: tuple) -> None:
+    _, value, field, fragment = case
+    path, line = _problem(workdir, SEND + f"  attributes:\n    a: {value}\n")
+    assert line.startswith(f"{path}:8: {field}: "), line
+    assert fragment in line, line
+
+
+@pytest.mark.parametrize("name,fragment", [("AWS.trace", "reserved by AWS"), ("HarnessCorrelationId", "harness sets"), ("a..b", "'..'"), ("bad name", "1-256 letters")])
+def test_bad_attribute_names_are_refused(workdir: Path, name: str, fragment: str) -> None:
+    path, line = _problem(workdir, SEND + f"  attributes:\n    '{name}': x\n")
+    assert line.startswith(f"{path}:8: send.attributes.") and fragment in line, line
+
+
+def test_numeric_filter_on_a_string_attribute_is_refused_under_expect_and_expect_not(workdir: Path) -> None:
+    """AWS matches numeric filters only against Number attributes; LocalStack 4.13.1 also against
+    Strings. The kit enforces AWS's rule: a scenario relying on the difference is refused."""
+    path, line = _problem(workdir, PRICES + "  attributes: {price: '20'}\nexpect:\n  - {queue: numeric, within: 5s}\n", "formats")
+    assert line.startswith(f"{path}:9: expect[0].queue: ") and "matches only Number attributes" in line, line
+    path, line = _problem(workdir, PRICES + "  attributes: {price: '5'}\nexpect_not:\n  - {queue: numeric, within: 2s}\n", "formats")
+    assert line.startswith(f"{path}:9: expect_not[0].queue: ") and "LocalStack 4.13.1 does" in line, line
+    _, ok = _load(workdir, PRICES + "  attributes: {price: {type: Number, value: 20}}\nexpect:\n  - {queue: numeric, within: 5s}\n", "formats")
+    assert ok.send.attributes["price"].type == "Number"
+    _, other = _load(workdir, PRICES + "  attributes: {price: '20'}\nexpect:\n  - {queue: every, within: 5s}\n", "formats")
+    assert other.expect[0].queue == "every"  # no numeric filter on that subscription
+
+
+# ---- sizes by name ---------------------------------------------------------------------------------
+
+
+def test_named_sizes_parse_to_the_service_limits() -> None:
+    assert parse_named_size("sns_limit") == 262144
+    assert parse_named_size("sns_limit+1") == 262145
+    assert parse_named_size("sqs_limit-1") == 1048575
+    assert parse_named_size("sqs_limit - 1KiB") == 1048576 - 1024
+    assert parse_named_size("256KiB") is None and parse_named_size("sns_limit+x") is None
+
+
+def test_named_sizes_load_as_sizes_on_the_wire(workdir: Path) -> None:
+    _, sc = _load(workdir, SEND + "  sizes: [sns_limit-1, sns_limit, sns_limit+1, 1KiB]\n  attributes: {kind: b}\nexpect:\n  - {queue: b-eu, within: 5s}\n")
+    assert sc.send.sizes == (Size("sns_limit-1", 262143, True), Size("sns_limit", 262144, True), Size("sns_limit+1", 262145, True), Size("1KiB", 1024))
+
+
+@pytest.mark.parametrize("size,fragment", [("sns_limit-300000", "not a payload size"), ("sns_limit+lots", "not a payload size"), ("sqs_limit-1046000", "at least 4096")])
+def test_bad_named_sizes_are_one_line(workdir: Path, size: str, fragment: str) -> None:
+    path, line = _problem(workdir, SEND + f"  size: {size}\n")
+    assert line.startswith(f"{path}:7: send.size: ") and fragment in line, line
+
+
+def test_a_named_size_must_leave_room_for_a_body(workdir: Path) -> None:
+    big = "x" * 4000
+    path, line = _problem(workdir, SEND + f"  size: 4KiB\n  sizes: [4KiB]\n  attributes: {{a: {big}}}\n".replace("  size: 4KiB\n", "").replace("[4KiB]", "[sqs_limit-1044480]"))
+    assert "leaves no room" in line or "attributes take up to" in line, line
+
+
+@pytest.mark.parametrize("via,limit", [("sns", wire.SNS_MAX_MESSAGE_BYTES), ("sqs", wire.SQS_MAX_MESSAGE_BYTES)])
+def test_a_named_size_is_exact_on_the_wire_so_the_limit_stays_inline_and_one_more_byte_is_offloaded(workdir: Path, via: str, limit: int) -> None:
+    name = f"{via}_limit"
+    target = "topic: orders" if via == "sns" else "queue: b-eu"
+    _, sc = _load(workdir, f"send:\n  from: A/us-east-1\n  {target}\n  count: 3\n  sizes: [{name}-1, {name}, {name}+1]\n"
+                  "  attributes: {kind: b, n: {type: Number, value: 7}}\nexpect:\n  - {queue: b-eu, within: 5s}\n")
+    publisher = Publisher(None, PublishSettings(bucket="b", inline_sha256=False))
+    attrs = wire_attributes(sc.send.attributes)
+    token = "run-1234.sns-size-boundaries.abcdef"
+    for out, expected_wire, offloaded in zip(plan(sc.send, token), (limit - 1, limit, limit + 1), (False, False, True)):
+        own = {wire.CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": out.correlation_id}}
+        assert wire.message_bytes(out.size, {**attrs, **own}) == expected_wire
+        assert publisher.plan(via, GeneratedPayload(1, out.size), attrs, out.correlation_id) is offloaded
+
+
+def test_body_size_of_a_plain_size_ignores_attributes() -> None:
+    assert body_size(Size("1KiB", 1024), {"a": Attribute("String", "x" * 100)}, "cid") == 1024
