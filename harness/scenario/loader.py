@@ -52,7 +52,7 @@ from pathlib import Path
 from harness.access.static_file import check_topology_access
 from harness.errors import InputFileError, Problem
 from harness.scenario.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
-from harness.scenario.read_attributes import numeric_filter_on_string
+from harness.scenario.read_attributes import body_filter_unmatchable, numeric_filter_on_string
 from harness.scenario.read_denied import read_expect_denied
 from harness.scenario.read_send import queue_ref, read_send
 from harness.scenario.units import parse_duration, parse_size, read_duration
@@ -199,6 +199,9 @@ class _Reader:
                     f"Number attributes, so it never receives these (LocalStack 4.13.1 would deliver them); "
                     f"send {key}: {{type: Number, value: ...}}"
                 )
+                queue = None
+            elif send.topic and (why := body_filter_unmatchable(self.topology, send.topic, queue, send.body, send.offload)):
+                f["queue"].problem(f"the subscription of {queue} filters the message body, but {why}")
                 queue = None
         intact = f["intact"].boolean() if "intact" in f else True
         ordered = f["ordered"].boolean() if "ordered" in f else False

@@ -62,6 +62,7 @@ class Send:
     offload: str = "auto"  # "auto" (over the path's threshold) or "always"
     bucket: str | None = None  # payload bucket for offloaded messages (the topology's only one by default)
     senders: int = 4  # publishers working in parallel (batches; FIFO order per group is kept)
+    body: str | None = None  # a JSON document sent as every message's payload (body filters can match it)
 
     @property
     def via(self) -> str:

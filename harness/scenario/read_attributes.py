@@ -149,3 +149,16 @@ def numeric_filter_on_string(topo: Topology, topic: str, queue: str, attributes:
             if key in attributes and attributes[key].type != "Number":
                 return key
     return None
+
+
+def body_filter_unmatchable(topo: Topology, topic: str, queue: str, body: str | None, offload: str) -> str | None:
+    """Why the MessageBody-scoped subscription of ``queue`` to ``topic`` can never match this send's
+    messages (no JSON body, or every body replaced by an S3 pointer), or None."""
+    for sub in topo.subscriptions:
+        if sub.topic != topic or sub.queue != queue or sub.filter_policy_scope != "MessageBody" or not sub.filter_policy:
+            continue
+        if body is None:
+            return "its payloads are not JSON; add body: {...} with the fields the policy matches"
+        if offload == "always":
+            return "offload: always replaces every body with an S3 pointer, which the policy never matches; remove it"
+    return None

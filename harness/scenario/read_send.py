@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from harness.payload import wire
 from harness.scenario.model import Attribute, Send, Size
 from harness.scenario.read_attributes import read_attributes
@@ -11,7 +13,8 @@ from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 
 MAX_COUNT = 100_000
 MAX_SENDERS = 64
-SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
+SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "body", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
+MAX_BODY = 64 * 1024  # a JSON body stays well inline
 ATTRIBUTE_ALLOWANCE = 4096  # bytes of attributes beside a payload: within that of the threshold it may go through S3
 CORRELATION_ALLOWANCE = 256  # bytes of the harness's correlation attribute (name, type, id), rounded up
 FROM_HINT = "write from: <account>/<region>, e.g. from: A/us-east-1"
@@ -87,7 +90,15 @@ def read_send(topo: Topology, node: Node) -> Send | None:
             ok = False
     count = f["count"].integer(min=1, max=MAX_COUNT) if "count" in f else 1
     sizes: list[Size | None] = []
-    if "size" in f and "sizes" in f:
+    body = _body(f["body"]) if "body" in f else None
+    if body is not None:
+        sizes = [Size("body", len(body.encode("utf-8")))]
+        for key in ("size", "sizes"):
+            if key in f:
+                f[key].problem(f"body: is the payload, so its size is the JSON's; remove {key}")
+    elif "body" in f:
+        sizes = [None]
+    elif "size" in f and "sizes" in f:
         f["sizes"].problem("write either size: or sizes:, not both")
     elif "sizes" in f:
         sizes = [read_size(n) for n in (f["sizes"].items() or [])]
@@ -141,7 +152,20 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         offload=offload,
         bucket=bucket,
         senders=senders,
+        body=body,
     )
+
+
+def _body(node: Node) -> str | None:
+    """``body:`` — a JSON object written as YAML, sent compact as each message's payload."""
+    if node.kind != "mapping":
+        node.problem(f"expected a mapping (the JSON object to send) but found {node.describe()}; e.g. body: {{kind: a, detail: {{x: 1}}}}")
+        return None
+    text = json.dumps(node.to_python(), separators=(",", ":"), sort_keys=True)
+    if len(text.encode("utf-8")) > MAX_BODY:
+        node.problem(f"is {len(text)} bytes of JSON; keep a body under {MAX_BODY} bytes (use size: for large payloads)")
+        return None
+    return text
 
 
 def _room_for_body(node: Node, sizes: list[Size | None], attributes: dict[str, Attribute]) -> None:

@@ -94,3 +94,31 @@ def test_numeric_filter_matches_a_number_attribute_and_a_string_one_is_refused_a
             _scenario(tmp_path, "string-price", "send: {from: A/us-east-1, topic: prices, attributes: {price: '20'}}\n" + check)
         [line] = str(err.value).splitlines()
         assert "numeric" in line and "Number" in line, line
+
+
+def test_message_body_filter_routes_as_declared(applied: Manifest, tmp_path: Path, aws) -> None:
+    """filter_policy_scope: MessageBody with a nested policy ({order: {kind: [invoice], total: [> 100]}}):
+    provider 3.39 cannot set the scope, so the harness does after apply; JSON bodies route by their fields."""
+    [entry] = [s for s in applied.subscriptions if s.queue == "by-body"]
+    assert entry.filter_policy_scope == "MessageBody"
+    topic = applied.topics["prices"]
+    sns = aws("sns", applied.accounts[entry.created_by], topic.region)
+    attrs = sns.get_subscription_attributes(SubscriptionArn=entry.arn)["Attributes"]
+    assert attrs["FilterPolicyScope"] == "MessageBody", attrs
+    matched = _run(applied, _scenario(tmp_path, "body-matches", """\
+        send: {from: A/us-east-1, topic: prices, count: 3, body: {order: {kind: invoice, total: 120}}}
+        expect:
+          - {queue: by-body, within: 10s}
+          - {queue: every, within: 10s}
+        """))
+    assert matched.status == PASSED, matched.failures
+    assert {p.key.queue: p.counts["intact"] for p in matched.paths} == {"by-body": 3, "every": 3}
+    for name, body in (("body-wrong-kind", "{order: {kind: refund, total: 120}}"), ("body-too-small", "{order: {kind: invoice, total: 50}}")):
+        filtered = _run(applied, _scenario(tmp_path, name, f"""\
+            send: {{from: A/us-east-1, topic: prices, count: 2, body: {body}}}
+            expect:
+              - {{queue: every, within: 10s}}
+            expect_not:
+              - {{queue: by-body, within: 3s}}
+            """))
+        assert filtered.status == PASSED, (name, filtered.failures)

@@ -159,3 +159,112 @@ def test_a_named_size_is_exact_on_the_wire_so_the_limit_stays_inline_and_one_mor
 
 def test_body_size_of_a_plain_size_ignores_attributes() -> None:
     assert body_size(Size("1KiB", 1024), {"a": Attribute("String", "x" * 100)}, "cid") == 1024
+
+
+# ---- filter_policy_scope and nested filter policies (topology) -------------------------------------
+
+TOPOLOGY_HEAD = """\
+name: t
+accounts: {A: {id: "111111111111"}, B: {id: "222222222222"}}
+regions: [us-east-1]
+topics: {orders: {account: A, region: us-east-1}}
+queues: {q: {account: B, region: us-east-1}}
+subscriptions:
+  - topic: orders
+    queue: q
+"""
+
+
+def _topology_problem(tmp_path: Path, sub: str) -> tuple[Path, str]:
+    from harness.topology.loader import load_topology
+
+    path = tmp_path / "t.topology.yaml"
+    path.write_text(TOPOLOGY_HEAD + sub)
+    with pytest.raises(InputFileError) as err:
+        load_topology(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1, lines
+    return path, lines[0]
+
+
+def test_body_scope_and_nested_policy_load(tmp_path: Path) -> None:
+    from harness.topology.loader import load_topology
+
+    path = tmp_path / "t.topology.yaml"
+    path.write_text(TOPOLOGY_HEAD + "    filter_policy_scope: MessageBody\n    filter_policy: {a: {b: {c: [x, {prefix: y}]}}, d: [{exists: true}]}\n")
+    [sub] = load_topology(path).subscriptions
+    assert sub.filter_policy_scope == "MessageBody"
+    assert sub.filter_policy == {"a": {"b": {"c": ["x", {"prefix": "y"}]}}, "d": [{"exists": True}]}
+    path.write_text(TOPOLOGY_HEAD + "    filter_policy: {kind: [a]}\n")
+    assert load_topology(path).subscriptions[0].filter_policy_scope == "MessageAttributes"
+
+
+SCOPE_CASES = [
+    ("nested-without-body-scope", "    filter_policy: {a: {b: [x]}}\n", 9, "subscriptions[0].filter_policy.a", "add filter_policy_scope: MessageBody"),
+    ("unknown-scope", "    filter_policy_scope: Body\n    filter_policy: {a: [x]}\n", 9, "subscriptions[0].filter_policy_scope", "unknown scope"),
+    ("scope-without-policy", "    filter_policy_scope: MessageBody\n", 9, "subscriptions[0].filter_policy_scope", "no filter_policy to scope"),
+    ("six-nested-keys", "    filter_policy_scope: MessageBody\n    filter_policy: {a: {b: [1], c: [1]}, d: {e: [1], f: [1]}, g: [1], h: [1]}\n", 10, "subscriptions[0].filter_policy", "6 keys but SNS allows at most 5"),
+    ("151-combinations", "    filter_policy_scope: MessageBody\n    filter_policy: {a: {b: [" + ", ".join(map(str, range(151))) + "]}}\n", 10, "subscriptions[0].filter_policy", "151 value combinations"),
+    ("too-deep", "    filter_policy_scope: MessageBody\n    filter_policy: {a: {b: {c: {d: {e: {f: [1]}}}}}}\n", 10, "subscriptions[0].filter_policy.a.b.c.d.e", "deeper than 5 levels"),
+    ("unknown-operator", "    filter_policy: {a: [{startswith: x}]}\n", 9, "subscriptions[0].filter_policy.a[0].startswith", "unknown filter operator"),
+    ("numeric-out-of-range", "    filter_policy: {a: [{numeric: ['>', 2000000000]}]}\n", 9, "subscriptions[0].filter_policy.a[0].numeric", "between -1e9 and 1e9"),
+    ("numeric-malformed", "    filter_policy: {a: [{numeric: [10]}]}\n", 9, "subscriptions[0].filter_policy.a[0].numeric", "operators =, <"),
+]
+
+
+@pytest.mark.parametrize("case", SCOPE_CASES, ids=[c[0] for c in SCOPE_CASES])
+def test_bad_filter_policy_scope_or_nesting_is_one_line(tmp_path: Path, case: tuple) -> None:
+    _, sub, line, field, fragment = case
+    path, problem = _topology_problem(tmp_path, sub)
+    assert problem.startswith(f"{path}:{line}: {field}: ") and fragment in problem, problem
+
+
+def test_body_scope_is_rendered_for_the_module(tmp_path: Path) -> None:
+    from harness.provision.kinds.subscription import KIND
+    from harness.topology.loader import load_topology
+
+    topo = load_topology(FORMATS)
+    [sub] = [s for s in topo.subscriptions if s.queue == "by-body"]
+
+    class Ctx:  # only what module_call reads
+        topology = topo
+
+        @staticmethod
+        def source(d: str) -> str:
+            return d
+
+        @staticmethod
+        def provider_for(account: str, region: str) -> str:
+            return f"aws.{account}_{region}"
+
+    call = KIND.module_call(Ctx, sub, type("P", (), {"created_by": "A"})())  # type: ignore[arg-type]
+    assert call["filter_scope"] == "MessageBody"
+    assert call["filter_policy"] == '{"order": {"kind": ["invoice"], "total": [{"numeric": [">", 100]}]}}'
+
+
+# ---- body: a JSON payload body filters can match (scenario) ----------------------------------------
+
+BODY_SEND = "send:\n  from: A/us-east-1\n  topic: prices\n"
+
+
+def test_a_json_body_loads_and_is_every_message_payload(workdir: Path) -> None:
+    _, sc = _load(workdir, BODY_SEND + "  count: 2\n  body: {order: {kind: invoice, total: 120}}\nexpect:\n  - {queue: by-body, within: 5s}\n", "formats")
+    assert sc.send.body == '{"order":{"kind":"invoice","total":120}}'
+    outs = plan(sc.send, "t")
+    assert [o.payload().read_range(0, 100) for o in outs] == [sc.send.body.encode()] * 2
+    assert outs[0].size == len(sc.send.body)
+
+
+BODY_CASES = [
+    ("no-body", BODY_SEND + "expect:\n  - {queue: by-body, within: 5s}\n", 7, "expect[0].queue", "payloads are not JSON; add body"),
+    ("offload-always", BODY_SEND + "  body: {order: {kind: invoice}}\n  offload: always\nexpect:\n  - {queue: by-body, within: 5s}\n", 9, "expect[0].queue", "offload: always"),
+    ("body-and-size", BODY_SEND + "  body: {a: 1}\n  size: 1KiB\n", 7, "send.size", "remove size"),
+    ("body-not-mapping", BODY_SEND + "  body: hello\n", 6, "send.body", "expected a mapping"),
+]
+
+
+@pytest.mark.parametrize("case", BODY_CASES, ids=[c[0] for c in BODY_CASES])
+def test_bad_body_or_unmatchable_body_filter_is_one_line(workdir: Path, case: tuple) -> None:
+    _, body, line, field, fragment = case
+    path, problem = _problem(workdir, body, "formats")
+    assert problem.startswith(f"{path}:{line}: {field}: ") and fragment in problem, problem
