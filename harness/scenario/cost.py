@@ -19,6 +19,7 @@ from a dated table (``prices.json`` next to this module, us-east-1 list prices).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -174,7 +175,20 @@ def estimate(
     storage_hours: float = DEFAULT_STORAGE_HOURS,
     runner_outside_aws: bool = True,
 ) -> CostEstimate:
-    """The estimated AWS cost of running ``scenario`` once on ``topology`` (see the module doc)."""
+    """The estimated AWS cost of running ``scenario`` once on ``topology`` (see the module doc).
+    Several sends (``sends:``): the sum of each send's estimate."""
+    if scenario.more_sends:
+        parts = [
+            estimate(dataclasses.replace(scenario, send=s, more_sends=()), topology, prices,
+                     storage_hours=storage_hours, runner_outside_aws=runner_outside_aws)
+            for s in scenario.sends
+        ]
+        total = CostEstimate(scenario=scenario.name, file=scenario.source)
+        for part in parts:
+            for name in ("messages", "sns_requests", "sqs_requests", "s3_puts", "s3_gets", "s3_bytes", "inter_region_bytes", "egress_bytes"):
+                setattr(total, name, getattr(total, name) + getattr(part, name))
+            total.items.extend(part.items)
+        return total
     prices = prices or Prices.load()
     send = scenario.send
     if send is None:  # only expect_denied: a few refused calls, nothing billed worth counting

@@ -10,7 +10,7 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
     name: fanout-small                  # [a-z0-9-]+
     description: A to B and C
     topology: reference.topology.yaml   # relative to this file
-    send:
+    send:                               # or sends: [{...}, {...}] (several, run concurrently)
       from: A/us-east-1                 # account/region of the sending client
       topic: orders                     # or queue: c-us (direct send)
       count: 10
@@ -38,7 +38,7 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
     expect_denied:                      # accesses that must be refused (harness.scenario.read_denied)
       - {from: "999999999999/us-east-1", action: send, queue: b-eu}
 
-A scenario needs ``send:`` with expectations, or ``expect_denied:``, or both. The topology a scenario
+A scenario needs ``send:`` (or ``sends:``, :mod:`.read_sends`) with expectations, or ``expect_denied:``, or both. The topology a scenario
 names must also pass the static access check (:mod:`harness.access.static`): its modules must
 authorise every subscription, publisher, producer and reader it declares.
 """
@@ -52,9 +52,9 @@ from pathlib import Path
 from harness.access.static_file import check_topology_access
 from harness.errors import InputFileError, Problem
 from harness.scenario.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
-from harness.scenario.read_attributes import body_filter_unmatchable, numeric_filter_on_string
 from harness.scenario.read_denied import read_expect_denied
-from harness.scenario.read_send import queue_ref, read_send
+from harness.scenario.read_send import queue_ref
+from harness.scenario.read_sends import expect_not_problem, expect_problem, read_sends
 from harness.scenario.units import parse_duration, parse_size, read_duration
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 NAME_RE = r"[a-z0-9][a-z0-9-]{0,63}"
-TOP_KEYS = ("name", "description", "topology", "send", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied")
+TOP_KEYS = ("name", "description", "topology", "send", "sends", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied")
 NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
 EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads", "receivers")
 MAX_RECEIVERS = 32
@@ -96,9 +96,9 @@ class _Reader:
         if self.topology is None:
             return None  # every later check needs the topology; its own problems are already recorded
         topo = self.topology
-        send = read_send(topo, top["send"]) if "send" in top else None
+        sends, sends_ok = read_sends(topo, top)
         denied: list[ExpectDenied | None] = read_expect_denied(topo, top["expect_denied"]) if "expect_denied" in top else []
-        if "send" not in top:
+        if "send" not in top and "sends" not in top:
             if "expect_denied" not in top:
                 self.root.problem(
                     "missing required field 'send'; add send: {from: <account>/<region>, topic: <name>} with expect:, "
@@ -112,11 +112,11 @@ class _Reader:
         expects: list[Expect | None] = []
         expect_items = (top["expect"].items() or []) if "expect" in top else []
         for item in expect_items:
-            expect = self._expect(item, send)
+            expect = self._expect(item, sends)
             expects.append(expect)
             if expect is not None:
                 expected.setdefault(expect.queue, item)
-        expect_nots = [self._expect_not(n, expected, send) for n in (top["expect_not"].items() or [])] if "expect_not" in top else []
+        expect_nots = [self._expect_not(n, expected, sends) for n in (top["expect_not"].items() or [])] if "expect_not" in top else []
         dead_letter = self._dead_letter(top["dead_letter"]) if "dead_letter" in top else None
         deleted = top["payload_deleted_after_ack"].boolean() if "payload_deleted_after_ack" in top else False
         if deleted and len(expects) != 1:
@@ -128,14 +128,15 @@ class _Reader:
             top["expect"].problem("a scenario needs at least one expectation; add - {queue: <name>, within: 10s}")
         if None in expects or None in expect_nots or None in denied or name is None:
             return None
-        if send is None and "send" in top:
+        if not sends_ok:
             return None
         return Scenario(
             name=name,
             source=str(self.path),
             topology_file=topo.source,
             description=description or "",
-            send=send,
+            send=sends[0] if sends else None,
+            more_sends=tuple(sends[1:]),
             expect=tuple(e for e in expects if e is not None),
             expect_not=tuple(e for e in expect_nots if e is not None),
             dead_letter=dead_letter,
@@ -176,33 +177,16 @@ class _Reader:
                     f"({len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}; run `harness validate --topology {rel}`)"
                 )
 
-    def _expect(self, node: Node, send: Send | None) -> Expect | None:
+    def _expect(self, node: Node, sends: list[Send]) -> Expect | None:
         assert self.topology is not None
         f = node.mapping(allowed=EXPECT_KEYS, required=("queue", "within"))
         if f is None:
             return None
         queue = queue_ref(self.topology, f["queue"]) if "queue" in f else None
         within = read_duration(f["within"]) if "within" in f else None
-        if queue and send is not None:
-            if send.topic and queue not in [s.queue for s in self.topology.subscriptions if s.topic == send.topic]:
-                f["queue"].problem(
-                    f"queue {queue} is not subscribed to topic {send.topic}, so it can never receive these; "
-                    "subscribe it in the topology or move it to expect_not"
-                )
-                queue = None
-            elif send.queue and queue != send.queue:
-                f["queue"].problem(f"messages go straight to queue {send.queue}; expect that queue or send through a topic")
-                queue = None
-            elif send.topic and (key := numeric_filter_on_string(self.topology, send.topic, queue, send.attributes)):
-                f["queue"].problem(
-                    f"the subscription of {queue} filters {key} numerically, and on AWS a numeric filter matches only "
-                    f"Number attributes, so it never receives these (LocalStack 4.13.1 would deliver them); "
-                    f"send {key}: {{type: Number, value: ...}}"
-                )
-                queue = None
-            elif send.topic and (why := body_filter_unmatchable(self.topology, send.topic, queue, send.body, send.offload)):
-                f["queue"].problem(f"the subscription of {queue} filters the message body, but {why}")
-                queue = None
+        if queue and sends and (why := expect_problem(self.topology, sends, queue)):
+            f["queue"].problem(why)
+            queue = None
         intact = f["intact"].boolean() if "intact" in f else True
         ordered = f["ordered"].boolean() if "ordered" in f else False
         if ordered and queue and not self.topology.queues[queue].fifo:
@@ -221,7 +205,7 @@ class _Reader:
             return None
         return Expect(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads), receivers)
 
-    def _expect_not(self, node: Node, expected: dict[str, Node], send: Send | None) -> ExpectNot | None:
+    def _expect_not(self, node: Node, expected: dict[str, Node], sends: list[Send]) -> ExpectNot | None:
         assert self.topology is not None
         f = node.mapping(allowed=("queue", "within"), required=("queue", "within"))
         if f is None:
@@ -235,12 +219,8 @@ class _Reader:
                 "receive these messages and not receive them, so remove one of the two"
             )
             return None
-        if queue and send is not None and send.topic and (key := numeric_filter_on_string(self.topology, send.topic, queue, send.attributes)):
-            f["queue"].problem(
-                f"the subscription of {queue} filters {key} numerically and {key} is sent as a String: AWS never delivers "
-                f"it there but LocalStack 4.13.1 does, so this check would fail on LocalStack only; send {key} as "
-                "{type: Number, value: ...} or filter it with a string condition"
-            )
+        if queue and (why := expect_not_problem(self.topology, sends, queue)):
+            f["queue"].problem(why)
             return None
         return ExpectNot(queue, within) if queue and within else None
 

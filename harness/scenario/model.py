@@ -1,7 +1,7 @@
 """A validated scenario: what a ``*.scenario.yaml`` file becomes after :mod:`harness.scenario.loader`.
 
 One scenario sends a batch of messages from one account/region through a topic or straight to a
-queue, then checks expectations: who receives them (intact, in time, in order, fast enough), who
+queue (or several such batches at once: ``sends:``), then checks expectations: who receives them (intact, in time, in order, fast enough), who
 must not, what a rejecting consumer sends to its dead-letter queue, and whether payload objects
 are gone after acknowledgement. A scenario may instead (or also) list accesses that must be
 refused (:class:`ExpectDenied`); one with only ``expect_denied`` sends nothing.
@@ -141,9 +141,22 @@ class Scenario:
     source: str
     topology_file: str  # resolved path
     description: str
-    send: Send | None  # None: the scenario only checks expect_denied
+    send: Send | None  # the first (or only) send; None: the scenario only checks expect_denied
     expect: tuple[Expect, ...] = ()
     expect_not: tuple[ExpectNot, ...] = ()
     dead_letter: DeadLetterCheck | None = None
     payload_deleted_after_ack: bool = False
     expect_denied: tuple[ExpectDenied, ...] = ()
+    more_sends: tuple[Send, ...] = ()  # the further entries of ``sends:``, run concurrently with ``send``
+
+    @property
+    def sends(self) -> tuple[Send, ...]:
+        """Every send of the scenario, in file order (``send:`` is a list of one)."""
+        return ((self.send,) if self.send is not None else ()) + self.more_sends
+
+    def sends_to(self, queue: str, subscribed: dict[str, set[str]]) -> tuple[int, ...]:
+        """Indexes of the sends whose messages reach ``queue`` (``subscribed``: topic → its queues)."""
+        return tuple(
+            i for i, s in enumerate(self.sends)
+            if (s.queue == queue) or (s.topic is not None and queue in subscribed.get(s.topic, set()))
+        )

@@ -266,3 +266,20 @@ def test_sent_is_counted_for_a_scenario_with_only_expect_not(applied: Manifest, 
     report = RunReport("r", "localstack", None, "reference", scenarios=[result])
     [row] = [line for line in console_summary(report).splitlines() if line.startswith("only-not")]
     assert row.split()[3] == "3", row
+
+
+def test_several_sends_from_different_accounts_are_judged_per_path(applied: Manifest, tmp_path: Path) -> None:
+    """Issue 10 #2: A publishes to orders while B sends straight to c-us; c-us gets both (two paths),
+    b-eu only A's, and each message is judged on its own path."""
+    result = _run(applied, _scenario(tmp_path, "two-producers", """\
+        sends:
+          - {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: invoice}}
+          - {from: B/eu-west-1, queue: c-us, count: 2, rate: 10}
+        expect:
+          - {queue: c-us, within: 10s}
+          - {queue: b-eu, within: 10s}
+        """))
+    assert result.status == PASSED, result.failures
+    counts = {(p.key.from_account, p.key.via, p.key.queue): (p.counts["sent"], p.counts["intact"]) for p in result.paths}
+    assert counts == {("A", "topic:orders", "c-us"): (3, 3), ("B", "queue:c-us", "c-us"): (2, 2), ("A", "topic:orders", "b-eu"): (3, 3)}
+    assert result.sent == 5

@@ -122,3 +122,28 @@ def test_message_body_filter_routes_as_declared(applied: Manifest, tmp_path: Pat
               - {{queue: by-body, within: 3s}}
             """))
         assert filtered.status == PASSED, (name, filtered.failures)
+
+
+def test_three_fifo_groups_sent_at_once_keep_order_per_group(applied: Manifest, tmp_path: Path, monkeypatch) -> None:
+    """Issue 10 #2: three sends, one FIFO group each, run concurrently (so the groups interleave on
+    the topic); every message is judged and the order is checked per group."""
+    recorded = []
+    original = SendLog.record
+    monkeypatch.setattr(SendLog, "record", lambda self, sent: (recorded.append(sent), original(self, sent))[1])
+    sc = _scenario(tmp_path, "three-groups", """\
+        sends:
+          - {from: A/us-east-1, topic: steps, count: 15, group: g1, rate: 30}
+          - {from: A/us-east-1, topic: steps, count: 15, group: g2, rate: 30}
+          - {from: A/us-east-1, topic: steps, count: 15, group: g3, rate: 30}
+        expect:
+          - {queue: steps-q, within: 20s, ordered: true, duplicates: forbidden}
+        """)
+    result = _run(applied, sc)
+    assert result.status == PASSED, result.failures
+    [path] = result.paths  # the three sends share one delivery path
+    assert path.counts["sent"] == 45 and path.counts["received"] == 45 and path.counts["intact"] == 45
+    assert result.sent == 45 and len(result.send["sends"]) == 3
+    groups = [s.group for s in sorted(recorded, key=lambda s: s.t_send)]
+    switches = sum(1 for a, b in zip(groups, groups[1:]) if a != b)
+    assert switches >= 10, f"the groups did not interleave: {groups}"
+    assert len({s.correlation_id for s in recorded}) == 45

@@ -268,3 +268,53 @@ def test_bad_body_or_unmatchable_body_filter_is_one_line(workdir: Path, case: tu
     _, body, line, field, fragment = case
     path, problem = _problem(workdir, body, "formats")
     assert problem.startswith(f"{path}:{line}: {field}: ") and fragment in problem, problem
+
+
+# ---- several sends ---------------------------------------------------------------------------------
+
+THREE_GROUPS = """\
+sends:
+  - {from: A/us-east-1, topic: steps, count: 5, group: g1}
+  - {from: A/us-east-1, topic: steps, count: 5, group: g2, rate: 20}
+  - {from: A/us-east-1, topic: steps, count: 5, group: g3}
+expect:
+  - {queue: steps-q, within: 10s, ordered: true}
+"""
+
+
+def test_sends_load_in_order_and_send_stays_one(workdir: Path) -> None:
+    _, sc = _load(workdir, THREE_GROUPS, "formats")
+    assert [s.group for s in sc.sends] == ["g1", "g2", "g3"] and sc.send.group == "g1"
+    assert sc.sends[1].rate == 20.0
+    _, one = _load(workdir, SEND + "expect:\n  - {queue: b-eu, within: 5s}\n")
+    assert len(one.sends) == 1 and one.more_sends == ()
+    _, mixed = _load(workdir, """\
+sends:
+  - {from: A/us-east-1, topic: orders, attributes: {kind: invoice}}
+  - {from: B/eu-west-1, queue: c-us, count: 2}
+expect:
+  - {queue: c-us, within: 5s}
+  - {queue: b-eu, within: 5s}
+""")
+    assert mixed.sends_to("c-us", {"orders": {"b-eu", "c-us"}}) == (0, 1)
+    assert mixed.sends_to("b-eu", {"orders": {"b-eu", "c-us"}}) == (0,)
+
+
+SENDS_CASES = [
+    ("send-and-sends", SEND + "sends:\n  - {from: A/us-east-1, topic: orders}\n", "reference", 7, "sends", "either send: (one) or sends:"),
+    ("sends-not-list", "sends: {from: A/us-east-1, topic: orders}\n", "reference", 3, "sends", "expected a list"),
+    ("sends-empty", "sends: []\n", "reference", 3, "sends", "lists 0 sends"),
+    ("same-group-twice", "sends:\n  - {from: A/us-east-1, topic: steps, group: g1}\n  - {from: A/us-east-1, topic: steps, group: g1}\n", "formats", 5, "sends[1]", "already sends FIFO group g1"),
+    ("bad-entry", "sends:\n  - {from: A/us-east-1, topic: orders}\n  - {from: Z/us-east-1, topic: orders}\n", "reference", 5, "sends[1].from", "unknown account"),
+    ("dead-letter-with-two", "sends:\n  - {from: A/us-east-1, queue: b-eu}\n  - {from: A/us-east-1, topic: orders}\ndead_letter: {queue: b-eu, within: 10s}\n",
+     "reference", 6, "dead_letter", "follows the messages of one send"),
+    ("no-send-reaches", "sends:\n  - {from: A/us-east-1, queue: b-eu}\n  - {from: B/eu-west-1, queue: c-us}\nexpect:\n  - {queue: b-ap, within: 5s}\n",
+     "reference", 7, "expect[0].queue", "no send reaches queue b-ap"),
+]
+
+
+@pytest.mark.parametrize("case", SENDS_CASES, ids=[c[0] for c in SENDS_CASES])
+def test_bad_sends_are_one_line(workdir: Path, case: tuple) -> None:
+    _, body, topology, line, field, fragment = case
+    path, problem = _problem(workdir, body, topology)
+    assert problem.startswith(f"{path}:{line}: {field}: ") and fragment in problem, problem
