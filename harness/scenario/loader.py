@@ -34,6 +34,7 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
     expect_not:
       - {queue: c-us, within: 3s}
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
+    subscription_dead_letter: {queue: b-eu, within: 30s}   # SNS cannot deliver → the subscription's DLQ
     payload_deleted_after_ack: false
     expect_denied:                      # accesses that must be refused (harness.scenario.read_denied)
       - {from: "999999999999/us-east-1", action: send, queue: b-eu}
@@ -54,7 +55,7 @@ from harness.errors import InputFileError, Problem
 from harness.scenario.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
 from harness.scenario.read_denied import read_expect_denied
 from harness.scenario.read_send import queue_ref
-from harness.scenario.read_sends import expect_not_problem, expect_problem, read_sends
+from harness.scenario.read_sends import expect_not_problem, expect_problem, read_sends, read_subscription_dead_letter
 from harness.scenario.units import parse_duration, parse_size, read_duration
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
@@ -70,8 +71,8 @@ __all__ = [
 ]
 
 NAME_RE = r"[a-z0-9][a-z0-9-]{0,63}"
-TOP_KEYS = ("name", "description", "topology", "send", "sends", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied")
-NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
+TOP_KEYS = ("name", "description", "topology", "send", "sends", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied", "subscription_dead_letter")
+NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "subscription_dead_letter")
 EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads", "receivers")
 MAX_RECEIVERS = 32
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
@@ -118,17 +119,18 @@ class _Reader:
                 expected.setdefault(expect.queue, item)
         expect_nots = [self._expect_not(n, expected, sends) for n in (top["expect_not"].items() or [])] if "expect_not" in top else []
         dead_letter = self._dead_letter(top["dead_letter"]) if "dead_letter" in top else None
+        sub_dlq = read_subscription_dead_letter(topo, top["subscription_dead_letter"], sends, list(expected)) if "subscription_dead_letter" in top else None
         deleted = top["payload_deleted_after_ack"].boolean() if "payload_deleted_after_ack" in top else False
         if deleted and len(expects) != 1:
             top["payload_deleted_after_ack"].problem(
                 "needs exactly one expect queue: with fan-out, one consumer deleting the payload on ack "
                 "would take it away from the others; split the scenario"
             )
-        if "expect" in top and not expects and not expect_nots and dead_letter is None:
+        if "expect" in top and not expects and not expect_nots and dead_letter is None and sub_dlq is None:
             top["expect"].problem("a scenario needs at least one expectation; add - {queue: <name>, within: 10s}")
         if None in expects or None in expect_nots or None in denied or name is None:
             return None
-        if not sends_ok:
+        if not sends_ok or ("subscription_dead_letter" in top and sub_dlq is None):
             return None
         return Scenario(
             name=name,
@@ -137,6 +139,7 @@ class _Reader:
             description=description or "",
             send=sends[0] if sends else None,
             more_sends=tuple(sends[1:]),
+            subscription_dead_letter=sub_dlq,
             expect=tuple(e for e in expects if e is not None),
             expect_not=tuple(e for e in expect_nots if e is not None),
             dead_letter=dead_letter,

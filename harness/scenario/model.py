@@ -109,6 +109,18 @@ class DeadLetterCheck:
 
 
 @dataclass(frozen=True)
+class SubscriptionDeadLetterCheck:
+    """``subscription_dead_letter``: SNS cannot deliver to ``queue`` (the harness deletes it for the
+    duration of the send and restores it after), so every message of the send must arrive in the
+    subscription's dead-letter queue ``dead_letter_queue`` within ``within``."""
+
+    topic: str
+    queue: str
+    dead_letter_queue: str
+    within: float
+
+
+@dataclass(frozen=True)
 class ExpectDenied:
     """One ``expect_denied`` entry: ``account`` (a topology account name, or the 12-digit id of an
     account outside the topology) attempts ``action`` from a client in ``region`` on the named topic,
@@ -148,6 +160,7 @@ class Scenario:
     payload_deleted_after_ack: bool = False
     expect_denied: tuple[ExpectDenied, ...] = ()
     more_sends: tuple[Send, ...] = ()  # the further entries of ``sends:``, run concurrently with ``send``
+    subscription_dead_letter: SubscriptionDeadLetterCheck | None = None
 
     @property
     def sends(self) -> tuple[Send, ...]:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.scenario.model import Send
+from harness.scenario.model import Send, SubscriptionDeadLetterCheck
 from harness.scenario.read_attributes import body_filter_unmatchable, numeric_filter_on_string
-from harness.scenario.read_send import read_send
+from harness.scenario.read_send import queue_ref, read_send
+from harness.scenario.units import read_duration
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node
 
 MAX_SENDS = 16
-SINGLE_SEND_ONLY = ("dead_letter", "payload_deleted_after_ack")
+SINGLE_SEND_ONLY = ("dead_letter", "payload_deleted_after_ack", "subscription_dead_letter")
 
 
 def read_sends(topo: Topology, top: dict[str, Node]) -> tuple[list[Send], bool]:
@@ -108,3 +109,29 @@ def expect_not_problem(topo: Topology, sends: Sequence[Send], queue: str) -> str
                     f"it there but LocalStack 4.13.1 does, so this check would fail on LocalStack only; send {key} as "
                     "{type: Number, value: ...} or filter it with a string condition")
     return None
+
+
+def read_subscription_dead_letter(topo: Topology, node: Node, sends: Sequence[Send], expected: Sequence[str]) -> SubscriptionDeadLetterCheck | None:
+    """``subscription_dead_letter: {queue: <endpoint queue>, within: 30s}`` for the one send's topic."""
+    f = node.mapping(allowed=("queue", "within"), required=("queue", "within"))
+    if f is None or "queue" not in f or "within" not in f:
+        return None
+    queue = queue_ref(topo, f["queue"])
+    within = read_duration(f["within"])
+    if queue is None or within is None or len(sends) != 1:
+        return None
+    send = sends[0]
+    if send.topic is None:
+        f["queue"].problem("a subscription dead-letter queue takes what SNS cannot deliver; send through a topic (topic: <name>)")
+        return None
+    [sub] = [s for s in topo.subscriptions if s.topic == send.topic and s.queue == queue] or [None]
+    if sub is None:
+        f["queue"].problem(f"queue {queue} is not subscribed to topic {send.topic}; name the endpoint queue of a subscription of {send.topic}")
+        return None
+    if sub.dead_letter_queue is None:
+        f["queue"].problem(f"the subscription of {queue} to {send.topic} has no dead_letter_queue; add dead_letter_queue: <queue> to it in the topology")
+        return None
+    if queue in expected:
+        f["queue"].problem(f"queue {queue} is also under expect, but SNS cannot deliver to it during this check; remove one of the two")
+        return None
+    return SubscriptionDeadLetterCheck(send.topic, queue, sub.dead_letter_queue, within)

@@ -1,6 +1,7 @@
 """Run one scenario against an applied run (its manifest) and measure it: the orchestration.
 
-Flow: start a pool of receivers per queue the scenario watches
+Flow: start a pool of receivers per queue the scenario watches (and, for ``subscription_dead_letter``,
+delete the endpoint queue until the sends are judged: :mod:`~harness.scenario.outage`)
 (:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders
 (:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given; the report's
 ``send`` section says how well it kept it), then wait until every expected delivery arrived or its
@@ -22,6 +23,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -36,8 +38,9 @@ from harness.scenario.access_step import check_access
 from harness.scenario.budget import ByteBudget
 from harness.scenario.facts import Sent
 from harness.scenario.measure import PathKey
-from harness.scenario.model import Scenario, Send
+from harness.scenario.model import Expect, Scenario, Send
 from harness.scenario.oneline import one_line
+from harness.scenario.outage import queue_outage
 from harness.scenario.receive_pool import Watching
 from harness.scenario.result import ERROR, ScenarioResult
 from harness.scenario.send import Pacer, SendLog, plan, sender_for
@@ -45,6 +48,12 @@ from harness.scenario.send_pool import SendPool, send_summary
 from harness.scenario.watch import QueueWatch, collect_dead_letters, consumer_for, still_stored
 
 WAIT_SLICE_SECONDS = 0.05
+
+
+def _outage_expectation(scenario: Scenario) -> list[Expect]:
+    """``subscription_dead_letter`` as an expectation on the subscription's dead-letter queue."""
+    check = scenario.subscription_dead_letter
+    return [Expect(check.dead_letter_queue, check.within)] if check is not None else []
 
 
 @dataclass
@@ -147,10 +156,14 @@ class ScenarioRunner:
         for neg in scenario.expect_not:
             if neg.queue not in attempt.watches:
                 attempt.watches[neg.queue] = self._watch(attempt, neg.queue, False)
+        outage = scenario.subscription_dead_letter
+        if outage is not None:
+            attempt.watches[outage.dead_letter_queue] = self._watch(attempt, outage.dead_letter_queue, False)
         receivers = {exp.queue: exp.receivers for exp in scenario.expect}
         with Watching(attempt.watches.values(), receivers, attempt.budget) as watching:
-            self._send(attempt)
-            self._wait(attempt, watching)
+            with self._outage(scenario):
+                self._send(attempt)
+                self._wait(attempt, watching)
         broken = watching.failed()
         if broken is not None:
             error = ServiceUnavailableError if broken.unreachable else HarnessError
@@ -174,6 +187,15 @@ class ScenarioRunner:
             result.notes.append("nothing sent: a hop of the path is denied by the applied policies (see access)")
             return False
         return True
+
+    def _outage(self, scenario: Scenario) -> AbstractContextManager[None]:
+        """``subscription_dead_letter``: the endpoint queue is gone while the scenario sends."""
+        check = scenario.subscription_dead_letter
+        if check is None:
+            return nullcontext()
+        entry = self.manifest.queues[check.queue]
+        sqs = self.sessions.client("sqs", entry.account, entry.region)
+        return queue_outage(sqs, entry.url, self.sessions.retry_policy)
 
     def _watch(self, attempt: _Attempt, queue: str, delete_payloads: bool) -> QueueWatch:
         consumer = consumer_for(self.manifest, self.sessions, queue, delete_payloads, attempt.bucket_region)
@@ -207,15 +229,17 @@ class ScenarioRunner:
 
     def _wait(self, attempt: _Attempt, watching: Watching) -> None:
         scenario, sent = attempt.scenario, attempt.sent()
-        waits = [e.within for e in scenario.expect] + [e.within for e in scenario.expect_not]
+        expects = list(scenario.expect) + _outage_expectation(scenario)
+        waits = [e.within for e in expects] + [e.within for e in scenario.expect_not]
         due = {e.queue: len(attempt.sent(scenario.sends_to(e.queue, self._subscribed))) for e in scenario.expect}
+        due.update({e.queue: len(sent) for e in _outage_expectation(scenario)})
         if not sent or not waits:
             return
         last_send = max(s.t_send for s in sent)
-        hard_deadline = last_send + max(waits) + (verdicts.LATE_GRACE_SECONDS if scenario.expect else 0.0)
+        hard_deadline = last_send + max(waits) + (verdicts.LATE_GRACE_SECONDS if expects else 0.0)
         negative_until = last_send + max((e.within for e in scenario.expect_not), default=0.0)
         while time.time() < hard_deadline:
-            complete = all(attempt.watches[e.queue].received() >= due[e.queue] for e in scenario.expect)
+            complete = all(attempt.watches[e.queue].received() >= due[e.queue] for e in expects)
             if complete and time.time() >= negative_until:
                 break
             if watching.failed() is not None:
@@ -241,6 +265,9 @@ class ScenarioRunner:
             deliveries = attempt.watches[exp.queue].deliveries()
             for key, sent in self._paths_to(attempt, exp.queue).items():
                 self._add(attempt, result, verdicts.judge_expect(exp, key, sent, deliveries))
+        for exp in _outage_expectation(scenario):  # every message, in the subscription's DLQ
+            key = self._path(scenario.send, exp.queue)
+            self._add(attempt, result, verdicts.judge_expect(exp, key, attempt.sent(), attempt.watches[exp.queue].deliveries()))
         for neg in scenario.expect_not:
             for failure in verdicts.judge_expect_not(neg, attempt.watches[neg.queue].deliveries()):
                 result.fail(failure)

@@ -283,3 +283,32 @@ def test_several_sends_from_different_accounts_are_judged_per_path(applied: Mani
     counts = {(p.key.from_account, p.key.via, p.key.queue): (p.counts["sent"], p.counts["intact"]) for p in result.paths}
     assert counts == {("A", "topic:orders", "c-us"): (3, 3), ("B", "queue:c-us", "c-us"): (2, 2), ("A", "topic:orders", "b-eu"): (3, 3)}
     assert result.sent == 5
+
+
+def test_subscription_dead_letter_receives_what_sns_cannot_deliver_and_the_queue_comes_back(applied: Manifest, tmp_path: Path, aws) -> None:
+    """Issue 10 #6: b-eu is deleted while the scenario sends (the one failure both AWS and LocalStack
+    4.13.1 dead-letter), so every message lands in the subscription's DLQ b-sub-dlq; b-eu is then
+    restored with its attributes and tags, and delivers again."""
+    queue = applied.queues["b-eu"]
+    sqs = aws("sqs", queue.account_id, queue.region)
+    before = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
+    tags_before = sqs.list_queue_tags(QueueUrl=queue.url).get("Tags", {})
+    result = _run(applied, _scenario(tmp_path, "sub-dlq", """\
+        send: {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: invoice}}
+        subscription_dead_letter: {queue: b-eu, within: 20s}
+        expect:
+          - {queue: b-ap, within: 10s}
+        """))
+    assert result.status == PASSED, result.failures
+    counts = {p.key.queue: (p.counts["sent"], p.counts["intact"]) for p in result.paths}
+    assert counts == {"b-ap": (3, 3), "b-sub-dlq": (3, 3)}
+    after = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
+    for name in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "Policy", "MaximumMessageSize"):
+        assert after.get(name) == before.get(name), name
+    assert sqs.list_queue_tags(QueueUrl=queue.url).get("Tags", {}) == tags_before
+    again = _run(applied, _scenario(tmp_path, "b-eu-back", """\
+        send: {from: A/us-east-1, topic: orders, count: 2}
+        expect:
+          - {queue: b-eu, within: 10s}
+        """))
+    assert again.status == PASSED, again.failures

@@ -318,3 +318,63 @@ def test_bad_sends_are_one_line(workdir: Path, case: tuple) -> None:
     _, body, topology, line, field, fragment = case
     path, problem = _problem(workdir, body, topology)
     assert problem.startswith(f"{path}:{line}: {field}: ") and fragment in problem, problem
+
+
+# ---- subscription_dead_letter ----------------------------------------------------------------------
+
+def test_subscription_dead_letter_loads_with_the_subscriptions_dlq(workdir: Path) -> None:
+    _, sc = _load(workdir, SEND + "subscription_dead_letter: {queue: b-eu, within: 20s}\n")
+    check = sc.subscription_dead_letter
+    assert (check.topic, check.queue, check.dead_letter_queue, check.within) == ("orders", "b-eu", "b-sub-dlq", 20.0)
+
+
+SUB_DLQ_CASES = [
+    ("no-dlq", SEND + "subscription_dead_letter: {queue: b-ap, within: 20s}\n", 7, "subscription_dead_letter.queue", "has no dead_letter_queue"),
+    ("not-subscribed", SEND + "subscription_dead_letter: {queue: b-eu-dlq, within: 20s}\n", 7, "subscription_dead_letter.queue", "not subscribed to topic orders"),
+    ("direct-send", "send: {from: A/us-east-1, queue: b-eu}\nsubscription_dead_letter: {queue: b-eu, within: 20s}\n", 4, "subscription_dead_letter.queue", "send through a topic"),
+    ("also-expected", SEND + "expect:\n  - {queue: b-eu, within: 5s}\nsubscription_dead_letter: {queue: b-eu, within: 20s}\n", 9, "subscription_dead_letter.queue", "also under expect"),
+    ("without-send", "expect_denied:\n  - {from: C/us-east-1, action: send, queue: b-eu}\nsubscription_dead_letter: {queue: b-eu, within: 20s}\n", 5, "subscription_dead_letter", "sends none"),
+]
+
+
+@pytest.mark.parametrize("case", SUB_DLQ_CASES, ids=[c[0] for c in SUB_DLQ_CASES])
+def test_bad_subscription_dead_letter_is_one_line(workdir: Path, case: tuple) -> None:
+    _, body, line, field, fragment = case
+    path, problem = _problem(workdir, body)
+    assert problem.startswith(f"{path}:{line}: {field}: ") and fragment in problem, problem
+
+
+def test_queue_outage_restores_after_the_name_is_free_again() -> None:
+    """AWS refuses a deleted queue's name for 60 s: the restore waits (bounded), then recreates it with
+    its attributes and tags; the body of the with-block runs while the queue is gone."""
+    from botocore.exceptions import ClientError
+
+    from harness.scenario.outage import queue_outage
+
+    url = "https://sqs.eu-west-1.amazonaws.com/222222222222/hx-r-b-eu"
+    calls: list[tuple[str, dict]] = []
+
+    class FakeSqs:
+        refusals = 2
+
+        def get_queue_attributes(self, **kw):
+            return {"Attributes": {"VisibilityTimeout": "30", "QueueArn": "arn:x", "ApproximateNumberOfMessages": "4"}}
+
+        def list_queue_tags(self, **kw):
+            return {"Tags": {"harness:run-id": "r"}}
+
+        def delete_queue(self, **kw):
+            calls.append(("delete", kw))
+
+        def create_queue(self, **kw):
+            calls.append(("create", kw))
+            if self.refusals:
+                self.refusals -= 1
+                raise ClientError({"Error": {"Code": "AWS.SimpleQueueService.QueueDeletedRecently", "Message": "wait"}}, "CreateQueue")
+            return {"QueueUrl": url}
+
+    slept: list[float] = []
+    with queue_outage(FakeSqs(), url, sleep=slept.append):
+        assert [c[0] for c in calls] == ["delete"]
+    assert [c[0] for c in calls] == ["delete", "create", "create", "create"] and len(slept) == 2
+    assert calls[-1][1] == {"QueueName": "hx-r-b-eu", "Attributes": {"VisibilityTimeout": "30"}, "tags": {"harness:run-id": "r"}}
