@@ -1,11 +1,12 @@
 """Run one scenario against an applied run (its manifest) and measure it: the orchestration.
 
-Flow: start a pool of receivers per queue the scenario watches (and, for ``subscription_dead_letter``,
-delete the endpoint queue until the sends are judged: :mod:`~harness.scenario.outage`)
-(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders
-(:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given; the report's
-``send`` section says how well it kept it), then wait until every expected delivery arrived or its
-deadline passed, plus a short grace period to tell *late* from *missing*. Then the dead-letter and
+Flow: start a pool of receivers per queue the scenario watches
+(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders — one pool per
+send, all at once (:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given;
+the report's ``send`` section says how well each kept it), then wait until every expected delivery arrived or its
+deadline passed, plus a short grace period to tell *late* from *missing*. For
+``subscription_dead_letter`` the endpoint queue is gone while sending and waiting
+(:mod:`~harness.scenario.outage`). Then the dead-letter and
 payload-deletion checks, then the verdicts (:mod:`~harness.scenario.verdicts`, pure functions of
 what was sent and received).
 
