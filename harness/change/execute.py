@@ -30,6 +30,7 @@ from harness.change.probe import Probe, ProbedPath, ProbeSettings
 from harness.change.select import probed_paths
 from harness.errors import HarnessError, TerraformError
 from harness.provision import sweep
+from harness.provision.body_filters import set_body_filters
 from harness.provision.lifecycle import Progress, terraform_dir
 from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED, Manifest
 from harness.provision.provider import current_profile, write_cli_config
@@ -166,6 +167,7 @@ def _adopt_new(manifest: Manifest, new: Topology, rendered: RenderedRoot, tf: Te
     for group, entries in applied.resources.items():
         setattr(manifest, group, entries)
     manifest.subscriptions = applied.subscriptions
+    set_body_filters(manifest)  # what provider 3.39 cannot set (filter_policy_scope)
     manifest.topology, manifest.topology_file = new.name, str(new_file.resolve())
     manifest.status, manifest.error = STATUS_APPLIED, None
     manifest.save(settings)

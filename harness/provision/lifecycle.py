@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import emulator
 from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
 from harness.provision import retarget, runlock, sweep
+from harness.provision.body_filters import set_body_filters
 from harness.provision.kinds import kind_of
 from harness.provision.manifest import (
     STATUS_APPLIED,
@@ -227,6 +228,7 @@ def _up(
         for group, entries in applied.resources.items():
             setattr(manifest, group, entries)  # the manifest's topics, queues, buckets
         manifest.subscriptions = applied.subscriptions
+        set_body_filters(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope)
         manifest.status = STATUS_APPLIED
         manifest.save(settings)
     except (Exception, KeyboardInterrupt) as exc:

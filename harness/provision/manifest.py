@@ -45,6 +45,7 @@ class SubscriptionEntry:
     raw_delivery: bool
     filter_policy: dict | None
     created_by: str  # account name whose provider created it
+    filter_policy_scope: str = "MessageAttributes"  # MessageBody: set after apply (harness.provision.body_filters)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def console_summary(report: RunReport) -> str:
     header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
     lines = [header, "-" * len(header)]
     for sc in data["scenarios"]:
-        sent = sum(p["counts"]["sent"] for p in sc["paths"])
+        sent = sum(p["counts"]["sent"] for p in sc["paths"]) if sc["paths"] else sc.get("sent", 0)
         recv = sum(p["counts"]["received"] for p in sc["paths"])
         intact = sum(p["counts"]["intact"] for p in sc["paths"])
         p50 = max((p["latency_ms"]["p50"] or 0 for p in sc["paths"]), default=0)

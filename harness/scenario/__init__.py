@@ -1,6 +1,6 @@
 """Stage 5 — scenarios: a scenario file and an applied run become sends, deliveries and verdicts.
 
-Takes ``*.scenario.yaml`` files (validated against their topology: :mod:`.loader`, :mod:`.read_send`,
+Takes ``*.scenario.yaml`` files (validated against their topology: :mod:`.loader`, :mod:`.read_send`, :mod:`.read_attributes`,
 :mod:`.read_denied`, :mod:`.units` → :mod:`.model`) and the run manifest of :mod:`harness.provision`; hands on a
 :class:`~.result.ScenarioResult` per scenario (per-path counts and HDR latency histograms,
 :mod:`.measure`) for :mod:`harness.report`.

@@ -41,14 +41,17 @@ def may_offload(send: Send) -> bool:
     return send.offload == "always" or any(s.bytes > threshold - ATTRIBUTE_ALLOWANCE for s in send.sizes)
 
 
-def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str] | None = None) -> list[Hop]:
-    """Every hop of the scenario's paths (none when it sends nothing). ``subscribed``: the queues
-    subscribed to the scenario's topic (a dead-letter check's queue counts only when it is one)."""
-    send = scenario.send
+def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str] | None = None, send: Send | None = None) -> list[Hop]:
+    """Every hop of the paths of one send (the first by default; none when it sends nothing).
+    ``subscribed``: the queues subscribed to its topic (a dead-letter check's queue counts only when
+    it is one)."""
+    send = send or scenario.send
     if send is None:
         return []
-    receivers = list(dict.fromkeys(e.queue for e in scenario.expect))
     fed = set(subscribed) if subscribed is not None and send.topic else {send.queue}
+    receivers = list(dict.fromkeys(e.queue for e in scenario.expect))
+    if len(scenario.sends) > 1 and subscribed is not None:  # each send: only the expected queues it reaches
+        receivers = [q for q in receivers if q in fed]
     if scenario.dead_letter and scenario.dead_letter.queue not in receivers and scenario.dead_letter.queue in fed:
         receivers.append(scenario.dead_letter.queue)
     if send.queue:
@@ -114,8 +117,11 @@ class AccessCheck:
 def check_access(manifest: Manifest, sessions: Sessions, scenario: Scenario) -> AccessCheck:
     """Judge the scenario's hops and ``expect_denied`` entries against the policies applied now."""
     dep = Deployment.from_manifest(manifest)
-    topic = scenario.send.topic if scenario.send else None
-    hops = scenario_hops(dep, scenario, [s.queue for s in manifest.subscriptions if s.topic == topic])
+    hops: list[Hop] = []
+    for send in scenario.sends:
+        for hop in scenario_hops(dep, scenario, [s.queue for s in manifest.subscriptions if s.topic == send.topic], send):
+            if hop not in hops:
+                hops.append(hop)
     denial_hops = [(entry, denial_hop(dep, entry)) for entry in scenario.expect_denied]
     arns = {h.policy_arn for h in hops} | {h.policy_arn for _, h in denial_hops}
     policies = read_policies(manifest, sessions, arns)

@@ -19,6 +19,7 @@ from a dated table (``prices.json`` next to this module, us-east-1 list prices).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -174,7 +175,20 @@ def estimate(
     storage_hours: float = DEFAULT_STORAGE_HOURS,
     runner_outside_aws: bool = True,
 ) -> CostEstimate:
-    """The estimated AWS cost of running ``scenario`` once on ``topology`` (see the module doc)."""
+    """The estimated AWS cost of running ``scenario`` once on ``topology`` (see the module doc).
+    Several sends (``sends:``): the sum of each send's estimate."""
+    if scenario.more_sends:
+        parts = [
+            estimate(dataclasses.replace(scenario, send=s, more_sends=()), topology, prices,
+                     storage_hours=storage_hours, runner_outside_aws=runner_outside_aws)
+            for s in scenario.sends
+        ]
+        total = CostEstimate(scenario=scenario.name, file=scenario.source)
+        for part in parts:
+            for name in ("messages", "sns_requests", "sqs_requests", "s3_puts", "s3_gets", "s3_bytes", "inter_region_bytes", "egress_bytes"):
+                setattr(total, name, getattr(total, name) + getattr(part, name))
+            total.items.extend(part.items)
+        return total
     prices = prices or Prices.load()
     send = scenario.send
     if send is None:  # only expect_denied: a few refused calls, nothing billed worth counting
@@ -182,7 +196,7 @@ def estimate(
     t = _Tally(prices)
     via_topic = send.topic is not None
     threshold = wire.DEFAULT_SNS_THRESHOLD if via_topic else wire.DEFAULT_SQS_THRESHOLD
-    attrs = {k: {"DataType": "String", "StringValue": v} for k, v in send.attributes.items()}
+    attrs = {k: a.wire() for k, a in send.attributes.items()}
     attr_bytes = wire.attributes_bytes(attrs) + HARNESS_ATTRIBUTE_BYTES
     sends_per_message = 2 if send.dedup == "repeat" else 1
     part_size = TransferSettings().part_size
@@ -203,7 +217,7 @@ def estimate(
         n = _copies(send.count, len(send.sizes), index) * sends_per_message
         if n == 0:
             continue
-        s = size.bytes
+        s = max(0, size.bytes - attr_bytes) if size.on_wire else size.bytes  # on the wire: attributes included
         offload = s == 0 or send.offload == "always" or s + attr_bytes > threshold
         msg = (POINTER_BYTES if offload else s) + attr_bytes
         if offload:

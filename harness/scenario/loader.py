@@ -10,12 +10,12 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
     name: fanout-small                  # [a-z0-9-]+
     description: A to B and C
     topology: reference.topology.yaml   # relative to this file
-    send:
+    send:                               # or sends: [{...}, {...}] (several, run concurrently)
       from: A/us-east-1                 # account/region of the sending client
       topic: orders                     # or queue: c-us (direct send)
       count: 10
-      size: 1KiB                        # or sizes: [256KiB-1, 256KiB, 256KiB+1] (cycled)
-      attributes: {kind: invoice}
+      size: 1KiB                        # or sizes: [sns_limit-1, sns_limit, sns_limit+1] (cycled; on the wire)
+      attributes: {kind: invoice, price: {type: Number, value: 20}}   # String | Number | Binary | String.Array
       group: g1                         # FIFO only
       dedup: unique                     # FIFO only: unique | repeat (each message sent twice)
       rate: 50                          # messages per second (optional)
@@ -34,11 +34,12 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
     expect_not:
       - {queue: c-us, within: 3s}
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
+    subscription_dead_letter: {queue: b-eu, within: 30s}   # SNS cannot deliver → the subscription's DLQ
     payload_deleted_after_ack: false
     expect_denied:                      # accesses that must be refused (harness.scenario.read_denied)
       - {from: "999999999999/us-east-1", action: send, queue: b-eu}
 
-A scenario needs ``send:`` with expectations, or ``expect_denied:``, or both. The topology a scenario
+A scenario needs ``send:`` (or ``sends:``, :mod:`.read_sends`) with expectations, or ``expect_denied:``, or both. The topology a scenario
 names must also pass the static access check (:mod:`harness.access.static`): its modules must
 authorise every subscription, publisher, producer and reader it declares.
 """
@@ -53,7 +54,8 @@ from harness.access.static_file import check_topology_access
 from harness.errors import InputFileError, Problem
 from harness.scenario.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
 from harness.scenario.read_denied import read_expect_denied
-from harness.scenario.read_send import queue_ref, read_send
+from harness.scenario.read_send import queue_ref
+from harness.scenario.read_sends import expect_not_problem, expect_problem, read_sends, read_subscription_dead_letter
 from harness.scenario.units import parse_duration, parse_size, read_duration
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
@@ -69,8 +71,8 @@ __all__ = [
 ]
 
 NAME_RE = r"[a-z0-9][a-z0-9-]{0,63}"
-TOP_KEYS = ("name", "description", "topology", "send", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied")
-NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack")
+TOP_KEYS = ("name", "description", "topology", "send", "sends", "expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "expect_denied", "subscription_dead_letter")
+NEEDS_SEND = ("expect", "expect_not", "dead_letter", "payload_deleted_after_ack", "subscription_dead_letter")
 EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads", "receivers")
 MAX_RECEIVERS = 32
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
@@ -95,9 +97,9 @@ class _Reader:
         if self.topology is None:
             return None  # every later check needs the topology; its own problems are already recorded
         topo = self.topology
-        send = read_send(topo, top["send"]) if "send" in top else None
+        sends, sends_ok = read_sends(topo, top)
         denied: list[ExpectDenied | None] = read_expect_denied(topo, top["expect_denied"]) if "expect_denied" in top else []
-        if "send" not in top:
+        if "send" not in top and "sends" not in top:
             if "expect_denied" not in top:
                 self.root.problem(
                     "missing required field 'send'; add send: {from: <account>/<region>, topic: <name>} with expect:, "
@@ -111,30 +113,33 @@ class _Reader:
         expects: list[Expect | None] = []
         expect_items = (top["expect"].items() or []) if "expect" in top else []
         for item in expect_items:
-            expect = self._expect(item, send)
+            expect = self._expect(item, sends)
             expects.append(expect)
             if expect is not None:
                 expected.setdefault(expect.queue, item)
-        expect_nots = [self._expect_not(n, expected) for n in (top["expect_not"].items() or [])] if "expect_not" in top else []
+        expect_nots = [self._expect_not(n, expected, sends) for n in (top["expect_not"].items() or [])] if "expect_not" in top else []
         dead_letter = self._dead_letter(top["dead_letter"]) if "dead_letter" in top else None
+        sub_dlq = read_subscription_dead_letter(topo, top["subscription_dead_letter"], sends, list(expected)) if "subscription_dead_letter" in top else None
         deleted = top["payload_deleted_after_ack"].boolean() if "payload_deleted_after_ack" in top else False
         if deleted and len(expects) != 1:
             top["payload_deleted_after_ack"].problem(
                 "needs exactly one expect queue: with fan-out, one consumer deleting the payload on ack "
                 "would take it away from the others; split the scenario"
             )
-        if "expect" in top and not expects and not expect_nots and dead_letter is None:
+        if "expect" in top and not expects and not expect_nots and dead_letter is None and sub_dlq is None:
             top["expect"].problem("a scenario needs at least one expectation; add - {queue: <name>, within: 10s}")
         if None in expects or None in expect_nots or None in denied or name is None:
             return None
-        if send is None and "send" in top:
+        if not sends_ok or ("subscription_dead_letter" in top and sub_dlq is None):
             return None
         return Scenario(
             name=name,
             source=str(self.path),
             topology_file=topo.source,
             description=description or "",
-            send=send,
+            send=sends[0] if sends else None,
+            more_sends=tuple(sends[1:]),
+            subscription_dead_letter=sub_dlq,
             expect=tuple(e for e in expects if e is not None),
             expect_not=tuple(e for e in expect_nots if e is not None),
             dead_letter=dead_letter,
@@ -175,23 +180,16 @@ class _Reader:
                     f"({len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}; run `harness validate --topology {rel}`)"
                 )
 
-    def _expect(self, node: Node, send: Send | None) -> Expect | None:
+    def _expect(self, node: Node, sends: list[Send]) -> Expect | None:
         assert self.topology is not None
         f = node.mapping(allowed=EXPECT_KEYS, required=("queue", "within"))
         if f is None:
             return None
         queue = queue_ref(self.topology, f["queue"]) if "queue" in f else None
         within = read_duration(f["within"]) if "within" in f else None
-        if queue and send is not None:
-            if send.topic and queue not in [s.queue for s in self.topology.subscriptions if s.topic == send.topic]:
-                f["queue"].problem(
-                    f"queue {queue} is not subscribed to topic {send.topic}, so it can never receive these; "
-                    "subscribe it in the topology or move it to expect_not"
-                )
-                queue = None
-            elif send.queue and queue != send.queue:
-                f["queue"].problem(f"messages go straight to queue {send.queue}; expect that queue or send through a topic")
-                queue = None
+        if queue and sends and (why := expect_problem(self.topology, sends, queue)):
+            f["queue"].problem(why)
+            queue = None
         intact = f["intact"].boolean() if "intact" in f else True
         ordered = f["ordered"].boolean() if "ordered" in f else False
         if ordered and queue and not self.topology.queues[queue].fifo:
@@ -210,7 +208,7 @@ class _Reader:
             return None
         return Expect(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads), receivers)
 
-    def _expect_not(self, node: Node, expected: dict[str, Node]) -> ExpectNot | None:
+    def _expect_not(self, node: Node, expected: dict[str, Node], sends: list[Send]) -> ExpectNot | None:
         assert self.topology is not None
         f = node.mapping(allowed=("queue", "within"), required=("queue", "within"))
         if f is None:
@@ -223,6 +221,9 @@ class _Reader:
                 f"queue {queue} is also under expect ({first.field}, line {first.line}); it cannot both "
                 "receive these messages and not receive them, so remove one of the two"
             )
+            return None
+        if queue and (why := expect_not_problem(self.topology, sends, queue)):
+            f["queue"].problem(why)
             return None
         return ExpectNot(queue, within) if queue and within else None
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from harness.payload import wire
-from harness.scenario.model import Send, Size
+from harness.scenario.model import Attribute, Send, Size
+from harness.scenario.read_attributes import read_attributes
 from harness.scenario.units import read_size
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 
 MAX_COUNT = 100_000
 MAX_SENDERS = 64
-SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
+SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "body", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
+MAX_BODY = 64 * 1024  # a JSON body stays well inline
 ATTRIBUTE_ALLOWANCE = 4096  # bytes of attributes beside a payload: within that of the threshold it may go through S3
+CORRELATION_ALLOWANCE = 256  # bytes of the harness's correlation attribute (name, type, id), rounded up
 FROM_HINT = "write from: <account>/<region>, e.g. from: A/us-east-1"
 
 
@@ -85,7 +90,15 @@ def read_send(topo: Topology, node: Node) -> Send | None:
             ok = False
     count = f["count"].integer(min=1, max=MAX_COUNT) if "count" in f else 1
     sizes: list[Size | None] = []
-    if "size" in f and "sizes" in f:
+    body = _body(f["body"]) if "body" in f else None
+    if body is not None:
+        sizes = [Size("body", len(body.encode("utf-8")))]
+        for key in ("size", "sizes"):
+            if key in f:
+                f[key].problem(f"body: is the payload, so its size is the JSON's; remove {key}")
+    elif "body" in f:
+        sizes = [None]
+    elif "size" in f and "sizes" in f:
         f["sizes"].problem("write either size: or sizes:, not both")
     elif "sizes" in f:
         sizes = [read_size(n) for n in (f["sizes"].items() or [])]
@@ -95,14 +108,9 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         sizes = [read_size(f["size"])]
     else:
         sizes = [Size("1KiB", 1024)]
-    attributes: dict[str, str] = {}
-    if "attributes" in f:
-        for key, value in (f["attributes"].mapping() or {}).items():
-            text = value.string(what="attribute value")
-            if text is not None:
-                attributes[key] = text
-        if len(attributes) > 8:
-            f["attributes"].problem(f"{len(attributes)} attributes; at most 8 fit beside the harness's own (SQS allows 10)")
+    attributes: dict[str, Attribute] | None = read_attributes(f["attributes"]) if "attributes" in f else {}
+    if attributes is not None:
+        _room_for_body(f.get("size") or f.get("sizes") or node, sizes, attributes)
     group = f["group"].string(what="message group id") if "group" in f else None
     if fifo and group is None and "group" not in f:
         node.problem("the target is FIFO: add group: <message group id>")
@@ -127,7 +135,7 @@ def read_send(topo: Topology, node: Node) -> Send | None:
     offload = f["offload"].string(pattern=r"auto|always", what="offload mode", hint="write auto or always") if "offload" in f else "auto"
     threshold = wire.DEFAULT_SNS_THRESHOLD if topic else wire.DEFAULT_SQS_THRESHOLD
     bucket = _bucket(topo, f, node, account, sizes, offload, threshold)
-    if not ok or None in sizes or count is None or warmup is None or offload is None or account is None or region is None or senders is None:
+    if not ok or attributes is None or None in sizes or count is None or warmup is None or offload is None or account is None or region is None or senders is None:
         return None
     return Send(
         account=account,
@@ -144,7 +152,31 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         offload=offload,
         bucket=bucket,
         senders=senders,
+        body=body,
     )
+
+
+def _body(node: Node) -> str | None:
+    """``body:`` — a JSON object written as YAML, sent compact as each message's payload."""
+    if node.kind != "mapping":
+        node.problem(f"expected a mapping (the JSON object to send) but found {node.describe()}; e.g. body: {{kind: a, detail: {{x: 1}}}}")
+        return None
+    text = json.dumps(node.to_python(), separators=(",", ":"), sort_keys=True)
+    if len(text.encode("utf-8")) > MAX_BODY:
+        node.problem(f"is {len(text)} bytes of JSON; keep a body under {MAX_BODY} bytes (use size: for large payloads)")
+        return None
+    return text
+
+
+def _room_for_body(node: Node, sizes: list[Size | None], attributes: dict[str, Attribute]) -> None:
+    """A size on the wire must leave a body beside the attributes (the harness's own included)."""
+    used = wire.attributes_bytes({k: a.wire() for k, a in attributes.items()}) + CORRELATION_ALLOWANCE
+    for size in sizes:
+        if size is not None and size.on_wire and size.bytes <= used:
+            node.problem(
+                f"{size.text} is {size.bytes} bytes on the wire but the attributes take up to {used} "
+                "(yours + the harness's correlation id); use a larger size or fewer attribute bytes"
+            )
 
 
 def _bucket(

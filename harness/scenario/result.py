@@ -24,6 +24,7 @@ class ScenarioResult:
     access: list[dict] = field(default_factory=list)  # per hop: HopVerdict.as_dict() (harness.access)
     expect_denied: list[dict] = field(default_factory=list)  # per entry: DenialOutcome.as_dict()
     send: dict | None = None  # how the sends kept their schedule (send_pool.SendSummary.as_dict)
+    sent: int = 0  # messages the scenario sent (whatever its paths: right for an expect_not-only scenario)
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -42,6 +43,7 @@ class ScenarioResult:
             "access": list(self.access),
             "expect_denied": list(self.expect_denied),
             **({"send": self.send} if self.send is not None else {}),
+            **({"sent": self.sent} if self.sent else {}),
         }
 
 

@@ -1,10 +1,12 @@
 """Run one scenario against an applied run (its manifest) and measure it: the orchestration.
 
 Flow: start a pool of receivers per queue the scenario watches
-(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders
-(:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given; the report's
-``send`` section says how well it kept it), then wait until every expected delivery arrived or its
-deadline passed, plus a short grace period to tell *late* from *missing*. Then the dead-letter and
+(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders — one pool per
+send, all at once (:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given;
+the report's ``send`` section says how well each kept it), then wait until every expected delivery arrived or its
+deadline passed, plus a short grace period to tell *late* from *missing*. For
+``subscription_dead_letter`` the endpoint queue is gone while sending and waiting
+(:mod:`~harness.scenario.outage`). Then the dead-letter and
 payload-deletion checks, then the verdicts (:mod:`~harness.scenario.verdicts`, pure functions of
 what was sent and received).
 
@@ -19,8 +21,10 @@ When the scenario cannot finish (the endpoint went away, an AWS call failed), it
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,9 +37,11 @@ from harness.provision.sessions import Sessions
 from harness.scenario import verdicts
 from harness.scenario.access_step import check_access
 from harness.scenario.budget import ByteBudget
+from harness.scenario.facts import Sent
 from harness.scenario.measure import PathKey
-from harness.scenario.model import Scenario
+from harness.scenario.model import Expect, Scenario, Send
 from harness.scenario.oneline import one_line
+from harness.scenario.outage import queue_outage
 from harness.scenario.receive_pool import Watching
 from harness.scenario.result import ERROR, ScenarioResult
 from harness.scenario.send import Pacer, SendLog, plan, sender_for
@@ -45,6 +51,12 @@ from harness.scenario.watch import QueueWatch, collect_dead_letters, consumer_fo
 WAIT_SLICE_SECONDS = 0.05
 
 
+def _outage_expectation(scenario: Scenario) -> list[Expect]:
+    """``subscription_dead_letter`` as an expectation on the subscription's dead-letter queue."""
+    check = scenario.subscription_dead_letter
+    return [Expect(check.dead_letter_queue, check.within)] if check is not None else []
+
+
 @dataclass
 class _Attempt:
     """What one scenario run has gathered so far; enough to report counts if it ends in an error."""
@@ -52,7 +64,7 @@ class _Attempt:
     scenario: Scenario
     token: str
     bucket: ResourceEntry | None
-    log: SendLog = field(default_factory=SendLog)
+    logs: list[SendLog] = field(default_factory=list)  # one per send, in the scenario's order
     expected: dict[str, Expected] = field(default_factory=dict)  # correlation id -> size, sha256
     watches: dict[str, QueueWatch] = field(default_factory=dict)
     dead_letters: QueueWatch | None = None
@@ -60,15 +72,31 @@ class _Attempt:
     judged: set[PathKey] = field(default_factory=set)  # paths already in the result
     budget: ByteBudget = field(default_factory=ByteBudget)  # memory of the transfers in flight
 
+    def __post_init__(self) -> None:
+        self.logs = [SendLog() for _ in self.scenario.sends]
+
     @property
     def bucket_region(self) -> str | None:
         return self.bucket.region if self.bucket else None
+
+    def sent(self, which: tuple[int, ...] | None = None) -> list[Sent]:
+        """What the sends (all, or those of ``which``) sent so far."""
+        picked = range(len(self.logs)) if which is None else which
+        return sorted((s for i in picked for s in self.logs[i].snapshot()), key=lambda s: s.seq)
+
+    def token_of(self, index: int) -> str:
+        """Correlation ids are ``<token>.<seq>`` for one send, ``<token>.<send>.<seq>`` for several."""
+        return self.token if len(self.logs) == 1 else f"{self.token}.{index}"
 
 
 class ScenarioRunner:
     def __init__(self, manifest: Manifest, sessions: Sessions, show_progress: bool = False):
         self.manifest = manifest
         self.sessions = sessions
+        # topic -> the queues subscribed to it: which sends reach which queue
+        self._subscribed: dict[str, set[str]] = {}
+        for sub in manifest.subscriptions:
+            self._subscribed.setdefault(sub.topic, set()).add(sub.queue)
         self.show_progress = show_progress  # progress bars for large transfers
         # Once the endpoint is gone, later scenarios are not run: each would spend its whole retry
         # budget on the same dead endpoint.
@@ -83,8 +111,8 @@ class ScenarioRunner:
             result.failures.append(f"not run: the endpoint became unreachable during {self.unreachable_during}")
             return result
         started = time.monotonic()
-        send = scenario.send
-        bucket = self.manifest.buckets.get(send.bucket) if send is not None and send.bucket else None
+        buckets = [s.bucket for s in scenario.sends if s.bucket]
+        bucket = self.manifest.buckets.get(buckets[0]) if buckets else None
         attempt = _Attempt(scenario, f"{self.manifest.run_id}.{scenario.name}.{uuid.uuid4().hex[:6]}", bucket)
         try:
             self._run(attempt, result)
@@ -98,13 +126,26 @@ class ScenarioRunner:
             self._error(attempt, result, f"AWS call failed: {code}{one_line(err)}")
         finally:
             result.duration_s = time.monotonic() - started
-            if len(attempt.log):
-                summary = send_summary(attempt.log.snapshot(), scenario.send.senders, scenario.send.rate)
-                result.send = summary.as_dict()
-                note = summary.note()
-                if note:
-                    result.notes.append(note)
+            result.sent = len(attempt.sent())
+            self._summarise_sends(attempt, result)
         return result
+
+    @staticmethod
+    def _summarise_sends(attempt: _Attempt, result: ScenarioResult) -> None:
+        """How each send kept its schedule: the ``send`` section (``{"sends": [...]}`` for several)."""
+        summaries = []
+        for send, log in zip(attempt.scenario.sends, attempt.logs):
+            if not len(log):
+                continue
+            summary = send_summary(log.snapshot(), send.senders, send.rate)
+            summaries.append({"from": f"{send.account}/{send.region}", "via": send.via, **summary.as_dict()})
+            note = summary.note()
+            if note:
+                result.notes.append(note if len(attempt.logs) == 1 else f"{send.via} from {send.account}/{send.region}: {note}")
+        if len(attempt.logs) == 1 and summaries:
+            result.send = {k: v for k, v in summaries[0].items() if k not in ("from", "via")}
+        elif summaries:
+            result.send = {"sends": summaries}
 
     # -- the run ----------------------------------------------------------------------------------
     def _run(self, attempt: _Attempt, result: ScenarioResult) -> None:
@@ -116,10 +157,14 @@ class ScenarioRunner:
         for neg in scenario.expect_not:
             if neg.queue not in attempt.watches:
                 attempt.watches[neg.queue] = self._watch(attempt, neg.queue, False)
+        outage = scenario.subscription_dead_letter
+        if outage is not None:
+            attempt.watches[outage.dead_letter_queue] = self._watch(attempt, outage.dead_letter_queue, False)
         receivers = {exp.queue: exp.receivers for exp in scenario.expect}
         with Watching(attempt.watches.values(), receivers, attempt.budget) as watching:
-            self._send(attempt)
-            self._wait(attempt, watching)
+            with self._outage(scenario):
+                self._send(attempt)
+                self._wait(attempt, watching)
         broken = watching.failed()
         if broken is not None:
             error = ServiceUnavailableError if broken.unreachable else HarnessError
@@ -144,27 +189,58 @@ class ScenarioRunner:
             return False
         return True
 
+    def _outage(self, scenario: Scenario) -> AbstractContextManager[None]:
+        """``subscription_dead_letter``: the endpoint queue is gone while the scenario sends."""
+        check = scenario.subscription_dead_letter
+        if check is None:
+            return nullcontext()
+        entry = self.manifest.queues[check.queue]
+        sqs = self.sessions.client("sqs", entry.account, entry.region)
+        return queue_outage(sqs, entry.url, self.sessions.retry_policy)
+
     def _watch(self, attempt: _Attempt, queue: str, delete_payloads: bool) -> QueueWatch:
         consumer = consumer_for(self.manifest, self.sessions, queue, delete_payloads, attempt.bucket_region)
         return QueueWatch(queue, consumer, attempt.token, self.manifest.run_id, attempt.expected, delete_payloads, self.show_progress)
 
     def _send(self, attempt: _Attempt) -> None:
-        send = attempt.scenario.send
-        assert send is not None
+        """Every send at once (one thread each when there are several); the first error is raised."""
         label = attempt.scenario.name if self.show_progress else None
-        sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.log, label)
-        SendPool(sender, Pacer(send.rate), send.senders, attempt.budget).send_all(plan(send, attempt.token))
+        pools = []
+        for i, send in enumerate(attempt.scenario.sends):
+            sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.logs[i], label)
+            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget), plan(send, attempt.token_of(i))))
+        if len(pools) == 1:
+            pools[0][0].send_all(pools[0][1])
+            return
+        errors: list[BaseException] = []
+
+        def run(pool: SendPool, outgoing: list) -> None:
+            try:
+                pool.send_all(outgoing)
+            except BaseException as err:  # noqa: BLE001 - handed to the scenario's thread and raised there
+                errors.append(err)
+
+        threads = [threading.Thread(target=run, args=p, daemon=True, name=f"send-{i}") for i, p in enumerate(pools)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
 
     def _wait(self, attempt: _Attempt, watching: Watching) -> None:
-        scenario, sent = attempt.scenario, attempt.log.snapshot()
-        waits = [e.within for e in scenario.expect] + [e.within for e in scenario.expect_not]
+        scenario, sent = attempt.scenario, attempt.sent()
+        expects = list(scenario.expect) + _outage_expectation(scenario)
+        waits = [e.within for e in expects] + [e.within for e in scenario.expect_not]
+        due = {e.queue: len(attempt.sent(scenario.sends_to(e.queue, self._subscribed))) for e in scenario.expect}
+        due.update({e.queue: len(sent) for e in _outage_expectation(scenario)})
         if not sent or not waits:
             return
         last_send = max(s.t_send for s in sent)
-        hard_deadline = last_send + max(waits) + (verdicts.LATE_GRACE_SECONDS if scenario.expect else 0.0)
+        hard_deadline = last_send + max(waits) + (verdicts.LATE_GRACE_SECONDS if expects else 0.0)
         negative_until = last_send + max((e.within for e in scenario.expect_not), default=0.0)
         while time.time() < hard_deadline:
-            complete = all(attempt.watches[e.queue].received() >= len(sent) for e in scenario.expect)
+            complete = all(attempt.watches[e.queue].received() >= due[e.queue] for e in expects)
             if complete and time.time() >= negative_until:
                 break
             if watching.failed() is not None:
@@ -172,17 +248,27 @@ class ScenarioRunner:
             time.sleep(WAIT_SLICE_SECONDS)
 
     # -- verdicts on the facts gathered -----------------------------------------------------------
-    def _path(self, scenario: Scenario, queue: str) -> PathKey:
-        send, entry = scenario.send, self.manifest.queues[queue]
+    def _path(self, send: Send | None, queue: str) -> PathKey:
+        entry = self.manifest.queues[queue]
         assert send is not None
         return PathKey(send.account, send.region, send.via, entry.account, entry.region, queue)
 
+    def _paths_to(self, attempt: _Attempt, queue: str) -> dict[PathKey, list[Sent]]:
+        """The messages bound for ``queue``, per delivery path (sends sharing a path are judged together)."""
+        paths: dict[PathKey, list[Sent]] = {}
+        for i in attempt.scenario.sends_to(queue, self._subscribed):
+            paths.setdefault(self._path(attempt.scenario.sends[i], queue), []).extend(attempt.sent((i,)))
+        return {key: sorted(sent, key=lambda s: s.seq) for key, sent in paths.items()}
+
     def _judge_expectations(self, attempt: _Attempt, result: ScenarioResult) -> None:
-        scenario, sent = attempt.scenario, attempt.log.snapshot()
+        scenario = attempt.scenario
         for exp in scenario.expect:
-            key = self._path(scenario, exp.queue)
-            verdict = verdicts.judge_expect(exp, key, sent, attempt.watches[exp.queue].deliveries())
-            self._add(attempt, result, verdict)
+            deliveries = attempt.watches[exp.queue].deliveries()
+            for key, sent in self._paths_to(attempt, exp.queue).items():
+                self._add(attempt, result, verdicts.judge_expect(exp, key, sent, deliveries))
+        for exp in _outage_expectation(scenario):  # every message, in the subscription's DLQ
+            key = self._path(scenario.send, exp.queue)
+            self._add(attempt, result, verdicts.judge_expect(exp, key, attempt.sent(), attempt.watches[exp.queue].deliveries()))
         for neg in scenario.expect_not:
             for failure in verdicts.judge_expect_not(neg, attempt.watches[neg.queue].deliveries()):
                 result.fail(failure)
@@ -192,7 +278,7 @@ class ScenarioRunner:
         assert check is not None
         source = consumer_for(self.manifest, self.sessions, check.queue, False, attempt.bucket_region)
         attempt.dead_letters = self._watch(attempt, check.dead_letter_queue, False)
-        mine = {s.correlation_id for s in attempt.log.snapshot()}
+        mine = {s.correlation_id for s in attempt.sent()}
         attempt.rejected = collect_dead_letters(source, attempt.dead_letters, mine, check.within)
         self._add(attempt, result, self._dead_letter_verdict(attempt))
 
@@ -200,11 +286,11 @@ class ScenarioRunner:
         check, dlq = attempt.scenario.dead_letter, attempt.dead_letters
         assert check is not None and dlq is not None
         # The path into the DLQ is reported like any other; its latency is send → dead-lettered.
-        key = self._path(attempt.scenario, check.dead_letter_queue)
-        return verdicts.judge_dead_letter(check, key, attempt.log.snapshot(), dlq.deliveries(), attempt.rejected)
+        key = self._path(attempt.scenario.send, check.dead_letter_queue)
+        return verdicts.judge_dead_letter(check, key, attempt.sent(), dlq.deliveries(), attempt.rejected)
 
     def _payloads_deleted(self, attempt: _Attempt, result: ScenarioResult) -> None:
-        pointers = verdicts.offloaded(attempt.log.snapshot())
+        pointers = verdicts.offloaded(attempt.sent())
         left: set[tuple[str, str]] = set()
         if pointers:
             assert attempt.bucket is not None
@@ -227,12 +313,13 @@ class ScenarioRunner:
         (what was sent and received until then; no verdicts on a cut-short run)."""
         result.status = ERROR
         result.failures.append(message)
-        scenario, sent = attempt.scenario, attempt.log.snapshot()
+        scenario = attempt.scenario
         partial = []
         for exp in scenario.expect:
             watch = attempt.watches.get(exp.queue)
             got = watch.deliveries() if watch is not None else []
-            partial.append(verdicts.judge_expect(exp, self._path(scenario, exp.queue), sent, got))
+            for key, sent in self._paths_to(attempt, exp.queue).items():
+                partial.append(verdicts.judge_expect(exp, key, sent, got))
         if attempt.dead_letters is not None:
             partial.append(self._dead_letter_verdict(attempt))
         for verdict in partial:

@@ -1,19 +1,29 @@
-"""Sizes (``256KiB+1``) and durations (``500ms``) as written in scenario files, and their readers."""
+"""Sizes (``256KiB+1``, ``sns_limit+1``) and durations (``500ms``) as written in scenario files, and their readers.
+
+A size named after a service limit (``sns_limit`` = 256 KiB, ``sqs_limit`` = 1 MiB, optionally
+``+``/``-`` a size) is the size of the whole message on the wire — body plus every attribute's name,
+type and value, the harness's correlation attribute included — so ``sns_limit`` stays inline and
+``sns_limit+1`` goes through S3 (the extended clients offload what is strictly over the limit).
+"""
 
 from __future__ import annotations
 
 import re
 
+from harness.payload import wire
 from harness.scenario.model import Size
 from harness.topology.sourced_yaml import Node, quote
 
 MAX_PAYLOAD = 2 * 1024**3  # what the extended clients support
 MIN_DURATION = 0.001  # seconds: 1ms
 MAX_DURATION = 900.0  # seconds: 15m
+MIN_WIRE = 4096  # a named size below this could not hold the attributes beside a body
 SIZE_RE = re.compile(r"(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*(?:([+-])\s*(\d+))?")
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)")
 UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
-SIZE_HINT = "write a size like 1KiB, 5MiB, 256KiB+1 or 1MiB-1 (up to 2GiB)"
+NAMED_RE = re.compile(r"(sns_limit|sqs_limit)\s*(?:([+-])\s*(\d+\s*(?:B|KiB|MiB|GiB|KB|MB|GB)?))?")
+LIMITS = {"sns_limit": wire.SNS_MAX_MESSAGE_BYTES, "sqs_limit": wire.SQS_MAX_MESSAGE_BYTES}
+SIZE_HINT = "write a size like 1KiB, 5MiB, 256KiB+1, sns_limit, sns_limit+1 or sqs_limit-1 (up to 2GiB)"
 DURATION_HINT = "write a duration like 500ms, 10s or 2m"
 
 
@@ -25,6 +35,19 @@ def parse_size(text: str) -> int | None:
     if m.group(3):
         delta = int(m.group(4))
         base = base + delta if m.group(3) == "+" else base - delta
+    return base
+
+
+def parse_named_size(text: str) -> int | None:
+    """The wire size a limit name stands for (``sns_limit+1`` → 262145), or None if not one."""
+    m = NAMED_RE.fullmatch(text.strip())
+    if not m:
+        return None
+    base = LIMITS[m.group(1)]
+    if m.group(2):
+        delta = parse_size(m.group(3))
+        assert delta is not None  # the pattern only admits sizes
+        base = base + delta if m.group(2) == "+" else base - delta
     return base
 
 
@@ -49,11 +72,16 @@ def read_size(node: Node) -> Size | None:
     text = _scalar_text(node, "a size", SIZE_HINT)
     if text is None:
         return None
-    value = parse_size(text)
+    named = parse_named_size(text)
+    value = named if named is not None else parse_size(text)
     if value is None or value < 0 or value > MAX_PAYLOAD:
         node.problem(f"{quote(text)} is not a payload size between 0 and 2GiB; {SIZE_HINT}")
         return None
-    return Size(text.replace(" ", ""), value)
+    if named is not None and value < MIN_WIRE:
+        node.problem(f"{quote(text)} is {value} bytes on the wire, which leaves no room for a body beside the attributes; "
+                     f"a named size must be at least {MIN_WIRE} bytes")
+        return None
+    return Size(text.replace(" ", ""), value, on_wire=named is not None)
 
 
 def read_duration(node: Node) -> float | None:

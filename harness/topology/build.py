@@ -87,6 +87,7 @@ def build_topology(d: Drafts) -> Topology:
             raw_delivery=s.raw_delivery,
             filter_policy=s.filter_policy,
             dead_letter_queue=s.dlq.value if s.dlq else None,
+            filter_policy_scope=s.filter_policy_scope,
         )
         for s in d.subscriptions
     )

@@ -80,6 +80,7 @@ class SubscriptionDraft:
     raw_delivery: bool = False
     filter_policy: dict[str, Any] | None = None
     dlq: Ref | None = None
+    filter_policy_scope: str = "MessageAttributes"
 
 
 @dataclass

@@ -1,58 +1,115 @@
-"""The SNS rules for a subscription's ``filter_policy`` (a mapping of attribute to a list of values)."""
+"""The SNS rules for a subscription's ``filter_policy`` and its ``filter_policy_scope``.
+
+- ``MessageAttributes`` (the default): a mapping of attribute name to a list of values or operators;
+  SNS refuses nested policies here.
+- ``MessageBody``: the policy filters the JSON message body, and may nest (``{detail: {kind: [a]}}``)
+  to match nested fields.
+
+Limits as AWS applies them: at most 5 keys (the keys holding value lists, at any depth), at most
+150 value combinations (the product of the lengths of those lists), numeric operands within
+±1e9. Nesting is bounded at :data:`FILTER_POLICY_MAX_DEPTH` levels (the kit's bound; deeper
+policies are refused rather than sent to SNS untested). Operators must be ones SNS knows.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness.topology.sourced_yaml import Node
+from harness.topology.sourced_yaml import Node, join_names, quote
 
 FILTER_POLICY_MAX_KEYS = 5
 FILTER_POLICY_MAX_COMBINATIONS = 150
+FILTER_POLICY_MAX_DEPTH = 5
+NUMERIC_LIMIT = 1e9
+SCOPES = ("MessageAttributes", "MessageBody")
+OPERATORS = ("prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case", "cidr", "wildcard")
+NUMERIC_OPS = ("=", "<", "<=", ">", ">=")
 
 
-def read_filter_policy(node: Node) -> dict[str, Any] | None:
-    """The policy as the JSON object SNS stores, or ``None`` after recording what is wrong."""
-    fields = node.mapping(
-        hint="write the filter policy as a mapping of attribute to a list of values, "
-        "e.g. filter_policy: {kind: [invoice]}"
-    )
-    if fields is None:
-        return None
-    ok = True
-    if not fields:
-        node.problem("is empty; add at least one attribute, e.g. filter_policy: {kind: [invoice]}, or remove it")
-        ok = False
-    if len(fields) > FILTER_POLICY_MAX_KEYS:
-        node.problem(
-            f"has {len(fields)} attributes but SNS allows at most {FILTER_POLICY_MAX_KEYS}; "
-            "remove some or split the subscription"
+def read_filter_policy_scope(node: Node, has_policy: bool) -> str:
+    """``MessageAttributes`` or ``MessageBody`` (the default after a problem)."""
+    scope = node.string(what="filter policy scope", hint=f"write one of {join_names(SCOPES)}")
+    if scope is not None and scope not in SCOPES:
+        node.problem(f"unknown scope {quote(scope)}; write one of {join_names(SCOPES)}")
+        scope = None
+    if scope is not None and not has_policy:
+        node.problem("has no filter_policy to scope; add filter_policy: {...} or remove filter_policy_scope")
+    return scope or "MessageAttributes"
+
+
+class _Walk:
+    def __init__(self, body: bool):
+        self.body, self.ok, self.keys, self.combinations = body, True, 0, 1
+
+    def problem(self, node: Node, message: str) -> None:
+        node.problem(message)
+        self.ok = False
+
+    def mapping(self, node: Node, depth: int) -> None:
+        fields = node.mapping(
+            hint="write the filter policy as a mapping of attribute to a list of values, e.g. filter_policy: {kind: [invoice]}"
         )
-        ok = False
-    combinations = 1
-    for key, value in fields.items():
-        if not value.kind == "list":
-            example = value.raw if value.kind == "scalar" and value.raw else "value"
-            value.problem(f"expected a list of values but found {value.describe()}; write {key}: [{example}]")
-            ok = False
-            continue
-        entries = value.items() or []
+        if fields is None:
+            self.ok = False
+            return
+        if not fields:
+            self.problem(node, "is empty; add at least one key, e.g. filter_policy: {kind: [invoice]}, or remove it")
+        for key, value in fields.items():
+            if value.kind == "mapping":
+                if not self.body:
+                    self.problem(value, "nested filter policies filter the message body; add filter_policy_scope: MessageBody "
+                                 f"to the subscription, or write {key}: [value]")
+                elif depth >= FILTER_POLICY_MAX_DEPTH:
+                    self.problem(value, f"nests deeper than {FILTER_POLICY_MAX_DEPTH} levels; flatten the policy")
+                else:
+                    self.mapping(value, depth + 1)
+            elif value.kind == "list":
+                self.values(key, value)
+            else:
+                example = value.raw if value.kind == "scalar" and value.raw else "value"
+                self.problem(value, f"expected a list of values but found {value.describe()}; write {key}: [{example}]")
+
+    def values(self, key: str, node: Node) -> None:
+        entries = node.items() or []
+        self.keys += 1
         if not entries:
-            value.problem(f"is an empty list; SNS needs at least one value, e.g. {key}: [value]")
-            ok = False
-            continue
+            self.problem(node, f"is an empty list; SNS needs at least one value, e.g. {key}: [value]")
+            return
         for entry in entries:
             if entry.kind == "list":
-                entry.problem(
-                    f"a filter value cannot be a list; write scalar values or operators, e.g. "
-                    f"{key}: [a, b] or {key}: [{{prefix: a}}]"
-                )
-                ok = False
-        combinations *= len(entries)
-    if combinations > FILTER_POLICY_MAX_COMBINATIONS:
-        node.problem(
-            f"has {combinations} value combinations but SNS allows at most "
-            f"{FILTER_POLICY_MAX_COMBINATIONS}; use fewer values"
+                self.problem(entry, f"a filter value cannot be a list; write scalar values or operators, e.g. {key}: [a, b] or {key}: [{{prefix: a}}]")
+            elif entry.kind == "mapping":
+                self.operator(entry)
+        self.combinations *= len(entries)
+
+    def operator(self, node: Node) -> None:
+        fields = node.mapping() or {}
+        for name, operand in fields.items():
+            if name not in OPERATORS:
+                self.problem(operand, f"unknown filter operator {quote(name)}; use one of {join_names(OPERATORS)}")
+            elif name == "numeric":
+                self.numeric(operand)
+
+    def numeric(self, node: Node) -> None:
+        items = node.to_python()
+        ops_ok = isinstance(items, list) and len(items) in (2, 4) and all(
+            isinstance(op, str) and op in NUMERIC_OPS and isinstance(n, (int, float)) and not isinstance(n, bool)
+            for op, n in zip(items[::2], items[1::2])
         )
-        ok = False
+        if not ops_ok:
+            self.problem(node, "write numeric: [\">\", 10] or numeric: [\">=\", 0, \"<\", 100] (operators =, <, <=, >, >=)")
+        elif any(abs(n) > NUMERIC_LIMIT for n in items[1::2]):
+            self.problem(node, "SNS matches numbers between -1e9 and 1e9 only; use an operand within that range")
+
+
+def read_filter_policy(node: Node, scope: str = "MessageAttributes") -> dict[str, Any] | None:
+    """The policy as the JSON object SNS stores, or ``None`` after recording what is wrong."""
+    walk = _Walk(body=scope == "MessageBody")
+    walk.mapping(node, 1)
+    if walk.keys > FILTER_POLICY_MAX_KEYS:
+        what = "keys" if walk.body else "attributes"
+        walk.problem(node, f"has {walk.keys} {what} but SNS allows at most {FILTER_POLICY_MAX_KEYS}; remove some or split the subscription")
+    if walk.combinations > FILTER_POLICY_MAX_COMBINATIONS:
+        walk.problem(node, f"has {walk.combinations} value combinations but SNS allows at most {FILTER_POLICY_MAX_COMBINATIONS}; use fewer values")
     policy = node.to_python()
-    return policy if ok and isinstance(policy, dict) else None
+    return policy if walk.ok and isinstance(policy, dict) else None

@@ -71,6 +71,7 @@ class Subscription:
     raw_delivery: bool = False
     filter_policy: dict | None = None  # the JSON object SNS stores, as parsed YAML
     dead_letter_queue: str | None = None  # logical queue name (subscription DLQ)
+    filter_policy_scope: str = "MessageAttributes"  # or "MessageBody" (the policy then filters the JSON body)
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from harness.topology.drafts import BucketDraft, Drafts, QueueDraft, Ref, SubscriptionDraft, TopicDraft
-from harness.topology.filter_policy import read_filter_policy
+from harness.topology.filter_policy import read_filter_policy, read_filter_policy_scope
 from harness.topology.readers import (
     choices,
     fifo_fields,
@@ -44,7 +44,7 @@ QUEUE_KEYS = (
 )
 DEAD_LETTER_KEYS = ("queue", "max_receive_count")
 BUCKET_KEYS = ("account", "region", "readers", "readers_may_delete")
-SUBSCRIPTION_KEYS = ("topic", "queue", "raw_delivery", "filter_policy", "dead_letter_queue")
+SUBSCRIPTION_KEYS = ("topic", "queue", "raw_delivery", "filter_policy", "filter_policy_scope", "dead_letter_queue")
 
 
 def read_topics(d: Drafts, node: Node) -> None:
@@ -167,8 +167,10 @@ def read_subscriptions(d: Drafts, node: Node) -> None:
             sub.queue = _queue_ref(d, fields["queue"], f"write one of the queues: {join_names(d.queues)}")
         if "raw_delivery" in fields:
             sub.raw_delivery = bool(fields["raw_delivery"].boolean(hint="write raw_delivery: true or false"))
+        if "filter_policy_scope" in fields:
+            sub.filter_policy_scope = read_filter_policy_scope(fields["filter_policy_scope"], "filter_policy" in fields)
         if "filter_policy" in fields:
-            sub.filter_policy = read_filter_policy(fields["filter_policy"])
+            sub.filter_policy = read_filter_policy(fields["filter_policy"], sub.filter_policy_scope)
         if "dead_letter_queue" in fields:
             sub.dlq = _queue_ref(d, fields["dead_letter_queue"], "write the logical name of a queue")
 

@@ -215,3 +215,100 @@ def test_stopped_localstack_gives_one_clear_error_and_cleanup_still_runs(tmp_pat
     assert [(s["name"], s["status"]) for s in report["scenarios"]] == [("one", "error"), ("two", "error")]
     assert report["scenarios"][1]["failures"] == ["not run: the endpoint became unreachable during one"]
     assert "1 remaining scenario(s) not run" in text
+
+
+@pytest.mark.parametrize("file,limit", [("sns-size-boundaries", 262144), ("sqs-size-boundaries", 1048576)])
+def test_named_size_boundaries_go_inline_up_to_the_limit_and_through_s3_one_byte_over(
+    applied: Manifest, aws, monkeypatch, file: str, limit: int
+) -> None:
+    """Issue 10 #7: ``<x>_limit`` is the size on the wire, so it stays inline and ``+1`` is offloaded;
+    the payload bucket holds exactly the offloaded ones."""
+    from harness.payload import wire
+    from harness.scenario.send import SendLog, wire_attributes
+
+    recorded = []
+    original = SendLog.record
+    monkeypatch.setattr(SendLog, "record", lambda self, sent: (recorded.append(sent), original(self, sent))[1])
+    sc = load_scenario(paths.SCENARIOS_DIR / f"{file}.scenario.yaml")
+    result = _run(applied, sc)
+    assert result.status == PASSED, result.failures
+    by_text = {sc.send.sizes[s.seq % len(sc.send.sizes)].text: s for s in recorded}
+    name = file.split("-")[0] + "_limit"
+    attrs = wire_attributes(sc.send.attributes)
+    for text in (f"{name}-1", name):
+        sent = by_text[text]
+        own = {wire.CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": sent.correlation_id}}
+        assert sent.pointer is None, f"{text} went through S3"
+        assert wire.message_bytes(sent.size, {**attrs, **own}) == (limit if text == name else limit - 1)
+    over = by_text[f"{name}+1"]
+    assert over.pointer is not None, f"{name}+1 stayed inline"
+    bucket = applied.buckets["payloads"]
+    s3 = aws("s3", bucket.account_id, bucket.region)
+    assert over.pointer[0] == bucket.name
+    assert s3.head_object(Bucket=bucket.name, Key=over.pointer[1])["ContentLength"] == over.size
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket.name).get("Contents", [])}
+    assert {s.pointer[1] for s in recorded if s.pointer} <= keys
+    assert result.sent == len(recorded) == sc.send.count
+
+
+def test_sent_is_counted_for_a_scenario_with_only_expect_not(applied: Manifest, tmp_path: Path) -> None:
+    """Issue 10 #8: a scenario whose only check is expect_not reports what it sent, not 0."""
+    from harness.report import console_summary
+    from harness.scenario.result import RunReport
+
+    result = _run(applied, _scenario(tmp_path, "only-not", """\
+        send: {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: refund}}
+        expect_not:
+          - {queue: c-us, within: 2s}
+        """))
+    assert result.status == PASSED, result.failures
+    assert result.sent == 3 and result.as_dict()["sent"] == 3 and result.paths == []
+    report = RunReport("r", "localstack", None, "reference", scenarios=[result])
+    [row] = [line for line in console_summary(report).splitlines() if line.startswith("only-not")]
+    assert row.split()[3] == "3", row
+
+
+def test_several_sends_from_different_accounts_are_judged_per_path(applied: Manifest, tmp_path: Path) -> None:
+    """Issue 10 #2: A publishes to orders while B sends straight to c-us; c-us gets both (two paths),
+    b-eu only A's, and each message is judged on its own path."""
+    result = _run(applied, _scenario(tmp_path, "two-producers", """\
+        sends:
+          - {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: invoice}}
+          - {from: B/eu-west-1, queue: c-us, count: 2, rate: 10}
+        expect:
+          - {queue: c-us, within: 10s}
+          - {queue: b-eu, within: 10s}
+        """))
+    assert result.status == PASSED, result.failures
+    counts = {(p.key.from_account, p.key.via, p.key.queue): (p.counts["sent"], p.counts["intact"]) for p in result.paths}
+    assert counts == {("A", "topic:orders", "c-us"): (3, 3), ("B", "queue:c-us", "c-us"): (2, 2), ("A", "topic:orders", "b-eu"): (3, 3)}
+    assert result.sent == 5
+
+
+def test_subscription_dead_letter_receives_what_sns_cannot_deliver_and_the_queue_comes_back(applied: Manifest, tmp_path: Path, aws) -> None:
+    """Issue 10 #6: b-eu is deleted while the scenario sends (the one failure both AWS and LocalStack
+    4.13.1 dead-letter), so every message lands in the subscription's DLQ b-sub-dlq; b-eu is then
+    restored with its attributes and tags, and delivers again."""
+    queue = applied.queues["b-eu"]
+    sqs = aws("sqs", queue.account_id, queue.region)
+    before = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
+    tags_before = sqs.list_queue_tags(QueueUrl=queue.url).get("Tags", {})
+    result = _run(applied, _scenario(tmp_path, "sub-dlq", """\
+        send: {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: invoice}}
+        subscription_dead_letter: {queue: b-eu, within: 20s}
+        expect:
+          - {queue: b-ap, within: 10s}
+        """))
+    assert result.status == PASSED, result.failures
+    counts = {p.key.queue: (p.counts["sent"], p.counts["intact"]) for p in result.paths}
+    assert counts == {"b-ap": (3, 3), "b-sub-dlq": (3, 3)}
+    after = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
+    for name in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "Policy", "MaximumMessageSize"):
+        assert after.get(name) == before.get(name), name
+    assert sqs.list_queue_tags(QueueUrl=queue.url).get("Tags", {}) == tags_before
+    again = _run(applied, _scenario(tmp_path, "b-eu-back", """\
+        send: {from: A/us-east-1, topic: orders, count: 2}
+        expect:
+          - {queue: b-eu, within: 10s}
+        """))
+    assert again.status == PASSED, again.failures

@@ -78,8 +78,8 @@ def test_the_reference_scenario_set_is_allowed(reference) -> None:
     cost.check_budget(estimates, cost.DEFAULT_MAX_COST_USD)
     by_name = {e.scenario: e for e in estimates}
     assert by_name["large-100mib"].s3_bytes == 100 << 20
-    # 1MiB and 1MiB+1 go through S3; 1MiB-1 too, as the attribute allowance rounds up (an upper bound)
-    assert 2 <= by_name["sqs-size-boundaries"].s3_puts <= 3
+    # sizes by name (issue 10 #7): sqs_limit is exactly the limit on the wire, so only sqs_limit+1 is offloaded
+    assert by_name["sqs-size-boundaries"].s3_puts == 1
     assert by_name["burst-500"].sns_requests == 500
 
 

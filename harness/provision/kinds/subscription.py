@@ -27,6 +27,7 @@ class PlacedSubscription:
     raw_delivery: bool
     filter_policy: dict | None
     created_by: str  # account name whose provider creates it
+    filter_policy_scope: str = "MessageAttributes"
 
 
 class SubscriptionKind:
@@ -40,7 +41,7 @@ class SubscriptionKind:
         topic = ctx.topology.topics[sub.topic]
         queue = ctx.topology.queues[sub.queue]
         creator = ctx.target.subscription_creator(topic.account, queue.account)
-        return PlacedSubscription(sub.topic, sub.queue, sub.key, sub.raw_delivery, sub.filter_policy, creator)
+        return PlacedSubscription(sub.topic, sub.queue, sub.key, sub.raw_delivery, sub.filter_policy, creator, sub.filter_policy_scope)
 
     def module_call(self, ctx: RenderContext, sub: Subscription, placed: PlacedSubscription) -> dict:
         topic = ctx.topology.topics[sub.topic]
@@ -55,6 +56,10 @@ class SubscriptionKind:
         }
         if sub.filter_policy is not None:
             call["filter_policy"] = json.dumps(sub.filter_policy, sort_keys=True)
+        if sub.filter_policy_scope != "MessageAttributes":
+            # Provider 3.39 cannot set the scope: the module leaves it (and the policy) to
+            # harness.provision.body_filters after the apply.
+            call["filter_scope"] = sub.filter_policy_scope
         if sub.dead_letter_queue:
             call["dead_letter_queue_arn"] = ref(queue_module(sub.dead_letter_queue), "arn")
             call["depends_on"].append(f"module.{queue_module(sub.dead_letter_queue)}")
@@ -65,7 +70,8 @@ class SubscriptionKind:
 
     def entry(self, placed: PlacedSubscription, outputs: Mapping[str, str]) -> SubscriptionEntry:
         return SubscriptionEntry(
-            placed.topic, placed.queue, outputs[placed.key], placed.raw_delivery, placed.filter_policy, placed.created_by
+            placed.topic, placed.queue, outputs[placed.key], placed.raw_delivery, placed.filter_policy, placed.created_by,
+            placed.filter_policy_scope,
         )
 
 

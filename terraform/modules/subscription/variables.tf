@@ -26,7 +26,7 @@ variable "raw_message_delivery" {
 }
 
 variable "filter_policy" {
-  description = "SNS filter policy as a JSON object string (matched against message attributes), e.g. jsonencode({ kind = [\"invoice\"] }). null delivers every message."
+  description = "SNS filter policy as a JSON object string (matched against message attributes, or the message body with filter_scope = \"MessageBody\"), e.g. jsonencode({ kind = [\"invoice\"] }). null delivers every message."
   type        = string
   default     = null
 
@@ -44,5 +44,17 @@ variable "dead_letter_queue_arn" {
   validation {
     condition     = var.dead_letter_queue_arn == null ? true : can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:[^:]+$", var.dead_letter_queue_arn))
     error_message = "dead_letter_queue_arn must be an SQS queue ARN (arn:<partition>:sqs:<region>:<12-digit account>:<queue name>) or null."
+  }
+}
+
+variable "filter_scope" {
+  description = "What the filter policy matches: \"MessageAttributes\" (SNS's default; Terraform sets the policy) or \"MessageBody\" (the JSON body, nested policies allowed; provider 3.39 cannot set this, so the caller sets FilterPolicyScope and FilterPolicy after apply, see outputs pending_filter_scope / pending_filter_policy)."
+  type        = string
+  default     = "MessageAttributes"
+  nullable    = false
+
+  validation {
+    condition     = contains(["MessageAttributes", "MessageBody"], var.filter_scope)
+    error_message = "filter_scope must be \"MessageAttributes\" or \"MessageBody\"."
   }
 }
