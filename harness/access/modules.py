@@ -86,7 +86,9 @@ def topic_policy(topic_arn: str, subscriber_account_ids: Sequence[str] = (), pub
     return {"Version": "2012-10-17", "Statement": statements} if statements else None
 
 
-def bucket_policy(bucket_arn: str, reader_account_ids: Sequence[str] = (), readers_may_delete: bool = False) -> Document:
+def bucket_policy(
+    bucket_arn: str, reader_account_ids: Sequence[str] = (), readers_may_delete: bool = False, writer_account_ids: Sequence[str] = ()
+) -> Document:
     """The payload-bucket module's policy (always written: it carries the deny-without-TLS statement)."""
     statements: list[dict[str, Any]] = [
         {
@@ -109,6 +111,15 @@ def bucket_policy(bucket_arn: str, reader_account_ids: Sequence[str] = (), reade
                 "Resource": f"{bucket_arn}/*",
             }
         )
+        statements.append(
+            {
+                "Sid": "AllowReaderAccountsToListPayloads",
+                "Effect": "Allow",
+                "Principal": {"AWS": readers},
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+            }
+        )
         if readers_may_delete:
             statements.append(
                 {
@@ -119,4 +130,15 @@ def bucket_policy(bucket_arn: str, reader_account_ids: Sequence[str] = (), reade
                     "Resource": f"{bucket_arn}/*",
                 }
             )
+    writers = _roots(writer_account_ids)
+    if writers:
+        statements.append(
+            {
+                "Sid": "AllowWriterAccountsToPutPayloads",
+                "Effect": "Allow",
+                "Principal": {"AWS": writers},
+                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                "Resource": f"{bucket_arn}/*",
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}

@@ -117,10 +117,15 @@ def upload(
     *,
     metadata: Mapping[str, str],
     settings: TransferSettings,
+    object_args: Mapping[str, str] | None = None,
 ) -> UploadResult:
-    """Store ``source`` at ``s3://bucket/key`` with ``metadata``; multipart above one part size."""
+    """Store ``source`` at ``s3://bucket/key`` with ``metadata``; multipart above one part size.
+
+    ``object_args``: further PutObject / CreateMultipartUpload arguments of the object as a whole
+    (``ACL``, ``ServerSideEncryption``, ``SSEKMSKeyId``); UploadPart takes none of them."""
     started = time.monotonic()
     size = source.size
+    extra = dict(object_args or {})
     if size <= settings.part_size:
         resp = retry.call(
             "s3.PutObject",
@@ -130,6 +135,7 @@ def upload(
             Body=source.read_range(0, size),
             Metadata=dict(metadata),
             policy=settings.retry,
+            **extra,
         )
         return UploadResult(bucket, key, size, resp.get("ETag", ""), 1, time.monotonic() - started)
 
@@ -137,7 +143,7 @@ def upload(
     if part_size != settings.part_size:
         log.info("s3://%s/%s: part size raised to %d bytes to stay within %d parts", bucket, key, part_size, S3_MAX_PARTS)
     algorithm = _checksum_algorithm(s3)
-    create_args: dict[str, Any] = {"Bucket": bucket, "Key": key, "Metadata": dict(metadata)}
+    create_args: dict[str, Any] = {"Bucket": bucket, "Key": key, "Metadata": dict(metadata), **extra}
     if algorithm:
         create_args["ChecksumAlgorithm"] = algorithm
     upload_id = retry.call("s3.CreateMultipartUpload", s3.create_multipart_upload, policy=settings.retry, **create_args)[

@@ -76,6 +76,7 @@ def build_topology(d: Drafts) -> Topology:
             account=need(b.account, f"buckets.{b.name}.account").value,
             region=need(b.region, f"buckets.{b.name}.region").value,
             readers=tuple(b.readers),
+            writers=tuple(b.writers),
             readers_may_delete=b.readers_may_delete,
         )
         for b in d.buckets.values()

@@ -69,6 +69,7 @@ class QueueDraft(OwnedDraft):
 @dataclass
 class BucketDraft(OwnedDraft):
     readers: list[str] = field(default_factory=list)
+    writers: list[str] = field(default_factory=list)
     readers_may_delete: bool = False
 
 

@@ -61,6 +61,7 @@ class Bucket:
     account: str
     region: str
     readers: tuple[str, ...] = ()  # accounts granted s3:GetObject on payloads
+    writers: tuple[str, ...] = ()  # other accounts granted s3:PutObject (senders that offload here)
     readers_may_delete: bool = False  # also s3:DeleteObject (consumers delete payloads, as Java does)
 
 

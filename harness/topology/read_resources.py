@@ -43,7 +43,7 @@ QUEUE_KEYS = (
     "producers",
 )
 DEAD_LETTER_KEYS = ("queue", "max_receive_count")
-BUCKET_KEYS = ("account", "region", "readers", "readers_may_delete")
+BUCKET_KEYS = ("account", "region", "readers", "writers", "readers_may_delete")
 SUBSCRIPTION_KEYS = ("topic", "queue", "raw_delivery", "filter_policy", "dead_letter_queue")
 
 
@@ -126,6 +126,8 @@ def read_buckets(d: Drafts, node: Node) -> None:
         place(d, draft, fields)
         if "readers" in fields:
             draft.readers = grantees(d, fields["readers"], draft.account, "bucket")
+        if "writers" in fields:
+            draft.writers = grantees(d, fields["writers"], draft.account, "bucket")
         if "readers_may_delete" in fields:
             v = fields["readers_may_delete"].boolean(hint="write readers_may_delete: true or false")
             draft.readers_may_delete = bool(v)

@@ -64,6 +64,14 @@ def get(principal: str, obj: str = OBJECT, action: str = "s3:GetObject", **ctx: 
     return Request(principal, action, obj, resource_account=A, context={**TLS, **ctx})
 
 
+CENTRAL = f"arn:aws:s3:::hx-r1-central-{D}"  # a central payload bucket in an account of its own
+CENTRAL_POLICY = modules.bucket_policy(CENTRAL, [B], writer_account_ids=[A])
+
+
+def put_central(principal: str, action: str = "s3:PutObject", **ctx: Any) -> Request:
+    return Request(principal, action, f"{CENTRAL}/0f3c", resource_account=D, context={**TLS, **ctx})
+
+
 QUEUE_POLICY = modules.queue_policy(QUEUE, [TOPIC], [A])
 TOPIC_POLICY = modules.topic_policy(TOPIC, [B, C], [D])
 BUCKET_POLICY = modules.bucket_policy(BUCKET, [B, C], readers_may_delete=True)
@@ -115,7 +123,21 @@ def _module_cases() -> list[Case]:
         Case("bucket: owner puts without TLS", get(A, action="s3:PutObject", **NO_TLS), BUCKET_POLICY, ADMIN, E),
         Case("bucket: reader puts", get(B, action="s3:PutObject"), BUCKET_POLICY, ADMIN, N),
         Case("bucket: TLS key absent, reader gets", Request(B, "s3:GetObject", OBJECT, resource_account=A), BUCKET_POLICY, ADMIN, X),
-        Case("bucket: reader lists the bucket", Request(B, "s3:ListBucket", BUCKET, resource_account=A, context=TLS), BUCKET_POLICY, ADMIN, N),
+        # Readers may list since issue 10 item 3 (a missing key must be 404, not 403): was N.
+        Case("bucket: reader lists the bucket", Request(B, "s3:ListBucket", BUCKET, resource_account=A, context=TLS), BUCKET_POLICY, ADMIN, X),
+        Case("bucket: outsider D lists the bucket", Request(D, "s3:ListBucket", BUCKET, resource_account=A, context=TLS), BUCKET_POLICY, ADMIN, N),
+        Case("bucket: reader lists without TLS", Request(B, "s3:ListBucket", BUCKET, resource_account=A, context=NO_TLS), BUCKET_POLICY, ADMIN, E),
+        # central payload bucket: D owns it, A writes, B reads
+        Case("central: writer A puts", put_central(A), CENTRAL_POLICY, ADMIN, X),
+        Case("central: writer A role puts", put_central(ROLE_A), CENTRAL_POLICY, ident(st(Action="s3:PutObject", Resource=f"{CENTRAL}/*")), X),
+        Case("central: writer A role without identity grant", put_central(ROLE_A), CENTRAL_POLICY, [], N),
+        Case("central: writer A aborts a multipart upload", put_central(A, "s3:AbortMultipartUpload"), CENTRAL_POLICY, ADMIN, X),
+        Case("central: writer A puts without TLS", put_central(A, **NO_TLS), CENTRAL_POLICY, ADMIN, E),
+        Case("central: non-writer C puts", put_central(C), CENTRAL_POLICY, ADMIN, N),
+        Case("central: reader B puts", put_central(B), CENTRAL_POLICY, ADMIN, N),
+        Case("central: writer A may not read", put_central(A, "s3:GetObject"), CENTRAL_POLICY, ADMIN, N),
+        Case("central: reader B gets", put_central(B, "s3:GetObject"), CENTRAL_POLICY, ADMIN, X),
+        Case("central: owner D puts", put_central(D), CENTRAL_POLICY, ADMIN, X),
         Case("bucket: reader role without identity grant", get(ROLE_B), BUCKET_POLICY, [], N),
     ]
 

@@ -20,7 +20,7 @@ BK = "arn:aws:s3:::b"
 OURS = {
     "queue": modules.queue_policy(Q, [T], ["111111111111"]),
     "topic": modules.topic_policy(T, ["222222222222"], ["333333333333"]),
-    "payload-bucket": modules.bucket_policy(BK, ["222222222222"], True),
+    "payload-bucket": modules.bucket_policy(BK, ["222222222222"], True, ["111111111111"]),
 }
 
 
