@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.provision.provider import ProviderProfile
 
-ENDPOINT_SERVICES = ("sns", "sqs", "s3", "sts", "iam")
+ENDPOINT_SERVICES = ("sns", "sqs", "s3", "sts", "iam", "kms")
 
 #: Whether the queue's account can create a cross-account subscription in the rehearsal as it does
 #: on AWS. It cannot: LocalStack answers NotFound to the queue owner's GetSubscriptionAttributes,
