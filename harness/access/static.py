@@ -27,7 +27,7 @@ from harness.access import modules
 from harness.access.deployment import Deployment
 from harness.access.paths import Hop, HopKind, deliver_hop, payload_hop, publish_hop, send_hop, subscribe_hop
 from harness.access.policy import AccessError, parse_policy
-from harness.access.readback import BUCKET_POLICY, QUEUE_POLICY, TOPIC_POLICY
+from harness.access.readback import BUCKET_POLICY, KEY_POLICY, QUEUE_POLICY, TOPIC_POLICY
 from harness.access.verdicts import AppliedPolicies, HopVerdict, judge_hop
 from harness.errors import InputFileError, Problem
 from harness.topology.model import Topology
@@ -72,6 +72,10 @@ def rendered_policies(topology: Topology, where: Deployment | None = None) -> Ap
         arn = where.bucket(name).arn
         doc = modules.bucket_policy(arn, [ids(a) for a in bucket.readers], bucket.readers_may_delete, [ids(a) for a in bucket.writers])
         by_arn[arn] = parse_policy(doc, BUCKET_POLICY)
+    for name, key in topology.keys.items():
+        feeding = sorted({t for q, queue in topology.queues.items() if queue.kms_key == name for t in topology.topics_feeding(q)})
+        doc = modules.key_policy(ids(key.account), [ids(a) for a in key.encrypt], [ids(a) for a in key.decrypt], [where.topic(t).arn for t in feeding])
+        by_arn[where.keys[name].arn] = parse_policy(doc, KEY_POLICY)
     return AppliedPolicies(by_arn)
 
 

@@ -90,10 +90,23 @@ _DENIED = frozenset({"AccessDenied", "403", "AllAccessDisabled", "AccessDeniedEx
 _CHANGED = frozenset({"PreconditionFailed", "412"})
 
 
+def _kms_refusal(code: str, exc: ClientError) -> bool:
+    """S3 passes KMS's errors on an SSE-KMS object through as ``KMS.<Code>`` (disabled, deleted,
+    unknown key), and a missing kms:Decrypt grant as AccessDenied whose message names KMS."""
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return code.startswith("KMS.") or (code in _DENIED and ("kms:" in message.lower() or "kms key" in message.lower()))
+
+
 def classify(exc: ClientError, bucket: str, key: str) -> FetchProblem:
     """Map an S3 error on a payload object to the outcome it means."""
     code = retry.error_code(exc)
     where = f"s3://{bucket}/{key}"
+    if _kms_refusal(code, exc):
+        message = exc.response.get("Error", {}).get("Message", "")
+        return FetchProblem(
+            Outcome.DECRYPT_FAILED,
+            f"{where}: {code}: {message} (the object is SSE-KMS encrypted: check the reader is allowed kms:Decrypt by the key policy and the key is enabled)",
+        )
     if code in _MISSING:
         return FetchProblem(Outcome.MISSING_OBJECT, f"{where}: {code}")
     if code in _DENIED:

@@ -39,7 +39,7 @@ class Difference:
 DIFFERENCES: tuple[Difference, ...] = (
     Difference(
         "providers and boto3 use the public AWS endpoints",
-        "every service (sns, sqs, s3, sts, iam) is pointed at the emulator's URL",
+        "every service (sns, sqs, s3, sts, iam, kms) is pointed at the emulator's URL",
         "that is the emulator",
     ),
     Difference(

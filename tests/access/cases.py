@@ -68,6 +68,19 @@ CENTRAL = f"arn:aws:s3:::hx-r1-central-{D}"  # a central payload bucket in an ac
 CENTRAL_POLICY = modules.bucket_policy(CENTRAL, [B], writer_account_ids=[A])
 
 
+KEY = f"arn:aws:kms:us-east-1:{D}:key/0f3c-payloads"
+KEY_POLICY = modules.key_policy(D, [A], [B], [TOPIC])
+KEY_POLICY_NO_READER = modules.key_policy(D, [A], [], [TOPIC])
+
+
+def kms_req(principal: str, action: str) -> Request:
+    return Request(principal, action, KEY, context=dict(TLS))
+
+
+def kms_sns(topic: str, action: str = "kms:GenerateDataKey") -> Request:
+    return Request("sns.amazonaws.com", action, KEY, context={"aws:SourceArn": topic, "aws:SourceAccount": topic.split(":")[4], **TLS})
+
+
 def put_central(principal: str, action: str = "s3:PutObject", **ctx: Any) -> Request:
     return Request(principal, action, f"{CENTRAL}/0f3c", resource_account=D, context={**TLS, **ctx})
 
@@ -138,6 +151,21 @@ def _module_cases() -> list[Case]:
         Case("central: writer A may not read", put_central(A, "s3:GetObject"), CENTRAL_POLICY, ADMIN, N),
         Case("central: reader B gets", put_central(B, "s3:GetObject"), CENTRAL_POLICY, ADMIN, X),
         Case("central: owner D puts", put_central(D), CENTRAL_POLICY, ADMIN, X),
+        # kms module: D's key, A encrypts, B decrypts, SNS for deliveries from TOPIC
+        Case("key: writer A generates a data key", kms_req(A, "kms:GenerateDataKey"), KEY_POLICY, ADMIN, X),
+        Case("key: writer A encrypts", kms_req(A, "kms:Encrypt"), KEY_POLICY, ADMIN, X),
+        Case("key: writer A may not decrypt", kms_req(A, "kms:Decrypt"), KEY_POLICY, ADMIN, N),
+        Case("key: reader B decrypts", kms_req(B, "kms:Decrypt"), KEY_POLICY, ADMIN, X),
+        Case("key: reader B role decrypts", kms_req(ROLE_B, "kms:Decrypt"), KEY_POLICY, ident(st(Action="kms:Decrypt", Resource=KEY)), X),
+        Case("key: reader B role without identity grant", kms_req(ROLE_B, "kms:Decrypt"), KEY_POLICY, [], N),
+        Case("key: reader B may not generate data keys", kms_req(B, "kms:GenerateDataKey"), KEY_POLICY, ADMIN, N),
+        Case("key: outsider C decrypts", kms_req(C, "kms:Decrypt"), KEY_POLICY, ADMIN, N),
+        Case("key: reader B may not administer", kms_req(B, "kms:PutKeyPolicy"), KEY_POLICY, ADMIN, N),
+        Case("key: owner D administers", kms_req(D, "kms:PutKeyPolicy"), KEY_POLICY, ADMIN, X),
+        Case("key: reader dropped from the key policy", kms_req(B, "kms:Decrypt"), KEY_POLICY_NO_READER, ADMIN, N),
+        Case("key: SNS from the subscribed topic", kms_sns(TOPIC), KEY_POLICY, [], X),
+        Case("key: SNS from another topic", kms_sns(OTHER_TOPIC), KEY_POLICY, [], N),
+        Case("key: SNS decrypts for the subscribed topic", kms_sns(TOPIC, "kms:Decrypt"), KEY_POLICY, [], X),
         Case("bucket: reader role without identity grant", get(ROLE_B), BUCKET_POLICY, [], N),
     ]
 
