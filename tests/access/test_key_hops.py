@@ -29,6 +29,8 @@ def test_encrypted_path_hops_and_their_verdicts(topo) -> None:
     hops = dep.path_hops("A", topic="orders", receivers=["b-eu"], bucket="central")
     keyed = [(h.kind, h.subject, h.request.principal, h.request.action, h.resource) for h in hops if h.resource_kind == "key"]
     assert keyed == [
+        (HopKind.ENCRYPT, "orders", A, "kms:GenerateDataKey", "topic-key"),
+        (HopKind.DECRYPT, "orders", A, "kms:Decrypt", "topic-key"),
         (HopKind.ENCRYPT, "b-eu", "sns.amazonaws.com", "kms:GenerateDataKey", "queue-key"),
         (HopKind.DECRYPT, "b-eu", B, "kms:Decrypt", "queue-key"),
         (HopKind.ENCRYPT, "central", A, "kms:GenerateDataKey", "payload-key"),

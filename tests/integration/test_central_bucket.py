@@ -100,6 +100,8 @@ def test_kms_encrypted_queue_and_bucket_deliver_and_decrypt_across_accounts(appl
     b_eu = applied.queues["b-eu"]
     attrs = aws("sqs", B, "eu-west-1").get_queue_attributes(QueueUrl=b_eu.url, AttributeNames=["KmsMasterKeyId"])["Attributes"]
     assert attrs["KmsMasterKeyId"] == queue_key.arn
+    topic_attrs = aws("sns", A, "us-east-1").get_topic_attributes(TopicArn=applied.topics["orders"].arn)["Attributes"]
+    assert topic_attrs["KmsMasterKeyId"] == applied.keys["topic-key"].arn
     # The key policies the kms module wrote: D administers its key, A may encrypt, B decrypt;
     # SNS may use B's queue key only for deliveries from topic orders.
     policy = json.loads(aws("kms", D, "us-east-1").get_key_policy(KeyId=payload_key.arn, PolicyName="default")["Policy"])
@@ -113,6 +115,7 @@ def test_kms_encrypted_queue_and_bucket_deliver_and_decrypt_across_accounts(appl
     assert result.paths[0].counts["intact"] == 2
     key_hops = {(h["hop"], h["subject"], h["principal"]) for h in result.access if h["hop"] in ("encrypt", "decrypt")}
     assert key_hops == {
+        ("encrypt", "orders", A), ("decrypt", "orders", A),  # the topic's key, as the publisher
         ("encrypt", "b-eu", "sns.amazonaws.com"), ("decrypt", "b-eu", B),  # the queue's key
         ("encrypt", "central", A),  # the writer's SSE-KMS upload
     }, result.access
