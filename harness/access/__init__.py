@@ -4,7 +4,7 @@ Stage: between :mod:`harness.payload` and :mod:`harness.scenario`. It imports th
 (:mod:`harness.errors`), :mod:`harness.topology` and botocore's exceptions; never scenario,
 report, run or cli.
 
-Takes: policy documents — queue, topic and bucket policies as AWS stores them, read back from the
+Takes: policy documents — queue, topic, bucket and KMS key policies as AWS stores them, read back from the
 applied resources (:mod:`~harness.access.readback`) or rendered as the kit's Terraform modules
 would write them (:mod:`~harness.access.modules`) — plus the callers' identity policies, and a
 :class:`Request` (principal, action, resource ARN, request context).
@@ -20,7 +20,7 @@ Modules, earliest first:
 - :mod:`~harness.access.conditions` — wildcards, policy variables, condition operators
 - :mod:`~harness.access.evaluate` — :func:`evaluate` (AWS's evaluation logic for the kit's subset)
 - :mod:`~harness.access.modules` — the module policies as Python dicts
-- :mod:`~harness.access.paths` — hops of a path as requests (SNS's opt-in-region principal)
+- :mod:`~harness.access.paths` — hops of a path as requests (SNS's opt-in-region principal; KMS key hops)
 - :mod:`~harness.access.readback` — policies read from applied resources via boto3 clients
 - :mod:`~harness.access.verdicts` — judging hops; hop lines; ``expect_denied`` verdicts
 - :mod:`~harness.access.deployment` — logical names → ARNs (manifest or topology); hops by name

@@ -12,10 +12,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from harness.access.paths import BucketRef, Consumer, Hop, HopKind, Named, deliver_hop, hop_requests, payload_hop, publish_hop, send_hop
+from harness.access.paths import (
+    BucketRef,
+    Consumer,
+    Hop,
+    HopKind,
+    KeyRef,
+    Named,
+    account_key_hop,
+    deliver_hop,
+    hop_requests,
+    payload_hop,
+    publish_hop,
+    send_hop,
+    sns_key_hop,
+)
 from harness.access.paths import subscribe_hop as _subscribe_hop
 from harness.access.policy import AccessError
 from harness.access.readback import AppliedResource
@@ -37,6 +51,7 @@ class Placed:
     account_id: str
     region: str
     url: str = ""  # queues
+    kms_key: str = ""  # logical name of the key that encrypts it ("" for none)
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class Deployment:
     topics: Mapping[str, Placed]
     queues: Mapping[str, Placed]
     buckets: Mapping[str, Placed]
+    keys: Mapping[str, Placed] = field(default_factory=dict)  # KMS keys
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -53,9 +69,13 @@ class Deployment:
         ``arn``, ``account_id``, ``region`` and, for queues, ``url``)."""
 
         def placed(entries: Mapping[str, Any]) -> dict[str, Placed]:
-            return {n: Placed(n, e.arn, e.account_id, e.region, getattr(e, "url", "") or "") for n, e in entries.items()}
+            return {
+                n: Placed(n, e.arn, e.account_id, e.region, getattr(e, "url", "") or "", getattr(e, "kms_key", "") or "")
+                for n, e in entries.items()
+            }
 
-        return cls(dict(manifest.accounts), placed(manifest.topics), placed(manifest.queues), placed(manifest.buckets))
+        keys = placed(getattr(manifest, "keys", {}) or {})
+        return cls(dict(manifest.accounts), placed(manifest.topics), placed(manifest.queues), placed(manifest.buckets), keys)
 
     @classmethod
     def from_topology(cls, topology: Topology) -> Deployment:
@@ -66,17 +86,19 @@ class Deployment:
             return f"arn:{partition_of(region) or 'aws'}:{service}:{region}:{account}:{name}"
 
         topics = {
-            n: Placed(n, arn("sns", t.region, ids(t.account), n + (".fifo" if t.fifo else "")), ids(t.account), t.region)
+            n: Placed(n, arn("sns", t.region, ids(t.account), n + (".fifo" if t.fifo else "")), ids(t.account), t.region, kms_key=t.kms_key or "")
             for n, t in topology.topics.items()
         }
         queues = {
-            n: Placed(n, arn("sqs", q.region, ids(q.account), n + (".fifo" if q.fifo else "")), ids(q.account), q.region)
+            n: Placed(n, arn("sqs", q.region, ids(q.account), n + (".fifo" if q.fifo else "")), ids(q.account), q.region, kms_key=q.kms_key or "")
             for n, q in topology.queues.items()
         }
         buckets = {
-            n: Placed(n, f"arn:{partition_of(b.region) or 'aws'}:s3:::{n}", ids(b.account), b.region) for n, b in topology.buckets.items()
+            n: Placed(n, f"arn:{partition_of(b.region) or 'aws'}:s3:::{n}", ids(b.account), b.region, kms_key=b.kms_key or "")
+            for n, b in topology.buckets.items()
         }
-        return cls({a.name: a.id for a in topology.accounts.values()}, topics, queues, buckets)
+        keys = {n: Placed(n, arn("kms", k.region, ids(k.account), f"key/{n}"), ids(k.account), k.region) for n, k in topology.keys.items()}
+        return cls({a.name: a.id for a in topology.accounts.values()}, topics, queues, buckets, keys)
 
     # -- lookups ---------------------------------------------------------------------------------
     def account_id(self, account: str) -> str:
@@ -107,9 +129,16 @@ class Deployment:
         p = self._get("bucket", self.buckets, name)
         return BucketRef(name, p.arn, p.account_id)
 
+    def key_of(self, placed: Placed) -> KeyRef | None:
+        """The key that encrypts a topic, queue or bucket (None when it has none)."""
+        if not placed.kms_key:
+            return None
+        return KeyRef(placed.kms_key, self._get("key", self.keys, placed.kms_key).arn)
+
     def resources(self) -> list[AppliedResource]:
-        """Every topic, queue and bucket, for :func:`harness.access.readback.read_applied`."""
-        out = [AppliedResource("topic", p.arn) for p in self.topics.values()]
+        """Every topic, queue, bucket and key, for :func:`harness.access.readback.read_applied`."""
+        out = [AppliedResource("key", p.arn) for p in self.keys.values()]
+        out += [AppliedResource("topic", p.arn) for p in self.topics.values()]
         out += [AppliedResource("queue", p.arn, url=p.url) for p in self.queues.values()]
         out += [AppliedResource("bucket", p.arn, account=p.account_id, region=p.region) for p in self.buckets.values()]
         return out
@@ -133,7 +162,7 @@ class Deployment:
         receivers = list(receivers)
         deleting = set(deleting)
         consumers = [Consumer(q, self._get("queue", self.queues, q).account_id, q in deleting) for q in receivers]
-        return hop_requests(
+        hops = hop_requests(
             self.account_id(sender),
             topic=self.topic(topic) if topic else None,
             queue=self.queue(queue) if queue else None,
@@ -142,6 +171,36 @@ class Deployment:
             consumers=consumers if bucket else (),
             secure_transport=secure_transport,
         )
+        return hops + self._key_hops(self.account_id(sender), topic, queue, consumers, bucket, secure_transport)
+
+    def _key_hops(
+        self, sender: str, topic: str | None, queue: str | None, consumers: list[Consumer], bucket: str | None, tls: bool
+    ) -> list[Hop]:
+        """What the path asks of KMS, as AWS decides it: the sender encrypts for an encrypted topic
+        or queue (GenerateDataKey, and Decrypt, which AWS requires of producers too); SNS encrypts
+        into each encrypted queue it delivers to; each consumer decrypts what it receives; the
+        sender encrypts an offloaded payload with the bucket's key and each consumer decrypts it."""
+        E, D = HopKind.ENCRYPT, HopKind.DECRYPT
+        hops: list[Hop] = []
+        start = self._get("topic", self.topics, topic) if topic else self._get("queue", self.queues, queue or "")
+        first = self.key_of(start)
+        if first is not None:
+            what = f"topic {start.name}" if topic else f"queue {start.name}"
+            hops += [account_key_hop(E, start.name, sender, first, what, tls), account_key_hop(D, start.name, sender, first, what, tls)]
+        for c in consumers:
+            placed = self._get("queue", self.queues, c.name)
+            key = self.key_of(placed)
+            if key is None:
+                continue
+            if topic:
+                hops.append(sns_key_hop(self.topic(topic), self.queue(c.name), key))
+            hops.append(account_key_hop(D, c.name, c.account, key, f"queue {c.name}", tls))
+        payload_key = self.key_of(self._get("bucket", self.buckets, bucket)) if bucket else None
+        if payload_key is not None:
+            what = f"payloads of bucket {bucket}"
+            hops.append(account_key_hop(E, str(bucket), sender, payload_key, what, tls))
+            hops += [account_key_hop(D, c.name, c.account, payload_key, what, tls) for c in consumers]
+        return hops
 
     def denial_hop(
         self,

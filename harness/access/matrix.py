@@ -24,6 +24,7 @@ CAPABILITIES: dict[str, tuple[tuple[str, str], ...]] = {
     "topic": (("publish", "sns:Publish"), ("subscribe", "sns:Subscribe")),
     "queue": (("send", "sqs:SendMessage"), ("receive", "sqs:ReceiveMessage")),
     "bucket": (("put", "s3:PutObject"), ("read", "s3:GetObject"), ("delete", "s3:DeleteObject")),
+    "key": (("encrypt", "kms:GenerateDataKey"), ("decrypt", "kms:Decrypt")),
 }
 MARK = {Outcome.ALLOWED: "yes", Outcome.IMPLICIT_DENY: "-", Outcome.EXPLICIT_DENY: "DENY"}
 
@@ -97,8 +98,8 @@ def _request(dep: Deployment, kind: str, name: str, action: str, account_id: str
             ctx["sns:Protocol"] = "sqs"
         arn = dep.topic(name).arn
         return Request(account_id, action, arn, context=ctx), arn
-    if kind == "queue":
-        arn = dep.queue(name).arn
+    if kind in ("queue", "key"):
+        arn = dep.queue(name).arn if kind == "queue" else dep.keys[name].arn
         return Request(account_id, action, arn, context=ctx), arn
     bucket = dep.bucket(name)
     return Request(account_id, action, f"{bucket.arn}/{PAYLOAD_PROBE_KEY}", resource_account=bucket.account, context=ctx), bucket.arn
@@ -109,7 +110,7 @@ def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequenc
     12-digit ids of accounts outside it, to show they are shut out)."""
     accounts = tuple(dep.accounts) + tuple(outsiders)
     cells: list[MatrixCell] = []
-    tables = {"topic": dep.topics, "queue": dep.queues, "bucket": dep.buckets}
+    tables = {"topic": dep.topics, "queue": dep.queues, "bucket": dep.buckets, "key": dep.keys}
     for kind, table in tables.items():
         for name in table:
             for capability, action in CAPABILITIES[kind]:

@@ -6,6 +6,7 @@ statement (same Sids, principals, actions, conditions, order):
 - :func:`queue_policy`  — terraform/modules/queue/main.tf, ``aws_sqs_queue_policy.this``
 - :func:`topic_policy`  — terraform/modules/topic/main.tf, ``aws_sns_topic_policy.this``
 - :func:`bucket_policy` — terraform/modules/payload-bucket/main.tf, ``aws_s3_bucket_policy.this``
+- :func:`key_policy`    — terraform/modules/kms/main.tf, ``aws_kms_key.this`` (its ``policy``)
 
 Why a reproduction and not Terraform's own rendering: the documents embed the resources' ARNs,
 which Terraform only knows after apply, and the static check (:mod:`harness.access.static`) must
@@ -86,7 +87,9 @@ def topic_policy(topic_arn: str, subscriber_account_ids: Sequence[str] = (), pub
     return {"Version": "2012-10-17", "Statement": statements} if statements else None
 
 
-def bucket_policy(bucket_arn: str, reader_account_ids: Sequence[str] = (), readers_may_delete: bool = False) -> Document:
+def bucket_policy(
+    bucket_arn: str, reader_account_ids: Sequence[str] = (), readers_may_delete: bool = False, writer_account_ids: Sequence[str] = ()
+) -> Document:
     """The payload-bucket module's policy (always written: it carries the deny-without-TLS statement)."""
     statements: list[dict[str, Any]] = [
         {
@@ -109,6 +112,15 @@ def bucket_policy(bucket_arn: str, reader_account_ids: Sequence[str] = (), reade
                 "Resource": f"{bucket_arn}/*",
             }
         )
+        statements.append(
+            {
+                "Sid": "AllowReaderAccountsToListPayloads",
+                "Effect": "Allow",
+                "Principal": {"AWS": readers},
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+            }
+        )
         if readers_may_delete:
             statements.append(
                 {
@@ -119,4 +131,65 @@ def bucket_policy(bucket_arn: str, reader_account_ids: Sequence[str] = (), reade
                     "Resource": f"{bucket_arn}/*",
                 }
             )
+    writers = _roots(writer_account_ids)
+    if writers:
+        statements.append(
+            {
+                "Sid": "AllowWriterAccountsToPutPayloads",
+                "Effect": "Allow",
+                "Principal": {"AWS": writers},
+                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                "Resource": f"{bucket_arn}/*",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def key_policy(
+    key_account_id: str,
+    encrypt_account_ids: Sequence[str] = (),
+    decrypt_account_ids: Sequence[str] = (),
+    sns_source_topic_arns: Sequence[str] = (),
+) -> Document:
+    """The kms module's key policy (always written: it carries the key's own account's administration)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "EnableOwnAccountAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{key_account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if encrypt_account_ids:
+        statements.append(
+            {
+                "Sid": "AllowAccountsToEncrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": _roots(encrypt_account_ids)},
+                "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
+                "Resource": "*",
+            }
+        )
+    if decrypt_account_ids:
+        statements.append(
+            {
+                "Sid": "AllowAccountsToDecrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": _roots(decrypt_account_ids)},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            }
+        )
+    if sns_source_topic_arns:
+        statements.append(
+            {
+                "Sid": "AllowSnsToEncryptForSubscribedQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:SourceArn": _distinct(sns_source_topic_arns)}},
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}

@@ -58,6 +58,8 @@ class HopKind(StrEnum):
     PUT_PAYLOAD = "put_payload"
     GET_PAYLOAD = "get_payload"
     DELETE_PAYLOAD = "delete_payload"
+    ENCRYPT = "encrypt"  # kms:GenerateDataKey with the key of a topic, queue or payload bucket
+    DECRYPT = "decrypt"  # kms:Decrypt with it
 
 
 RESOURCE_KIND = {
@@ -68,6 +70,8 @@ RESOURCE_KIND = {
     HopKind.PUT_PAYLOAD: "bucket",
     HopKind.GET_PAYLOAD: "bucket",
     HopKind.DELETE_PAYLOAD: "bucket",
+    HopKind.ENCRYPT: "key",
+    HopKind.DECRYPT: "key",
 }
 
 
@@ -104,7 +108,7 @@ class Hop:
     subject: str  # first word of the verdict line: the queue, topic, bucket or consumer concerned
     request: Request
     resource: str  # logical name of the topic / queue / bucket whose policy decides
-    via: str | None = None  # for DELIVER: the topic's logical name
+    via: str | None = None  # for DELIVER: the topic's logical name; for a key hop: what the key protects
     policy_arn: str = ""  # ARN whose resource policy decides (the bucket for object requests)
 
     @property
@@ -162,6 +166,34 @@ def payload_hop(kind: HopKind, subject: str, account: str, bucket: BucketRef, ke
     action = {HopKind.PUT_PAYLOAD: "s3:PutObject", HopKind.GET_PAYLOAD: "s3:GetObject", HopKind.DELETE_PAYLOAD: "s3:DeleteObject"}[kind]
     req = Request(account, action, f"{bucket.arn}/{key}", resource_account=bucket.account, context=_caller_context(account, secure_transport))
     return Hop(kind, subject, req, bucket.name, policy_arn=bucket.arn)
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """A KMS key: logical name and ARN (the ARN carries account and region)."""
+
+    name: str
+    arn: str
+
+
+KEY_ACTIONS = {HopKind.ENCRYPT: "kms:GenerateDataKey", HopKind.DECRYPT: "kms:Decrypt"}
+
+
+def key_hop(kind: HopKind, subject: str, principal: str, key: KeyRef, protects: str, context: dict[str, str] | None = None) -> Hop:
+    """``principal`` (an account id, or SNS) uses ``key`` to encrypt or decrypt what it ``protects``
+    (``payloads of bucket central``, ``queue b-eu``). Key policies name the key as ``*``."""
+    req = Request(principal, KEY_ACTIONS[kind], key.arn, context=context or {})
+    return Hop(kind, subject, req, key.name, via=protects, policy_arn=key.arn)
+
+
+def account_key_hop(kind: HopKind, subject: str, account: str, key: KeyRef, protects: str, secure_transport: bool = True) -> Hop:
+    return key_hop(kind, subject, account, key, protects, _caller_context(account, secure_transport))
+
+
+def sns_key_hop(topic: Named, queue: Named, key: KeyRef) -> Hop:
+    """SNS asks for a data key of the queue's key to deliver into it (``aws:SourceArn`` = the topic)."""
+    ctx = {"aws:SourceArn": topic.arn, "aws:SourceAccount": arn_account(topic.arn), "aws:SecureTransport": "true"}
+    return key_hop(HopKind.ENCRYPT, queue.name, sns_principal(arn_region(topic.arn)), key, f"queue {queue.name}", ctx)
 
 
 def hop_requests(

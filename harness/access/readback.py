@@ -7,6 +7,7 @@ another tool included — not what the topology file says:
 - topic:  ``GetTopicAttributes`` → ``Attributes["Policy"]`` (SNS always has one: its default
   policy, which admits only the owner account, until a custom one replaces it)
 - bucket: ``GetBucketPolicy`` (``NoSuchBucketPolicy`` = no policy)
+- key:    ``GetKeyPolicy(PolicyName="default")`` (as the key's own account)
 
 Each reader takes a client for the resource's own account and region. :func:`read_applied` reads
 a batch, asking ``client_for(service, account, region)`` for each client.
@@ -23,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.access.conditions import split_arn
 from harness.access.policy import AccessError, Policy, parse_policy
 
-QUEUE_POLICY, TOPIC_POLICY, BUCKET_POLICY = "queue policy", "topic policy", "bucket policy"
+QUEUE_POLICY, TOPIC_POLICY, BUCKET_POLICY, KEY_POLICY = "queue policy", "topic policy", "bucket policy", "key policy"
 
 
 class ReadbackError(AccessError):
@@ -66,12 +67,24 @@ def read_bucket_policy(s3: Any, bucket: str) -> Policy:
     return parse_policy(text, BUCKET_POLICY)
 
 
+def read_key_policy(kms: Any, key_arn: str) -> Policy:
+    """The key policy (every KMS key has exactly one, named ``default``); ``kms`` must act as the
+    key's own account: GetKeyPolicy does not work across accounts."""
+    try:
+        text = kms.get_key_policy(KeyId=key_arn, PolicyName="default").get("Policy")
+    except ClientError as err:
+        raise ReadbackError(f"cannot read the policy of key {key_arn}: {_code(err)}: {err}; is the run still applied?") from err
+    except BotoCoreError as err:
+        raise ReadbackError(f"cannot read the policy of key {key_arn}: {err}") from err
+    return parse_policy(text, KEY_POLICY)
+
+
 @dataclass(frozen=True)
 class AppliedResource:
     """One applied queue / topic / bucket. ``url`` is the queue URL (queues only); a bucket needs
     its ``account`` and ``region`` (its ARN carries neither)."""
 
-    kind: Literal["queue", "topic", "bucket"]
+    kind: Literal["queue", "topic", "bucket", "key"]
     arn: str
     url: str | None = None
     account: str | None = None
@@ -97,6 +110,8 @@ def read_policy(resource: AppliedResource, client_for: ClientFor) -> Policy:
         return read_queue_policy(client_for("sqs", account, region), resource.url)
     if resource.kind == "topic":
         return read_topic_policy(client_for("sns", account, region), resource.arn)
+    if resource.kind == "key":
+        return read_key_policy(client_for("kms", account, region), resource.arn)
     return read_bucket_policy(client_for("s3", account, region), resource.arn.split(":::", 1)[-1])
 
 

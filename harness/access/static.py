@@ -8,6 +8,7 @@ judge, with the evaluator, every access the topology declares:
   the service principal of the topic's region, with ``aws:SourceArn`` = the topic;
 - each subscription across accounts: the queue's account may ``sns:Subscribe`` (protocol sqs);
 - each topic publisher: ``sns:Publish``; each queue producer: ``sqs:SendMessage``;
+- each bucket writer: ``s3:PutObject`` over TLS;
 - each bucket reader: ``s3:GetObject`` over TLS, and ``s3:DeleteObject`` with ``readers_may_delete``.
 
 ARNs are built from the logical names (the physical ``hx-<run>-`` names do not change who may
@@ -26,7 +27,7 @@ from harness.access import modules
 from harness.access.deployment import Deployment
 from harness.access.paths import Hop, HopKind, deliver_hop, payload_hop, publish_hop, send_hop, subscribe_hop
 from harness.access.policy import AccessError, parse_policy
-from harness.access.readback import BUCKET_POLICY, QUEUE_POLICY, TOPIC_POLICY
+from harness.access.readback import BUCKET_POLICY, KEY_POLICY, QUEUE_POLICY, TOPIC_POLICY
 from harness.access.verdicts import AppliedPolicies, HopVerdict, judge_hop
 from harness.errors import InputFileError, Problem
 from harness.topology.model import Topology
@@ -69,7 +70,12 @@ def rendered_policies(topology: Topology, where: Deployment | None = None) -> Ap
         by_arn[arn] = parse_policy(modules.queue_policy(arn, sources, [ids(a) for a in queue.producers]), QUEUE_POLICY)
     for name, bucket in topology.buckets.items():
         arn = where.bucket(name).arn
-        by_arn[arn] = parse_policy(modules.bucket_policy(arn, [ids(a) for a in bucket.readers], bucket.readers_may_delete), BUCKET_POLICY)
+        doc = modules.bucket_policy(arn, [ids(a) for a in bucket.readers], bucket.readers_may_delete, [ids(a) for a in bucket.writers])
+        by_arn[arn] = parse_policy(doc, BUCKET_POLICY)
+    for name, key in topology.keys.items():
+        feeding = sorted({t for q, queue in topology.queues.items() if queue.kms_key == name for t in topology.topics_feeding(q)})
+        doc = modules.key_policy(ids(key.account), [ids(a) for a in key.encrypt], [ids(a) for a in key.decrypt], [where.topic(t).arn for t in feeding])
+        by_arn[where.keys[name].arn] = parse_policy(doc, KEY_POLICY)
     return AppliedPolicies(by_arn)
 
 
@@ -95,6 +101,8 @@ def declared_hops(topology: Topology) -> list[tuple[str, Hop]]:
             out.append((f"queues.{name}.producers", send_hop(ids(account), dep.queue(name))))
     for name, bucket in topology.buckets.items():
         ref = dep.bucket(name)
+        for account in bucket.writers:
+            out.append((f"buckets.{name}.writers", payload_hop(HopKind.PUT_PAYLOAD, account, ids(account), ref)))
         for account in bucket.readers:
             out.append((f"buckets.{name}.readers", payload_hop(HopKind.GET_PAYLOAD, account, ids(account), ref)))
             if bucket.readers_may_delete:

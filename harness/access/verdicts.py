@@ -53,7 +53,7 @@ class AppliedPolicies:
 
 
 def _who(hop: Hop) -> str:
-    return "SNS" if hop.kind is HopKind.DELIVER else f"account {hop.request.principal}"
+    return "SNS" if hop.kind is HopKind.DELIVER or hop.request.is_service else f"account {hop.request.principal}"
 
 
 def hop_action(hop: Hop, may: bool) -> str:
@@ -67,6 +67,8 @@ def hop_action(hop: Hop, may: bool) -> str:
         HopKind.PUT_PAYLOAD: f"put the payload object into bucket {hop.resource}",
         HopKind.GET_PAYLOAD: f"get the payload from bucket {hop.resource}",
         HopKind.DELETE_PAYLOAD: f"delete the payload from bucket {hop.resource}",
+        HopKind.ENCRYPT: f"encrypt {hop.via} with KMS key {hop.resource}",
+        HopKind.DECRYPT: f"decrypt {hop.via} with KMS key {hop.resource}",
     }
     return f"{_who(hop)} {verb} {phrases[hop.kind]}"
 

@@ -38,8 +38,19 @@ LEGACY_S3_DIR = Path("/tmp/localstack-s3-storage")
 
 # Runs inside the LocalStack virtualenv. LocalStack hard-codes its S3 storage directory as a module
 # constant; point it into our state directory before the runtime starts.
+# LocalStack 4.13's KMS derives key-material ids with uuid.uuid5(namespace, <bytes>), which only
+# Python >= 3.12 accepts; on the 3.11 virtualenv every CreateKey failed with "encoding without a
+# string argument". The shim is Python 3.12's own uuid5 for a bytes name (sha1 of namespace + name),
+# so the ids are what LocalStack computes on 3.12; a str name goes to the original unchanged.
 _LAUNCHER = (
-    "import os, shutil, signal, sys, threading, time\n"
+    "import hashlib, os, shutil, signal, sys, threading, time, uuid\n"
+    "if sys.version_info < (3, 12):\n"
+    "    _uuid5 = uuid.uuid5\n"
+    "    def _uuid5_bytes(namespace, name):\n"
+    "        if isinstance(name, (bytes, bytearray)):\n"
+    "            return uuid.UUID(bytes=hashlib.sha1(namespace.bytes + bytes(name)).digest()[:16], version=5)\n"
+    "        return _uuid5(namespace, name)\n"
+    "    uuid.uuid5 = _uuid5_bytes\n"
     "try:\n"
     "    import localstack.services.s3.provider as s3p\n"
     "    s3p.DEFAULT_S3_TMP_DIR = sys.argv[1]\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harness.errors import EmulatorError
 
-SERVICES = "sqs,sns,s3,sts,iam"
+SERVICES = "sqs,sns,s3,sts,iam,kms"  # kms: customer-managed keys of topics, queues and payload buckets
 DEFAULT_PORT = 4566
 START_TIMEOUT = 90.0
 

@@ -20,6 +20,7 @@ class Outcome(str, Enum):
     MISSING_OBJECT = "missing_object"  # NoSuchKey / NoSuchBucket
     UNREADABLE_POINTER = "unreadable_pointer"  # bad JSON, wrong shape, unknown class name
     ACCESS_DENIED = "access_denied"  # S3 said 403 / AccessDenied
+    DECRYPT_FAILED = "decrypt_failed"  # SSE-KMS: KMS refused the reader (key policy, disabled/deleted key)
     FETCH_FAILED = "fetch_failed"  # any other S3 error (after retries for transient ones)
 
     @property

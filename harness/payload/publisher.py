@@ -55,6 +55,12 @@ class PublishSettings:
       publish time even with raw delivery; it takes one of the 10 attribute slots.
     - ``retry_missing_destination``: retry NonExistentQueue / NotFound as eventual consistency
       (only right after creating the queue or topic).
+    - ``bucket_owner_full_control``: put payload objects with the ``bucket-owner-full-control``
+      canned ACL — for a sender writing into a bucket another account owns, so the bucket owner
+      (whose policy grants the readers) owns the object even where ACLs are enabled.
+    - ``sse_kms_key_id``: the ARN of the bucket's KMS key; payload objects are then stored with
+      SSE-KMS (``ServerSideEncryption=aws:kms``, ``SSEKMSKeyId``). Only the S3 request changes:
+      the message and its pointer are the extended clients' bytes either way.
     """
 
     bucket: str
@@ -67,6 +73,8 @@ class PublishSettings:
     inline_sha256: bool = True
     stamp_publish_time: bool = False
     retry_missing_destination: bool = False
+    bucket_owner_full_control: bool = False
+    sse_kms_key_id: str | None = None
     transfer: TransferSettings = field(default_factory=TransferSettings)
     retry: retry.RetryPolicy = field(default_factory=lambda: retry.DEFAULT_POLICY)
 
@@ -289,6 +297,7 @@ class Publisher:
                 payload,
                 metadata={wire.SHA256_METADATA_KEY: sha},
                 settings=s.transfer,
+                object_args=self._object_args(),
             )
         else:
             body = payload.read_range(0, payload.size).decode("utf-8")
@@ -323,6 +332,13 @@ class Publisher:
             deduplication_id=deduplication_id,
             sequence_number=resp.get("SequenceNumber"),
         )
+
+    def _object_args(self) -> dict[str, str]:
+        s = self.settings
+        args = {"ACL": "bucket-owner-full-control"} if s.bucket_owner_full_control else {}
+        if s.sse_kms_key_id:
+            args.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=s.sse_kms_key_id)
+        return args
 
     def _send(
         self,

@@ -90,10 +90,23 @@ _DENIED = frozenset({"AccessDenied", "403", "AllAccessDisabled", "AccessDeniedEx
 _CHANGED = frozenset({"PreconditionFailed", "412"})
 
 
+def _kms_refusal(code: str, exc: ClientError) -> bool:
+    """S3 passes KMS's errors on an SSE-KMS object through as ``KMS.<Code>`` (disabled, deleted,
+    unknown key), and a missing kms:Decrypt grant as AccessDenied whose message names KMS."""
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return code.startswith("KMS.") or (code in _DENIED and ("kms:" in message.lower() or "kms key" in message.lower()))
+
+
 def classify(exc: ClientError, bucket: str, key: str) -> FetchProblem:
     """Map an S3 error on a payload object to the outcome it means."""
     code = retry.error_code(exc)
     where = f"s3://{bucket}/{key}"
+    if _kms_refusal(code, exc):
+        message = exc.response.get("Error", {}).get("Message", "")
+        return FetchProblem(
+            Outcome.DECRYPT_FAILED,
+            f"{where}: {code}: {message} (the object is SSE-KMS encrypted: check the reader is allowed kms:Decrypt by the key policy and the key is enabled)",
+        )
     if code in _MISSING:
         return FetchProblem(Outcome.MISSING_OBJECT, f"{where}: {code}")
     if code in _DENIED:
@@ -117,10 +130,15 @@ def upload(
     *,
     metadata: Mapping[str, str],
     settings: TransferSettings,
+    object_args: Mapping[str, str] | None = None,
 ) -> UploadResult:
-    """Store ``source`` at ``s3://bucket/key`` with ``metadata``; multipart above one part size."""
+    """Store ``source`` at ``s3://bucket/key`` with ``metadata``; multipart above one part size.
+
+    ``object_args``: further PutObject / CreateMultipartUpload arguments of the object as a whole
+    (``ACL``, ``ServerSideEncryption``, ``SSEKMSKeyId``); UploadPart takes none of them."""
     started = time.monotonic()
     size = source.size
+    extra = dict(object_args or {})
     if size <= settings.part_size:
         resp = retry.call(
             "s3.PutObject",
@@ -130,6 +148,7 @@ def upload(
             Body=source.read_range(0, size),
             Metadata=dict(metadata),
             policy=settings.retry,
+            **extra,
         )
         return UploadResult(bucket, key, size, resp.get("ETag", ""), 1, time.monotonic() - started)
 
@@ -137,7 +156,7 @@ def upload(
     if part_size != settings.part_size:
         log.info("s3://%s/%s: part size raised to %d bytes to stay within %d parts", bucket, key, part_size, S3_MAX_PARTS)
     algorithm = _checksum_algorithm(s3)
-    create_args: dict[str, Any] = {"Bucket": bucket, "Key": key, "Metadata": dict(metadata)}
+    create_args: dict[str, Any] = {"Bucket": bucket, "Key": key, "Metadata": dict(metadata), **extra}
     if algorithm:
         create_args["ChecksumAlgorithm"] = algorithm
     upload_id = retry.call("s3.CreateMultipartUpload", s3.create_multipart_upload, policy=settings.retry, **create_args)[

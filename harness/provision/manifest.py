@@ -35,6 +35,7 @@ class ResourceEntry:
     name: str = ""
     url: str = ""
     fifo: bool = False
+    kms_key: str = ""  # logical name of the key (under Manifest.keys) that encrypts it; "" for none
 
 
 @dataclass
@@ -52,7 +53,7 @@ class SubscriptionEntry:
 class Planned:
     """One physical resource a run creates: what it is, where, and its exact name."""
 
-    kind: str  # a registered resource kind (harness.provision.kinds): topic | queue | bucket
+    kind: str  # a registered resource kind (harness.provision.kinds): topic | queue | bucket | key
     account: str  # account name in the topology
     account_id: str
     region: str
@@ -79,6 +80,7 @@ class Manifest:
     topics: dict[str, ResourceEntry] = field(default_factory=dict)
     queues: dict[str, ResourceEntry] = field(default_factory=dict)
     buckets: dict[str, ResourceEntry] = field(default_factory=dict)
+    keys: dict[str, ResourceEntry] = field(default_factory=dict)  # KMS keys: arn, name = alias without alias/
     subscriptions: list[SubscriptionEntry] = field(default_factory=list)
     error: str | None = None
     # Every physical resource the run creates, known before the apply (see harness.provision.sweep), and
@@ -103,7 +105,7 @@ class Manifest:
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
         data = dict(data)
-        for kind in ("topics", "queues", "buckets"):
+        for kind in ("topics", "queues", "buckets", "keys"):
             data[kind] = {k: ResourceEntry(**v) for k, v in data.get(kind, {}).items()}
         data["subscriptions"] = [SubscriptionEntry(**s) for s in data.get("subscriptions", [])]
         data["planned"] = [Planned(**p) for p in data.get("planned", [])]

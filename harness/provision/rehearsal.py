@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.provision.provider import ProviderProfile
 
-ENDPOINT_SERVICES = ("sns", "sqs", "s3", "sts", "iam")
+ENDPOINT_SERVICES = ("sns", "sqs", "s3", "sts", "iam", "kms")
 
 #: Whether the queue's account can create a cross-account subscription in the rehearsal as it does
 #: on AWS. It cannot: LocalStack answers NotFound to the queue owner's GetSubscriptionAttributes,
@@ -39,7 +39,7 @@ class Difference:
 DIFFERENCES: tuple[Difference, ...] = (
     Difference(
         "providers and boto3 use the public AWS endpoints",
-        "every service (sns, sqs, s3, sts, iam) is pointed at the emulator's URL",
+        "every service (sns, sqs, s3, sts, iam, kms) is pointed at the emulator's URL",
         "that is the emulator",
     ),
     Difference(

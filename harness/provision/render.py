@@ -87,7 +87,7 @@ def render_root(
             account_id = topology.account_id(spec.account)
             name = kind.physical_name(ctx, logical, spec)
             planned.append(Planned(kind.kind, spec.account, account_id, spec.region, name, partition_of(spec.region) or "aws"))
-            placed.append(Placed(kind, logical, spec.account, account_id, spec.region, kind.fifo(spec)))
+            placed.append(Placed(kind, logical, spec.account, account_id, spec.region, kind.fifo(spec), getattr(spec, "kms_key", None) or ""))
             modules[kind.module_name(logical)] = kind.module_call(ctx, logical, spec)
             output[kind.group][logical] = kind.output(logical)
 

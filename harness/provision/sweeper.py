@@ -131,10 +131,21 @@ def _buckets(sessions: Sessions, account: str, region: str) -> Iterator[tuple[st
             yield name, _epoch(bucket.get("CreationDate")), ""
 
 
+def _keys(sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
+    """KMS keys by their alias (a key itself has only a generated id)."""
+    kms = sessions.client("kms", account, region)
+    for page in kms.get_paginator("list_aliases").paginate():
+        for alias in page.get("Aliases", []):
+            name = alias.get("AliasName", "").removeprefix("alias/")
+            if name.startswith(f"{NAME_PREFIX}-") and alias.get("TargetKeyId"):
+                yield name, _epoch(alias.get("CreationDate")), ""
+
+
 _LISTERS: dict[str, Callable[[Sessions, str, str], Iterator[tuple[str, float | None, str]]]] = {
     "topic": _topics,
     "queue": _queues,
     "bucket": _buckets,
+    "key": _keys,
 }
 
 

@@ -188,7 +188,7 @@ def _bucket(
     offload: str | None,
     threshold: int,
 ) -> str | None:
-    """The payload bucket, and whether the sending account may write to it."""
+    """The payload bucket, and whether the sending account may write to it (its owner or a writer)."""
     if "bucket" in f:
         name = f["bucket"].string(what="bucket name")
         if name is not None and name not in topo.buckets:
@@ -205,11 +205,13 @@ def _bucket(
     if name is None:
         where.problem(f"payloads may go through S3 but the topology has {len(topo.buckets)} buckets; name one with bucket: <name>")
         return None
-    owner = topo.buckets[name].account
-    if account and account != owner:
+    bucket = topo.buckets[name]
+    if account and account != bucket.account and account not in bucket.writers:
+        may = join_names([bucket.account, *bucket.writers])
         where.problem(
-            f"payloads go to bucket {name}, which account {owner} owns, but the sender is {account}; "
-            f"send from {owner} or give the bucket a writer"
+            f"payloads go to bucket {name}, which account {bucket.account} owns and only {may} may write, "
+            f"but the sender is {account}; "
+            f"send from one of them or add {account} to buckets.{name}.writers in the topology"
         )
         return None
     return name

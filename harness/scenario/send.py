@@ -280,6 +280,9 @@ def sender_for(
     settings = PublishSettings(
         bucket=bucket.name if bucket else NO_BUCKET,
         always_through_s3=send.offload == "always",
+        # A writer account's object must belong to the bucket owner, whose policy grants the readers.
+        bucket_owner_full_control=bucket is not None and bucket.account != send.account,
+        sse_kms_key_id=manifest.keys[bucket.kms_key].arn if bucket is not None and bucket.kms_key else None,
         # The runner knows every payload's size and sha256 and hands them to its consumers, so it
         # needs no HarnessSha256 attribute: the inline/offload boundary stays the libraries'.
         inline_sha256=False,

@@ -31,6 +31,7 @@ OUTCOME_COUNT = {
     Outcome.MISSING_OBJECT: "missing",
     Outcome.UNREADABLE_POINTER: "unreadable",
     Outcome.ACCESS_DENIED: "access_denied",
+    Outcome.DECRYPT_FAILED: "access_denied",  # a KMS refusal is an access denial; the words say which
     Outcome.FETCH_FAILED: "missing",
 }
 
@@ -40,6 +41,7 @@ _OUTCOME_WORDS = {
     Outcome.TRUNCATED: "truncated",
     Outcome.UNREADABLE_POINTER: "an unreadable pointer",
     Outcome.ACCESS_DENIED: "access denied to its payload",
+    Outcome.DECRYPT_FAILED: "undecryptable (KMS refused to decrypt its SSE-KMS payload)",
     Outcome.UNVERIFIED: "unverified (no checksum to compare)",
     Outcome.FETCH_FAILED: "missing payload (fetch failed)",
 }

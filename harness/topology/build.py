@@ -11,6 +11,7 @@ from harness.topology.model import (
     AwsAccess,
     Bucket,
     DeadLetter,
+    Key,
     Queue,
     Subscription,
     Topic,
@@ -46,6 +47,7 @@ def build_topology(d: Drafts) -> Topology:
             fifo=t.fifo,
             content_based_deduplication=t.cbd,
             publishers=tuple(t.publishers),
+            kms_key=t.kms_key.value if t.kms_key else None,
         )
         for t in d.topics.values()
     }
@@ -67,6 +69,7 @@ def build_topology(d: Drafts) -> Topology:
                 else None
             ),
             producers=tuple(q.producers),
+            kms_key=q.kms_key.value if q.kms_key else None,
         )
         for q in d.queues.values()
     }
@@ -76,9 +79,21 @@ def build_topology(d: Drafts) -> Topology:
             account=need(b.account, f"buckets.{b.name}.account").value,
             region=need(b.region, f"buckets.{b.name}.region").value,
             readers=tuple(b.readers),
+            writers=tuple(b.writers),
             readers_may_delete=b.readers_may_delete,
+            kms_key=b.kms_key.value if b.kms_key else None,
         )
         for b in d.buckets.values()
+    }
+    keys = {
+        k.name: Key(
+            name=k.name,
+            account=need(k.account, f"keys.{k.name}.account").value,
+            region=need(k.region, f"keys.{k.name}.region").value,
+            encrypt=tuple(k.encrypt),
+            decrypt=tuple(k.decrypt),
+        )
+        for k in d.keys.values()
     }
     subscriptions = tuple(
         Subscription(
@@ -100,4 +115,5 @@ def build_topology(d: Drafts) -> Topology:
         queues=queues,
         buckets=buckets,
         subscriptions=subscriptions,
+        keys=keys,
     )

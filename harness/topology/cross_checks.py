@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from harness.topology.drafts import Drafts, SubscriptionDraft
+from harness.topology.drafts import BucketDraft, Drafts, KeyDraft, OwnedDraft, QueueDraft, SubscriptionDraft, TopicDraft
 from harness.topology.names import (
     bucket_module,
     bucket_name,
+    key_module,
     physical_name,
     provider_alias,
     queue_module,
     subscription_module,
     topic_module,
 )
-from harness.topology.readers import kind_of, known_queue
+from harness.topology.readers import choices, kind_of, known_queue
 from harness.topology.regions import partition_of
-from harness.topology.sourced_yaml import Node, quote
+from harness.topology.sourced_yaml import Node, quote, suggest
 
 
 def cross_check(d: Drafts) -> None:
@@ -31,6 +32,7 @@ def cross_check(d: Drafts) -> None:
     check_queue_dead_letters(d)
     check_dead_letter_cycles(d)
     check_subscriptions(d)
+    check_keys(d)
     check_names_one_to_one(d)
 
 
@@ -184,6 +186,50 @@ def _check_subscription(d: Drafts, sub: SubscriptionDraft) -> None:
         )
 
 
+def check_keys(d: Drafts) -> None:
+    """Each ``kms_key`` names a key of the resource's region, and the key lets the accounts that
+    use the resource encrypt / decrypt with it (AWS's rules for SSE with a customer-managed key):
+
+    - topic: each publisher needs encrypt and decrypt (SNS asks KMS for a data key as the caller);
+    - queue: each producer needs encrypt and decrypt; the owner, whose consumers receive, decrypt;
+    - bucket: each writer needs encrypt (GenerateDataKey for SSE-KMS); each reader decrypt.
+    """
+    owned: list[tuple[str, OwnedDraft]] = [("topic", t) for t in d.topics.values()]
+    owned += [("queue", q) for q in d.queues.values()] + [("bucket", b) for b in d.buckets.values()]
+    for kind, res in owned:
+        ref = res.kms_key
+        if ref is None:
+            continue
+        key = d.keys.get(ref.value)
+        if key is None:
+            ref.node.problem(f"unknown key {quote(ref.value)}; {choices(d.keys, 'keys')}{suggest(ref.value, d.keys)}")
+            continue
+        if res.region and key.region and res.region.value != key.region.value:
+            ref.node.problem(
+                f"key {quote(key.name)} is in {key.region.value} but this {kind} is in {res.region.value}; "
+                f"KMS keys are regional and a {kind} can only use a key of its own region, so use a key in "
+                f"{res.region.value}"
+            )
+            continue
+        for account, use, why in _key_uses(kind, res):
+            if key.account and account != key.account.value and account not in getattr(key, use):
+                ref.node.problem(
+                    f"key {quote(key.name)} does not let {why} {account} {use}; add {account} to "
+                    f"keys.{key.name}.{use}"
+                )
+
+
+def _key_uses(kind: str, res: OwnedDraft) -> list[tuple[str, str, str]]:
+    """(account, "encrypt" | "decrypt", who it is) for every use of a resource's key."""
+    if isinstance(res, TopicDraft):
+        return [(a, use, "publisher") for a in res.publishers for use in ("encrypt", "decrypt")]
+    if isinstance(res, QueueDraft):
+        uses = [(a, use, "producer") for a in res.producers for use in ("encrypt", "decrypt")]
+        return uses + ([(res.account.value, "decrypt", "the owner (its consumers receive)")] if res.account else [])
+    assert isinstance(res, BucketDraft), kind
+    return [(a, "encrypt", "writer") for a in res.writers] + [(a, "decrypt", "reader") for a in res.readers]
+
+
 def check_names_one_to_one(d: Drafts) -> None:
     """No two logical names may fold into one provider alias, module name or physical name."""
     accounts = [a for a in d.accounts.values() if a.valid_name]
@@ -202,6 +248,8 @@ def check_names_one_to_one(d: Drafts) -> None:
     modules = [(f"topic {quote(t.name)}", topic_module(t.name), t.node) for t in topics]
     modules += [(f"queue {quote(q.name)}", queue_module(q.name), q.node) for q in queues]
     modules += [(f"bucket {quote(b.name)}", bucket_module(b.name), b.node) for b in buckets]
+    keys: list[KeyDraft] = [k for k in d.keys.values() if k.valid_name]
+    modules += [(f"key {quote(k.name)}", key_module(k.name), k.node) for k in keys]
     for s in subscriptions:
         assert s.topic is not None and s.queue is not None
         name = subscription_module(s.topic.value, s.queue.value)
@@ -210,6 +258,7 @@ def check_names_one_to_one(d: Drafts) -> None:
     run = "<run-id>"
     _one_to_one(((f"topic {quote(t.name)}", physical_name(run, t.name, t.fifo), t.node) for t in topics), "topic name")
     _one_to_one(((f"queue {quote(q.name)}", physical_name(run, q.name, q.fifo), q.node) for q in queues), "queue name")
+    _one_to_one(((f"key {quote(k.name)}", physical_name(run, k.name), k.node) for k in keys), "KMS key alias")
     ids = {a.name: a.id for a in d.accounts.values() if a.id}
     _one_to_one(
         (

@@ -45,6 +45,7 @@ class OwnedDraft:
     valid_name: bool = True
     account: Ref | None = None
     region: Ref | None = None
+    kms_key: Ref | None = None  # topics, queues and buckets: the key that encrypts it
 
 
 @dataclass
@@ -69,7 +70,14 @@ class QueueDraft(OwnedDraft):
 @dataclass
 class BucketDraft(OwnedDraft):
     readers: list[str] = field(default_factory=list)
+    writers: list[str] = field(default_factory=list)
     readers_may_delete: bool = False
+
+
+@dataclass
+class KeyDraft(OwnedDraft):
+    encrypt: list[str] = field(default_factory=list)
+    decrypt: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -102,4 +110,5 @@ class Drafts:
     topics: dict[str, TopicDraft] = field(default_factory=dict)
     queues: dict[str, QueueDraft] = field(default_factory=dict)
     buckets: dict[str, BucketDraft] = field(default_factory=dict)
+    keys: dict[str, KeyDraft] = field(default_factory=dict)
     subscriptions: list[SubscriptionDraft] = field(default_factory=list)

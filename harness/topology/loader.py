@@ -23,13 +23,13 @@ from harness.topology.cross_checks import cross_check
 from harness.topology.drafts import Drafts
 from harness.topology.model import Topology
 from harness.topology.read_accounts import read_accounts, read_regions
-from harness.topology.read_resources import read_buckets, read_queues, read_subscriptions, read_topics
+from harness.topology.read_resources import read_buckets, read_keys, read_queues, read_subscriptions, read_topics
 from harness.topology.sourced_yaml import Node, load_yaml
 
 __all__ = ["load_topology", "validate_topology"]
 
 TOPOLOGY_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
-TOP_KEYS = ("name", "accounts", "regions", "topics", "queues", "buckets", "subscriptions")
+TOP_KEYS = ("name", "accounts", "regions", "keys", "topics", "queues", "buckets", "subscriptions")
 
 
 def validate_topology(root: Node) -> Topology:
@@ -38,7 +38,7 @@ def validate_topology(root: Node) -> Topology:
     top = root.mapping(
         allowed=TOP_KEYS,
         required=("name", "accounts", "regions"),
-        hint="a topology file is a mapping with name:, accounts:, regions:, topics:, queues:, "
+        hint="a topology file is a mapping with name:, accounts:, regions:, keys:, topics:, queues:, "
         "buckets: and subscriptions:",
         required_hints={
             "name": "add name: <lowercase name>, e.g. name: reference",
@@ -58,6 +58,7 @@ def validate_topology(root: Node) -> Topology:
     readers = (
         ("accounts", read_accounts),
         ("regions", read_regions),
+        ("keys", read_keys),
         ("topics", read_topics),
         ("queues", read_queues),
         ("buckets", read_buckets),

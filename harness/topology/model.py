@@ -34,6 +34,7 @@ class Topic:
     fifo: bool = False
     content_based_deduplication: bool = False
     publishers: tuple[str, ...] = ()  # other accounts granted sns:Publish
+    kms_key: str | None = None  # logical name of the KMS key encrypting the topic (SSE)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Queue:
     retention: int = 345600  # seconds, 60..1209600
     dead_letter: DeadLetter | None = None
     producers: tuple[str, ...] = ()  # accounts allowed sqs:SendMessage directly
+    kms_key: str | None = None  # logical name of the KMS key encrypting the queue (SSE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,27 @@ class Bucket:
     account: str
     region: str
     readers: tuple[str, ...] = ()  # accounts granted s3:GetObject on payloads
+    writers: tuple[str, ...] = ()  # other accounts granted s3:PutObject (senders that offload here)
     readers_may_delete: bool = False  # also s3:DeleteObject (consumers delete payloads, as Java does)
+    kms_key: str | None = None  # logical name of the KMS key payloads are stored with (SSE-KMS)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A customer-managed KMS key. Its own account administers it; other accounts may use it only
+    as listed: ``encrypt`` (kms:GenerateDataKey, kms:Encrypt) and ``decrypt`` (kms:Decrypt). SNS
+    gets GenerateDataKey/Decrypt, bound by ``aws:SourceArn``, when it delivers into a queue the
+    key encrypts (derived from the subscriptions, not written here)."""
+
+    name: str
+    account: str
+    region: str
+    encrypt: tuple[str, ...] = ()
+    decrypt: tuple[str, ...] = ()
+
+    def may(self, account: str, use: str) -> bool:
+        """Whether ``account`` may ``use`` ("encrypt" or "decrypt") the key."""
+        return account == self.account or account in (self.encrypt if use == "encrypt" else self.decrypt)
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ class Topology:
     queues: dict[str, Queue]
     buckets: dict[str, Bucket]
     subscriptions: tuple[Subscription, ...]
+    keys: dict[str, Key] = field(default_factory=dict)
 
     def account_id(self, account_name: str) -> str:
         return self.accounts[account_name].id

@@ -4,9 +4,9 @@ One home for the folding, so that validation (:mod:`harness.topology.cross_check
 mapping one-to-one and provisioning renders exactly the names that were checked:
 
 * provider alias of an (account, region): ``tf_ident(f"{account}_{region}")``;
-* module names: ``topic_<ident>``, ``queue_<ident>``, ``bucket_<ident>`` and
+* module names: ``topic_<ident>``, ``queue_<ident>``, ``bucket_<ident>``, ``key_<ident>`` and
   ``sub_<ident(topic)>__<ident(queue)>``;
-* physical names: topics and queues ``hx-<run-id>-<logical>[.fifo]``, buckets
+* physical names: topics, queues and KMS key aliases (``alias/`` + it) ``hx-<run-id>-<logical>[.fifo]``, buckets
   ``hx-<run-id>-<logical>-<account-id>`` (S3 names are global; the account id keeps accounts apart).
 """
 
@@ -22,6 +22,7 @@ __all__ = [
     "queue_module",
     "bucket_module",
     "subscription_module",
+    "key_module",
     "physical_name",
     "bucket_name",
 ]
@@ -50,6 +51,10 @@ def queue_module(queue: str) -> str:
 
 def bucket_module(bucket: str) -> str:
     return f"bucket_{tf_ident(bucket)}"
+
+
+def key_module(key: str) -> str:
+    return f"key_{tf_ident(key)}"
 
 
 def subscription_module(topic: str, queue: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from harness.topology.drafts import BucketDraft, Drafts, QueueDraft, Ref, SubscriptionDraft, TopicDraft
+from harness.topology.drafts import BucketDraft, Drafts, KeyDraft, QueueDraft, Ref, SubscriptionDraft, TopicDraft
 from harness.topology.filter_policy import read_filter_policy, read_filter_policy_scope
 from harness.topology.readers import (
     choices,
@@ -31,7 +31,7 @@ VISIBILITY_TIMEOUT_RANGE = (0, 43200)
 RETENTION_RANGE = (60, 1209600)
 MAX_RECEIVE_COUNT_RANGE = (1, 1000)
 
-TOPIC_KEYS = ("account", "region", "fifo", "content_based_deduplication", "publishers")
+TOPIC_KEYS = ("account", "region", "fifo", "content_based_deduplication", "publishers", "kms_key")
 QUEUE_KEYS = (
     "account",
     "region",
@@ -41,9 +41,11 @@ QUEUE_KEYS = (
     "retention",
     "dead_letter",
     "producers",
+    "kms_key",
 )
 DEAD_LETTER_KEYS = ("queue", "max_receive_count")
-BUCKET_KEYS = ("account", "region", "readers", "readers_may_delete")
+BUCKET_KEYS = ("account", "region", "readers", "writers", "readers_may_delete", "kms_key")
+KEY_KEYS = ("account", "region", "encrypt", "decrypt")
 SUBSCRIPTION_KEYS = ("topic", "queue", "raw_delivery", "filter_policy", "filter_policy_scope", "dead_letter_queue")
 
 
@@ -126,9 +128,27 @@ def read_buckets(d: Drafts, node: Node) -> None:
         place(d, draft, fields)
         if "readers" in fields:
             draft.readers = grantees(d, fields["readers"], draft.account, "bucket")
+        if "writers" in fields:
+            draft.writers = grantees(d, fields["writers"], draft.account, "bucket")
         if "readers_may_delete" in fields:
             v = fields["readers_may_delete"].boolean(hint="write readers_may_delete: true or false")
             draft.readers_may_delete = bool(v)
+
+
+def read_keys(d: Drafts, node: Node) -> None:
+    """``keys:``: customer-managed KMS keys, who may encrypt and who may decrypt with each."""
+    for name, value in section(node, "key").items():
+        draft = KeyDraft(name, value)
+        draft.valid_name = logical_name(name, value, "key", RESOURCE_NAME_RE, 40)
+        d.keys[name] = draft
+        fields = owned(d, name, value, "key", KEY_KEYS)
+        if fields is None:
+            continue
+        place(d, draft, fields)
+        if "encrypt" in fields:
+            draft.encrypt = grantees(d, fields["encrypt"], draft.account, "key")
+        if "decrypt" in fields:
+            draft.decrypt = grantees(d, fields["decrypt"], draft.account, "key")
 
 
 def read_subscriptions(d: Drafts, node: Node) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from harness.topology.drafts import BucketDraft, Drafts, QueueDraft, Ref, TopicDraft
+from harness.topology.drafts import BucketDraft, Drafts, KeyDraft, QueueDraft, Ref, TopicDraft
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 
 
@@ -121,12 +121,15 @@ def owned(d: Drafts, name: str, value: Node, kind: str, allowed: tuple[str, ...]
     )
 
 
-def place(d: Drafts, draft: TopicDraft | QueueDraft | BucketDraft, fields: dict[str, Node]) -> None:
+def place(d: Drafts, draft: TopicDraft | QueueDraft | BucketDraft | KeyDraft, fields: dict[str, Node]) -> None:
     """The owning account and the region of a topic, queue or bucket."""
     if "account" in fields:
         draft.account = account_ref(d, fields["account"])
     if "region" in fields:
         draft.region = region_ref(d, fields["region"])
+    if "kms_key" in fields:  # checked against keys: by the cross-checks (keys may come later in the file)
+        value = fields["kms_key"].string(what="key name", hint="write the logical name of a key defined under keys:")
+        draft.kms_key = Ref(value, fields["kms_key"]) if value is not None else None
 
 
 def section(node: Node, kind: str) -> dict[str, Node]:

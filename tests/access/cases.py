@@ -64,6 +64,27 @@ def get(principal: str, obj: str = OBJECT, action: str = "s3:GetObject", **ctx: 
     return Request(principal, action, obj, resource_account=A, context={**TLS, **ctx})
 
 
+CENTRAL = f"arn:aws:s3:::hx-r1-central-{D}"  # a central payload bucket in an account of its own
+CENTRAL_POLICY = modules.bucket_policy(CENTRAL, [B], writer_account_ids=[A])
+
+
+KEY = f"arn:aws:kms:us-east-1:{D}:key/0f3c-payloads"
+KEY_POLICY = modules.key_policy(D, [A], [B], [TOPIC])
+KEY_POLICY_NO_READER = modules.key_policy(D, [A], [], [TOPIC])
+
+
+def kms_req(principal: str, action: str) -> Request:
+    return Request(principal, action, KEY, context=dict(TLS))
+
+
+def kms_sns(topic: str, action: str = "kms:GenerateDataKey") -> Request:
+    return Request("sns.amazonaws.com", action, KEY, context={"aws:SourceArn": topic, "aws:SourceAccount": topic.split(":")[4], **TLS})
+
+
+def put_central(principal: str, action: str = "s3:PutObject", **ctx: Any) -> Request:
+    return Request(principal, action, f"{CENTRAL}/0f3c", resource_account=D, context={**TLS, **ctx})
+
+
 QUEUE_POLICY = modules.queue_policy(QUEUE, [TOPIC], [A])
 TOPIC_POLICY = modules.topic_policy(TOPIC, [B, C], [D])
 BUCKET_POLICY = modules.bucket_policy(BUCKET, [B, C], readers_may_delete=True)
@@ -115,7 +136,36 @@ def _module_cases() -> list[Case]:
         Case("bucket: owner puts without TLS", get(A, action="s3:PutObject", **NO_TLS), BUCKET_POLICY, ADMIN, E),
         Case("bucket: reader puts", get(B, action="s3:PutObject"), BUCKET_POLICY, ADMIN, N),
         Case("bucket: TLS key absent, reader gets", Request(B, "s3:GetObject", OBJECT, resource_account=A), BUCKET_POLICY, ADMIN, X),
-        Case("bucket: reader lists the bucket", Request(B, "s3:ListBucket", BUCKET, resource_account=A, context=TLS), BUCKET_POLICY, ADMIN, N),
+        # Readers may list since issue 10 item 3 (a missing key must be 404, not 403): was N.
+        Case("bucket: reader lists the bucket", Request(B, "s3:ListBucket", BUCKET, resource_account=A, context=TLS), BUCKET_POLICY, ADMIN, X),
+        Case("bucket: outsider D lists the bucket", Request(D, "s3:ListBucket", BUCKET, resource_account=A, context=TLS), BUCKET_POLICY, ADMIN, N),
+        Case("bucket: reader lists without TLS", Request(B, "s3:ListBucket", BUCKET, resource_account=A, context=NO_TLS), BUCKET_POLICY, ADMIN, E),
+        # central payload bucket: D owns it, A writes, B reads
+        Case("central: writer A puts", put_central(A), CENTRAL_POLICY, ADMIN, X),
+        Case("central: writer A role puts", put_central(ROLE_A), CENTRAL_POLICY, ident(st(Action="s3:PutObject", Resource=f"{CENTRAL}/*")), X),
+        Case("central: writer A role without identity grant", put_central(ROLE_A), CENTRAL_POLICY, [], N),
+        Case("central: writer A aborts a multipart upload", put_central(A, "s3:AbortMultipartUpload"), CENTRAL_POLICY, ADMIN, X),
+        Case("central: writer A puts without TLS", put_central(A, **NO_TLS), CENTRAL_POLICY, ADMIN, E),
+        Case("central: non-writer C puts", put_central(C), CENTRAL_POLICY, ADMIN, N),
+        Case("central: reader B puts", put_central(B), CENTRAL_POLICY, ADMIN, N),
+        Case("central: writer A may not read", put_central(A, "s3:GetObject"), CENTRAL_POLICY, ADMIN, N),
+        Case("central: reader B gets", put_central(B, "s3:GetObject"), CENTRAL_POLICY, ADMIN, X),
+        Case("central: owner D puts", put_central(D), CENTRAL_POLICY, ADMIN, X),
+        # kms module: D's key, A encrypts, B decrypts, SNS for deliveries from TOPIC
+        Case("key: writer A generates a data key", kms_req(A, "kms:GenerateDataKey"), KEY_POLICY, ADMIN, X),
+        Case("key: writer A encrypts", kms_req(A, "kms:Encrypt"), KEY_POLICY, ADMIN, X),
+        Case("key: writer A may not decrypt", kms_req(A, "kms:Decrypt"), KEY_POLICY, ADMIN, N),
+        Case("key: reader B decrypts", kms_req(B, "kms:Decrypt"), KEY_POLICY, ADMIN, X),
+        Case("key: reader B role decrypts", kms_req(ROLE_B, "kms:Decrypt"), KEY_POLICY, ident(st(Action="kms:Decrypt", Resource=KEY)), X),
+        Case("key: reader B role without identity grant", kms_req(ROLE_B, "kms:Decrypt"), KEY_POLICY, [], N),
+        Case("key: reader B may not generate data keys", kms_req(B, "kms:GenerateDataKey"), KEY_POLICY, ADMIN, N),
+        Case("key: outsider C decrypts", kms_req(C, "kms:Decrypt"), KEY_POLICY, ADMIN, N),
+        Case("key: reader B may not administer", kms_req(B, "kms:PutKeyPolicy"), KEY_POLICY, ADMIN, N),
+        Case("key: owner D administers", kms_req(D, "kms:PutKeyPolicy"), KEY_POLICY, ADMIN, X),
+        Case("key: reader dropped from the key policy", kms_req(B, "kms:Decrypt"), KEY_POLICY_NO_READER, ADMIN, N),
+        Case("key: SNS from the subscribed topic", kms_sns(TOPIC), KEY_POLICY, [], X),
+        Case("key: SNS from another topic", kms_sns(OTHER_TOPIC), KEY_POLICY, [], N),
+        Case("key: SNS decrypts for the subscribed topic", kms_sns(TOPIC, "kms:Decrypt"), KEY_POLICY, [], X),
         Case("bucket: reader role without identity grant", get(ROLE_B), BUCKET_POLICY, [], N),
     ]
 

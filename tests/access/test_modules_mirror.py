@@ -20,7 +20,8 @@ BK = "arn:aws:s3:::b"
 OURS = {
     "queue": modules.queue_policy(Q, [T], ["111111111111"]),
     "topic": modules.topic_policy(T, ["222222222222"], ["333333333333"]),
-    "payload-bucket": modules.bucket_policy(BK, ["222222222222"], True),
+    "payload-bucket": modules.bucket_policy(BK, ["222222222222"], True, ["111111111111"]),
+    "kms": modules.key_policy("444444444444", ["111111111111"], ["222222222222"], [T]),
 }
 
 

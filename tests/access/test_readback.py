@@ -57,7 +57,10 @@ def test_queue_topic_bucket_policies_round_trip(aws, names: str) -> None:
     b = read_bucket_policy(s3, bucket)
     assert [s.sid for s in q.statements] == ["AllowSnsTopicsToDeliver"] and q.name == "queue policy"
     assert [s.sid for s in t.statements] == ["AllowCrossAccountSubscribe", "AllowCrossAccountPublish"]
-    assert [s.sid for s in b.statements] == ["DenyInsecureTransport", "AllowReaderAccountsToGetPayloads", "AllowReaderAccountsToDeletePayloads"]
+    # AllowReaderAccountsToListPayloads since issue 10 item 3 (readers must see 404 for a missing key, not 403).
+    assert [s.sid for s in b.statements] == [
+        "DenyInsecureTransport", "AllowReaderAccountsToGetPayloads", "AllowReaderAccountsToListPayloads", "AllowReaderAccountsToDeletePayloads"
+    ]
 
     resources = [
         AppliedResource("topic", topic_arn),

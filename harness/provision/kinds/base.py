@@ -69,6 +69,7 @@ class Placed:
     account_id: str
     region: str
     fifo: bool = False
+    kms_key: str = ""  # logical name of the key that encrypts it (topics, queues, buckets)
 
 
 class ResourceKind(ABC):
@@ -110,7 +111,7 @@ class ResourceKind(ABC):
     def entry(self, placed: Placed, value: Mapping[str, str]) -> ResourceEntry:
         """The manifest entry from the reported ``value`` of :meth:`output`."""
         return ResourceEntry(
-            placed.account, placed.account_id, placed.region, value["arn"], value["name"], value.get("url", ""), placed.fifo
+            placed.account, placed.account_id, placed.region, value["arn"], value["name"], value.get("url", ""), placed.fifo, placed.kms_key
         )
 
     # -- leftover sweep ---------------------------------------------------------------------------

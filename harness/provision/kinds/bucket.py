@@ -1,5 +1,5 @@
 """S3 payload bucket: the ``payload-bucket`` module (bucket, ownership, public-access block, policy
-for reader accounts and TLS). Offloaded payloads live here; ``down`` always empties it."""
+for reader and writer accounts and TLS). Offloaded payloads live here; ``down`` always empties it."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class BucketKind(ResourceKind):
             "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
             "name": self.physical_name(ctx, logical, spec),
             "reader_account_ids": ctx.account_ids(spec.readers),
+            "writer_account_ids": ctx.account_ids(spec.writers),
             "readers_may_delete": spec.readers_may_delete,
             "object_ownership": ctx.profile.bucket_object_ownership(),
             "force_destroy": True,  # payloads are test data; `down` must never leave a bucket behind

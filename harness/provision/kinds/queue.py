@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from harness import retry
 from harness.provision.kinds.base import RenderContext, ResourceKind, ref
+from harness.provision.kinds.key import key_arn_ref
 from harness.provision.manifest import Planned
 from harness.provision.naming import physical_name, queue_module, topic_module
 from harness.provision.sessions import Sessions
@@ -48,6 +49,8 @@ class QueueKind(ResourceKind):
             "producer_account_ids": ctx.account_ids(spec.producers),
             "tags": ctx.tags,
         }
+        if spec.kms_key:
+            call["kms_master_key_id"] = key_arn_ref(spec.kms_key)
         if spec.dead_letter:
             call["redrive"] = {
                 "dead_letter_queue_arn": ref(queue_module(spec.dead_letter.queue), "arn"),

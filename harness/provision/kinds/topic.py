@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from harness import retry
 from harness.provision.kinds.base import RenderContext, ResourceKind, tag_value
+from harness.provision.kinds.key import key_arn_ref
 from harness.provision.manifest import Planned
 from harness.provision.naming import physical_name, topic_module
 from harness.provision.sessions import Sessions
@@ -32,7 +33,7 @@ class TopicKind(ResourceKind):
         return physical_name(ctx.run_id, logical, spec.fifo)
 
     def module_call(self, ctx: RenderContext, logical: str, spec: Topic) -> dict:
-        return {
+        call = {
             "source": ctx.source(self.module_dir),
             "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
             "name": self.physical_name(ctx, logical, spec),
@@ -42,6 +43,9 @@ class TopicKind(ResourceKind):
             "publisher_account_ids": ctx.account_ids(spec.publishers),
             "tags": ctx.tags,
         }
+        if spec.kms_key:
+            call["kms_master_key_id"] = key_arn_ref(spec.kms_key)
+        return call
 
     def exists(self, sessions: Sessions, item: Planned) -> None:
         sns = sessions.client("sns", item.account, item.region)

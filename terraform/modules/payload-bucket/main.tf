@@ -3,6 +3,7 @@ data "aws_partition" "current" {}
 
 locals {
   reader_principals = [for id in distinct(var.reader_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
+  writer_principals = [for id in distinct(var.writer_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
 
   deny_insecure_transport = [{
     Sid       = "DenyInsecureTransport"
@@ -21,11 +22,31 @@ locals {
     Resource  = "${aws_s3_bucket.this.arn}/*"
   }]
 
+  # Without s3:ListBucket S3 answers a GET of a missing key with 403 AccessDenied, not 404
+  # NoSuchKey: readers could not tell a deleted payload from a refused one.
+  reader_list_statements = length(local.reader_principals) == 0 ? [] : [{
+    Sid       = "AllowReaderAccountsToListPayloads"
+    Effect    = "Allow"
+    Principal = { AWS = local.reader_principals }
+    Action    = "s3:ListBucket"
+    Resource  = aws_s3_bucket.this.arn
+  }]
+
   reader_delete_statements = length(local.reader_principals) == 0 || !var.readers_may_delete ? [] : [{
     Sid       = "AllowReaderAccountsToDeletePayloads"
     Effect    = "Allow"
     Principal = { AWS = local.reader_principals }
     Action    = "s3:DeleteObject"
+    Resource  = "${aws_s3_bucket.this.arn}/*"
+  }]
+
+  # Senders in other accounts that offload payloads here (a central payload bucket). A multipart
+  # upload is authorised as s3:PutObject; aborting a failed one needs s3:AbortMultipartUpload.
+  writer_put_statements = length(local.writer_principals) == 0 ? [] : [{
+    Sid       = "AllowWriterAccountsToPutPayloads"
+    Effect    = "Allow"
+    Principal = { AWS = local.writer_principals }
+    Action    = ["s3:PutObject", "s3:AbortMultipartUpload"]
     Resource  = "${aws_s3_bucket.this.arn}/*"
   }]
 }
@@ -61,8 +82,14 @@ resource "aws_s3_bucket_ownership_controls" "this" {
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
   policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = concat(local.deny_insecure_transport, local.reader_get_statements, local.reader_delete_statements)
+    Version = "2012-10-17"
+    Statement = concat(
+      local.deny_insecure_transport,
+      local.reader_get_statements,
+      local.reader_list_statements,
+      local.reader_delete_statements,
+      local.writer_put_statements,
+    )
   })
 
   # After the public access block (S3 evaluates a new policy against it; applying both at once

@@ -35,6 +35,18 @@ variable "reader_account_ids" {
   }
 }
 
+variable "writer_account_ids" {
+  description = "12-digit AWS account ids other than the owner granted s3:PutObject (and s3:AbortMultipartUpload) on the payload objects: senders that offload into a bucket they do not own. Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.writer_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "Every writer account id must be exactly 12 digits, as a string (e.g. \"123456789012\")."
+  }
+}
+
 variable "readers_may_delete" {
   description = "Also grant the reader accounts s3:DeleteObject, so consumers can remove a payload once they have processed its message."
   type        = bool

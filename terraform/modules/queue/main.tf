@@ -29,6 +29,7 @@ resource "aws_sqs_queue" "this" {
   visibility_timeout_seconds  = var.visibility_timeout_seconds
   message_retention_seconds   = var.message_retention_seconds
   max_message_size            = var.max_message_size
+  kms_master_key_id           = var.kms_master_key_id
   redrive_policy = var.redrive == null ? null : jsonencode({
     deadLetterTargetArn = var.redrive.dead_letter_queue_arn
     maxReceiveCount     = var.redrive.max_receive_count

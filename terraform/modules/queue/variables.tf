@@ -100,6 +100,17 @@ variable "producer_account_ids" {
   }
 }
 
+variable "kms_master_key_id" {
+  description = "ARN of the customer-managed KMS key that encrypts the queue at rest (SSE), in the queue's region; null for none. The key policy must let the queue's senders use it and, for deliveries from SNS, sns.amazonaws.com with the topics as aws:SourceArn (see the kms module)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_master_key_id == null ? true : can(regex("^arn:[^:]+:kms:[^:]+:[0-9]{12}:(key|alias)/.+$", var.kms_master_key_id))
+    error_message = "kms_master_key_id must be a KMS key or alias ARN (arn:<partition>:kms:<region>:<account>:key/<id>) or null."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the queue."
   type        = map(string)

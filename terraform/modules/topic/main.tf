@@ -27,6 +27,7 @@ resource "aws_sns_topic" "this" {
   name                        = var.name
   fifo_topic                  = var.fifo
   content_based_deduplication = var.content_based_deduplication
+  kms_master_key_id           = var.kms_master_key_id
   tags                        = var.tags
 
   lifecycle {
