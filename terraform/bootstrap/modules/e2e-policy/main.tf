@@ -4,7 +4,9 @@
 # - only resources named <name_prefix>*: topics and queues in the kit's accounts, buckets whose
 #   names end in a kit account id (the harness names them hx-<run>-<logical>-<account-id>);
 # - topics and queues are created (and tagged) only carrying the run-id tag;
-# - writes never on "*"; the only "*" resources are the list calls the sweep needs;
+# - writes never on "*" except kms:CreateKey (KMS offers no other resource for it), allowed only with
+#   the run-id tag in the request; KMS keys are used and managed only while they carry that tag,
+#   aliases only under alias/<name_prefix>*; the other "*" resources are the list calls the sweep needs;
 # - no IAM action at all.
 locals {
   accounts = distinct(concat([var.account_id], var.kit_account_ids))
@@ -17,8 +19,12 @@ locals {
   kit_topics  = [for a in local.accounts : "arn:${local.p}:sns:*:${a}:${local.prefix}*"]
   kit_queues  = [for a in local.accounts : "arn:${local.p}:sqs:*:${a}:${local.prefix}*"]
   kit_objects = [for a in local.accounts : "arn:${local.p}:s3:::${local.prefix}*-${a}/*"]
+  own_keys    = "arn:${local.p}:kms:*:${var.account_id}:key/*"
+  own_aliases = "arn:${local.p}:kms:*:${var.account_id}:alias/${local.prefix}*"
+  kit_keys    = [for a in local.accounts : "arn:${local.p}:kms:*:${a}:key/*"]
 
-  tagged_request = { Null = { "aws:RequestTag/${var.run_id_tag_key}" = "false" } }
+  tagged_request  = { Null = { "aws:RequestTag/${var.run_id_tag_key}" = "false" } }
+  tagged_resource = { Null = { "aws:ResourceTag/${var.run_id_tag_key}" = "false" } }
 
   statements = [
     {
@@ -135,10 +141,54 @@ locals {
       Resource = local.kit_objects
     },
     {
+      # terraform/modules/kms: CreateKey has no resource to scope to; the request must carry the tag.
+      Sid       = "CreateKeysOnlyWithTheRunTag"
+      Effect    = "Allow"
+      Action    = ["kms:CreateKey", "kms:TagResource"]
+      Resource  = "*"
+      Condition = local.tagged_request
+    },
+    {
+      Sid    = "ManageOwnTaggedKeys"
+      Effect = "Allow"
+      Action = [
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
+        "kms:PutKeyPolicy",
+        "kms:GetKeyRotationStatus",
+        "kms:EnableKeyRotation",
+        "kms:DisableKeyRotation",
+        "kms:ListResourceTags",
+        "kms:UntagResource",
+        "kms:UpdateKeyDescription",
+        "kms:ScheduleKeyDeletion",
+        "kms:CreateAlias",
+        "kms:DeleteAlias",
+      ]
+      Resource  = local.own_keys
+      Condition = local.tagged_resource
+    },
+    {
+      # An alias operation is authorised on the alias and on its key (the statement above).
+      Sid      = "ManageOwnAliases"
+      Effect   = "Allow"
+      Action   = ["kms:CreateAlias", "kms:DeleteAlias"]
+      Resource = local.own_aliases
+    },
+    {
+      # SSE-KMS payloads and encrypted queues/topics: the key policy (terraform/modules/kms) must
+      # grant the other account as well.
+      Sid       = "UseTaggedKeysAcrossTheKit"
+      Effect    = "Allow"
+      Action    = ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]
+      Resource  = local.kit_keys
+      Condition = local.tagged_resource
+    },
+    {
       # Read-only listing for `harness sweep`; these actions support no resource-level scoping.
       Sid      = "ListForTheSweep"
       Effect   = "Allow"
-      Action   = ["sns:ListTopics", "sqs:ListQueues", "s3:ListAllMyBuckets", "tag:GetResources"]
+      Action   = ["sns:ListTopics", "sqs:ListQueues", "s3:ListAllMyBuckets", "tag:GetResources", "kms:ListAliases", "kms:ListKeys"]
       Resource = "*"
     },
   ]
