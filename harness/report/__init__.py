@@ -38,16 +38,18 @@ def write_reports(report: RunReport, directory: Path) -> dict[str, Path]:
 
 def console_summary(report: RunReport) -> str:
     data = report.as_dict()
-    header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
+    header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'inline':>6} {'viaS3':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
     lines = [header, "-" * len(header)]
     for sc in data["scenarios"]:
         sent = sum(p["counts"]["sent"] for p in sc["paths"])
         recv = sum(p["counts"]["received"] for p in sc["paths"])
         intact = sum(p["counts"]["intact"] for p in sc["paths"])
+        inline = sum(p.get("carried", {}).get("inline", 0) for p in sc["paths"])
+        via_s3 = sum(p.get("carried", {}).get("s3", 0) for p in sc["paths"])
         p50 = max((p["latency_ms"]["p50"] or 0 for p in sc["paths"]), default=0)
         p99 = max((p["latency_ms"]["p99"] or 0 for p in sc["paths"]), default=0)
         lines.append(
-            f"{sc['name'][:28]:<28} {sc['status']:<7} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} "
+            f"{sc['name'][:28]:<28} {sc['status']:<7} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} {inline:>6} {via_s3:>6} "
             f"{p50:>8.1f} {p99:>8.1f} {sc['duration_s']:>6.1f}s"
         )
         for f in sc["failures"]:

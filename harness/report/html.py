@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 
 from harness.report.access import matrix_html, scenario_access_html
+from harness.report.plots import carried, latency_svg
 from harness.report.plots import fmt as _fmt
-from harness.report.plots import latency_svg
 
 
 def html_report(data: dict) -> str:
@@ -21,7 +21,7 @@ def html_report(data: dict) -> str:
         rows.append(scenario_access_html(sc))
         for p in sc["paths"]:
             c, lat = p["counts"], p["latency_ms"]
-            rows.append(f"<h3>{esc(p['label'])}</h3>")
+            rows.append(f"<h3>{esc(p['label'])}</h3><p>carried: {esc(carried(p))}</p>")
             rows.append(
                 '<div style="overflow-x:auto"><table><tr>' + "".join(f"<th>{esc(k)}</th>" for k in c) + "<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr><tr>"
                 + "".join(f"<td>{v}</td>" for v in c.values())

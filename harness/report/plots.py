@@ -43,3 +43,17 @@ def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int 
 
 def fmt(v: float | int | None) -> str:
     return "–" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v))
+
+
+def carried(path: dict) -> str:
+    """How a path's messages travelled: ``"2 inline, 2 through S3 (s3://bucket 2)"``."""
+    c = path.get("carried")
+    if not c:
+        return "–"
+    parts = []
+    if c["inline"] or not c["s3"]:
+        parts.append(f"{c['inline']} inline")
+    if c["s3"]:
+        buckets = ", ".join(f"s3://{b} {n}" for b, n in sorted(c["buckets"].items()))
+        parts.append(f"{c['s3']} through S3 ({buckets})")
+    return ", ".join(parts)
