@@ -40,7 +40,7 @@ from harness.provision.targets import Target
 from harness.report import console_summary, write_reports
 from harness.scenario import cost
 from harness.scenario.access_step import applied_matrix, outsiders_of
-from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.scenario.loader import discover_scenarios, validate_scenario_files
 from harness.scenario.model import Scenario
 from harness.scenario.oneline import one_line
 from harness.scenario.result import PASSED, RunReport, ScenarioResult
@@ -270,7 +270,7 @@ def e2e(
     On ``target="aws"`` the cost guard runs first and no emulator is started."""
     out = out or sys.stdout
     started = time.monotonic()
-    scenarios = [load_scenario(p) for p in discover_scenarios(scenario_dir)]
+    scenarios = validate_scenario_files(discover_scenarios(scenario_dir))  # every file's problems at once
     wanted = str(Path(topology_file).resolve())
     mine = [s for s in scenarios if s.topology_file == wanted]
     if not mine:
@@ -294,7 +294,7 @@ def _change_and_judge(
     driver: Driver, manifest: Manifest, new_file: Path, scenario_dir: Path, options: ChangeOptions, out: TextIO
 ) -> ChangeOutcome:
     wanted = str(Path(new_file).resolve())
-    scenarios = [s for s in (load_scenario(p) for p in discover_scenarios(scenario_dir)) if s.topology_file == wanted]
+    scenarios = [s for s in validate_scenario_files(discover_scenarios(scenario_dir)) if s.topology_file == wanted]
     outcome = execute.change(manifest, Path(new_file), driver.settings, options.allow, options.probe, options.plan_only, out)
     if outcome.applied:
         driver.adopt(manifest)
