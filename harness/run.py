@@ -191,6 +191,7 @@ class Driver:
         try:
             for run in self._runs.values():
                 run.report.access = self._access_matrix(run)
+                run.report.resources = resources_of(run.manifest)
                 run.report.finished_at = time.time()
                 files = write_reports(run.report, (reports_dir or self.settings.reports_dir) / run.manifest.run_id)
                 self.finished.append(Finished(run.report, files))
@@ -230,6 +231,15 @@ class Driver:
             lifecycle.forget(manifest.run_id, self.settings, f"the emulator at {manifest.endpoint_url} went away")
             return
         lifecycle.down(manifest.run_id, self.settings, out=self.out)
+
+
+def resources_of(manifest: Manifest) -> dict:
+    """Where each topic, queue and bucket of the run lives (account, region, physical name): the
+    report's diagram places the delivery paths' nodes with it."""
+    return {
+        kind: {name: {"account": e.account, "region": e.region, "name": e.name} for name, e in entries.items()}
+        for kind, entries in (("topics", manifest.topics), ("queues", manifest.queues), ("buckets", manifest.buckets))
+    }
 
 
 def guard_cost(target: str, scenarios: Sequence[Scenario], topology_file: Path, max_cost_usd: float | None, out: TextIO) -> None:

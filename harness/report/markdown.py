@@ -1,8 +1,10 @@
-"""``report.md``: the tables and every failure, for pull-request comments and job summaries."""
+"""``report.md``: a Mermaid diagram of the run's delivery paths, then the tables and every failure,
+for pull-request comments and job summaries (GitHub renders the diagram)."""
 
 from __future__ import annotations
 
 from harness.report.access import access_markdown
+from harness.report.diagram import mermaid_markdown
 from harness.report.plots import carried
 from harness.report.plots import fmt as _fmt
 
@@ -11,6 +13,7 @@ def markdown_report(data: dict) -> str:
     lines = [f"# Run {data['run_id']}: {data['status']}", "",
              f"target `{data['target']}` · topology `{data['topology']}` · "
              f"{data['totals']['passed']}/{data['totals']['scenarios']} passed · {data['duration_s']:.1f}s", ""]
+    lines += mermaid_markdown(data)
     lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | p50 ms | p99 ms | max ms | carried |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for sc in data["scenarios"]:
