@@ -1,17 +1,12 @@
-"""The ``harness`` command line.
+"""The ``harness`` command line: one function per command, registered with :func:`command`.
 
-    harness emulator start|stop|status [--mode host|docker|external] [--port N] [--endpoint-url URL]
-    harness validate [--topology FILE] [SCENARIO_FILE...]
-    harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
-                          (aws + --endpoint-url: the AWS code path rehearsed on LocalStack)
-    harness down [--run-id ID]
-    harness sweep --topology FILE [--older-than 6h] [--dry-run] [--target aws] [--endpoint-url URL]
-    harness runs
-    harness run FILE... [--run-id ID]
-    harness e2e [--topology FILE] [--scenarios DIR]
-    harness access [--run-id ID | --topology FILE] [--outsider ID...] [--json FILE]
-    harness change --to NEW.topology.yaml [--run-id ID] [--allow TOKEN ...] [--plan-only]
-    harness accept BASE.topology.yaml NEW.topology.yaml [--scenarios DIR] [--allow TOKEN ...]
+    harness emulator | validate | up | down | sweep | runs | run | e2e | change | accept | cost | compare | access
+
+``harness --help`` and ``harness COMMAND --help`` document each command (what it does, every
+option with its default, the environment it honours, examples): the options are in
+:mod:`harness.cli.parser`, the texts in :mod:`harness.cli.help`, input-file loading in
+:mod:`harness.cli.inputs`. A new command is a function here, its options in ``parser.py`` and its
+texts in ``help.py``.
 
 Errors are printed as one actionable line (one per problem for input files), never a traceback.
 This module is an edge: it builds the one :class:`~harness.settings.Settings` of the invocation
