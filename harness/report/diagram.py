@@ -3,7 +3,8 @@
 Nodes are the producers (one per sending account/region), topics, queues and payload buckets,
 each placed in its account and region (from report.json's ``resources``; a path's own ends when a
 resource is not listed there). Edges: producer → topic (publish), topic → queue (SNS delivery),
-producer → queue (a direct send), and for offloaded messages producer ⇢ bucket ⇢ queue. An edge
+producer → queue (a direct send; on a dead-letter path producer → queue → its DLQ, the redrive),
+and for offloaded messages producer ⇢ bucket ⇢ queue. An edge
 shared by several scenarios is drawn once; its verdict is the worst of theirs (failed over error
 over passed; per scenario the best of its paths on the edge, so a publish that reached one queue
 and not another is not the culprit), its label the messages received of those sent on it. :mod:`harness.report.svg_diagram`
@@ -35,7 +36,7 @@ class Node:
 class Edge:
     source: str
     target: str
-    kind: str  # publish | deliver | send | put | get
+    kind: str  # publish | deliver | send | redrive | put | get
     verdicts: dict[str, str] = field(default_factory=dict)  # scenario -> the best verdict of its paths on this edge
     sent: dict[str, int] = field(default_factory=dict)  # scenario -> messages sent on this edge
     received: int | None = None  # deliver/send edges: messages that arrived
@@ -49,12 +50,12 @@ class Edge:
     @property
     def label(self) -> str:
         total = sum(self.sent.values())
-        if self.kind in ("deliver", "send"):
-            text = f"{self.received}/{total}"
-        elif self.kind == "publish":
+        if self.kind in DASHED:
+            text = f"{total} via S3"
+        elif self.received is None:  # a publish, or a send into a queue that redrives elsewhere
             text = f"{total} sent"
         else:
-            text = f"{total} via S3"
+            text = f"{self.received}/{total}"
         return f"{text} {MARK[self.verdict]}"
 
 
@@ -64,11 +65,11 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
 
     def groups(self) -> dict[str, dict[str, list[Node]]]:
-        """account -> region -> nodes, in order of first appearance."""
+        """account (by name) -> region -> nodes, regions and nodes in order of first appearance."""
         out: dict[str, dict[str, list[Node]]] = {}
         for node in self.nodes.values():
             out.setdefault(node.account, {}).setdefault(node.region, []).append(node)
-        return out
+        return dict(sorted(out.items()))
 
 
 def path_verdict(scenario: dict, path: dict) -> str:
@@ -136,6 +137,11 @@ class _Builder:
             topic = self.node("topic", via, *self.place("topic", via, (src["account"], src["region"])))
             self.edge(producer, topic, "publish", sc["name"], sent, verdict, label)
             last = self.edge(topic, queue, "deliver", sc["name"], sent, verdict, label)
+        elif via != dst["queue"]:  # a dead-letter path: sent to ``via``, redriven into the path's queue
+            source = self.node("queue", via, *self.place("queue", via, (dst["account"], dst["region"])))
+            first = self.edge(producer, source, "send", sc["name"], sent, verdict, label)
+            first.received = (first.received or 0) + received  # what reached the DLQ was in ``via`` first
+            last = self.edge(source, queue, "redrive", sc["name"], sent, verdict, label)
         else:
             last = self.edge(producer, queue, "send", sc["name"], sent, verdict, label)
         last.received = (last.received or 0) + received

@@ -17,7 +17,7 @@ ORDER = ("producer", "middle", "queue")
 FILL = {"producer": "#f6f8fa", "topic": "#fff8c5", "queue": "#ddf4ff", "bucket": "#fbefff"}
 STROKE = {"producer": "#57606a", "topic": "#9a6700", "queue": "#0969da", "bucket": "#8250df"}
 BAND_SHADES = ("#f3f4f6", "#eaf2fb", "#f6f0e6", "#eef6ee", "#f6eef6")
-LEFT, NODE_W, NODE_H, GAP_X, ROW_H, BAND_PAD = 170, 150, 28, 170, 40, 10
+LEFT, NODE_W, NODE_H, GAP_X, ROW_H, BAND_PAD, LOOP = 170, 150, 28, 150, 40, 10, 60
 
 
 def _clip(text: str, n: int = 22) -> str:
@@ -31,7 +31,7 @@ def diagram_svg(graph: Graph) -> str:
     esc = html.escape
     columns = [c for c in ORDER if any(COLUMNS[n.kind] == c for n in graph.nodes.values())]
     col_x = {k: LEFT + i * (NODE_W + GAP_X) for i, k in enumerate(columns)}
-    width = LEFT + len(columns) * (NODE_W + GAP_X) - GAP_X + 20
+    width = LEFT + len(columns) * (NODE_W + GAP_X) - GAP_X + 20 + LOOP
     pos: dict[str, tuple[float, float]] = {}
     parts: list[str] = []
     y = 10.0
@@ -61,16 +61,18 @@ def diagram_svg(graph: Graph) -> str:
     for e in graph.edges:
         (sx, sy), (tx, ty) = pos[e.source], pos[e.target]
         x1, y1, x2, y2 = sx + NODE_W, sy + NODE_H / 2, tx, ty + NODE_H / 2
-        if x2 <= x1:  # same column or backwards: loop around the right side
-            x2, y2 = tx + NODE_W, ty + NODE_H / 2
         bend = max(40.0, abs(x2 - x1) / 2)
+        c1, c2 = (x1 + bend, y1), (x2 - bend, y2)
+        if x2 <= x1:  # the same column (a queue's redrive into its DLQ): a loop on the right side
+            x2 = tx + NODE_W
+            c1, c2 = (x1 + LOOP, y1), (x2 + LOOP, y2)
         dash = ' stroke-dasharray="5,4"' if e.kind in DASHED else ""
         # the label on the curve: solid edges near their target, dashed ones near their source, so
         # the labels of edges converging on one queue do not sit on each other
-        lx, ly = _bezier(0.3 if dash else 0.72, (x1, y1), (x1 + bend, y1), (x2 - bend, y2), (x2, y2))
+        lx, ly = _bezier(0.3 if dash else 0.72, (x1, y1), c1, c2, (x2, y2))
         parts.append(
             f'<g><title>{esc(e.kind)}: {esc("; ".join(e.paths))}</title>'
-            f'<path d="M{x1:.0f},{y1:.0f} C{x1 + bend:.0f},{y1:.0f} {x2 - bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" fill="none" '
+            f'<path d="M{x1:.0f},{y1:.0f} C{c1[0]:.0f},{c1[1]:.0f} {c2[0]:.0f},{c2[1]:.0f} {x2:.0f},{y2:.0f}" fill="none" '
             f'stroke="{COLOUR[e.verdict]}" stroke-width="2"{dash} marker-end="url(#arrow-{e.verdict})"/>'
             f'<text x="{lx:.0f}" y="{ly - 4:.0f}" font-size="10" text-anchor="middle" fill="{COLOUR[e.verdict]}" '
             f'stroke="#fff" stroke-width="3" paint-order="stroke">{esc(e.label)}</text></g>'

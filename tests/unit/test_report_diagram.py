@@ -30,6 +30,8 @@ DATA = {
             _path("A/us-east-1", "queue:q-1", "B/eu-west-1", "q-1", 4, 4, {"hx-r1-central-4": 2})]},
         {"name": "fifo-late", "status": "failed", "failures": ['q "2": 1 messages arrived later than 1s'], "paths": [
             _path("A/us-east-1", "topic:orders.fifo", "B/eu-west-1", 'q "2"', 3, 3)]},
+        {"name": "dead-letters", "status": "passed", "failures": [], "paths": [
+            _path("A/us-east-1", "queue:q-1", "B/eu-west-1", "q-1-dlq", 1, 1)]},
         {"name": "cut-short", "status": "error", "failures": ["AWS call failed: boom"], "paths": [
             _path("A/us-east-1", "queue:q-1", "B/eu-west-1", "q-1", 2, 1)]},
     ],
@@ -40,7 +42,7 @@ def test_direct_sends_errors_and_shared_edges() -> None:
     chart = parse_flowchart(mermaid(delivery_graph(DATA)))
     producer, q1 = chart.node("producer"), chart.node("queue q-1")
     index, arrow, label = chart.edge(producer, q1)
-    assert arrow == "-->" and label == "5/6 !"  # two scenarios on one edge; the unfinished one wins over passed
+    assert arrow == "-->" and label == "6/7 !"  # three scenarios on one edge; the unfinished one wins over passed
     assert chart.colours[index] == COLOUR["error"]
     topic = chart.node("topic orders.fifo")
     assert chart.nodes[topic][1] == ["account Hub", "Hub · eu-west-1"]  # placed where the topic lives, not at the sender
@@ -49,13 +51,18 @@ def test_direct_sends_errors_and_shared_edges() -> None:
     bucket = chart.node("bucket central")
     assert chart.nodes[bucket][1] == ["account Store", "Store · us-east-1"]
     assert chart.edge(producer, bucket)[2] == "2 via S3 ✓" and chart.edge(bucket, q1)[1] == "-.->"
+    # a dead-letter path: sent to q-1, redriven into its DLQ — not drawn as a send into the DLQ
+    dlq = chart.node("queue q-1-dlq")
+    assert chart.edge(q1, dlq)[2] == "1/1 ✓"
+    assert not [e for e in chart.edges if (e[0], e[3]) == (producer, dlq)]
+    assert list(chart.nodes[producer][1]) == ["account A", "A · us-east-1"] and next(iter(chart.nodes)) == producer  # accounts by name
 
 
 def test_mermaid_parses_it_and_the_svg_draws_every_edge() -> None:
     [result] = mermaid_oracle.parse([mermaid(delivery_graph(DATA))])
     assert result == {"ok": True, "type": "flowchart-v2"}, result
     graph = delivery_graph(DATA)
-    assert diagram_svg(graph).count("marker-end=") == len(graph.edges) == 5
+    assert diagram_svg(graph).count("marker-end=") == len(graph.edges) == 6
 
 
 def test_a_run_without_paths_says_so_instead_of_an_empty_diagram() -> None:
