@@ -1,8 +1,10 @@
 """Stage 6 — reports: a finished :class:`~harness.scenario.result.RunReport` becomes files.
 
 ``reports/<run-id>/``: ``report.json`` (schema ``harness-report/1``, in the README), ``junit.xml``
-(one testcase per scenario), ``report.html`` (with a latency distribution plot per delivery path)
-and ``report.md``; plus a summary table for the console. Nothing here talks to AWS.
+(one testcase per scenario), ``report.html`` (the delivery-path diagram as inline SVG, every
+path's latency on one shared axis, a latency plot per path) and ``report.md`` (opening with the
+same diagram in Mermaid); each says per path how many messages went inline and how many through
+S3 (and which bucket); plus a summary table for the console. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
