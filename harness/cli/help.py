@@ -166,6 +166,20 @@ COMMANDS: dict[str, CommandHelp] = {
          "harness access --topology scenarios/reference.topology.yaml --outsider 999999999999",
          "harness access --run-id 3f9c2a1b --json matrix.json"),
     ),
+    # registered by the load branch (harness/load): harness.cli.parser._load joins build_parser then
+    "load": CommandHelp(
+        "run scenarios as a distributed Locust load (master + workers) with the kit's verdicts",
+        "Run scenarios against an applied run as a Locust load in distributed mode: this process is\n"
+        "the master, --workers N local processes (and --expect-workers in all, others started with\n"
+        "--worker elsewhere) send each scenario's stream on one shared open-loop schedule and receive\n"
+        "on every expected queue. The budget is --duration or --messages; the verdicts, latency\n"
+        "histograms (merged from the workers) and reports are the kit's own, under\n"
+        "reports/<run-id>/load-<token>/. Ctrl-C stops the workers and still writes the report (exit 130).",
+        ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "AWS_PROFILE"),
+        ("harness load scenarios/sustained-500.scenario.yaml --run-id 3f9c2a1b --duration 60 --workers 2",
+         "harness load a.scenario.yaml b.scenario.yaml --run-id 3f9c2a1b --messages 10000 --rate 800 --locust-ui",
+         "harness load s.scenario.yaml --run-id 3f9c2a1b --worker --master-host 10.0.0.5 --master-port 5557  # a remote worker"),
+    ),
 }
 
 MAIN = CommandHelp(

@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging (default: info)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _change, _accept, _cost, _compare, _access):
-        add(sub)
+        add(sub)  # `load` (the load branch's harness/load) joins this tuple with its cmd_load: see _load
     return p
 
 
@@ -149,3 +149,23 @@ def _access(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--outsider", action="append",
                    help="also show this 12-digit account id from outside the topology; repeatable (default: none)")
     a.add_argument("--json", default=None, help="also write the matrix, with each cell's deciding statement, to this file (default: none)")
+
+
+def _load(sub: argparse._SubParsersAction) -> None:
+    """``harness load``'s options (the load branch: harness/load, cmd_load). Added to build_parser's
+    tuple when that branch is merged; its help texts are in harness.cli.help already."""
+    lo = command_parser(sub, "load")
+    lo.add_argument("files", nargs="+", help="scenario files, each a stream at its rate split over the workers (at least one; no default)")
+    lo.add_argument("--run-id", required=True, help="the applied run (its manifest) to load (required, no default)")
+    lo.add_argument("--duration", type=float, default=None, help="budget: seconds of each scenario's schedule (default: none; this or --messages)")
+    lo.add_argument("--messages", type=int, default=None, help="budget: messages per scenario (default: none; this or --duration)")
+    lo.add_argument("--workers", type=int, default=2, help="local worker processes (default: 2)")
+    lo.add_argument("--expect-workers", type=int, default=None, help="workers to wait for in all, others started elsewhere (default: --workers)")
+    lo.add_argument("--rate", type=float, default=None, help="msg/s per scenario instead of the files' rate (default: each file's rate)")
+    lo.add_argument("--locust-ui", action="store_true", help="serve Locust's web UI while the run lasts (default: off)")
+    lo.add_argument("--ui-port", type=_port, default=None, help="port of Locust's web UI (default: 8089)")
+    lo.add_argument("--csv", default=None, metavar="PREFIX", help="also write Locust's CSV statistics to PREFIX_*.csv (default: none)")
+    _max_cost(lo)
+    lo.add_argument("--worker", action="store_true", help="be a worker of a master started elsewhere (default: off, be the master)")
+    lo.add_argument("--master-host", default=None, help="master: listen here; worker: connect here (default: 127.0.0.1)")
+    lo.add_argument("--master-port", type=_port, default=None, help="master: listen here; worker: connect here (default: a free port)")
