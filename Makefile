@@ -47,11 +47,12 @@ lint: setup
 unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
-# BENCH_ARGS go to both benchmarks, e.g. BENCH_ARGS="--quick" or "--port 5101"
+# BENCH_ARGS go to every benchmark, e.g. BENCH_ARGS="--quick" or "--port 5101"
 BENCH_ARGS ?=
 bench: setup
 	@$(PY) benchmarks/payload_benchmark.py $(BENCH_ARGS)
 	@$(PY) benchmarks/pipeline_benchmark.py $(BENCH_ARGS)
+	@$(PY) benchmarks/load_benchmark.py $(BENCH_ARGS)
 
 emulator-start: setup
 	@$(VENV)/bin/harness emulator start

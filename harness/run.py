@@ -17,6 +17,7 @@ they resolve the endpoint, apply, judge, report and clean up the same way:
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -37,7 +38,7 @@ from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
-from harness.report import console_summary, write_reports
+from harness.report import console_summary, resources_of, write_reports
 from harness.scenario import cost
 from harness.scenario.access_step import applied_matrix, outsiders_of
 from harness.scenario.loader import discover_scenarios, validate_scenario_files
@@ -126,7 +127,8 @@ class Driver:
             port = None
             if host.status() is None:
                 self._say("starting LocalStack (host mode)…")
-        self.endpoint = host.start(port=port).endpoint_url
+        # tied to this process: a driver killed with SIGKILL takes the emulator it launched with it
+        self.endpoint = host.start(port=port, tied_to=os.getpid()).endpoint_url
         if host.launched:
             self._own = host
         self._say(f"LocalStack at {self.endpoint}" + ("" if host.launched else " (already running; left running)"))
@@ -231,15 +233,6 @@ class Driver:
             lifecycle.forget(manifest.run_id, self.settings, f"the emulator at {manifest.endpoint_url} went away")
             return
         lifecycle.down(manifest.run_id, self.settings, out=self.out)
-
-
-def resources_of(manifest: Manifest) -> dict:
-    """Where each topic, queue and bucket of the run lives (account, region, physical name): the
-    report's diagram places the delivery paths' nodes with it."""
-    return {
-        kind: {name: {"account": e.account, "region": e.region, "name": e.name} for name, e in entries.items()}
-        for kind, entries in (("topics", manifest.topics), ("queues", manifest.queues), ("buckets", manifest.buckets))
-    }
 
 
 def guard_cost(target: str, scenarios: Sequence[Scenario], topology_file: Path, max_cost_usd: float | None, out: TextIO) -> None:

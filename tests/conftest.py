@@ -37,7 +37,7 @@ def settings(harness_state_dir: Path) -> Settings:
 def localstack(settings: Settings) -> Iterator[EmulatorState]:
     """A real LocalStack (host mode) for the whole session; stopped and its S3 data deleted after."""
     emu = HostEmulator(settings)
-    state = emu.start(port=ephemeral_port())  # never a fixed port: parallel sessions would race for it
+    state = emu.start(port=ephemeral_port(), tied_to=os.getpid())  # a killed pytest leaves none behind  # never a fixed port: parallel sessions would race for it
     try:
         yield state
     finally:

@@ -172,7 +172,7 @@ def access_diff(base: Topology, new: Topology) -> list[AccessChange]:
         if b_cells[key] != n_cells[key]:
             kind, resource, capability, account = key
             out.append(AccessChange(kind, resource, capability, account, "gained" if n_cells[key] else "lost"))
-    for key in sorted(set(b_del) & set(n_del)):
-        if b_del[key] != n_del[key]:
-            out.append(AccessChange("delivery", key, "deliver", "sns", "gained" if n_del[key] else "lost"))
+    for path in sorted(set(b_del) & set(n_del)):
+        if b_del[path] != n_del[path]:
+            out.append(AccessChange("delivery", path, "deliver", "sns", "gained" if n_del[path] else "lost"))
     return out

@@ -112,7 +112,8 @@ def _action(actions: Iterable[str]) -> str | None:
     acts = tuple(actions)
     if acts in (("delete", "create"), ("create", "delete")):
         return REPLACED
-    return {("create",): CREATED, ("update",): UPDATED, ("delete",): DESTROYED}.get(acts)
+    single: dict[tuple[str, ...], str] = {("create",): CREATED, ("update",): UPDATED, ("delete",): DESTROYED}
+    return single.get(acts)
 
 
 def parse_plan(plan: Mapping[str, Any], base: Topology, new: Topology) -> list[ResourceChange]:

@@ -1,6 +1,6 @@
 """The ``harness`` command line: one function per command, registered with :func:`command`.
 
-    harness emulator | validate | up | down | sweep | runs | run | e2e | change | accept | cost | compare | access
+    harness emulator | validate | up | down | sweep | runs | run | e2e | change | accept | cost | compare | access | load
 
 ``harness --help`` and ``harness COMMAND --help`` document each command (what it does, every
 option with its default, the environment it honours, examples): the options are in
@@ -264,6 +264,17 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
         Path(args.json).write_text(json.dumps(matrix.as_dict(), indent=2) + "\n")
         print(f"written to {args.json}")
     return 0
+
+
+@command("load")
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    """Hands over to harness.load_agent: Locust must patch the standard library before boto3 loads."""
+    from harness.load.command import agent_argv
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "harness.load_agent", *agent_argv(args)])
+    return 0  # not reached
 
 
 def _terminate_like_ctrl_c() -> None:

@@ -166,7 +166,6 @@ COMMANDS: dict[str, CommandHelp] = {
          "harness access --topology scenarios/reference.topology.yaml --outsider 999999999999",
          "harness access --run-id 3f9c2a1b --json matrix.json"),
     ),
-    # registered by the load branch (harness/load): harness.cli.parser._load joins build_parser then
     "load": CommandHelp(
         "run scenarios as a distributed Locust load (master + workers) with the kit's verdicts",
         "Run scenarios against an applied run as a Locust load in distributed mode: this process is\n"

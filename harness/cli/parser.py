@@ -28,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging (default: info)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _change, _accept, _cost, _compare, _access):
-        add(sub)  # `load` (the load branch's harness/load) joins this tuple with its cmd_load: see _load
+    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _change, _accept, _cost, _compare, _access, _load):
+        add(sub)
     return p
 
 
@@ -152,8 +152,8 @@ def _access(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(sub: argparse._SubParsersAction) -> None:
-    """``harness load``'s options (the load branch: harness/load, cmd_load). Added to build_parser's
-    tuple when that branch is merged; its help texts are in harness.cli.help already."""
+    """``harness load``'s options (harness/load; cmd_load hands them to harness.load_agent, which
+    parses them with this parser again)."""
     lo = command_parser(sub, "load")
     lo.add_argument("files", nargs="+", help="scenario files, each a stream at its rate split over the workers (at least one; no default)")
     lo.add_argument("--run-id", required=True, help="the applied run (its manifest) to load (required, no default)")

@@ -39,14 +39,33 @@ LEGACY_S3_DIR = Path("/tmp/localstack-s3-storage")
 # Runs inside the LocalStack virtualenv. LocalStack hard-codes its S3 storage directory as a module
 # constant; point it into our state directory before the runtime starts.
 _LAUNCHER = (
-    "import sys\n"
+    "import os, shutil, signal, sys, threading, time\n"
     "try:\n"
     "    import localstack.services.s3.provider as s3p\n"
     "    s3p.DEFAULT_S3_TMP_DIR = sys.argv[1]\n"
     "except Exception as exc:  # a LocalStack that moved it: storage stays in /tmp\n"
     "    print(f'harness: could not redirect S3 storage: {exc}', flush=True)\n"
+    "tied_to, orphaned = int(sys.argv[2]), []\n"
+    "def watch():\n"
+    "    while True:\n"
+    "        time.sleep(1.0)\n"
+    "        try:\n"
+    "            os.kill(tied_to, 0)\n"
+    "        except ProcessLookupError:\n"
+    "            print(f'harness: process {tied_to} that launched this LocalStack is gone; stopping', flush=True)\n"
+    "            orphaned.append(True)\n"
+    "            os.kill(os.getpid(), signal.SIGTERM)\n"
+    "            return\n"
+    "        except PermissionError:\n"
+    "            pass\n"
+    "if tied_to:\n"
+    "    threading.Thread(target=watch, daemon=True).start()\n"
     "from localstack.runtime.main import main\n"
-    "main()\n"
+    "try:\n"
+    "    main()\n"
+    "finally:\n"
+    "    if orphaned:  # nobody is left to stop us and delete our storage\n"
+    "        shutil.rmtree(os.path.dirname(sys.argv[1]), ignore_errors=True)\n"
 )
 
 
@@ -69,7 +88,12 @@ class HostEmulator:
             return state
         return None
 
-    def start(self, port: int | None = None, timeout: float = START_TIMEOUT) -> EmulatorState:
+    def start(self, port: int | None = None, timeout: float = START_TIMEOUT, tied_to: int | None = None) -> EmulatorState:
+        """Start LocalStack (or return the healthy instance already recorded in the state directory).
+
+        ``tied_to``: a process id; a LocalStack launched by this call stops itself (and deletes its
+        storage) once that process is gone, so a caller killed with SIGKILL leaves no emulator behind.
+        Without it the instance is detached and lives until `stop`."""
         self.launched = False
         running = self.status()
         if running and self._await_ready(running, timeout):
@@ -110,11 +134,14 @@ class HostEmulator:
                 "DISABLE_EVENTS": "1",
                 "SKIP_SSL_CERT_DOWNLOAD": "1",
                 "TMPDIR": str(tmp_dir),
+                # LocalStack's certificate cache is otherwise shared by every instance on the machine
+                # (/var/lib/localstack/cache): parallel starts raced writing it.
+                "CUSTOM_SSL_CERT_PATH": str(instance / "server.test.pem"),
             }
         )
         with open(log_file, "w") as out:
             proc = subprocess.Popen(
-                [str(self.python), "-c", _LAUNCHER, str(s3_dir)],
+                [str(self.python), "-c", _LAUNCHER, str(s3_dir), str(tied_to or 0)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,

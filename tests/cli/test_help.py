@@ -36,24 +36,7 @@ def _shown_default(action: argparse.Action) -> str | None:
 
 
 def test_every_command_has_help_texts() -> None:
-    assert set(SUB.choices) <= set(COMMANDS), "a command without harness.cli.help texts"
-    # texts ahead of their command: only `load`, whose parser (parser._load) joins with the load branch
-    assert set(COMMANDS) - set(SUB.choices) <= {"load"}
-
-
-def test_the_load_options_are_documented_too() -> None:
-    """``load`` is registered when the load branch lands; its options and help are checked now."""
-    from harness.cli.parser import _load
-
-    parser = argparse.ArgumentParser(prog="harness")
-    sub = parser.add_subparsers(dest="command")
-    _load(sub)
-    load = sub.choices["load"]
-    for action in _options(load):
-        assert ("required" if action.required else "default") in (action.help or ""), action.option_strings
-    for example in _examples(load.format_help()):
-        for argv in _argv(example):
-            assert parser.parse_args(argv).command == "load"
+    assert set(SUB.choices) == set(COMMANDS), "a command without harness.cli.help texts, or texts without a command"
 
 
 @pytest.mark.parametrize("name", sorted(SUB.choices))

@@ -8,9 +8,12 @@ CI job) and SIGKILL (an OOM kill, a runner that gives up) to the harness process
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +193,35 @@ def test_emulator_killed(own_harness, endpoint_url: str, during: str) -> None:
     assert [ln for ln in down.output.splitlines() if "gone" in ln], down.output
     harness.endpoint_url = endpoint_url
     assert_cleaned_up(harness, run_id, endpoint_url)
+
+
+def test_sigkilled_e2e_takes_the_emulator_it_launched_with_it(own_harness, endpoint_url: str) -> None:
+    """`harness e2e` that launched its own LocalStack is SIGKILLed: nobody is left to stop that
+    emulator, so it stops itself (tied to the e2e process) and deletes its storage; `down` then
+    marks the run gone."""
+    harness, _ = own_harness
+    e2e = harness.start("e2e", "--topology", str(harness.scenarios / "faults.topology.yaml"), "--scenarios", str(harness.scenarios))
+    MID_SEND.wait(e2e)
+    run_id = e2e.run_id
+    assert run_id, e2e.output
+    state = json.loads((harness.state_dir / "emulator" / "state.json").read_text())
+    pid, instance = int(state["pid"]), Path(state["s3_dir"])  # the instance directory
+    e2e.interrupt(KILL)
+    e2e.finish()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.5)
+    assert not _alive(pid), f"LocalStack pid {pid} outlived the e2e that launched it"
+    assert not instance.exists(), f"{instance} (the emulator's storage) was left behind"
+
+    down = harness("down", "--run-id", run_id, env=harness.env(HARNESS_ENDPOINT_URL=endpoint_url))
+    assert down.returncode == 0, down.output
+    assert [ln for ln in down.output.splitlines() if "gone" in ln], down.output
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]

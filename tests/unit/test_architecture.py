@@ -20,12 +20,13 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("access", ("harness.access",)),
     ("scenario", ("harness.scenario",)),
     ("report", ("harness.report",)),
+    ("load", ("harness.load",)),
     ("change", ("harness.change",)),
     ("driver", ("harness.run",)),
-    ("edge", ("harness.cli", "harness.pytest_plugin")),
+    ("edge", ("harness.cli", "harness.pytest_plugin", "harness.load_agent")),
 ]
 # Edges read the environment and build Settings from it; nothing below them does.
-ENV_READERS = {"harness.cli", "harness.pytest_plugin", "harness.provision.provider_mirror"}
+ENV_READERS = {"harness.cli", "harness.pytest_plugin", "harness.provision.provider_mirror", "harness.load_agent"}
 MAX_LINES = 420
 
 
@@ -128,7 +129,7 @@ def test_module_size(module: str) -> None:
 
 
 def test_every_stage_package_says_what_it_takes_and_hands_on() -> None:
-    for package in ("topology", "emulator", "provision", "payload", "access", "scenario", "report", "change"):
+    for package in ("topology", "emulator", "provision", "payload", "access", "scenario", "report", "load", "change"):
         init = PACKAGE / package / "__init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc and len(doc) > 60, f"{init} needs a docstring: what the stage takes and what it hands on"
