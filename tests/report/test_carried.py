@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from tests.report.conftest import FinishedRun
+
+pytestmark = pytest.mark.localstack
 
 
 def _path(data: dict, scenario: str, queue: str) -> dict:

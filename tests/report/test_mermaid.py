@@ -10,9 +10,13 @@ import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from harness.report.diagram import COLOUR
 from tests.report import mermaid_oracle
 from tests.report.conftest import FinishedRun
+
+pytestmark = pytest.mark.localstack
 
 NODE = re.compile(r'^(?P<id>[A-Za-z0-9_]+)(?P<shape>\(\["|\{\{"|\[\("|\[/")(?P<label>[^"]*)"(?:\]\)|\}\}|\)\]|\\\])$')
 EDGE = re.compile(r'^(?P<src>[A-Za-z0-9_]+) (?P<arrow>-->|-\.->)\|"(?P<label>[^"]*)"\| (?P<dst>[A-Za-z0-9_]+)$')

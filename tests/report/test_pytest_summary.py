@@ -13,6 +13,8 @@ import pytest
 
 from harness import paths
 
+pytestmark = pytest.mark.localstack
+
 SCENARIOS = {
     "tiny": """\
         name: tiny
