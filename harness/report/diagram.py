@@ -73,10 +73,13 @@ class Graph:
 
 
 def path_verdict(scenario: dict, path: dict) -> str:
-    """``error`` when the scenario could not finish; ``failed`` when a failure names the path's
-    queue (``queue: …`` or ``… → queue: …``) or a message never arrived; else ``passed``."""
+    """``error`` when the scenario could not finish; ``failed`` when the path's own verdict failed
+    (its ``failed``; in reports written before that field: a failure naming the path's queue,
+    ``queue: …`` or ``… → queue: …``, or a message that never arrived); else ``passed``."""
     if scenario["status"] == ERROR:
         return ERROR
+    if "failed" in path:
+        return FAILED if path["failed"] else PASSED
     queue = path["to"]["queue"]
     named = any(f.startswith(f"{queue}:") or f"→ {queue}:" in f for f in scenario.get("failures", []))
     lost = path.get("counts", {}).get("lost", 0) and scenario["status"] == FAILED

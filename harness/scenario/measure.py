@@ -76,6 +76,7 @@ class PathStats:
     hops: dict[str, HdrHistogram] = field(default_factory=lambda: {h: _histogram() for h in HOPS})
     inline: int = 0  # messages of the path sent inline
     through_s3: dict[str, int] = field(default_factory=dict)  # bucket -> messages offloaded into it
+    failed: bool = False  # the path's own verdict had a failure (set by the runner)
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -108,6 +109,7 @@ class PathStats:
         return {
             **self.key.as_dict(),
             "counts": dict(self.counts),
+            "failed": self.failed,
             "carried": {"inline": self.inline, "s3": sum(self.through_s3.values()), "buckets": dict(self.through_s3)},
             "latency_ms": self.percentiles_ms(),
             "hops_ms": {hop: summarize(h) for hop, h in self.hops.items() if h.get_total_count()},

@@ -83,7 +83,8 @@ def test_report_md_opens_with_every_path_of_the_run(finished_run: FinishedRun) -
     for sc in data["scenarios"]:
         for p in sc["paths"]:
             src, dst = p["from"], p["to"]
-            colour = COLOUR["passed" if sc["status"] == "passed" else "failed"]
+            assert p["failed"] is (sc["status"] != "passed")  # the runner's per-path verdict
+            colour = COLOUR["failed" if p["failed"] else "passed"]
             producer = chart.node("producer")
             assert chart.nodes[producer][1] == [f"account {src['account']}", f"{src['account']} · {src['region']}"]
             queue = chart.node(f"queue {dst['queue']}")

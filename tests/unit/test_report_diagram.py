@@ -70,3 +70,14 @@ def test_a_run_without_paths_says_so_instead_of_an_empty_diagram() -> None:
     assert mermaid_markdown(empty)[0].startswith("_No delivery paths")
     assert "```mermaid" not in markdown_report({**empty, "totals": DATA["totals"]})
     assert mermaid_block(markdown_report(DATA))  # and with paths, the block opens the report
+
+
+def test_the_paths_own_verdict_decides_its_colour_and_older_reports_fall_back_to_the_failures() -> None:
+    from harness.report.diagram import path_verdict
+
+    sc = {"status": "failed", "failures": ["b-eu: 1 messages arrived later than 1s"]}
+    path = _path("A/us-east-1", "topic:orders", "B/eu-west-1", "b-eu", 2, 2)
+    assert path_verdict(sc, path) == "failed"  # no 'failed' field: the failure names the queue
+    assert path_verdict(sc, {**path, "failed": False}) == "passed"  # e.g. another send's path to b-eu failed
+    assert path_verdict(sc, {**path, "failed": True}) == "failed"
+    assert path_verdict({**sc, "status": "error"}, {**path, "failed": False}) == "error"
