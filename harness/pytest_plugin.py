@@ -8,7 +8,9 @@ every message also carries a per-scenario correlation id, so a consumer ignores 
 Where LocalStack comes from, in order: ``--harness-endpoint URL``, ``$HARNESS_ENDPOINT_URL``, the
 emulator recorded by ``harness emulator start`` if healthy, else one started for this process and
 stopped at the end. ``--harness-target aws`` applies to real AWS instead.
-Reports go to ``reports/<run-id>/`` (or ``--harness-reports DIR``).
+Reports go to ``reports/<run-id>/`` (or ``--harness-reports DIR``). The session ends with a
+"harness: scenario runs" section: each run's summary table and its report directory — under
+``pytest -n`` every worker's, handed to the controller when the worker finishes.
 """
 
 from __future__ import annotations
@@ -87,20 +89,58 @@ def _driver(config: pytest.Config) -> Driver:
     return config.stash[_KEY]
 
 
+_LINES = pytest.StashKey[list[str]]()  # the harness's closing lines, printed in the terminal summary
+
+
+def _closing_lines(driver: Driver) -> list[str]:
+    """Each run's summary table and report directory, and what the cleanup said went wrong."""
+    lines: list[str] = []
+    for item in driver.finished:
+        lines += console_summary(item.report).splitlines()
+        lines.append(f"reports: {item.files['json'].parent}")
+    lines += [
+        line
+        for line in driver.out.getvalue().splitlines()  # type: ignore[attr-defined]
+        if line.startswith("cleanup of run") or line.endswith("nothing left to destroy")
+    ]
+    return lines
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    driver = session.config.stash.get(_KEY, None)
+    """Close this process's driver (reports, destroy). An xdist worker hands its closing lines to
+    the controller (``workeroutput``), which prints them; otherwise they are printed here at the end."""
+    config = session.config
+    driver = config.stash.get(_KEY, None)
     if driver is None:
         return
     try:
         driver.close()
     except HarnessError:
-        pass  # the driver wrote "cleanup of run … failed: …"; shown below with the rest
-    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is None:
-        return
-    for item in driver.finished:
-        terminal.write_line(console_summary(item.report))
-        terminal.write_line(f"reports: {item.files['json'].parent}")
-    for line in driver.out.getvalue().splitlines():  # type: ignore[attr-defined]
-        if line.startswith("cleanup of run") or line.endswith("nothing left to destroy"):
-            terminal.write_line(line)
+        pass  # the driver wrote "cleanup of run … failed: …"; shown with the rest
+    lines = _closing_lines(driver)
+    if hasattr(config, "workeroutput"):  # an xdist worker: its terminal is not shown
+        config.workeroutput["harness_lines"] = lines  # type: ignore[attr-defined]
+    else:
+        config.stash.setdefault(_LINES, []).extend(lines)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - xdist's WorkerController, its error
+    """The controller under ``pytest -n``: collect a finished worker's summary and report path."""
+    output = getattr(node, "workeroutput", None) or {}
+    lines = output.get("harness_lines")
+    if lines:
+        node.config.stash.setdefault(_LINES, []).extend(lines)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config):  # noqa: ANN001, ANN201
+    """The harness's section, after pytest's failures and short summary (only the final counts line
+    follows): every run's summary table and report directory (one per worker under ``-n``)."""
+    result = yield
+    lines = config.stash.get(_LINES, [])
+    if lines:
+        terminalreporter.section("harness: scenario runs")
+        for line in lines:
+            terminalreporter.write_line(line)
+    return result

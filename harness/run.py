@@ -38,10 +38,10 @@ from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
-from harness.report import console_summary, write_reports
+from harness.report import console_summary, resources_of, write_reports
 from harness.scenario import cost
 from harness.scenario.access_step import applied_matrix, outsiders_of
-from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.scenario.loader import discover_scenarios, validate_scenario_files
 from harness.scenario.model import Scenario
 from harness.scenario.oneline import one_line
 from harness.scenario.result import PASSED, RunReport, ScenarioResult
@@ -193,6 +193,7 @@ class Driver:
         try:
             for run in self._runs.values():
                 run.report.access = self._access_matrix(run)
+                run.report.resources = resources_of(run.manifest)
                 run.report.finished_at = time.time()
                 files = write_reports(run.report, (reports_dir or self.settings.reports_dir) / run.manifest.run_id)
                 self.finished.append(Finished(run.report, files))
@@ -272,7 +273,7 @@ def e2e(
     On ``target="aws"`` the cost guard runs first and no emulator is started."""
     out = out or sys.stdout
     started = time.monotonic()
-    scenarios = [load_scenario(p) for p in discover_scenarios(scenario_dir)]
+    scenarios = validate_scenario_files(discover_scenarios(scenario_dir))  # every file's problems at once
     wanted = str(Path(topology_file).resolve())
     mine = [s for s in scenarios if s.topology_file == wanted]
     if not mine:
@@ -296,7 +297,7 @@ def _change_and_judge(
     driver: Driver, manifest: Manifest, new_file: Path, scenario_dir: Path, options: ChangeOptions, out: TextIO
 ) -> ChangeOutcome:
     wanted = str(Path(new_file).resolve())
-    scenarios = [s for s in (load_scenario(p) for p in discover_scenarios(scenario_dir)) if s.topology_file == wanted]
+    scenarios = [s for s in validate_scenario_files(discover_scenarios(scenario_dir)) if s.topology_file == wanted]
     outcome = execute.change(manifest, Path(new_file), driver.settings, options.allow, options.probe, options.plan_only, out)
     if outcome.applied:
         driver.adopt(manifest)

@@ -1,17 +1,12 @@
-"""The ``harness`` command line.
+"""The ``harness`` command line: one function per command, registered with :func:`command`.
 
-    harness emulator start|stop|status [--mode host|docker|external] [--port N] [--endpoint-url URL]
-    harness validate [--topology FILE] [SCENARIO_FILE...]
-    harness up --topology FILE [--target localstack|aws] [--endpoint-url URL] [--run-id ID]
-                          (aws + --endpoint-url: the AWS code path rehearsed on LocalStack)
-    harness down [--run-id ID]
-    harness sweep --topology FILE [--older-than 6h] [--dry-run] [--target aws] [--endpoint-url URL]
-    harness runs
-    harness run FILE... [--run-id ID]
-    harness e2e [--topology FILE] [--scenarios DIR]
-    harness access [--run-id ID | --topology FILE] [--outsider ID...] [--json FILE]
-    harness change --to NEW.topology.yaml [--run-id ID] [--allow TOKEN ...] [--plan-only]
-    harness accept BASE.topology.yaml NEW.topology.yaml [--scenarios DIR] [--allow TOKEN ...]
+    harness emulator | validate | up | down | sweep | runs | run | e2e | change | accept | cost | compare | access | load
+
+``harness --help`` and ``harness COMMAND --help`` document each command (what it does, every
+option with its default, the environment it honours, examples): the options are in
+:mod:`harness.cli.parser`, the texts in :mod:`harness.cli.help`, input-file loading in
+:mod:`harness.cli.inputs`. A new command is a function here, its options in ``parser.py`` and its
+texts in ``help.py``.
 
 Errors are printed as one actionable line (one per problem for input files), never a traceback.
 This module is an edge: it builds the one :class:`~harness.settings.Settings` of the invocation
@@ -30,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import emulator
+from harness.cli.inputs import check_same_topology, load_inputs
+from harness.cli.inputs import load_authorised as _load_authorised
 from harness.cli.parser import build_parser
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
 from harness.provision import lifecycle
@@ -110,31 +107,20 @@ def _target(args: argparse.Namespace, settings: Settings) -> Target:
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.topology and not args.files:
         raise HarnessError("nothing to validate: give --topology FILE and/or scenario files.")
-    if args.topology:
-        topo = _load_authorised(args.topology)
+    topo, scenarios = load_inputs(args.topology, args.files)  # every file's problems at once
+    if topo is not None:
         print(
             f"{args.topology}: ok — topology '{topo.name}': {len(topo.accounts)} accounts, {len(topo.topics)} topics, "
             f"{len(topo.queues)} queues, {len(topo.buckets)} buckets, {len(topo.subscriptions)} subscriptions"
         )
-    for scenario in _load_scenarios(args.files):
+    for scenario in scenarios:
         print(f"{scenario.source}: ok — scenario '{scenario.name}' against {scenario.topology_file}")
     return 0
 
 
-def _load_authorised(topology_file: str):  # noqa: ANN202 - Topology, imported lazily with the access stage
-    """The topology file, validated, and refused when its own modules would not authorise what it declares."""
-    from harness.access.static_file import check_topology_access
-
-    topo = load_topology(Path(topology_file))
-    check_topology_access(topo)
-    return topo
-
-
 def _load_scenarios(files: Sequence[str]) -> list:
     """Every scenario file, validated against its topology; the problems of all files in one go."""
-    from harness.scenario.loader import validate_scenario_files
-
-    return validate_scenario_files([Path(f) for f in files])
+    return load_inputs(None, files)[1]
 
 
 @command("up")
@@ -184,12 +170,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             f"run {manifest.run_id} is {manifest.status}, not applied: scenarios need an applied topology. "
             "`harness runs` lists the runs; `harness up --topology FILE` applies a new one."
         )
-    for sc in scenarios:
-        if sc.topology_file != manifest.topology_file:
-            raise HarnessError(
-                f"{sc.source} names topology {sc.topology_file}, but run {manifest.run_id} applied "
-                f"{manifest.topology_file}; apply that topology first or pick its run with --run-id"
-            )
+    check_same_topology(scenarios, manifest)
     finished = run_scenarios(settings, manifest, scenarios, sys.stdout, max_cost_usd=args.max_cost_usd)
     print("\n" + console_summary(finished.report))
     print(f"reports: {finished.files['json'].parent}")
@@ -237,6 +218,7 @@ def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_cost(args: argparse.Namespace, settings: Settings) -> int:
     from harness.scenario import cost
 
+    load_inputs(args.topology, args.files)  # every file's problems at once
     estimates = cost.estimate_files(args.files, args.topology)
     print(cost.format_table(estimates, itemised=args.itemised))
     total = sum(e.usd for e in estimates)

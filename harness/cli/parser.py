@@ -1,10 +1,16 @@
-"""The ``harness`` command line's arguments: one sub-parser per command, with its options and defaults."""
+"""The ``harness`` command line's arguments: one sub-parser per command, with its options and their
+defaults (each option's help names its default). What each command does, the environment it
+honours and its examples are in :mod:`harness.cli.help`; a new command adds its texts there and
+its options here, in a function of its own."""
 
 from __future__ import annotations
 
 import argparse
 
 from harness import paths
+from harness.cli.help import MAIN, command_parser
+
+TARGETS = ["localstack", "aws"]
 
 
 def _port(text: str) -> int:
@@ -18,104 +24,148 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="harness", description="Cross-account, cross-region AWS messaging verification kit")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    e = sub.add_parser("emulator", help="start, stop or inspect the LocalStack emulator")
-    e.add_argument("action", choices=["start", "stop", "status"])
-    e.add_argument("--mode", choices=["host", "docker", "external"], default="host")
-    e.add_argument("--port", type=_port, default=None, help="port (default 4566, or a free one when taken)")
-    e.add_argument("--endpoint-url", default=None, help="external mode: the LocalStack URL")
-
-    v = sub.add_parser("validate", help="validate a topology file and/or scenario files (no run needed)")
-    v.add_argument("--topology", default=None)
-    v.add_argument("files", nargs="*", help="scenario files, each validated against the topology it names")
-
-    u = sub.add_parser("up", help="apply a topology and write a run manifest")
-    u.add_argument("--topology", required=True)
-    u.add_argument("--target", choices=["localstack", "aws"], default="localstack")
-    u.add_argument(
-        "--endpoint-url",
-        default=None,
-        help="LocalStack URL (default: the running emulator); with --target aws, rehearse the AWS path on it",
-    )
-    u.add_argument("--run-id", default=None, help="reuse a specific run id (default: a new random one)")
-
-    d = sub.add_parser("down", help="destroy a run (default: the latest one still applied)")
-    d.add_argument("--run-id", default=None)
-
-    w = sub.add_parser("sweep", help="delete the kit's leftovers (hx- names) that no live run owns, in every account x region")
-    w.add_argument("--topology", required=True, help="the accounts and regions to sweep (and how to reach them)")
-    w.add_argument("--older-than", default=None, help="only leftovers older than this (e.g. 6h, 90m, 2d)")
-    w.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
-    w.add_argument("--target", choices=["localstack", "aws"], default="localstack")
-    w.add_argument("--endpoint-url", default=None, help="LocalStack URL; with --target aws, rehearse on it")
-
-    sub.add_parser("runs", help="list runs and their status")
-
-    r = sub.add_parser("run", help="run scenario files against an applied run")
-    r.add_argument("files", nargs="+")
-    r.add_argument("--run-id", default=None, help="default: the latest run still applied")
-    r.add_argument("--max-cost-usd", type=float, default=None, help="AWS runs: refuse above this estimate (default 5)")
-
-    x = sub.add_parser("e2e", help="emulator + apply + every scenario + reports + destroy + stop")
-    x.add_argument("--topology", default=str(paths.REFERENCE_TOPOLOGY))
-    x.add_argument("--scenarios", default=str(paths.SCENARIOS_DIR))
-    x.add_argument("--target", choices=["localstack", "aws"], default="localstack")
-    x.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack (or, with --target aws, an AWS endpoint override for a rehearsal)")
-    x.add_argument("--max-cost-usd", type=float, default=None, help="AWS: refuse scenarios whose estimated cost is above this (default 5)")
-
-    def change_options(cmd: argparse.ArgumentParser) -> None:
-        cmd.add_argument("--scenarios", default=None, help="where NEW's scenarios are (default: NEW's directory)")
-        cmd.add_argument("--allow", action="append", default=[], metavar="TOKEN", help="acknowledge a hazard, e.g. replace:b-eu (repeatable)")
-        cmd.add_argument("--probe-rate", type=float, default=10.0, help="probe messages per second per surviving path (default 10)")
-        cmd.add_argument("--probe-settle", type=float, default=2.0, help="seconds of probe traffic after the apply (default 2)")
-
-    ch = sub.add_parser("change", help="change an applied run to a new topology under probe traffic; judge it")
-    ch.add_argument("--to", required=True, metavar="NEW.topology.yaml")
-    ch.add_argument("--run-id", default=None, help="default: the latest run still applied")
-    ch.add_argument("--plan-only", action="store_true", help="print the summary and hazards; apply nothing")
-    change_options(ch)
-
-    ac = sub.add_parser("accept", help="apply BASE, change it to NEW under probe traffic, run NEW's scenarios, destroy")
-    ac.add_argument("base", metavar="BASE.topology.yaml")
-    ac.add_argument("new", metavar="NEW.topology.yaml")
-    ac.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack")
-    change_options(ac)
-
-    c = sub.add_parser("cost", help="estimate what scenarios would cost on real AWS")
-    c.add_argument("files", nargs="+", help="scenario files")
-    c.add_argument("--topology", default=None, help="the topology the AWS run will use (default: the one each file names)")
-    c.add_argument("--itemised", action="store_true", help="add each scenario's line items")
-    c.add_argument("--max-cost-usd", type=float, default=5.0, help="exit 1 when the total is above this (default 5)")
-
-    k = sub.add_parser("compare", help="new failures and latency regressions between two report.json files")
-    k.add_argument("old", help="the earlier report.json")
-    k.add_argument("new", help="the later report.json")
-    k.add_argument("--ratio", type=float, default=1.5, help="p50/p99 must grow by more than this factor (default 1.5)")
-    k.add_argument("--min-ms", type=float, default=20.0, help="… and by more than this many ms (default 20)")
-    k.add_argument("--fail-on-regression", action="store_true", help="exit 1 when something got worse")
-
-    lo = sub.add_parser("load", help="run scenarios as a distributed Locust load (master + workers) with the kit's verdicts")
-    lo.add_argument("files", nargs="+", help="scenario files (each a stream at its rate, split over the workers)")
-    lo.add_argument("--run-id", required=True, help="the applied run (its manifest) to load")
-    lo.add_argument("--duration", type=float, default=None, help="budget: seconds of each scenario's schedule")
-    lo.add_argument("--messages", type=int, default=None, help="budget: messages per scenario")
-    lo.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
-    lo.add_argument("--expect-workers", type=int, default=None, help="workers to wait for in all, others started elsewhere (default --workers)")
-    lo.add_argument("--rate", type=float, default=None, help="msg/s per scenario instead of the files' rate")
-    lo.add_argument("--locust-ui", action="store_true", help="serve Locust's web UI while the run lasts")
-    lo.add_argument("--ui-port", type=_port, default=None, help="port of Locust's web UI (default 8089)")
-    lo.add_argument("--csv", default=None, metavar="PREFIX", help="also write Locust's CSV statistics to PREFIX_*.csv")
-    lo.add_argument("--max-cost-usd", type=float, default=None, help="AWS: refuse above this estimate (default 5)")
-    lo.add_argument("--worker", action="store_true", help="be a worker of a master started elsewhere")
-    lo.add_argument("--master-host", default=None, help="master: listen here (default 127.0.0.1); worker: connect here")
-    lo.add_argument("--master-port", type=_port, default=None, help="master: listen here (default a free port); worker: connect here")
-
-    a = sub.add_parser("access", help="who may publish, subscribe, send, receive, put, read and delete what")
-    a.add_argument("--run-id", default=None, help="an applied run, its policies read back (default: the latest applied run)")
-    a.add_argument("--topology", default=None, help="instead: a topology file, under the policies its modules would write")
-    a.add_argument("--outsider", action="append", help="also show this 12-digit account id from outside the topology (repeatable)")
-    a.add_argument("--json", default=None, help="also write the matrix, with each cell's deciding statement, to this file")
+    p = argparse.ArgumentParser(prog="harness", description=MAIN.description, epilog=MAIN.epilog(),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging (default: info)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _change, _accept, _cost, _compare, _access, _load):
+        add(sub)
     return p
+
+
+def _emulator(sub: argparse._SubParsersAction) -> None:
+    e = command_parser(sub, "emulator")
+    e.add_argument("action", choices=["start", "stop", "status"], help="what to do")
+    e.add_argument("--mode", choices=["host", "docker", "external"], default="host",
+                   help="host: LocalStack from .venv-localstack, no Docker; docker: docker compose; external: one you run (default: host)")
+    e.add_argument("--port", type=_port, default=None, help="port to start on (default: 4566, or a free one when taken)")
+    e.add_argument("--endpoint-url", default=None, help="external mode: the LocalStack URL (default: none; required there)")
+
+
+def _validate(sub: argparse._SubParsersAction) -> None:
+    v = command_parser(sub, "validate")
+    v.add_argument("--topology", default=None, help="a topology file to validate (default: none, only the scenario files)")
+    v.add_argument("files", nargs="*", help="scenario files, each validated against the topology it names (default: none)")
+
+
+def _target_options(cmd: argparse.ArgumentParser, endpoint_help: str) -> None:
+    cmd.add_argument("--target", choices=TARGETS, default="localstack", help="where the resources are (default: localstack)")
+    cmd.add_argument("--endpoint-url", default=None, help=endpoint_help)
+
+
+def _up(sub: argparse._SubParsersAction) -> None:
+    u = command_parser(sub, "up")
+    u.add_argument("--topology", required=True, help="the topology file to apply (required, no default)")
+    _target_options(u, "LocalStack URL (default: $HARNESS_ENDPOINT_URL, else the recorded emulator); "
+                       "with --target aws, rehearse the AWS code path on it")
+    u.add_argument("--run-id", default=None, help="1-16 lowercase letters and digits (default: a new random one)")
+
+
+def _down(sub: argparse._SubParsersAction) -> None:
+    d = command_parser(sub, "down")
+    d.add_argument("--run-id", default=None, help="the run to destroy (default: the latest one still applied)")
+
+
+def _sweep(sub: argparse._SubParsersAction) -> None:
+    w = command_parser(sub, "sweep")
+    w.add_argument("--topology", required=True, help="the accounts and regions to sweep, and how to reach them (required, no default)")
+    w.add_argument("--older-than", default=None, help="only leftovers older than this, e.g. 6h, 90m, 2d (default: any age)")
+    w.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing (default: off)")
+    _target_options(w, "LocalStack URL (default: $HARNESS_ENDPOINT_URL, else the recorded emulator); with --target aws, rehearse on it")
+
+
+def _runs(sub: argparse._SubParsersAction) -> None:
+    command_parser(sub, "runs")
+
+
+def _max_cost(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--max-cost-usd", type=float, default=None,
+                     help="AWS: refuse scenarios whose estimated cost is above this many USD (default: 5); the emulator has no limit")
+
+
+def _run(sub: argparse._SubParsersAction) -> None:
+    r = command_parser(sub, "run")
+    r.add_argument("files", nargs="+", help="scenario files (at least one; no default)")
+    r.add_argument("--run-id", default=None, help="the applied run to use (default: the latest run still applied)")
+    _max_cost(r)
+
+
+def _e2e(sub: argparse._SubParsersAction) -> None:
+    x = command_parser(sub, "e2e")
+    x.add_argument("--topology", default=str(paths.REFERENCE_TOPOLOGY), help="the topology file (default: scenarios/reference.topology.yaml)")
+    x.add_argument("--scenarios", default=str(paths.SCENARIOS_DIR), help="directory of *.scenario.yaml; those naming the topology run (default: scenarios/)")
+    x.add_argument("--target", choices=TARGETS, default="localstack", help="where to apply (default: localstack)")
+    x.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack, or with --target aws an AWS "
+                   "endpoint override for a rehearsal (default: $HARNESS_ENDPOINT_URL, else the recorded emulator, else one started)")
+    _max_cost(x)
+
+
+def _change_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--scenarios", default=None, help="where NEW's scenarios are (default: NEW's directory)")
+    cmd.add_argument("--allow", action="append", default=[], metavar="TOKEN",
+                     help="acknowledge a hazard, e.g. replace:b-eu; repeatable (default: none acknowledged)")
+    cmd.add_argument("--probe-rate", type=float, default=10.0, help="probe messages per second per surviving path (default: 10)")
+    cmd.add_argument("--probe-settle", type=float, default=2.0, help="seconds of probe traffic after the apply (default: 2)")
+
+
+def _change(sub: argparse._SubParsersAction) -> None:
+    ch = command_parser(sub, "change")
+    ch.add_argument("--to", required=True, metavar="NEW.topology.yaml", help="the topology to change the run to (required, no default)")
+    ch.add_argument("--run-id", default=None, help="the applied run to change (default: the latest run still applied)")
+    ch.add_argument("--plan-only", action="store_true", help="print the summary and hazards; apply nothing (default: off)")
+    _change_options(ch)
+
+
+def _accept(sub: argparse._SubParsersAction) -> None:
+    ac = command_parser(sub, "accept")
+    ac.add_argument("base", metavar="BASE.topology.yaml", help="the topology applied first (required)")
+    ac.add_argument("new", metavar="NEW.topology.yaml", help="the topology it is changed to (required)")
+    ac.add_argument("--endpoint-url", default=None,
+                    help="an endpoint to use instead of starting LocalStack (default: $HARNESS_ENDPOINT_URL, else one started)")
+    _change_options(ac)
+
+
+def _cost(sub: argparse._SubParsersAction) -> None:
+    c = command_parser(sub, "cost")
+    c.add_argument("files", nargs="+", help="scenario files (at least one; no default)")
+    c.add_argument("--topology", default=None, help="the topology the AWS run will use (default: the one each file names)")
+    c.add_argument("--itemised", action="store_true", help="add each scenario's line items (default: off)")
+    c.add_argument("--max-cost-usd", type=float, default=5.0, help="exit 1 when the total is above this many USD (default: 5)")
+
+
+def _compare(sub: argparse._SubParsersAction) -> None:
+    k = command_parser(sub, "compare")
+    k.add_argument("old", help="the earlier report.json (the baseline; required)")
+    k.add_argument("new", help="the later report.json (the run judged; required)")
+    k.add_argument("--ratio", type=float, default=1.5, help="p50/p99 must grow by more than this factor (default: 1.5)")
+    k.add_argument("--min-ms", type=float, default=20.0, help="… and by more than this many ms (default: 20)")
+    k.add_argument("--fail-on-regression", action="store_true", help="exit 1 when something got worse (default: off, exit 0)")
+
+
+def _access(sub: argparse._SubParsersAction) -> None:
+    a = command_parser(sub, "access")
+    a.add_argument("--run-id", default=None, help="an applied run, its policies read back (default: the latest applied run)")
+    a.add_argument("--topology", default=None, help="instead: a topology file, under the policies its modules would write (default: none)")
+    a.add_argument("--outsider", action="append",
+                   help="also show this 12-digit account id from outside the topology; repeatable (default: none)")
+    a.add_argument("--json", default=None, help="also write the matrix, with each cell's deciding statement, to this file (default: none)")
+
+
+def _load(sub: argparse._SubParsersAction) -> None:
+    """``harness load``'s options (harness/load; cmd_load hands them to harness.load_agent, which
+    parses them with this parser again)."""
+    lo = command_parser(sub, "load")
+    lo.add_argument("files", nargs="+", help="scenario files, each a stream at its rate split over the workers (at least one; no default)")
+    lo.add_argument("--run-id", required=True, help="the applied run (its manifest) to load (required, no default)")
+    lo.add_argument("--duration", type=float, default=None, help="budget: seconds of each scenario's schedule (default: none; this or --messages)")
+    lo.add_argument("--messages", type=int, default=None, help="budget: messages per scenario (default: none; this or --duration)")
+    lo.add_argument("--workers", type=int, default=2, help="local worker processes (default: 2)")
+    lo.add_argument("--expect-workers", type=int, default=None, help="workers to wait for in all, others started elsewhere (default: --workers)")
+    lo.add_argument("--rate", type=float, default=None, help="msg/s per scenario instead of the files' rate (default: each file's rate)")
+    lo.add_argument("--locust-ui", action="store_true", help="serve Locust's web UI while the run lasts (default: off)")
+    lo.add_argument("--ui-port", type=_port, default=None, help="port of Locust's web UI (default: 8089)")
+    lo.add_argument("--csv", default=None, metavar="PREFIX", help="also write Locust's CSV statistics to PREFIX_*.csv (default: none)")
+    _max_cost(lo)
+    lo.add_argument("--worker", action="store_true", help="be a worker of a master started elsewhere (default: off, be the master)")
+    lo.add_argument("--master-host", default=None, help="master: listen here; worker: connect here (default: 127.0.0.1)")
+    lo.add_argument("--master-port", type=_port, default=None, help="master: listen here; worker: connect here (default: a free port)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.load.judge import LoadOutcome
 from harness.provision.manifest import Manifest
-from harness.report import write_reports
+from harness.report import resources_of, write_reports
 from harness.scenario.result import RunReport
 
 
@@ -65,7 +65,8 @@ def write_load_reports(manifest: Manifest, outcome: LoadOutcome, directory: Path
                        finished_at: float) -> dict[str, Path]:
     """report.json / junit.xml / report.html / report.md as for scenario runs, plus the load section."""
     report = RunReport(manifest.run_id, manifest.target, manifest.endpoint_url, manifest.topology,
-                       started_at=started_at, finished_at=finished_at, scenarios=list(outcome.results))
+                       started_at=started_at, finished_at=finished_at, scenarios=list(outcome.results),
+                       resources=resources_of(manifest))  # places the nodes of report.md's diagram
     files = write_reports(report, directory)
     data = json.loads(files["json"].read_text())
     data["load"] = outcome.section

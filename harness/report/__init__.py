@@ -1,8 +1,10 @@
 """Stage 6 — reports: a finished :class:`~harness.scenario.result.RunReport` becomes files.
 
 ``reports/<run-id>/``: ``report.json`` (schema ``harness-report/1``, in the README), ``junit.xml``
-(one testcase per scenario), ``report.html`` (with a latency distribution plot per delivery path)
-and ``report.md``; plus a summary table for the console. Nothing here talks to AWS.
+(one testcase per scenario), ``report.html`` (the delivery-path diagram as inline SVG, every
+path's latency on one shared axis, a latency plot per path) and ``report.md`` (opening with the
+same diagram in Mermaid); each says per path how many messages went inline and how many through
+S3 (and which bucket); plus a summary table for the console. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -10,13 +12,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.provision.manifest import Manifest
 from harness.report.html import html_report
 from harness.report.junit import junit_xml
 from harness.report.markdown import markdown_report
 from harness.report.plots import latency_svg
 from harness.scenario.result import RunReport
 
-__all__ = ["console_summary", "html_report", "junit_xml", "latency_svg", "markdown_report", "write_reports"]
+__all__ = ["console_summary", "html_report", "junit_xml", "latency_svg", "markdown_report", "resources_of", "write_reports"]
+
+
+def resources_of(manifest: Manifest) -> dict:
+    """Where each topic, queue and bucket of a run lives (account, region, physical name), for
+    ``RunReport.resources``: the diagram places the delivery paths' nodes with it."""
+    return {
+        kind: {name: {"account": e.account, "region": e.region, "name": e.name} for name, e in entries.items()}
+        for kind, entries in (("topics", manifest.topics), ("queues", manifest.queues), ("buckets", manifest.buckets))
+    }
 
 
 def write_reports(report: RunReport, directory: Path) -> dict[str, Path]:
@@ -38,16 +50,18 @@ def write_reports(report: RunReport, directory: Path) -> dict[str, Path]:
 
 def console_summary(report: RunReport) -> str:
     data = report.as_dict()
-    header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
+    header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'inline':>6} {'viaS3':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
     lines = [header, "-" * len(header)]
     for sc in data["scenarios"]:
         sent = sum(p["counts"]["sent"] for p in sc["paths"]) if sc["paths"] else sc.get("sent", 0)
         recv = sum(p["counts"]["received"] for p in sc["paths"])
         intact = sum(p["counts"]["intact"] for p in sc["paths"])
+        inline = sum(p.get("carried", {}).get("inline", 0) for p in sc["paths"])
+        via_s3 = sum(p.get("carried", {}).get("s3", 0) for p in sc["paths"])
         p50 = max((p["latency_ms"]["p50"] or 0 for p in sc["paths"]), default=0)
         p99 = max((p["latency_ms"]["p99"] or 0 for p in sc["paths"]), default=0)
         lines.append(
-            f"{sc['name'][:28]:<28} {sc['status']:<7} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} "
+            f"{sc['name'][:28]:<28} {sc['status']:<7} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} {inline:>6} {via_s3:>6} "
             f"{p50:>8.1f} {p99:>8.1f} {sc['duration_s']:>6.1f}s"
         )
         for f in sc["failures"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
+from harness.report.plots import carried
 from harness.scenario.result import ERROR, FAILED
 
 
@@ -23,7 +24,9 @@ def junit_xml(data: dict) -> str:
             tag = "failure" if sc["status"] == FAILED else "error"
             el = ET.SubElement(case, tag, message=(sc["failures"] or ["failed"])[0][:500])
             el.text = "\n".join(sc["failures"])
-        lines = [f"{p['label']}: {json.dumps(p['counts'])} latency_ms={json.dumps(p['latency_ms'])}" for p in sc["paths"]]
+        lines = [
+            f"{p['label']}: {json.dumps(p['counts'])} latency_ms={json.dumps(p['latency_ms'])} carried: {carried(p)}" for p in sc["paths"]
+        ]
         ET.SubElement(case, "system-out").text = "\n".join(lines + sc["notes"])
     suites = ET.Element("testsuites")
     suites.append(suite)

@@ -74,9 +74,19 @@ class PathStats:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     latency: HdrHistogram = field(default_factory=_histogram)
     hops: dict[str, HdrHistogram] = field(default_factory=lambda: {h: _histogram() for h in HOPS})
+    inline: int = 0  # messages of the path sent inline
+    through_s3: dict[str, int] = field(default_factory=dict)  # bucket -> messages offloaded into it
+    failed: bool = False  # the path's own verdict had a failure (set by the runner)
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
+
+    def record_carrier(self, pointer: tuple[str, str] | None) -> None:
+        """How one sent message travelled: inline (``None``) or through S3 (its ``(bucket, key)``)."""
+        if pointer is None:
+            self.inline += 1
+        else:
+            self.through_s3[pointer[0]] = self.through_s3.get(pointer[0], 0) + 1
 
     def record_latency(self, seconds: float) -> None:
         self.latency.record_value(_clamp_us(seconds))
@@ -99,6 +109,8 @@ class PathStats:
         return {
             **self.key.as_dict(),
             "counts": dict(self.counts),
+            "failed": self.failed,
+            "carried": {"inline": self.inline, "s3": sum(self.through_s3.values()), "buckets": dict(self.through_s3)},
             "latency_ms": self.percentiles_ms(),
             "hops_ms": {hop: summarize(h) for hop, h in self.hops.items() if h.get_total_count()},
             "distribution_ms": self.distribution_ms(),

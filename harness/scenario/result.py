@@ -57,6 +57,7 @@ class RunReport:
     finished_at: float | None = None
     scenarios: list[ScenarioResult] = field(default_factory=list)
     access: dict | None = None  # the run's access matrix (AccessMatrix.as_dict()), or {"error": line}
+    resources: dict | None = None  # where each topic, queue and bucket lives: {kind: {name: {account, region, name}}}
 
     @property
     def status(self) -> str:
@@ -81,4 +82,5 @@ class RunReport:
             },
             "scenarios": [s.as_dict() for s in self.scenarios],
             **({"access": self.access} if self.access is not None else {}),
+            **({"resources": self.resources} if self.resources is not None else {}),
         }

@@ -302,6 +302,7 @@ class ScenarioRunner:
     @staticmethod
     def _add(attempt: _Attempt, result: ScenarioResult, verdict: verdicts.PathVerdict) -> None:
         attempt.judged.add(verdict.stats.key)
+        verdict.stats.failed = bool(verdict.failures)
         result.paths.append(verdict.stats)
         if verdict.note:
             result.notes.append(verdict.note)

@@ -101,6 +101,8 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
     seen: dict[str, int] = defaultdict(int)
     order: dict[str | None, list[int]] = defaultdict(list)
     stats.count("sent", len(sent))
+    for s in sent:
+        stats.record_carrier(s.pointer)
     for d in deliveries:
         s = by_cid.get(d.correlation_id)
         if s is None:
