@@ -77,3 +77,14 @@ $(ACCESS_ORACLE)/node_modules/.package-lock.json: $(ACCESS_ORACLE)/package-lock.
 		echo "setup: access-policy test oracle (npm ci, iam-simulate)"; \
 		cd $(ACCESS_ORACLE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
 	else echo "setup: node/npm not found: tests/access oracle tests will skip"; fi
+
+# Test-only oracle of harness/report's Mermaid diagrams: mermaid's own parser under jsdom (no
+# browser), pinned by tests/report/mermaid/package-lock.json (~140 MB). Without node it skips.
+MERMAID_ORACLE := tests/report/mermaid
+setup: $(MERMAID_ORACLE)/node_modules/.package-lock.json
+
+$(MERMAID_ORACLE)/node_modules/.package-lock.json: $(MERMAID_ORACLE)/package-lock.json $(MERMAID_ORACLE)/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "setup: Mermaid syntax test oracle (npm ci, mermaid + jsdom)"; \
+		cd $(MERMAID_ORACLE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
+	else echo "setup: node/npm not found: the Mermaid syntax oracle test will skip"; fi
