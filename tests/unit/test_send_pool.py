@@ -167,3 +167,31 @@ def test_a_rejected_entry_stops_the_pool_and_keeps_the_accepted_ones_logged() ->
         SendPool(_sender(sns, log), Pacer(None), senders=2).send_all(plan(_send(count=10), TOKEN))
     assert f"{TOKEN}.3" not in {s.correlation_id for s in log.snapshot()}
     assert {0, 1, 2} <= {s.seq for s in log.snapshot()}
+
+
+def test_a_bursts_messages_are_built_before_the_first_send_and_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generating a payload holds the GIL: a burst's are built before its first send (up to
+    PREPARE_AHEAD_BYTES), so the work neither delays the sends nor the receivers measured meanwhile."""
+    from harness.scenario import send_pool
+
+    sns, log = FakeSns(), SendLog()
+    sender = _sender(sns, log)
+    built: list[int] = []
+    at_first_send: list[int] = []
+    original_prepare, original_batch = sender.prepare, sns.publish_batch
+    monkeypatch.setattr(sender, "prepare", lambda out: built.append(out.seq) or original_prepare(out))
+
+    def publish_batch(**kwargs: Any) -> dict[str, Any]:
+        if not at_first_send:
+            at_first_send.append(len(built))
+        return original_batch(**kwargs)
+
+    monkeypatch.setattr(sns, "publish_batch", publish_batch)
+    SendPool(sender, Pacer(None), senders=4).send_all(plan(_send(count=25), TOKEN))
+    assert at_first_send == [25] and sorted(built) == list(range(25)) and len(log) == 25
+
+    # beyond the bound, the rest is built as it goes; a paced send builds each before its due time
+    monkeypatch.setattr(send_pool, "PREPARE_AHEAD_BYTES", 1)
+    built.clear(), at_first_send.clear()
+    SendPool(sender, Pacer(None), senders=1).send_all(plan(_send(count=25), f"{TOKEN}x"))
+    assert at_first_send[0] < 25 and sorted(set(built)) == list(range(25))
