@@ -42,6 +42,7 @@ DEFAULT_SENDERS = 4
 # it slowed the senders and the receivers (harness wait) alike. Paced sends prepare each message
 # before waiting for its due time, as before.
 PREPARE_AHEAD_BYTES = 32 << 20
+PREPARE_LEAD_SECONDS = 0.02  # paced sends: how long before its due time a message is built
 BEHIND_RATIO = 0.95  # achieved < 95 % of the requested rate: the sender fell behind
 BEHIND_LAG_SECONDS = 1.0  # or a message went out more than a second after its intended time
 
@@ -117,6 +118,10 @@ class SendPool:
         if i >= n or self._stop.is_set():
             return None
         first = outgoing[i]
+        if self.pacer.interval > PREPARE_LEAD_SECONDS and first.seq not in self._ready:
+            # Paced: built shortly before it is due, not right after the previous send, whose call
+            # and receipt it would slow (building holds the GIL) — that send's latency would grow.
+            self.pacer.wait_for(first.seq - PREPARE_LEAD_SECONDS / self.pacer.interval)  # type: ignore[arg-type]
         # Built and hashed before waiting (as send_one does), so the work does not delay the send.
         prepared = self._prepared(first)
         self.pacer.wait_for(first.seq)

@@ -195,3 +195,21 @@ def test_a_bursts_messages_are_built_before_the_first_send_and_once(monkeypatch:
     built.clear(), at_first_send.clear()
     SendPool(sender, Pacer(None), senders=1).send_all(plan(_send(count=25), f"{TOKEN}x"))
     assert at_first_send[0] < 25 and sorted(set(built)) == list(range(25))
+
+
+def test_a_paced_message_is_built_shortly_before_it_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not right after the previous send: building holds the GIL and would slow that send and its
+    receipt, i.e. the latency being measured."""
+    from harness.scenario.send_pool import PREPARE_LEAD_SECONDS
+
+    now = [0.0]
+    pacer = Pacer(10.0, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s), wall=lambda: 1_000.0)
+    sns, log = FakeSns(), SendLog()
+    sender = _sender(sns, log)
+    built_at: dict[int, float] = {}
+    original = sender.prepare
+    monkeypatch.setattr(sender, "prepare", lambda out: built_at.setdefault(out.seq, now[0]) and None or original(out))
+    SendPool(sender, pacer, senders=1).send_all(plan(_send(count=5), TOKEN))
+    assert built_at[0] == 0.0
+    assert all(built_at[k] == pytest.approx(k * 0.1 - PREPARE_LEAD_SECONDS) for k in range(1, 5))
+    assert [s.t_intended for s in log.snapshot()] == pytest.approx([1_000.0 + k * 0.1 for k in range(5)])
