@@ -14,7 +14,11 @@ applied by the harness (one topic -> one queue, one bucket), so both sides use t
    receive returned - the message's intended send time (as the harness measures a paced scenario;
    the figure from just before the Publish call is printed too). Harness: a scenario with
    ``rate: 10``. Goal: harness / raw <= 1.05.
-3. Peak RSS of a scenario with several offloaded payloads in flight (10 MiB ... 2 GiB each), each
+3. Harness wait p50 (received by the harness - SQS first receive): the reference ``burst-500``
+   scenario on the reference topology, after a raw fan-out of the same messages each round (its
+   "received - first receive" beside it), and the part after the harness's ReceiveMessage returned;
+   also 500- and 2,000-message bursts on the bench topology. Goal: < 20 ms.
+4. Peak RSS of a scenario with several offloaded payloads in flight (10 MiB ... 2 GiB each), each
    size in a fresh child process (VmHWM). Goal: < 256 MiB and flat across sizes.
 
 Rounds alternate raw / harness; the figures are medians. The 1 GiB offload ratio (raw / harness
