@@ -31,6 +31,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -54,7 +55,7 @@ from harness.provision import lifecycle  # noqa: E402
 from harness.provision.manifest import Manifest  # noqa: E402
 from harness.provision.sessions import Sessions  # noqa: E402
 from harness.provision.targets import Target  # noqa: E402
-from harness.scenario import watch  # noqa: E402
+from harness.scenario import send_pool, watch  # noqa: E402
 from harness.scenario.loader import load_scenario  # noqa: E402
 from harness.scenario.measure import summarize  # noqa: E402
 from harness.scenario.result import PASSED, ScenarioResult  # noqa: E402
@@ -70,6 +71,8 @@ class Timed:
     """The last delivery time of each scenario run (the report has latencies, not wall times)."""
 
     last_recv = 0.0
+    cpu_first_send = 0.0  # process CPU seconds when the send pool started (preparation included)
+    cpu_last_recv = 0.0  # ... at the last delivery
     # per queue: received by the harness (verified) - its ReceiveMessage returned, ms (ms-stamped)
     in_harness: dict[str, list[float]] = {}
 
@@ -79,11 +82,25 @@ class Timed:
 
         def record(self: watch.QueueWatch, delivery: Any) -> None:
             cls.last_recv = max(cls.last_recv, delivery.t_recv)
+            cls.cpu_last_recv = process_cpu()
             if delivery.timestamps is not None:
                 cls.in_harness.setdefault(self.name, []).append(delivery.t_recv * 1000 - delivery.timestamps.received_at_ms)
             original(self, delivery)
 
         watch.QueueWatch.record = record  # type: ignore[method-assign]
+        send_all = send_pool.SendPool.send_all
+
+        def timed_send_all(self: send_pool.SendPool, outgoing: Any) -> None:
+            cls.cpu_first_send = process_cpu()
+            send_all(self, outgoing)
+
+        send_pool.SendPool.send_all = timed_send_all  # type: ignore[method-assign]
+
+
+def process_cpu() -> float:
+    """CPU seconds of this process (every thread), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def scenario_file(directory: Path, name: str, send: str, within: str = "120s") -> Path:
@@ -107,15 +124,16 @@ def attribute(i: int) -> dict[str, Any]:
 
 
 def raw_burst(sns: Any, topic: str, queues: dict[str, tuple[Any, str]], count: int, threads: int = 4,
-              extra: dict[str, Any] | None = None) -> tuple[float, dict[str, float]]:
+              extra: dict[str, Any] | None = None) -> tuple[float, dict[str, float], float]:
     """PublishBatch from ``threads`` threads, ``threads`` consumers per queue with DeleteMessageBatch;
     msg/s (``count`` / until the last queue has them all) and per queue the p50 ms of "received here -
-    SQS first receive" (the raw side of the harness's harness_wait). ``queues``: name -> (client, URL)."""
+    SQS first receive" (the raw side of the harness's harness_wait), and the process CPU seconds from
+    the start to the last receive. ``queues``: name -> (client, URL)."""
     body = "x" * SMALL
     lock = threading.Lock()
     got = dict.fromkeys(queues, 0)
     done = {q: threading.Event() for q in queues}
-    last = [0.0]
+    last, cpu_last = [0.0], [0.0]
     waits: dict[str, list[float]] = {q: [] for q in queues}
 
     def consume(q: str) -> None:
@@ -129,6 +147,7 @@ def raw_burst(sns: Any, topic: str, queues: dict[str, tuple[Any, str]], count: i
                 with lock:
                     got[q] += len(msgs)
                     last[0] = max(last[0], now)
+                    cpu_last[0] = process_cpu()
                     waits[q].extend(max(0.0, now - int(m["Attributes"]["ApproximateFirstReceiveTimestamp"]) / 1000) for m in msgs)
                     if got[q] >= count:
                         done[q].set()
@@ -142,7 +161,7 @@ def raw_burst(sns: Any, topic: str, queues: dict[str, tuple[Any, str]], count: i
     consumers = [threading.Thread(target=consume, args=(q,), daemon=True) for q in queues for _ in range(threads)]
     for t in consumers:
         t.start()
-    started = time.time()
+    started, cpu_started = time.time(), process_cpu()
     publishers = [threading.Thread(target=publish, args=(range(k, count, threads),)) for k in range(threads)]
     for t in publishers:
         t.start()
@@ -153,7 +172,7 @@ def raw_burst(sns: Any, topic: str, queues: dict[str, tuple[Any, str]], count: i
             raise RuntimeError(f"raw burst: {got[q]} of {count} received from {q}")
     for t in consumers:
         t.join()
-    return count / (last[0] - started), {q: statistics.median(w) * 1000 for q, w in waits.items()}
+    return count / (last[0] - started), {q: statistics.median(w) * 1000 for q, w in waits.items()}, cpu_last[0] - cpu_started
 
 
 def raw_latency_p50(sns: Any, sqs: Any, topic: str, queue: str, count: int, rate: float) -> tuple[float, float]:
@@ -244,7 +263,7 @@ def reference_burst(args: argparse.Namespace, endpoint: str, settings: Settings)
     try:
         for i in range(1, args.rounds + 1):
             with ticker(f"burst-500 (reference) round {i}"):
-                _, raw_wait = raw_burst(sessions.client("sns", "A", "us-east-1"), manifest.topics["orders"].arn, queues, 500,
+                _, raw_wait, _ = raw_burst(sessions.client("sns", "A", "us-east-1"), manifest.topics["orders"].arn, queues, 500,
                                         extra=refund)
                 Timed.in_harness = {}
                 # not strict: its p99 objective may fail on a loaded machine; the wait is measured anyway
@@ -287,23 +306,27 @@ def measure(args: argparse.Namespace, manifest: Manifest, state_dir: Path, refer
     log(f"CPUs {os.cpu_count()}, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
 
     raw_rates, harness_rates, raw_waits, harness_waits, wait500s = [], [], [], [], []
+    raw_cpus, harness_cpus = [], []  # process CPU seconds from the first send to the last receive
     burst = scenario_file(tmp, "burst", f"topic: events, count: {args.count}, size: {SMALL}B")
     # burst-500's send (500 x 256 B, 20 warm-up messages) on this topology: its harness wait
     burst500 = scenario_file(tmp, "burst500", f"topic: events, count: 500, size: {SMALL}B, warmup: 20")
     for i in range(1, args.rounds + 1):
         with ticker(f"burst round {i}"):
-            rate, wait = raw_burst(sns, topic, {"q": (sqs, queue)}, args.count)
+            rate, wait, cpu = raw_burst(sns, topic, {"q": (sqs, queue)}, args.count)
             raw_rates.append(rate)
             raw_waits.append(wait["q"])
+            raw_cpus.append(cpu)
             result = run_scenario(manifest, burst)
         send = result.send or {}
         harness_rates.append(result.paths[0].counts["received"] / (Timed.last_recv - send["started_at"]))
+        harness_cpus.append(Timed.cpu_last_recv - Timed.cpu_first_send)
         harness_waits.append(float(summarize(result.paths[0].hops["harness_wait"])["p50"] or 0.0))
         with ticker(f"burst-500 round {i}"):
             result500 = run_scenario(manifest, burst500)
         wait500s.append(float(summarize(result500.paths[0].hops["harness_wait"])["p50"] or 0.0))
         log(f"burst round {i}: raw {raw_rates[-1]:.0f} msg/s, harness {harness_rates[-1]:.0f} msg/s; harness wait p50 "
-            f"{harness_waits[-1]:.1f} ms (raw {raw_waits[-1]:.1f} ms); burst-500 harness wait p50 {wait500s[-1]:.1f} ms")
+            f"{harness_waits[-1]:.1f} ms (raw {raw_waits[-1]:.1f} ms); burst-500 harness wait p50 {wait500s[-1]:.1f} ms; "
+            f"CPU harness {harness_cpus[-1]:.2f} s, raw {raw_cpus[-1]:.2f} s")
 
     raw_p50s, raw_call_p50s, harness_p50s = [], [], []
     paced = scenario_file(tmp, "paced", f"topic: events, count: {args.paced}, size: {SMALL}B, rate: 10")
@@ -329,6 +352,9 @@ def measure(args: argparse.Namespace, manifest: Manifest, state_dir: Path, refer
     print(f"=== pipeline benchmark ({args.rounds} rounds, medians; load average {load[0]:.2f} at start, {end_load[0]:.2f} at end) ===")
     print(row(f"burst throughput ({args.count} msgs)", harness_rate, raw_rate, harness_rate / raw_rate, ">= 0.9",
               harness_rate / raw_rate >= 0.9, "msg/s"))
+    cpu_h, cpu_r = statistics.median(harness_cpus), statistics.median(raw_cpus)
+    print(f"  (process CPU from the first send to the last receive, all threads: harness {cpu_h:.2f} s "
+          f"(building the messages included), raw {cpu_r:.2f} s, ratio {cpu_h / cpu_r:.2f}; LocalStack shares the cores)")
     for queue, wait in sorted(reference.harness.items() if reference else []):
         assert reference is not None
         print(f"{'harness wait p50, burst-500 ' + queue:<34} harness {wait:8.1f} ms    raw {reference.raw[queue]:8.1f} ms    "

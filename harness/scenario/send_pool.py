@@ -41,7 +41,7 @@ DEFAULT_SENDERS = 4
 # bytes: generating a payload holds the GIL (~0.1-0.3 ms for a small one), and done during the burst
 # it slowed the senders and the receivers (harness wait) alike. Paced sends prepare each message
 # before waiting for its due time, as before.
-PREPARE_AHEAD_BYTES = 32 << 20
+PREPARE_AHEAD_BYTES = 16 << 20
 PREPARE_LEAD_SECONDS = 0.02  # paced sends: how long before its due time a message is built
 BEHIND_RATIO = 0.95  # achieved < 95 % of the requested rate: the sender fell behind
 BEHIND_LAG_SECONDS = 1.0  # or a message went out more than a second after its intended time
