@@ -432,3 +432,42 @@ def test_only_the_aws_target_settles_deliveries_after_apply() -> None:
     assert Target("aws").settles_deliveries
     assert Target("aws", "http://127.0.0.1:4566").settles_deliveries  # the rehearsal runs the AWS path
     assert not Target("localstack", "http://127.0.0.1:4566").settles_deliveries
+
+
+@pytest.mark.parametrize("target", ["aws", "localstack"])
+def test_the_driver_settles_after_apply_on_aws_and_a_failure_stops_every_scenario(
+    target: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Right after `up`, before any scenario: on AWS (and its rehearsal) the settle step runs; when
+    SNS never delivers, the driver refuses every scenario of that run with the settle error."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from harness import run
+    from harness.errors import HarnessError
+    from harness.provision.manifest import Manifest
+    from harness.scenario.settle import DeliveryNotSettledError
+    from harness.settings import Settings
+
+    settled: list[str] = []
+
+    def never(manifest: Manifest, sessions: Any, out: Any) -> None:
+        settled.append(manifest.run_id)
+        raise DeliveryNotSettledError("SNS has not delivered to queue b-eu (hx-r1-b-eu) from topic orders for 120 s after apply")
+
+    topology = Path(tmp_path) / "t.topology.yaml"
+    manifest = Manifest("r1", target, "http://127.0.0.1:1", "t", str(topology.resolve()), "applied", "3.39.0")
+    monkeypatch.setattr(run, "check_topology_access", lambda topology: None)
+    monkeypatch.setattr(run, "load_topology", lambda path: None)
+    monkeypatch.setattr(run.lifecycle, "up", lambda *a, **k: SimpleNamespace(manifest=manifest))
+    monkeypatch.setattr(run, "settle_deliveries", never)
+    monkeypatch.setattr(run.emulator, "is_ready", lambda url: True)
+    settings = Settings.from_env({}, state_dir=tmp_path, endpoint_url="http://127.0.0.1:1")
+    driver = run.Driver(settings, target, out=io.StringIO())
+    if target == "localstack":
+        assert driver.apply(topology) is manifest and settled == []
+        return
+    for _ in range(2):  # the first apply and every later scenario of the run
+        with pytest.raises(HarnessError, match="SNS has not delivered to queue b-eu"):
+            driver.apply(topology)
+    assert settled == ["r1"]  # waited once, after the apply
