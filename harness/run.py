@@ -46,6 +46,7 @@ from harness.scenario.model import Scenario
 from harness.scenario.oneline import one_line
 from harness.scenario.result import PASSED, RunReport, ScenarioResult
 from harness.scenario.runner import ScenarioRunner
+from harness.scenario.settle import settle_deliveries
 from harness.settings import Settings
 from harness.topology.loader import load_topology
 
@@ -57,6 +58,7 @@ class _Run:
     runner: ScenarioRunner
     report: RunReport
     scenarios: list[Scenario] = field(default_factory=list)
+    unsettled: str | None = None  # why SNS did not deliver after the apply (AWS): scenarios not run
 
 
 @dataclass
@@ -148,7 +150,14 @@ class Driver:
             check_topology_access(load_topology(topology_file))  # refuse before anything is applied
             target = Target(self.target_name, self.ensure_endpoint())
             manifest = lifecycle.up(Path(topology_file), target, self.settings, out=self.out).manifest
-            self._track(manifest, owned=True)
+            run = self._track(manifest, owned=True)
+            if target.settles_deliveries:  # on AWS: until every subscription delivers (bounded, logged)
+                try:
+                    settle_deliveries(manifest, run.runner.sessions, self.out)
+                except HarnessError as err:
+                    run.unsettled = str(err)
+        if self._runs[key].unsettled:
+            raise HarnessError(self._runs[key].unsettled)
         return self._runs[key].manifest
 
     def adopt(self, manifest: Manifest) -> None:

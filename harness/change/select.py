@@ -11,26 +11,13 @@ the receiving account may read before the change. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from harness.change.diff import DeliveryPath
 from harness.change.probe import ProbedPath
 from harness.topology.model import Topology
+from harness.topology.passing import passing_attributes
 
-
-def passing_attributes(*policies: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """String attributes every one of ``policies`` (exact-match lists) lets through; None if none."""
-    allowed: dict[str, set[str]] = {}
-    for policy in policies:
-        if policy is None:
-            continue
-        for key, values in policy.items():
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                return None
-            allowed[key] = allowed[key] & set(values) if key in allowed else set(values)
-    if any(not values for values in allowed.values()):
-        return None
-    return {key: min(values) for key, values in sorted(allowed.items())}
+__all__ = ["passing_attributes", "payload_bucket", "probed_paths"]  # passing_attributes: moved to topology
 
 
 def payload_bucket(path: DeliveryPath, base: Topology, new: Topology) -> str | None:

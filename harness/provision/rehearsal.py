@@ -76,6 +76,14 @@ DIFFERENCES: tuple[Difference, ...] = (
         "tested with stubbed AWS answers (tests/unit/test_aws_behaviour.py)",
     ),
     Difference(
+        "a new subscription may not deliver for a while after apply (the queue policy propagates; SNS drops a "
+        "delivery the queue refuses and retries failed ones with backoff): the settle step's canary per "
+        "subscription is published again every 10 s until it arrives, for up to 120 s",
+        "every canary arrives at once (the step passes in about a second)",
+        "the emulator delivers as soon as the subscription exists; the waiting, republishing and the error "
+        "naming the subscription are tested with a stub SNS/SQS (tests/unit/test_aws_behaviour.py)",
+    ),
+    Difference(
         "the hub role's session comes from GitHub's OIDC token (aws-actions/configure-aws-credentials) and "
         "expires after an hour",
         "the hub role is assumed with the hub account's test keys (access key id = its 12-digit id); its "

@@ -178,6 +178,14 @@ class Target:
         has neither, so there a denial or a missing queue fails at once."""
         return retry.DEFAULT_POLICY if self.is_emulator else retry.AFTER_APPLY
 
+    @property
+    def settles_deliveries(self) -> bool:
+        """Whether a fresh apply is followed by the delivery canary (:mod:`harness.scenario.settle`):
+        on AWS a new subscription may not deliver for a while (queue-policy propagation; SNS drops a
+        refused delivery and retries failed ones with backoff). The rehearsal runs it too (it passes
+        at once there); the emulator delivers from the start, so the LocalStack target does not."""
+        return not self.is_emulator
+
     # -- boto3 -------------------------------------------------------------------------------------------
     @property
     def client_config(self) -> Config:

@@ -11,5 +11,7 @@ Takes ``*.scenario.yaml`` files (validated against their topology: :mod:`.loader
 - :mod:`.send` paces and publishes (through :mod:`harness.payload`), logging every message sent;
 - :mod:`.watch` runs the consumer threads per queue;
 - :mod:`.verdicts` judges the facts (:mod:`.facts`) — pure functions, unit-tested without LocalStack;
-- :mod:`.runner` orchestrates one scenario; :mod:`.cost` estimates what it would cost on AWS.
+- :mod:`.runner` orchestrates one scenario; :mod:`.cost` estimates what it would cost on AWS;
+- :mod:`.settle` (AWS target, right after an apply, before any scenario): a canary per subscription
+  until SNS delivers on each, bounded and logged.
 """

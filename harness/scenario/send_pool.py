@@ -37,6 +37,12 @@ from harness.scenario.send import Outgoing, Pacer, Sender
 log = logging.getLogger(__name__)
 
 DEFAULT_SENDERS = 4
+# A burst's inline messages are built and hashed before the first send, up to this many message
+# bytes: generating a payload holds the GIL (~0.1-0.3 ms for a small one), and done during the burst
+# it slowed the senders and the receivers (harness wait) alike. Paced sends prepare each message
+# before waiting for its due time, as before.
+PREPARE_AHEAD_BYTES = 16 << 20
+PREPARE_LEAD_SECONDS = 0.02  # paced sends: how long before its due time a message is built
 BEHIND_RATIO = 0.95  # achieved < 95 % of the requested rate: the sender fell behind
 BEHIND_LAG_SECONDS = 1.0  # or a message went out more than a second after its intended time
 
@@ -92,10 +98,12 @@ class SendPool:
         self._outgoing: Sequence[Outgoing] = ()
         self._next = 0
         self._tickets: dict[str | None, int] = {}
+        self._ready: dict[int, InlineMessage | None] = {}  # seq -> prepared ahead (bursts)
 
     def send_all(self, outgoing: Sequence[Outgoing]) -> None:
         """Send every message; raises the first sender's error after stopping the others."""
         self._outgoing, self._next = outgoing, 0
+        self._ready = self._prepare_ahead(outgoing) if not self.pacer.interval else {}
         threads = [threading.Thread(target=self._work_loop, daemon=True, name=f"send-{i}") for i in range(self.senders)]
         for t in threads:
             t.start()
@@ -110,25 +118,44 @@ class SendPool:
         if i >= n or self._stop.is_set():
             return None
         first = outgoing[i]
+        if self.pacer.interval > PREPARE_LEAD_SECONDS and first.seq not in self._ready:
+            # Paced: built shortly before it is due, not right after the previous send, whose call
+            # and receipt it would slow (building holds the GIL) — that send's latency would grow.
+            self.pacer.wait_for(first.seq - PREPARE_LEAD_SECONDS / self.pacer.interval)  # type: ignore[arg-type]
         # Built and hashed before waiting (as send_one does), so the work does not delay the send.
-        prepared = self.sender.prepare(first)
+        prepared = self._prepared(first)
         self.pacer.wait_for(first.seq)
         items = [(first, prepared)]
         i += 1
         if prepared is not None:
             batch = [prepared]
             while i < n and self.pacer.is_due(outgoing[i].seq) and outgoing[i].group == first.group:
-                nxt = self.sender.prepare(outgoing[i])
+                nxt = self._prepared(outgoing[i])
                 if nxt is None or not fits(batch, nxt):
                     break  # not batchable with these: it starts the next batch (prepared again then)
                 batch.append(nxt)
                 items.append((outgoing[i], nxt))
                 i += 1
         self._next = i
+        for o, _ in items:
+            self._ready.pop(o.seq, None)
         ticket = self._tickets.get(first.group, 0)
         self._tickets[first.group] = ticket + 1
         intended = tuple(self.pacer.intended(o.seq) for o, _ in items)
         return _Batch(tuple(items), intended, first.group, ticket)
+
+    def _prepare_ahead(self, outgoing: Sequence[Outgoing]) -> dict[int, InlineMessage | None]:
+        ready: dict[int, InlineMessage | None] = {}
+        held = 0
+        for o in outgoing:
+            if held >= PREPARE_AHEAD_BYTES:
+                break
+            ready[o.seq] = message = self.sender.prepare(o)
+            held += message.message_bytes if message is not None else 0
+        return ready
+
+    def _prepared(self, o: Outgoing) -> InlineMessage | None:
+        return self._ready[o.seq] if o.seq in self._ready else self.sender.prepare(o)
 
     def _work_loop(self) -> None:
         while not self._stop.is_set():

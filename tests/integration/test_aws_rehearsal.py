@@ -184,6 +184,12 @@ def test_reference_scenarios_run_through_the_aws_code_path_with_assume_role_per_
         queue = manifest.queues["b-eu"]
         assert queue.account_id == ACCOUNTS["B"] and f":{ACCOUNTS['B']}:" in queue.arn
 
+        # Before any scenario, a delivery canary went down every subscription and came back
+        # (harness/scenario/settle.py): on the emulator at once, with one canary each.
+        settled = out.getvalue()
+        for sub in manifest.subscriptions:
+            assert re.search(rf"settle: {re.escape(sub.topic)} → {re.escape(sub.queue)} (delivers \(\d+\.\ds after apply, 1 canary|: its filter policy)", settled), settled
+
         for name in SCENARIOS:
             result = driver.run(load_scenario(topology_dir / f"{name}.scenario.yaml"))
             assert result.status == "passed", f"{name}: {result.failures}\n{out.getvalue()[-3000:]}"

@@ -4,6 +4,8 @@ Each is retried only when classified, always bounded, and logged with its error 
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -264,3 +266,208 @@ def test_scenario_sends_and_receives_use_the_targets_retry_policy() -> None:
         assert consumer.settings.retry is policy
         sender = sender_for(manifest, sessions, Send("A", "eu-west-1", queue="q"), {}, None, None)  # type: ignore[arg-type]
         assert sender.publisher.settings.retry is policy
+
+
+# -- SNS delivery right after apply: the settle canary (harness/scenario/settle.py) ------------------
+class _Sns:
+    """SNS → SQS for the canary tests. Delivery to the queue starts working at poll ``works_at``
+    (None: never). Before that, ``refused=True`` drops the message (SNS on a client-side error such as
+    a queue policy not propagated yet); ``refused=False`` delivers it once delivery works (SNS's own
+    retries with backoff)."""
+
+    def __init__(self, sqs: _Sqs, works_at: int | None, refused: bool = True, raw: bool = True):
+        self.sqs, self.works_at, self.refused, self.raw = sqs, works_at, refused, raw
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, **kwargs: Any) -> dict[str, str]:
+        self.published.append(kwargs)
+        if self.works_at is not None and (not self.refused or self.sqs.polls >= self.works_at):
+            self.sqs.incoming.append((self.works_at, self._message(kwargs)))
+        return {"MessageId": f"m-{len(self.published)}"}
+
+    def _message(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        attributes = kwargs["MessageAttributes"]
+        if self.raw:
+            return {"MessageId": "q", "ReceiptHandle": f"rh-{len(self.published)}", "Body": kwargs["Message"],
+                    "MessageAttributes": attributes, "Attributes": {}}
+        envelope = {"Type": "Notification", "MessageId": "n", "TopicArn": kwargs["TopicArn"], "Message": kwargs["Message"],
+                    "Timestamp": "2026-11-24T20:00:00.000Z",
+                    "MessageAttributes": {k: {"Type": v["DataType"], "Value": v["StringValue"]} for k, v in attributes.items()}}
+        return {"MessageId": "q", "ReceiptHandle": f"rh-{len(self.published)}", "Body": json.dumps(envelope), "Attributes": {}}
+
+
+class _Sqs:
+    def __init__(self, clock: list[float]):
+        self.clock, self.polls = clock, 0
+        self.incoming: list[tuple[int, dict[str, Any]]] = []  # (deliverable from poll, message)
+        self.deleted: list[str] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.polls += 1
+        self.clock[0] += kwargs["WaitTimeSeconds"]  # an empty long poll takes its wait
+        ready = [m for at, m in self.incoming if self.polls >= at and m["ReceiptHandle"] not in self.deleted]
+        return {"Messages": ready[:10]}
+
+    def delete_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.deleted.append(kwargs["ReceiptHandle"])
+        return {}
+
+
+class _World:
+    def __init__(self, works_at: int | None, refused: bool = True, raw: bool = True, filter_policy: dict | None = None,
+                 fifo: bool = False):
+        from harness.provision.manifest import Manifest, ResourceEntry, SubscriptionEntry
+
+        self.clock = [0.0]
+        self.sqs = _Sqs(self.clock)
+        self.sns = _Sns(self.sqs, works_at, refused, raw)
+        self.retry_policy = retry.AFTER_APPLY
+        self.manifest = Manifest("r1", "aws", None, "t", "t.yaml", "applied", "3.39.0")
+        self.manifest.topics["orders"] = ResourceEntry("A", "111111111111", "us-east-1", TOPIC, "hx-r1-orders", fifo=fifo)
+        self.manifest.queues["b-eu"] = ResourceEntry("B", "222222222222", "eu-west-1", QUEUE.replace("amazonaws.com", "x"),
+                                                     "hx-r1-b-eu", QUEUE, fifo=fifo)
+        self.manifest.subscriptions.append(SubscriptionEntry("orders", "b-eu", "arn:sub", raw, filter_policy, "B"))
+
+    def client(self, service: str, account: str, region: str) -> Any:
+        assert (service, account) in {("sns", "A"), ("sqs", "B")}, "canaries go out as the topic's account, come in as the queue's"
+        return self.sns if service == "sns" else self.sqs
+
+    def settle(self, out: io.StringIO | None = None, budget: float = 120.0) -> list:
+        from harness.scenario.settle import SettleClock, settle_deliveries
+
+        return settle_deliveries(self.manifest, self, out, budget, clock=SettleClock(lambda: self.clock[0], 1))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("raw", [True, False], ids=["raw", "envelope"])
+def test_a_subscription_that_delivers_after_a_few_polls_settles_with_one_canary(raw: bool) -> None:
+    """SNS retries a failed delivery with backoff: the one canary arrives late; it is received and deleted."""
+    world = _World(works_at=5, refused=False, raw=raw)
+    out = io.StringIO()
+    [outcome] = world.settle(out)
+    assert (outcome.status, outcome.canaries, outcome.seconds) == ("delivered", 1, 5.0)
+    assert world.sqs.deleted == ["rh-1"]
+    assert "settle: orders → b-eu delivers (5.0s after apply, 1 canary/ies)" in out.getvalue()
+
+
+def test_a_refused_canary_is_published_again_until_one_is_delivered(caplog: pytest.LogCaptureFixture) -> None:
+    """A delivery refused by a queue policy that has not propagated is dropped by SNS (client-side
+    error, no retry): the canary goes out again every REPUBLISH_SECONDS until one arrives."""
+    from harness.scenario import settle
+
+    world = _World(works_at=25, refused=True)
+    with caplog.at_level(logging.WARNING, logger="harness.scenario.settle"):
+        [outcome] = world.settle()
+    assert outcome.status == "delivered"
+    assert outcome.canaries == 4  # published at 0, 10, 20 s (dropped) and 30 s
+    assert 30 <= outcome.seconds <= 30 + settle.POLL_WAIT_SECONDS
+    assert sum("canary" in r.getMessage() and "published" in r.getMessage() for r in caplog.records) == 3
+    cids = [p["MessageAttributes"]["HarnessCorrelationId"]["StringValue"] for p in world.sns.published]
+    assert cids == [f"r1.~canary.0.{k}" for k in range(4)]
+
+
+def test_a_subscription_that_never_delivers_fails_naming_it_after_the_budget() -> None:
+    from harness.scenario.settle import REPUBLISH_SECONDS, DeliveryNotSettledError
+
+    world = _World(works_at=None)
+    out = io.StringIO()
+    with pytest.raises(DeliveryNotSettledError) as caught:
+        world.settle(out)
+    message = str(caught.value)
+    assert message.startswith("SNS has not delivered to queue b-eu (hx-r1-b-eu) from topic orders for 120 s after apply")
+    assert f"check the queue policy allows sns.amazonaws.com with aws:SourceArn of topic {TOPIC}" in message
+    assert 120 <= world.clock[0] <= 122  # bounded by the budget, not by attempts
+    assert len(world.sns.published) == 120 / REPUBLISH_SECONDS
+    assert "still waiting for SNS on orders → b-eu (15s of 120s)" in out.getvalue()
+
+
+def test_the_canary_passes_the_subscriptions_filter_policy() -> None:
+    world = _World(works_at=0, filter_policy={"kind": ["refund", "invoice"], "region": ["eu"]})
+    world.settle()
+    attributes = world.sns.published[0]["MessageAttributes"]
+    assert attributes["kind"] == {"DataType": "String", "StringValue": "invoice"}
+    assert attributes["region"]["StringValue"] == "eu" and attributes["HarnessCanary"]["StringValue"] == "settle"
+
+
+def test_a_filter_policy_the_canary_cannot_model_is_said_and_not_waited_for() -> None:
+    world = _World(works_at=None, filter_policy={"size": [{"numeric": [">", 1]}]})
+    out = io.StringIO()
+    [outcome] = world.settle(out)
+    assert outcome.status == "not checked" and world.sns.published == []
+    assert "orders → b-eu: its filter policy uses operators the canary does not model" in out.getvalue()
+
+
+def test_fifo_canaries_carry_a_group_and_a_deduplication_id() -> None:
+    world = _World(works_at=0, fifo=True)
+    world.settle()
+    published = world.sns.published[0]
+    assert published["MessageGroupId"] == "harness-canary" and published["MessageDeduplicationId"] == "r1.~canary.0.0"
+
+
+def test_messages_that_are_not_canaries_are_left_in_the_queue() -> None:
+    world = _World(works_at=0)
+    world.sqs.incoming.append((0, {"MessageId": "x", "ReceiptHandle": "foreign", "Body": "b", "Attributes": {},
+                                   "MessageAttributes": {"HarnessCorrelationId": {"DataType": "String", "StringValue": "r2.s.abc.0"}}}))
+    world.settle()
+    assert world.sqs.deleted == ["rh-1"]
+
+
+def test_a_late_canary_is_never_counted_by_a_scenario() -> None:
+    """A canary that arrives after the settle step (SNS delivers at least once) is, to every scenario's
+    watcher, a stale message of the run: deleted, never recorded — whatever the scenario is called."""
+    from harness.payload.message import parse
+    from harness.scenario.settle import is_canary
+    from harness.scenario.watch import STALE, QueueWatch
+
+    world = _World(works_at=0)
+    world.sns.publish(TopicArn=TOPIC, Message="m", MessageAttributes={
+        "HarnessCorrelationId": {"DataType": "String", "StringValue": "r1.~canary.0.3"}})
+    msg = parse(world.sqs.incoming[-1][1], QUEUE, 0)
+    assert is_canary(msg.correlation_id, "r1")
+    for scenario in ("burst-500", "canary", "r1"):
+        watch = QueueWatch("b-eu", None, f"r1.{scenario}.abc123", "r1", {})  # type: ignore[arg-type]
+        assert watch.classify(msg) == STALE
+
+
+def test_only_the_aws_target_settles_deliveries_after_apply() -> None:
+    assert Target("aws").settles_deliveries
+    assert Target("aws", "http://127.0.0.1:4566").settles_deliveries  # the rehearsal runs the AWS path
+    assert not Target("localstack", "http://127.0.0.1:4566").settles_deliveries
+
+
+@pytest.mark.parametrize("target", ["aws", "localstack"])
+def test_the_driver_settles_after_apply_on_aws_and_a_failure_stops_every_scenario(
+    target: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Right after `up`, before any scenario: on AWS (and its rehearsal) the settle step runs; when
+    SNS never delivers, the driver refuses every scenario of that run with the settle error."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from harness import run
+    from harness.errors import HarnessError
+    from harness.provision.manifest import Manifest
+    from harness.scenario.settle import DeliveryNotSettledError
+    from harness.settings import Settings
+
+    settled: list[str] = []
+
+    def never(manifest: Manifest, sessions: Any, out: Any) -> None:
+        settled.append(manifest.run_id)
+        raise DeliveryNotSettledError("SNS has not delivered to queue b-eu (hx-r1-b-eu) from topic orders for 120 s after apply")
+
+    topology = Path(tmp_path) / "t.topology.yaml"
+    manifest = Manifest("r1", target, "http://127.0.0.1:1", "t", str(topology.resolve()), "applied", "3.39.0")
+    monkeypatch.setattr(run, "check_topology_access", lambda topology: None)
+    monkeypatch.setattr(run, "load_topology", lambda path: None)
+    monkeypatch.setattr(run.lifecycle, "up", lambda *a, **k: SimpleNamespace(manifest=manifest))
+    monkeypatch.setattr(run, "settle_deliveries", never)
+    monkeypatch.setattr(run.emulator, "is_ready", lambda url: True)
+    settings = Settings.from_env({}, state_dir=tmp_path, endpoint_url="http://127.0.0.1:1")
+    driver = run.Driver(settings, target, out=io.StringIO())
+    if target == "localstack":
+        assert driver.apply(topology) is manifest and settled == []
+        return
+    for _ in range(2):  # the first apply and every later scenario of the run
+        with pytest.raises(HarnessError, match="SNS has not delivered to queue b-eu"):
+            driver.apply(topology)
+    assert settled == ["r1"]  # waited once, after the apply

@@ -15,8 +15,8 @@ from harness.change.hazards import hazards
 from harness.change.outcome import ChangeOutcome
 from harness.change.plan import DESTROYED, REPLACED, UPDATED, caused_modules, parse_plan, split_drift
 from harness.change.probe import PathResult
-from harness.change.select import passing_attributes
 from harness.topology.loader import load_topology
+from harness.topology.passing import passing_attributes
 
 CHANGES = paths.SCENARIOS_DIR / "changes"
 BASE = load_topology(CHANGES / "base.topology.yaml")

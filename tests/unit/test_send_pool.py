@@ -167,3 +167,49 @@ def test_a_rejected_entry_stops_the_pool_and_keeps_the_accepted_ones_logged() ->
         SendPool(_sender(sns, log), Pacer(None), senders=2).send_all(plan(_send(count=10), TOKEN))
     assert f"{TOKEN}.3" not in {s.correlation_id for s in log.snapshot()}
     assert {0, 1, 2} <= {s.seq for s in log.snapshot()}
+
+
+def test_a_bursts_messages_are_built_before_the_first_send_and_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generating a payload holds the GIL: a burst's are built before its first send (up to
+    PREPARE_AHEAD_BYTES), so the work neither delays the sends nor the receivers measured meanwhile."""
+    from harness.scenario import send_pool
+
+    sns, log = FakeSns(), SendLog()
+    sender = _sender(sns, log)
+    built: list[int] = []
+    at_first_send: list[int] = []
+    original_prepare, original_batch = sender.prepare, sns.publish_batch
+    monkeypatch.setattr(sender, "prepare", lambda out: built.append(out.seq) or original_prepare(out))
+
+    def publish_batch(**kwargs: Any) -> dict[str, Any]:
+        if not at_first_send:
+            at_first_send.append(len(built))
+        return original_batch(**kwargs)
+
+    monkeypatch.setattr(sns, "publish_batch", publish_batch)
+    SendPool(sender, Pacer(None), senders=4).send_all(plan(_send(count=25), TOKEN))
+    assert at_first_send == [25] and sorted(built) == list(range(25)) and len(log) == 25
+
+    # beyond the bound, the rest is built as it goes; a paced send builds each before its due time
+    monkeypatch.setattr(send_pool, "PREPARE_AHEAD_BYTES", 1)
+    built.clear(), at_first_send.clear()
+    SendPool(sender, Pacer(None), senders=1).send_all(plan(_send(count=25), f"{TOKEN}x"))
+    assert at_first_send[0] < 25 and sorted(set(built)) == list(range(25))
+
+
+def test_a_paced_message_is_built_shortly_before_it_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not right after the previous send: building holds the GIL and would slow that send and its
+    receipt, i.e. the latency being measured."""
+    from harness.scenario.send_pool import PREPARE_LEAD_SECONDS
+
+    now = [0.0]
+    pacer = Pacer(10.0, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s), wall=lambda: 1_000.0)
+    sns, log = FakeSns(), SendLog()
+    sender = _sender(sns, log)
+    built_at: dict[int, float] = {}
+    original = sender.prepare
+    monkeypatch.setattr(sender, "prepare", lambda out: built_at.setdefault(out.seq, now[0]) and None or original(out))
+    SendPool(sender, pacer, senders=1).send_all(plan(_send(count=5), TOKEN))
+    assert built_at[0] == 0.0
+    assert all(built_at[k] == pytest.approx(k * 0.1 - PREPARE_LEAD_SECONDS) for k in range(1, 5))
+    assert [s.t_intended for s in log.snapshot()] == pytest.approx([1_000.0 + k * 0.1 for k in range(5)])
