@@ -126,7 +126,19 @@ def _load_scenarios(files: Sequence[str]) -> list:
 @command("up")
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     _load_authorised(args.topology)  # the file's own errors come first, before any endpoint question
-    result = lifecycle.up(Path(args.topology), _target(args, settings), settings, run_id=args.run_id)
+    target = _target(args, settings)
+    result = lifecycle.up(Path(args.topology), target, settings, run_id=args.run_id)
+    if target.settles_deliveries:  # on AWS, as e2e does: until every subscription delivers (bounded, logged)
+        from harness.provision.sessions import Sessions
+        from harness.scenario.settle import settle_deliveries
+
+        try:
+            settle_deliveries(result.manifest, Sessions.for_manifest(result.manifest), sys.stderr)
+        except HarnessError as err:
+            run_id = result.manifest.run_id
+            raise HarnessError(
+                f"{err}\nrun {run_id} stays applied; `harness down --run-id {run_id}` destroys it."
+            ) from err
     print(result.manifest.run_id)
     return 0
 

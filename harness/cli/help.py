@@ -64,7 +64,8 @@ COMMANDS: dict[str, CommandHelp] = {
         "apply a topology and write a run manifest",
         "Validate the topology, render one Terraform root for it and apply it (a line per resource),\n"
         "then write $HARNESS_STATE_DIR/runs/<run-id>/manifest.json and print the run id. An apply that\n"
-        "fails or is interrupted destroys what it created before the command exits.",
+        "fails or is interrupted destroys what it created before the command exits. On --target aws it\n"
+        "then waits (at most 120 s) until SNS delivers a canary down every subscription, as e2e does.",
         ("HARNESS_STATE_DIR", "HARNESS_ENDPOINT_URL", *TERRAFORM, "AWS_PROFILE"),
         ("harness up --topology scenarios/reference.topology.yaml",
          "harness up --topology my.topology.yaml --run-id pr42      # a run id of your own",

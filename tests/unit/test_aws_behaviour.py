@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -471,3 +472,39 @@ def test_the_driver_settles_after_apply_on_aws_and_a_failure_stops_every_scenari
         with pytest.raises(HarnessError, match="SNS has not delivered to queue b-eu"):
             driver.apply(topology)
     assert settled == ["r1"]  # waited once, after the apply
+
+
+@pytest.mark.parametrize("target", ["aws", "localstack"])
+def test_harness_up_settles_on_aws_and_says_the_run_stays_applied(
+    target: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`harness up --target aws` followed by `harness run` must meet the same settled deliveries as
+    e2e: `up` waits for the canaries; when SNS never delivers it fails, saying the run stays applied."""
+    from types import SimpleNamespace
+
+    from harness import cli
+    from harness.provision.manifest import Manifest
+    from harness.scenario import settle
+    from harness.scenario.settle import DeliveryNotSettledError
+
+    topology = Path(tmp_path) / "t.topology.yaml"
+    manifest = Manifest("r1", target, "http://127.0.0.1:1", "t", str(topology), "applied", "3.39.0")
+    settled: list[str] = []
+
+    def never(manifest: Manifest, sessions: Any, out: Any) -> None:
+        settled.append(manifest.run_id)
+        raise DeliveryNotSettledError("SNS has not delivered to queue b-eu (hx-r1-b-eu) from topic orders for 120 s after apply")
+
+    monkeypatch.setattr(cli, "_load_authorised", lambda path: None)
+    monkeypatch.setattr(cli.lifecycle, "up", lambda *a, **k: SimpleNamespace(manifest=manifest))
+    monkeypatch.setattr(cli.emulator, "current_endpoint", lambda settings: "http://127.0.0.1:1")
+    monkeypatch.setattr(settle, "settle_deliveries", never)
+    monkeypatch.setattr("harness.provision.sessions.Sessions.for_manifest", staticmethod(lambda m: None))
+    monkeypatch.setenv("HARNESS_STATE_DIR", str(tmp_path))
+    code = cli.main(["up", "--topology", str(topology), "--target", target, "--endpoint-url", "http://127.0.0.1:1"])
+    err = capsys.readouterr().err
+    if target == "localstack":
+        assert code == 0 and settled == []
+        return
+    assert code != 0 and settled == ["r1"]
+    assert "SNS has not delivered to queue b-eu" in err and "run r1 stays applied" in err, err
