@@ -38,7 +38,9 @@ def load_inputs(topology_file: str | None, scenario_files: Sequence[str]) -> tup
         try:
             scenarios = validate_scenario_files([Path(f) for f in scenario_files])
         except InputFileError as err:
-            problems += [p for p in err.problems if p not in problems]
+            for p in err.problems:  # a file named twice (or a shared topology's problem) is listed once
+                if p not in problems:
+                    problems.append(p)
     if problems:
         raise InputFileError(problems)
     return topo, scenarios

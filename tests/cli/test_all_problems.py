@@ -71,6 +71,14 @@ def test_a_topology_named_twice_is_reported_once(tmp_path: Path) -> None:
     assert len(lines) == len(set(lines)) and any("bad.topology.yaml:2: accounts" in x for x in lines), lines
 
 
+def test_a_scenario_file_named_twice_is_reported_once(tmp_path: Path) -> None:
+    files = _bad_files(tmp_path)
+    proc = harness(tmp_path, "validate", str(files["count+queue"]), str(files["count+queue"]))
+    assert proc.returncode == 2
+    lines = [m.group(0) for m in _problems(proc.stderr)]
+    assert len(lines) == 2 and len(set(lines)) == 2, lines
+
+
 @pytest.mark.parametrize("command", ["run", "cost"])
 def test_run_and_cost_report_every_file_at_once(tmp_path: Path, command: str) -> None:
     files = _bad_files(tmp_path)
