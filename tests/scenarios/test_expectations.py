@@ -15,34 +15,28 @@ import pytest
 
 from harness import paths
 from harness.payload.consumer import Consumer
-from harness.provision import lifecycle
 from harness.provision.manifest import STATUS_DESTROYED, STATUS_GONE, Manifest
-from harness.provision.sessions import Sessions
-from harness.provision.targets import Target
 from harness.scenario.loader import load_scenario
+from harness.scenario.model import Scenario
 from harness.scenario.result import FAILED, PASSED
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
+from tests.scenarios.kit import applied_run, run_scenario, write_scenario
 
 REF = paths.REFERENCE_TOPOLOGY
 
 
 @pytest.fixture(scope="module")
 def applied(endpoint_url: str) -> Iterator[Manifest]:
-    settings = Settings.from_env(os.environ)
-    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
-    yield manifest
-    lifecycle.down(manifest.run_id, settings, out=io.StringIO())
+    with applied_run(REF, endpoint_url) as manifest:
+        yield manifest
 
 
-def _scenario(tmp_path: Path, name: str, body: str):
-    path = tmp_path / f"{name}.scenario.yaml"
-    path.write_text(f"name: {name}\ntopology: {REF}\n" + textwrap.dedent(body))
-    return load_scenario(path)
+def _scenario(tmp_path: Path, name: str, body: str) -> Scenario:
+    return write_scenario(tmp_path, REF, name, body)
 
 
-def _run(applied: Manifest, scenario):
-    return ScenarioRunner(applied, Sessions.for_manifest(applied)).run(scenario)
+_run = run_scenario
 
 
 def test_filtered_out_queue_fails_expect_and_passes_expect_not(applied: Manifest, tmp_path: Path) -> None:

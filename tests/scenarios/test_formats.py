@@ -3,44 +3,33 @@ filter matching Number attributes only (AWS's rule, enforced by the kit where Lo
 
 from __future__ import annotations
 
-import io
-import os
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.errors import InputFileError
-from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.provision.targets import Target
-from harness.scenario.loader import load_scenario
+from harness.scenario.model import Scenario
 from harness.scenario.result import PASSED
-from harness.scenario.runner import ScenarioRunner
 from harness.scenario.send import SendLog, plan, sender_for
-from harness.settings import Settings
+from tests.scenarios.kit import applied_run, run_scenario, write_scenario
 
 FORMATS = Path(__file__).resolve().parent / "formats.topology.yaml"
 
 
 @pytest.fixture(scope="module")
 def applied(endpoint_url: str) -> Iterator[Manifest]:
-    settings = Settings.from_env(os.environ)
-    manifest = lifecycle.up(FORMATS, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
-    yield manifest
-    lifecycle.down(manifest.run_id, settings, out=io.StringIO())
+    with applied_run(FORMATS, endpoint_url) as manifest:
+        yield manifest
 
 
-def _scenario(tmp_path: Path, name: str, body: str):
-    path = tmp_path / f"{name}.scenario.yaml"
-    path.write_text(f"name: {name}\ntopology: {FORMATS}\n" + textwrap.dedent(body))
-    return load_scenario(path)
+def _scenario(tmp_path: Path, name: str, body: str) -> Scenario:
+    return write_scenario(tmp_path, FORMATS, name, body)
 
 
-def _run(applied: Manifest, scenario):
-    return ScenarioRunner(applied, Sessions.for_manifest(applied)).run(scenario)
+_run = run_scenario
 
 
 def test_typed_attributes_arrive_with_their_type(applied: Manifest, tmp_path: Path, aws) -> None:
