@@ -3,7 +3,8 @@ acknowledgements in batches.
 
 Per queue (:class:`ReceiverPool`):
 
-- ``receivers`` threads long-poll (ReceiveMessage, up to ten messages) and sort what arrives:
+- up to ``receivers`` threads long-poll at once (a :class:`~harness.scenario.window.ReceiveWindow`
+  holds some back while the endpoint is saturated and more of them would only slow its responses) (ReceiveMessage, up to ten messages) and sort what arrives:
   this scenario's offloaded payloads and FIFO groups go to the verifiers, its inline messages are
   checked on the spot (a hash of at most 1 MiB in memory costs less than a hand-off), an earlier
   scenario's of the same run are acknowledged, anyone else's are left alone (see
@@ -41,6 +42,7 @@ from harness.payload.message import ReceivedMessage
 from harness.scenario.budget import ByteBudget
 from harness.scenario.oneline import one_line
 from harness.scenario.watch import MINE, POLL_WAIT_SECONDS, STALE, STALE_RECEIPT_CODES, WATCH_JOIN_SECONDS, QueueWatch
+from harness.scenario.window import ReceiveWindow
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class ReceiverPool:
         self.watch, self.receivers = watch, receivers
         self.budget = budget or ByteBudget()
         self._stop = threading.Event()
+        self.window = ReceiveWindow(receivers, str(getattr(getattr(watch.consumer.sqs, "meta", None), "endpoint_url", "")), watch.name)
         self._slots = threading.BoundedSemaphore(receivers * PENDING_PER_VERIFIER)
         self._verifiers = ThreadPoolExecutor(max_workers=receivers, thread_name_prefix=f"verify-{watch.name}")
         self._pending: set[Future[None]] = set()
@@ -79,6 +82,7 @@ class ReceiverPool:
         ]
 
     def start(self) -> None:
+        self._time_idle_endpoint()
         for t in self._threads:
             t.start()
 
@@ -92,7 +96,22 @@ class ReceiverPool:
             pending = set(self._pending)
         _, still = wait_futures(pending, timeout=max(0.0, deadline - time.monotonic()))
         self._verifiers.shutdown(wait=not still, cancel_futures=True)
+        if self.window.smallest < self.receivers:
+            log.info("queue %s: at most %d of its %d receivers polled at once while the endpoint was saturated "
+                     "(more would only have slowed its responses)", self.watch.name, self.window.smallest, self.receivers)
         return not still and not any(t.is_alive() for t in self._threads)
+
+    def _time_idle_endpoint(self) -> None:
+        """One GetQueueAttributes before the scenario sends: how fast the endpoint answers unloaded,
+        for the receive window. Optional: a refusal or a fault only leaves the window to learn it."""
+        consumer = self.watch.consumer
+        started = time.monotonic()
+        try:
+            consumer.sqs.get_queue_attributes(QueueUrl=consumer.queue_url, AttributeNames=["QueueArn"])
+        except (ClientError, BotoCoreError) as exc:
+            log.debug("queue %s: no idle round trip for the receive window (%s)", self.watch.name, retry.error_code(exc))
+            return
+        self.window.idle(time.monotonic() - started)
 
     # -- receivers --------------------------------------------------------------------------------
     def _receive_loop(self) -> None:
@@ -100,29 +119,40 @@ class ReceiverPool:
 
     def _receive_until_stopped(self) -> None:
         while not self._stop.is_set() and self.watch.error is None:
-            jobs: dict[str | None, list[ReceivedMessage]] = {}
-            acks: list[tuple[ReceivedMessage, bool]] = []
-            for msg in self.watch.consumer.receive(max_messages=10):
-                kind = self.watch.classify(msg)
-                if kind == MINE and msg.pointer is None and not msg.group_id:
-                    # inline: the check is a hash of at most 1 MiB already in memory, cheaper than a
-                    # hand-off to a verifier thread (which would only add latency)
-                    self.watch.record(self.watch.check(msg))
-                    acks.append((msg, self.watch.delete_payloads))
-                elif kind == MINE:
-                    # FIFO: one job per message group, verified in the order received, so the order
-                    # of the deliveries is the queue's; offloaded payloads: one download job each
-                    if msg.group_id:
-                        jobs.setdefault(msg.group_id, []).append(msg)
-                    else:
-                        self._submit([msg])
-                elif kind == STALE:
-                    log.info("queue %s: deleting a stale message of this run (%s)", self.watch.name, msg.correlation_id)
-                    acks.append((msg, False))
-            if acks:
-                self._delete(acks)
-            for group in jobs.values():
-                self._submit(group)
+            if not self.window.acquire(self._stop.is_set):
+                return
+            try:
+                self._receive_once()
+            finally:
+                self.window.release()
+
+    def _receive_once(self) -> None:
+        """One ReceiveMessage; its batch checked and acknowledged, or handed to the verifiers."""
+        jobs: dict[str | None, list[ReceivedMessage]] = {}
+        acks: list[tuple[ReceivedMessage, bool]] = []
+        received = self.watch.consumer.receive(max_messages=10)
+        self.window.received(len(received))
+        for msg in received:
+            kind = self.watch.classify(msg)
+            if kind == MINE and msg.pointer is None and not msg.group_id:
+                # inline: the check is a hash of at most 1 MiB already in memory, cheaper than a
+                # hand-off to a verifier thread (which would only add latency)
+                self.watch.record(self.watch.check(msg))
+                acks.append((msg, self.watch.delete_payloads))
+            elif kind == MINE:
+                # FIFO: one job per message group, verified in the order received, so the order
+                # of the deliveries is the queue's; offloaded payloads: one download job each
+                if msg.group_id:
+                    jobs.setdefault(msg.group_id, []).append(msg)
+                else:
+                    self._submit([msg])
+            elif kind == STALE:
+                log.info("queue %s: deleting a stale message of this run (%s)", self.watch.name, msg.correlation_id)
+                acks.append((msg, False))
+        if acks:
+            self._delete(acks)
+        for group in jobs.values():
+            self._submit(group)
 
     def _submit(self, messages: list[ReceivedMessage]) -> None:
         while not self._slots.acquire(timeout=0.1):  # bounded: a slow verifier holds the receivers back
@@ -160,7 +190,9 @@ class ReceiverPool:
         logged; it comes back and counts as a duplicate. A refusal (the caller's fault) is fatal.
         """
         consumer = self.watch.consumer
+        started = time.monotonic()
         failed = delete_batch(consumer.sqs, consumer.queue_url, [m.receipt_handle for m, _ in batch], consumer.settings.retry)
+        self.window.round_trip(time.monotonic() - started)
         for code, senders_fault in failed.values():
             if senders_fault and code not in STALE_RECEIPT_CODES:
                 raise HarnessError(f"queue {self.watch.name}: DeleteMessageBatch refused a message: {code}")

@@ -35,6 +35,9 @@ class FakeSqs:
     deleted_batches: list[list[str]] = field(default_factory=list)
     fail_codes: dict[str, str] = field(default_factory=dict)  # receipt handle -> error code
 
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:  # noqa: N803
+        return {"Attributes": {"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q"}}
+
     def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
         self.deleted_batches.append([e["ReceiptHandle"] for e in Entries])
         failed = [{"Id": e["Id"], "Code": self.fail_codes[e["ReceiptHandle"]], "SenderFault": self.fail_codes[e["ReceiptHandle"]] != "RuntimeError"}
