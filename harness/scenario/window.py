@@ -39,7 +39,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-ALPHA = 1.0  # fewer of our requests than this waiting in the endpoint: room for another receiver
+ALPHA = 1.5  # fewer of our requests than this waiting in the endpoint: room for another receiver
 BETA = 2.0  # more than this waiting: one receiver fewer
 SLACK = 2.0  # a round trip up to this many times the fastest counts as jitter, not queueing
 SMOOTHING = 0.3  # weight of the newest round trip in the smoothed one
