@@ -235,5 +235,9 @@ class Watching:
             if not pool.stop(POLL_WAIT_SECONDS + WATCH_JOIN_SECONDS):
                 pool.watch.fail(f"still busy {WATCH_JOIN_SECONDS:.0f}s after the scenario ended; its deliveries cannot be trusted")
 
+    def held_back(self) -> list[tuple[str, int, int]]:
+        """(queue, fewest receivers polling at once, receivers) of each pool the window held back."""
+        return [(p.watch.name, p.window.smallest, p.receivers) for p in self._pools if p.window.smallest < p.receivers]
+
     def failed(self) -> QueueWatch | None:
         return next((w for w in self.watches if w.error), None)

@@ -165,6 +165,11 @@ class ScenarioRunner:
             with self._outage(scenario):
                 self._send(attempt)
                 self._wait(attempt, watching)
+        for queue, fewest, receivers in watching.held_back():
+            result.notes.append(
+                f"queue {queue}: at times only {fewest} of its {receivers} receivers polled at once; the endpoint answered "
+                "many times slower than when idle, and more receivers would only have slowed its responses (harness_wait)"
+            )
         broken = watching.failed()
         if broken is not None:
             error = ServiceUnavailableError if broken.unreachable else HarnessError

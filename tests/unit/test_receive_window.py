@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from harness.scenario.receive_pool import ReceiverPool
+from harness.scenario.receive_pool import ReceiverPool, Watching
+from harness.scenario.watch import QueueWatch
 from harness.scenario.window import ReceiveWindow, base_rtt
 
 from .test_receive_pool import TOKEN, FakeConsumer, FakeSqs, _wait_for, _watch, msg
@@ -164,3 +165,14 @@ def test_a_pool_on_a_saturated_endpoint_holds_receivers_back_and_still_delivers_
     assert pool.window.smallest == 2
     # four receivers at once would make nearly every answer slow; the window keeps most of them fast
     assert sqs.slow_deletes < sqs.deletes / 2, (sqs.slow_deletes, sqs.deletes)
+
+
+def test_watching_names_the_pools_the_window_held_back_for_the_scenario_notes() -> None:
+    messages = [msg(f"{TOKEN}.{i}") for i in range(600)]
+    slow = SaturatingConsumer(batches=[messages[i:i + 10] for i in range(0, len(messages), 10)],
+                              sqs=SaturatingSqs(meta=SimpleNamespace(endpoint_url=f"http://endpoint-{next(_endpoints)}")))
+    fast = FakeConsumer(batches=[[msg(f"{TOKEN}.f{i}") for i in range(10)]])
+    slow_watch, fast_watch = _watch(slow), QueueWatch("fast", fast, TOKEN, "run1", {}, delete_payloads=False)  # type: ignore[arg-type]
+    with Watching([slow_watch, fast_watch], {"q": 4, "fast": 4}) as watching:
+        _wait_for(lambda: len(slow_watch.deliveries()) >= len(messages) and fast_watch.received() == 10, seconds=60)
+    assert watching.held_back() == [("q", 2, 4)]
