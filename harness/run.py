@@ -150,15 +150,24 @@ class Driver:
             check_topology_access(load_topology(topology_file))  # refuse before anything is applied
             target = Target(self.target_name, self.ensure_endpoint())
             manifest = lifecycle.up(Path(topology_file), target, self.settings, out=self.out).manifest
-            run = self._track(manifest, owned=True)
-            if target.settles_deliveries:  # on AWS: until every subscription delivers (bounded, logged)
-                try:
-                    settle_deliveries(manifest, run.runner.sessions, self.out)
-                except HarnessError as err:
-                    run.unsettled = str(err)
+            self._track(manifest, owned=True)
+            self.settle(manifest)
         if self._runs[key].unsettled:
             raise HarnessError(self._runs[key].unsettled)
         return self._runs[key].manifest
+
+    def settle(self, manifest: Manifest) -> None:
+        """On AWS (and its rehearsal): wait, bounded and logged, until every subscription of the
+        tracked run ``manifest`` delivers: after its apply, and after ``harness change`` applied a
+        new topology to it (new subscriptions and changed policies propagate too). A failure is
+        kept: every later scenario of the run raises it instead of blaming the system."""
+        if not Target(manifest.target, manifest.endpoint_url).settles_deliveries:
+            return
+        run = self._runs[manifest.topology_file]
+        try:
+            settle_deliveries(manifest, run.runner.sessions, self.out)
+        except HarnessError as err:
+            run.unsettled = str(err)
 
     def adopt(self, manifest: Manifest) -> None:
         """Run scenarios against a run applied earlier; it stays applied when the driver closes.
@@ -310,6 +319,7 @@ def _change_and_judge(
     outcome = execute.change(manifest, Path(new_file), driver.settings, options.allow, options.probe, options.plan_only, out)
     if outcome.applied:
         driver.adopt(manifest)
+        driver.settle(manifest)  # on AWS, as after an apply: NEW's subscriptions deliver before its scenarios
         outcome.scenarios = driver.run_all(scenarios)
         outcome.scenarios_run = True
     return outcome

@@ -508,3 +508,45 @@ def test_harness_up_settles_on_aws_and_says_the_run_stays_applied(
         return
     assert code != 0 and settled == ["r1"]
     assert "SNS has not delivered to queue b-eu" in err and "run r1 stays applied" in err, err
+
+
+@pytest.mark.parametrize("target", ["aws", "localstack"])
+def test_a_change_settles_the_new_topology_before_its_scenarios_on_aws(target: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`harness change` / `harness accept` re-apply a run: on AWS the new subscriptions and changed
+    queue policies propagate as after `up`, so NEW's scenarios wait for the canaries first; when SNS
+    never delivers, every one of them is refused with the settle error instead of failing as lost."""
+    from types import SimpleNamespace
+
+    from harness import run
+    from harness.provision.manifest import Manifest
+    from harness.scenario.settle import DeliveryNotSettledError
+    from harness.settings import Settings
+
+    topology = Path(tmp_path) / "new.topology.yaml"
+    manifest = Manifest("r1", target, "http://127.0.0.1:1", "t", str(topology.resolve()), "applied", "3.39.0")
+    calls: list[str] = []
+
+    def never(manifest: Manifest, sessions: Any, out: Any) -> None:
+        calls.append("settle")
+        raise DeliveryNotSettledError("SNS has not delivered to queue b-new (hx-r1-b-new) from topic orders for 120 s after apply")
+
+    monkeypatch.setattr(run, "settle_deliveries", never)
+    monkeypatch.setattr(run, "discover_scenarios", lambda d: [])
+    monkeypatch.setattr(run, "validate_scenario_files", lambda files: [])
+    monkeypatch.setattr(run.execute, "change", lambda *a, **k: SimpleNamespace(applied=True, scenarios=None, scenarios_run=False))
+    settings = Settings.from_env({}, state_dir=tmp_path, endpoint_url="http://127.0.0.1:1")
+    driver = run.Driver(settings, target, out=io.StringIO())
+    original_run_all = driver.run_all
+
+    def run_all(scenarios: Any) -> Any:
+        calls.append("scenarios")
+        return original_run_all(scenarios)
+
+    monkeypatch.setattr(driver, "run_all", run_all)
+    run._change_and_judge(driver, manifest, topology, tmp_path, run.ChangeOptions(), io.StringIO())
+    if target == "localstack":
+        assert calls == ["scenarios"]
+        return
+    assert calls == ["settle", "scenarios"]
+    with pytest.raises(run.HarnessError, match="SNS has not delivered to queue b-new"):
+        driver.apply(topology)  # what every scenario of the changed run meets
