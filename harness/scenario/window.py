@@ -6,23 +6,22 @@ is checked and acknowledged (or handed to a verifier). The window starts at the 
 maximum, and moves by one place at a time. What moves it are the round trips of DeleteMessageBatch
 calls: unlike a long poll, they never include time spent waiting for messages.
 
-- ``queued = window * (1 - SLACK * base / rtt)`` (at least 0), where ``base`` is the fastest round
-  trip seen to this endpoint in this process (the endpoint idle) and ``rtt`` a smoothed recent one.
-  So that a pool whose first deletes already meet a saturated endpoint knows it, each pool times one
-  ``GetQueueAttributes`` when it starts, before its scenario sends (:meth:`ReceiveWindow.idle`).
-  This estimates how many of the pool's own requests wait inside the endpoint instead of being
-  served. :data:`SLACK` lets a round trip up to twice the fastest count as unqueued: a real network
-  path jitters that much (the fastest of many round trips is an outlier), while an emulator
-  saturated by a burst answers 10-60 times slower than idle.
-- More than :data:`BETA` queued: one place fewer. A window of two cannot have more than two
-  queued, so at least two receivers keep polling: one waits for its response while the other
-  checks its batch. The endpoint is saturated, so
-  another receiver would not fetch messages any sooner. It would only make every response slower,
-  and the messages would wait in a response instead of in the queue, where waiting shows as
-  ``sqs_to_first_receive``.
-  Measured on LocalStack sharing two cores with a 500-message burst: 4 receivers a queue meant the
-  response was written 21 ms after SQS stamped the first receive, with the handler itself finished
-  after 2 ms. The burst took equally long with 1, 2 or 4 receivers.
+- ``queued = window * (1 - SLACK * base / rtt)`` (at least 0) estimates how many of the pool's own
+  requests wait inside the endpoint instead of being served. ``base`` is the fastest round trip
+  seen to this endpoint in this process (the endpoint idle); ``rtt`` is a smoothed recent one.
+  So that a pool whose first deletes already meet a saturated endpoint knows it, each pool times
+  one ``GetQueueAttributes`` when it starts, before its scenario sends (:meth:`ReceiveWindow.idle`).
+  :data:`SLACK` lets a round trip up to twice the fastest count as unqueued: a real network path
+  jitters that much (the fastest of many round trips is an outlier), while an emulator saturated
+  by a burst answers 10-60 times slower than idle.
+- More than :data:`BETA` queued: one place fewer. The endpoint is saturated, so another receiver
+  would not fetch messages any sooner. It would only make every response slower, and the messages
+  would wait in a response instead of in the queue, where waiting shows as ``sqs_to_first_receive``.
+  Measured on LocalStack sharing two cores with a 500-message burst: with 4 receivers a queue, the
+  response was written 21 ms after SQS stamped the first receive, while the handler itself was done
+  after 2 ms. The burst took equally long with 1, 2 or 4 receivers. A window of two cannot have
+  more than two queued, so at least two receivers keep polling: one waits for its response while
+  the other checks its batch.
 - Fewer than :data:`ALPHA` queued, and the last receive came back full (ten messages, so there is a
   backlog): one place more, up to the pool's size. On AWS the round trip stays flat while receivers
   are added, so the window stays at the pool's size.
@@ -46,7 +45,7 @@ SMOOTHING = 0.3  # weight of the newest round trip in the smoothed one
 FULL_BATCH = 10  # a receive this full means messages are waiting in the queue
 
 _base_lock = threading.Lock()
-_base_rtt: dict[str, float] = {}  # endpoint -> fastest DeleteMessageBatch round trip seen, seconds
+_base_rtt: dict[str, float] = {}  # endpoint -> fastest round trip seen (idle GetQueueAttributes, DeleteMessageBatch), s
 
 
 def base_rtt(endpoint: str) -> float | None:
