@@ -97,7 +97,7 @@ class ReceiverPool:
         _, still = wait_futures(pending, timeout=max(0.0, deadline - time.monotonic()))
         self._verifiers.shutdown(wait=not still, cancel_futures=True)
         if self.window.smallest < self.receivers:
-            log.info("queue %s: at most %d of its %d receivers polled at once while the endpoint was saturated "
+            log.info("queue %s: at times only %d of its %d receivers polled at once while the endpoint was saturated "
                      "(more would only have slowed its responses)", self.watch.name, self.window.smallest, self.receivers)
         return not still and not any(t.is_alive() for t in self._threads)
 
