@@ -3,8 +3,9 @@ acknowledgements in batches.
 
 Per queue (:class:`ReceiverPool`):
 
-- up to ``receivers`` threads long-poll at once (a :class:`~harness.scenario.window.ReceiveWindow`
-  holds some back while the endpoint is saturated and more of them would only slow its responses) (ReceiveMessage, up to ten messages) and sort what arrives:
+- up to ``receivers`` threads long-poll (ReceiveMessage, up to ten messages) and sort what arrives
+  (a :class:`~harness.scenario.window.ReceiveWindow` holds some of them back while the endpoint is
+  saturated, when more would only slow its responses):
   this scenario's offloaded payloads and FIFO groups go to the verifiers, its inline messages are
   checked on the spot (a hash of at most 1 MiB in memory costs less than a hand-off), an earlier
   scenario's of the same run are acknowledged, anyone else's are left alone (see
