@@ -24,21 +24,18 @@ import argparse
 import io
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from payload_benchmark import log, ticker  # noqa: E402
+from payload_benchmark import log, own_emulator, ticker  # noqa: E402
 from pipeline_benchmark import SMALL, TOPOLOGY, Timed, run_scenario, scenario_file  # noqa: E402
 
-from harness.emulator import HostEmulator, choose_port  # noqa: E402
 from harness.provision import lifecycle  # noqa: E402
 from harness.provision.manifest import Manifest  # noqa: E402
 from harness.provision.targets import Target  # noqa: E402
@@ -72,7 +69,8 @@ def measure(args: argparse.Namespace, endpoint: str, state_dir: Path) -> int:
     manifest = lifecycle.up(TOPOLOGY, Target("localstack", endpoint), settings, out=io.StringIO()).manifest
     try:
         Timed.install()
-        tmp = Path(tempfile.mkdtemp(prefix="load-bench-"))
+        tmp = state_dir / "bench"  # removed with the emulator's temporary state dir
+        tmp.mkdir()
         burst = scenario_file(tmp, "burst", f"topic: events, count: {args.count}, size: {SMALL}B")
         load = os.getloadavg()
         log(f"CPUs {os.cpu_count()}, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
@@ -107,20 +105,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.count, args.rounds = 500, 1
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind through the finally: LocalStack is stopped
-        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
-    with tempfile.TemporaryDirectory(prefix="load-bench-") as tmp:
-        state_dir = Path(tmp)
-        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=state_dir))
-        log("starting LocalStack (own instance, temp state dir) ...")
-        state = emulator.start(port=choose_port(args.port))
-        try:
-            log(f"LocalStack ready at {state.endpoint_url} (pid {state.pid})")
-            return measure(args, state.endpoint_url, state_dir)
-        finally:
-            log("stopping LocalStack ...")
-            emulator.stop()
-            log("LocalStack stopped")
+    with own_emulator("load-bench-", args.port) as (endpoint, state_dir):
+        return measure(args, endpoint, state_dir)
 
 
 if __name__ == "__main__":

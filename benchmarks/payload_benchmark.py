@@ -67,6 +67,27 @@ def log(message: str) -> None:
 
 
 @contextmanager
+def own_emulator(prefix: str, port: int) -> Iterator[tuple[str, Path]]:
+    """A LocalStack of the benchmark's own on a free port near ``port``, with a temporary state dir:
+    (endpoint URL, state dir). It is stopped on every exit: SIGTERM / SIGHUP unwind through here,
+    and a SIGKILLed benchmark takes it down too (the emulator watches its launcher)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        state_dir = Path(tmp)
+        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=state_dir))
+        log("starting LocalStack (own instance, temp state dir) ...")
+        state = emulator.start(port=choose_port(port), tied_to=os.getpid())
+        try:
+            log(f"LocalStack ready at {state.endpoint_url} (pid {state.pid})")
+            yield state.endpoint_url, state_dir
+        finally:
+            log("stopping LocalStack ...")
+            emulator.stop()
+            log("LocalStack stopped")
+
+
+@contextmanager
 def ticker(label: str, every: float = 5.0) -> Iterator[None]:
     """Prints a progress line every few seconds while a long step runs."""
     stop = threading.Event()
@@ -221,21 +242,8 @@ def main() -> int:
     if args.quick:
         args.size, args.rounds, args.rss_sizes = 256 * MiB, 1, f"{10 * MiB},{100 * MiB}"
 
-    # SIGTERM / SIGHUP unwind through the finally below, so LocalStack is stopped.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
-
-    with tempfile.TemporaryDirectory(prefix="payload-bench-") as tmp:
-        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=Path(tmp)))
-        log("starting LocalStack (own instance, temp state dir) ...")
-        state = emulator.start(port=choose_port(args.port))
-        try:
-            log(f"LocalStack ready at {state.endpoint_url} (pid {state.pid})")
-            return run_benchmark(state.endpoint_url, args)
-        finally:
-            log("stopping LocalStack ...")
-            emulator.stop()
-            log("LocalStack stopped")
+    with own_emulator("payload-bench-", args.port) as (endpoint, _):
+        return run_benchmark(endpoint, args)
 
 
 def run_benchmark(endpoint: str, args: argparse.Namespace) -> int:

@@ -35,7 +35,6 @@ import io
 import json
 import os
 import resource
-import signal
 import statistics
 import subprocess
 import sys
@@ -50,10 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from payload_benchmark import human, log, peak_rss_kib, ticker  # noqa: E402
+from payload_benchmark import human, log, own_emulator, peak_rss_kib, ticker  # noqa: E402
 
 from harness import paths  # noqa: E402
-from harness.emulator import HostEmulator, choose_port  # noqa: E402
 from harness.provision import lifecycle  # noqa: E402
 from harness.provision.manifest import Manifest  # noqa: E402
 from harness.provision.sessions import Sessions  # noqa: E402
@@ -311,7 +309,8 @@ def measure(args: argparse.Namespace, manifest: Manifest, state_dir: Path, refer
     sessions = Sessions.for_manifest(manifest)
     sns, sqs = sessions.client("sns", "A", "us-east-1"), sessions.client("sqs", "A", "us-east-1")
     topic, queue = manifest.topics["events"].arn, manifest.queues["q"].url
-    tmp = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
+    tmp = state_dir / "bench"  # removed with the emulator's temporary state dir
+    tmp.mkdir()
     load = os.getloadavg()
     log(f"CPUs {os.cpu_count()}, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
 
@@ -407,20 +406,8 @@ def main() -> int:
         return 0
     if args.quick:
         args.count, args.paced, args.rounds, args.rss_sizes = 500, 50, 1, f"{10 * MiB},{100 * MiB}"
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind through the finally: LocalStack is stopped
-        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
-    with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
-        state_dir = Path(tmp)
-        emulator = HostEmulator(Settings.from_env(os.environ, state_dir=state_dir))
-        log("starting LocalStack (own instance, temp state dir) ...")
-        state = emulator.start(port=choose_port(args.port))
-        try:
-            log(f"LocalStack ready at {state.endpoint_url} (pid {state.pid})")
-            return run_benchmark(args, state.endpoint_url, state_dir)
-        finally:
-            log("stopping LocalStack ...")
-            emulator.stop()
-            log("LocalStack stopped")
+    with own_emulator("pipeline-bench-", args.port) as (endpoint, state_dir):
+        return run_benchmark(args, endpoint, state_dir)
 
 
 if __name__ == "__main__":
