@@ -30,9 +30,9 @@ $(LS_VENV)/.installed: requirements/localstack.txt requirements/localstack-const
 	@$(LS_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/localstack.txt -c requirements/localstack-constraints.txt
 	@touch $@
 
-.harness/tools/.provider-ready: $(VENV)/.installed harness/provision/provider_mirror.py
+.harness/tools/.provider-ready: $(VENV)/.installed harness/provision/offline_mirror.py
 	@echo "setup: offline provider mirror (hashicorp/aws 3.39.0, sha256-verified)"
-	@$(PY) -m harness.provision.provider_mirror
+	@$(PY) -m harness.provision.offline_mirror
 	@mkdir -p $(@D) && touch $@
 
 e2e: setup

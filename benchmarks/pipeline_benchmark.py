@@ -57,10 +57,10 @@ from harness.provision.manifest import Manifest  # noqa: E402
 from harness.provision.sessions import Sessions  # noqa: E402
 from harness.provision.targets import Target  # noqa: E402
 from harness.scenario import send_pool, watch  # noqa: E402
-from harness.scenario.loader import load_scenario  # noqa: E402
-from harness.scenario.measure import summarize  # noqa: E402
-from harness.scenario.result import PASSED, ScenarioResult  # noqa: E402
-from harness.scenario.runner import ScenarioRunner  # noqa: E402
+from harness.scenario.execute.runner import ScenarioRunner  # noqa: E402
+from harness.scenario.format.loader import load_scenario  # noqa: E402
+from harness.scenario.judge.measure import summarize  # noqa: E402
+from harness.scenario.judge.result import PASSED, ScenarioResult  # noqa: E402
 from harness.settings import Settings  # noqa: E402
 
 MiB, GiB = 1 << 20, 1 << 30

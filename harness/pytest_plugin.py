@@ -24,8 +24,8 @@ import pytest
 from harness.errors import HarnessError, InputFileError
 from harness.report import console_summary
 from harness.run import Driver
-from harness.scenario.loader import load_scenario
-from harness.scenario.result import PASSED
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.judge.result import PASSED
 from harness.settings import Settings
 
 SUFFIX = ".scenario.yaml"

@@ -7,7 +7,7 @@ they resolve the endpoint, apply, judge, report and clean up the same way:
   ``--harness-endpoint``; must answer, is left running), else the emulator recorded in the state
   directory when it answers (left running), else one the driver starts and stops again;
 - **up**: one applied run per topology file, applied on first use;
-- **scenarios**: one :class:`~harness.scenario.runner.ScenarioRunner` per run (it remembers an
+- **scenarios**: one :class:`~harness.scenario.execute.runner.ScenarioRunner` per run (it remembers an
   endpoint that went away, so the remaining scenarios are recorded as not run at once);
 - **reports** and **down** happen in :meth:`Driver.close`, whatever the scenarios did and on
   Ctrl-C; runs the driver did not apply itself (``harness run`` on an applied run) are reported
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness import emulator
-from harness.access.static_file import check_topology_access
+from harness.access.static import check_topology_access
 from harness.change import execute
 from harness.change import report as change_report
 from harness.change.outcome import ACCEPTED, ChangeOutcome
@@ -40,13 +40,13 @@ from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.report import console_summary, resources_of, write_reports
 from harness.scenario import cost
-from harness.scenario.access_step import applied_matrix, outsiders_of
-from harness.scenario.loader import discover_scenarios, validate_scenario_files
-from harness.scenario.model import Scenario
-from harness.scenario.oneline import one_line
-from harness.scenario.result import PASSED, RunReport, ScenarioResult
-from harness.scenario.runner import ScenarioRunner
-from harness.scenario.settle import settle_deliveries
+from harness.scenario.execute.access_step import applied_matrix, outsiders_of
+from harness.scenario.execute.oneline import one_line
+from harness.scenario.execute.runner import ScenarioRunner
+from harness.scenario.execute.settle import settle_deliveries
+from harness.scenario.format.loader import discover_scenarios, validate_scenario_files
+from harness.scenario.format.model import Scenario
+from harness.scenario.judge.result import PASSED, RunReport, ScenarioResult
 from harness.settings import Settings
 from harness.topology.loader import load_topology
 

@@ -24,8 +24,7 @@ Modules, earliest first:
 - :mod:`~harness.access.readback` — policies read from applied resources via boto3 clients
 - :mod:`~harness.access.verdicts` — judging hops; hop lines; ``expect_denied`` verdicts
 - :mod:`~harness.access.deployment` — logical names → ARNs (manifest or topology); hops by name
-- :mod:`~harness.access.static` — item 6: declared access the modules would refuse
-- :mod:`~harness.access.static_file` — the same as ``file:line: field:`` problems of the topology file
+- :mod:`~harness.access.static` — item 6: declared access the modules would refuse, as topology-file problems
 - :mod:`~harness.access.matrix` — item 5: who may do what, as a table and a report dict
 
 The evaluator is pure Python, checked case by case against ``@cloud-copilot/iam-simulate``

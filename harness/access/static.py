@@ -1,5 +1,10 @@
 """Static check (issue 11, item 6): would the kit's own modules authorise what a topology declares?
 
+:func:`check_topology_access` raises it as ``file:line: field:`` problems of the topology file.
+Topology validation is an earlier stage than access, so the places that drive validation call it
+right after loading: ``harness validate`` / ``harness up`` (cli), the scenario loader (so
+``harness run`` and the pytest plugin refuse too) and the driver before it applies.
+
 Before anything is applied, render each resource's policy as the Terraform modules would write it
 (:mod:`harness.access.modules`, fed with the same inputs :mod:`harness.render` passes), then
 judge, with the evaluator, every access the topology declares:
@@ -31,6 +36,7 @@ from harness.access.readback import BUCKET_POLICY, KEY_POLICY, QUEUE_POLICY, TOP
 from harness.access.verdicts import AppliedPolicies, HopVerdict, judge_hop
 from harness.errors import InputFileError, Problem
 from harness.topology.model import Topology
+from harness.topology.sourced_yaml import Node, line_resolver, load_yaml
 
 
 @dataclass(frozen=True)
@@ -131,3 +137,18 @@ def raise_if_unauthorised(topology: Topology, line_of: Callable[[str], int] | No
     if line_of is not None:
         raise InputFileError([Problem(topology.source, line_of(p.field), p.field, p.message) for p in problems])
     raise UnauthorisedTopologyError(topology.source, problems)
+
+
+def check_topology_access(topology: Topology) -> None:
+    """Raise :class:`~harness.errors.InputFileError` (``file:line: field: message``) when the
+    topology declares a subscription, publisher, producer or reader its own modules' policies
+    would refuse; nothing when every declared access is authorised."""
+    root: Node | None = None
+
+    def line_of(field: str) -> int:
+        nonlocal root
+        if root is None:
+            root = load_yaml(topology.source)
+        return line_resolver(root)(field)
+
+    raise_if_unauthorised(topology, line_of)

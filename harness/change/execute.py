@@ -29,7 +29,7 @@ from harness.change.plan import caused_modules, parse_plan, split_drift, summary
 from harness.change.probe import Probe, ProbedPath, ProbeSettings
 from harness.change.select import probed_paths
 from harness.errors import HarnessError, TerraformError
-from harness.provision import sweep
+from harness.provision import leftovers
 from harness.provision.body_filters import set_body_filters
 from harness.provision.lifecycle import Progress, terraform_dir
 from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED, Manifest
@@ -150,7 +150,7 @@ def _check_new_names_free(manifest: Manifest, sessions: Sessions, rendered: Rend
     """Refuse when a name only NEW uses exists already: Terraform would adopt it and destroy it later."""
     known = {p.name for p in manifest.planned}
     fresh = [p for p in rendered.planned if p.name not in known]
-    taken = sweep.probe(sessions, fresh) if fresh else []
+    taken = leftovers.probe(sessions, fresh) if fresh else []
     if taken:
         root_file.write_text(base_text)
         raise HarnessError(

@@ -14,7 +14,7 @@ from harness.change.diff import AccessChange, PathDiff
 from harness.change.hazards import Hazard, unacknowledged
 from harness.change.plan import ORDER, ResourceChange
 from harness.change.probe import PathResult
-from harness.scenario.result import PASSED, ScenarioResult
+from harness.scenario.judge.result import PASSED, ScenarioResult
 
 SCHEMA = "harness-change/1"
 ACCEPTED, REJECTED = "accepted", "rejected"

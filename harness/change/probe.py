@@ -36,8 +36,8 @@ from harness.payload.outcome import Expected, Outcome
 from harness.payload.publisher import Publisher, PublishSettings
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.oneline import one_line
-from harness.scenario.send import NO_BUCKET, Pacer, seed_of
+from harness.scenario.execute.oneline import one_line
+from harness.scenario.execute.send import NO_BUCKET, Pacer, seed_of
 
 log = logging.getLogger(__name__)
 AWS_ERRORS = (ClientError, BotoCoreError, HarnessError)

@@ -130,7 +130,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     result = lifecycle.up(Path(args.topology), target, settings, run_id=args.run_id)
     if target.settles_deliveries:  # on AWS, as e2e does: until every subscription delivers (bounded, logged)
         from harness.provision.sessions import Sessions
-        from harness.scenario.settle import settle_deliveries
+        from harness.scenario.execute.settle import settle_deliveries
 
         try:
             settle_deliveries(result.manifest, Sessions.for_manifest(result.manifest), sys.stderr)
@@ -152,7 +152,7 @@ def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("sweep")
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from harness.provision.sweeper import parse_duration, sweep_topology
+    from harness.provision.sweep import parse_duration, sweep_topology
 
     topology = load_topology(Path(args.topology))  # the file's own errors first
     older_than = parse_duration(args.older_than) if args.older_than else None
@@ -253,7 +253,7 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from harness.provision.sessions import Sessions
-    from harness.scenario.access_step import applied_matrix, static_matrix
+    from harness.scenario.execute.access_step import applied_matrix, static_matrix
 
     outsiders = list(args.outsider or [])
     for account in outsiders:

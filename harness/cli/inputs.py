@@ -14,7 +14,7 @@ from harness.topology.model import Topology
 
 def load_authorised(topology_file: str | Path) -> Topology:
     """The topology file, validated, and refused when its own modules would not authorise what it declares."""
-    from harness.access.static_file import check_topology_access
+    from harness.access.static import check_topology_access
 
     topo = load_topology(Path(topology_file))
     check_topology_access(topo)
@@ -24,7 +24,7 @@ def load_authorised(topology_file: str | Path) -> Topology:
 def load_inputs(topology_file: str | None, scenario_files: Sequence[str]) -> tuple[Topology | None, list]:
     """The topology file (if given) and every scenario file, each validated against the topology it
     names; one :class:`InputFileError` with the problems of all of them (each listed once)."""
-    from harness.scenario.loader import validate_scenario_files
+    from harness.scenario.format.loader import validate_scenario_files
 
     problems: list[Problem] = []
     topo = None

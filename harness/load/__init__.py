@@ -1,7 +1,7 @@
 """Stage 6¼ — load: scenarios run as a distributed Locust load, judged by the kit.
 
 Takes scenario files and an applied run's manifest, plus a budget (a duration or a message count)
-and a number of workers; hands on the same :class:`~harness.scenario.result.ScenarioResult` s as a
+and a number of workers; hands on the same :class:`~harness.scenario.judge.result.ScenarioResult` s as a
 scenario run (counts per path, integrity outcomes, latency percentiles from HDR histograms merged
 across workers) written by :mod:`harness.report`, plus a ``load`` section (workers, their lost
 share, the achieved rate over time).

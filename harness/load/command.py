@@ -18,8 +18,8 @@ from harness.errors import HarnessError, RunNotFoundError
 from harness.load.plan import Budget, LoadPlan
 from harness.provision.manifest import STATUS_APPLIED, Manifest
 from harness.scenario import cost
-from harness.scenario.loader import validate_scenario_files
-from harness.scenario.model import Scenario
+from harness.scenario.format.loader import validate_scenario_files
+from harness.scenario.format.model import Scenario
 from harness.settings import Settings
 from harness.topology.loader import load_topology
 
@@ -108,7 +108,7 @@ def run_load(settings: Settings, options: LoadOptions, out: TextIO) -> int:
     directory = settings.reports_dir / manifest.run_id / f"load-{token.rsplit('.l', 1)[-1]}"
     files = write_load_reports(manifest, outcome, directory, started, time.time())
     passed = all(r.status == "passed" for r in outcome.results)
-    from harness.scenario.result import RunReport
+    from harness.scenario.judge.result import RunReport
 
     summary = RunReport(manifest.run_id, manifest.target, manifest.endpoint_url, manifest.topology, scenarios=outcome.results)
     print("\n" + console_summary(summary), file=out)

@@ -1,7 +1,7 @@
 """The master's verdicts: every worker's reports become scenario results, with the kit's verdicts.
 
 Per stream and expected queue, the sends of every worker and the deliveries seen by every worker
-go through :func:`harness.scenario.verdicts.judge_expect` (counts, integrity, lateness, objectives,
+go through :func:`harness.scenario.judge.verdicts.judge_expect` (counts, integrity, lateness, objectives,
 per-hop figures); its end-to-end latency histogram is replaced by the **merge of the workers' HDR
 histograms** (each worker measured its own deliveries against the shared schedule) and the master
 checks that merge against the histogram of the delivery records themselves.
@@ -30,11 +30,11 @@ from hdrh.histogram import HdrHistogram
 from harness.load.plan import LoadPlan, Stream
 from harness.load.records import WorkerReport, histogram_key
 from harness.provision.manifest import Manifest
-from harness.scenario import verdicts
-from harness.scenario.facts import Delivery, Sent
-from harness.scenario.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, PathKey
-from harness.scenario.result import ERROR, ScenarioResult
-from harness.scenario.send_pool import send_summary
+from harness.scenario.execute.send_pool import send_summary
+from harness.scenario.judge import verdicts
+from harness.scenario.judge.facts import Delivery, Sent
+from harness.scenario.judge.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, PathKey
+from harness.scenario.judge.result import ERROR, ScenarioResult
 
 RATE_BUCKET_SECONDS = 1.0
 

@@ -37,7 +37,7 @@ from harness.load.plan import START_DELAY_SECONDS, LoadPlan
 from harness.load.records import WorkerReport
 from harness.load.users import PLAN, REPORT, STOP, USER_CLASSES, ProducerUser
 from harness.provision.manifest import Manifest
-from harness.scenario.verdicts import LATE_GRACE_SECONDS
+from harness.scenario.judge.verdicts import LATE_GRACE_SECONDS
 
 log = logging.getLogger(__name__)
 

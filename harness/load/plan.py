@@ -9,7 +9,7 @@ scenario's rate is split evenly and no message is sent twice.
 Correlation ids are ``<run-id>.<load token>.<stream>.<seq>``: a consumer on any worker tells which
 stream and message a delivery is, its intended send time (latency from the schedule, no
 coordinated omission), its size and its sha256 (the payload is generated from a seed derived from
-the correlation id, :func:`harness.scenario.send.seed_of`) — without asking the producer.
+the correlation id, :func:`harness.scenario.execute.send.seed_of`) — without asking the producer.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from harness.errors import HarnessError
 from harness.payload.generator import GeneratedPayload
 from harness.payload.outcome import Expected
-from harness.scenario.model import Expect, Scenario, Send
-from harness.scenario.send import Outgoing, plan, seed_of
+from harness.scenario.execute.send import Outgoing, plan, seed_of
+from harness.scenario.format.model import Expect, Scenario, Send
 
 START_DELAY_SECONDS = 1.0  # the schedule starts this long after the plan is sent: workers get it first
 

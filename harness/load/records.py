@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from harness.payload.message import MessageTimestamps
 from harness.payload.outcome import Outcome
-from harness.scenario.facts import Delivery, Sent
+from harness.scenario.judge.facts import Delivery, Sent
 
 
 def sent_record(stream: int, s: Sent) -> list:

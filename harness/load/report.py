@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.load.judge import LoadOutcome
 from harness.provision.manifest import Manifest
 from harness.report import resources_of, write_reports
-from harness.scenario.result import RunReport
+from harness.scenario.judge.result import RunReport
 
 
 def rate_svg(rate: dict, width: int = 640, height: int = 200) -> str:

@@ -23,7 +23,7 @@ from harness.load.plan import LoadPlan
 from harness.load.worker import REPORT_INTERVAL_SECONDS, WorkerPipeline
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.model import Scenario
+from harness.scenario.format.model import Scenario
 from harness.settings import Settings
 
 log = logging.getLogger(__name__)

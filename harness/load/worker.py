@@ -1,9 +1,9 @@
 """One worker's data path: the kit's send and receive pools, run as Locust users, reporting to the master.
 
-- The **producer** user of a worker runs, per stream, a :class:`~harness.scenario.send_pool.SendPool`
-  over the worker's share of the plan, through the kit's :class:`~harness.scenario.send.Sender`
+- The **producer** user of a worker runs, per stream, a :class:`~harness.scenario.execute.send_pool.SendPool`
+  over the worker's share of the plan, through the kit's :class:`~harness.scenario.execute.send.Sender`
   (the extended-client publisher: batches, offloading, FIFO groups) on the shared open-loop schedule.
-- The **consumer** user runs the kit's :class:`~harness.scenario.receive_pool.Watching` on every
+- The **consumer** user runs the kit's :class:`~harness.scenario.execute.receive_pool.Watching` on every
   queue of the plan: receive, verify (expectations derived from the correlation id, so any
   producer's message is judged), acknowledge in batches.
 - Every send and delivery also goes to Locust's statistics (``publish`` / ``receive`` requests), so
@@ -31,14 +31,14 @@ from harness.load.records import delivery_record, histogram_key, sent_record
 from harness.payload.consumer import Consumer
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.budget import ByteBudget
-from harness.scenario.facts import Delivery, Sent
-from harness.scenario.measure import PathKey, PathStats
-from harness.scenario.oneline import one_line
-from harness.scenario.receive_pool import Watching
-from harness.scenario.send import Outgoing, Pacer, SendLog, sender_for
-from harness.scenario.send_pool import SendPool
-from harness.scenario.watch import QueueWatch, consumer_for
+from harness.scenario.execute.budget import ByteBudget
+from harness.scenario.execute.oneline import one_line
+from harness.scenario.execute.receive_pool import Watching
+from harness.scenario.execute.send import Outgoing, Pacer, SendLog, sender_for
+from harness.scenario.execute.send_pool import SendPool
+from harness.scenario.execute.watch import QueueWatch, consumer_for
+from harness.scenario.judge.facts import Delivery, Sent
+from harness.scenario.judge.measure import PathKey, PathStats
 
 log = logging.getLogger(__name__)
 

@@ -8,5 +8,5 @@ resource kind from :mod:`~harness.provision.kinds`), applies it through the Terr
 (:mod:`~harness.provision.terraform`, provider from :mod:`~harness.provision.provider`), and hands
 on the applied resources and the run :class:`~harness.provision.manifest.Manifest`
 (``.harness/runs/<run-id>/manifest.json``), which is all later stages read. ``down`` destroys a
-run and sweeps what Terraform's state lost (:mod:`~harness.provision.sweep`).
+run and sweeps what Terraform's state lost (:mod:`~harness.provision.leftovers`).
 """

@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import emulator
 from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
-from harness.provision import retarget, runlock, sweep
+from harness.provision import leftovers, retarget, runlock
 from harness.provision.body_filters import set_body_filters
 from harness.provision.kinds import kind_of
 from harness.provision.manifest import (
@@ -138,7 +138,7 @@ def _check_names_free(manifest: Manifest, settings: Settings) -> None:
     """Refuse to apply over existing names: Terraform would adopt an identical topic or queue (the
     create calls are idempotent) and destroy it later. Records the check for the leftover sweep."""
     try:
-        manifest.preexisting = sweep.probe(Sessions.for_manifest(manifest), manifest.planned)
+        manifest.preexisting = leftovers.probe(Sessions.for_manifest(manifest), manifest.planned)
     except (HarnessError, ClientError, BotoCoreError) as exc:
         log.warning("could not check that the run's names are free (%s); leftovers will only be reported", exc)
         manifest.preexisting = None
@@ -319,7 +319,7 @@ def _sweep_leftovers(manifest: Manifest, out: TextIO) -> None:
     if not manifest.planned:
         print(f"  run {manifest.run_id} predates the leftover sweep: only Terraform's state was destroyed", file=out, flush=True)
         return
-    result = sweep.sweep(
+    result = leftovers.sweep(
         Sessions.for_manifest(manifest), manifest.planned, manifest.preexisting, (TAG_RUN_ID, manifest.run_id)
     )
     for label in result.deleted:

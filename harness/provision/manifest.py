@@ -83,7 +83,7 @@ class Manifest:
     keys: dict[str, ResourceEntry] = field(default_factory=dict)  # KMS keys: arn, name = alias without alias/
     subscriptions: list[SubscriptionEntry] = field(default_factory=list)
     error: str | None = None
-    # Every physical resource the run creates, known before the apply (see harness.provision.sweep), and
+    # Every physical resource the run creates, known before the apply (see harness.provision.leftovers), and
     # which of them already existed then (None: not known, so nothing may be swept).
     planned: list[Planned] = field(default_factory=list)
     preexisting: list[str] | None = None

@@ -3,7 +3,7 @@
 Chosen by the settings' ``provider_source`` / ``provider_version`` (:mod:`harness.settings`):
 
 - ``HARNESS_PROVIDER_SOURCE=mirror`` (default): the offline, checksum-verified 3.39.0 mirror that
-  ``make setup`` builds (see :mod:`harness.provision.provider_mirror`).
+  ``make setup`` builds (see :mod:`harness.provision.offline_mirror`).
 - ``HARNESS_PROVIDER_SOURCE=registry``: Terraform's normal registry installation; choose the version
   with ``HARNESS_AWS_PROVIDER_VERSION`` (default ``5.100.0``).
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import SetupError
-from harness.provision import provider_mirror
+from harness.provision import offline_mirror
 from harness.settings import Settings
 
 VERSION_CONSTRAINT = ">= 3.39, < 7.0"  # what the modules accept
@@ -64,7 +64,7 @@ def current_profile(settings: Settings) -> ProviderProfile:
     """The provider profile ``settings`` choose; a :class:`SetupError` names a wrong variable."""
     source = (settings.provider_source or "mirror").strip().lower()
     if source == "mirror":
-        return ProviderProfile("mirror", provider_mirror.PROVIDER_VERSION)
+        return ProviderProfile("mirror", offline_mirror.PROVIDER_VERSION)
     if source == "registry":
         version = (settings.provider_version or "5.100.0").strip()
         if not re.fullmatch(r"\d+\.\d+\.\d+", version) or not 3 <= int(version.split(".")[0]) <= 6:
@@ -81,12 +81,12 @@ def write_cli_config(profile: ProviderProfile, settings: Settings) -> Path:
     tools = settings.tools_dir
     tools.mkdir(parents=True, exist_ok=True)
     if profile.source == "mirror":
-        if not provider_mirror.is_ready(tools):
+        if not offline_mirror.is_ready(tools):
             raise SetupError(
                 "the offline provider mirror is missing or unverified: run `make setup` "
                 "(or set HARNESS_PROVIDER_SOURCE=registry when a registry is reachable)."
             )
-        mirror = provider_mirror.mirror_root(tools)
+        mirror = offline_mirror.mirror_root(tools)
         text = (
             "# Written by the harness; not your ~/.terraformrc.\n"
             "provider_installation {\n"

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import emulator
 from harness.errors import EmulatorError, HarnessError
-from harness.provision import sweep
+from harness.provision import leftovers
 from harness.provision.manifest import STATUS_GONE, Manifest
 from harness.provision.sessions import Sessions
 from harness.settings import Settings
@@ -99,7 +99,7 @@ def ensure_live_endpoint(manifest: Manifest, tf_dir: Path, settings: Settings, o
             "resources died with the old emulator."
         )
     try:
-        present = sweep.probe(Sessions.for_manifest(dataclasses.replace(manifest, endpoint_url=live)), manifest.planned)
+        present = leftovers.probe(Sessions.for_manifest(dataclasses.replace(manifest, endpoint_url=live)), manifest.planned)
     except (ClientError, BotoCoreError, HarnessError) as exc:
         raise EmulatorError(
             f"run {manifest.run_id}: its LocalStack at {old} does not answer, and the one at {live} could not be "

@@ -180,7 +180,7 @@ class Target:
 
     @property
     def settles_deliveries(self) -> bool:
-        """Whether a fresh apply is followed by the delivery canary (:mod:`harness.scenario.settle`):
+        """Whether a fresh apply is followed by the delivery canary (:mod:`harness.scenario.execute.settle`):
         on AWS a new subscription may not deliver for a while (queue-policy propagation; SNS drops a
         refused delivery and retries failed ones with backoff). The rehearsal runs it too (it passes
         at once there); the emulator delivers from the start, so the LocalStack target does not."""

@@ -1,4 +1,4 @@
-"""Stage 6 — reports: a finished :class:`~harness.scenario.result.RunReport` becomes files.
+"""Stage 6 — reports: a finished :class:`~harness.scenario.judge.result.RunReport` becomes files.
 
 ``reports/<run-id>/``: ``report.json`` (schema ``harness-report/1``, in the README), ``junit.xml``
 (one testcase per scenario), ``report.html`` (the delivery-path diagram as inline SVG, every
@@ -17,7 +17,7 @@ from harness.report.html import html_report
 from harness.report.junit import junit_xml
 from harness.report.markdown import markdown_report
 from harness.report.plots import latency_svg
-from harness.scenario.result import RunReport
+from harness.scenario.judge.result import RunReport
 
 __all__ = ["console_summary", "html_report", "junit_xml", "latency_svg", "markdown_report", "resources_of", "write_reports"]
 

@@ -6,7 +6,7 @@ import json
 from xml.etree import ElementTree as ET
 
 from harness.report.plots import carried
-from harness.scenario.result import ERROR, FAILED
+from harness.scenario.judge.result import ERROR, FAILED
 
 
 def junit_xml(data: dict) -> str:

@@ -29,8 +29,8 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.payload import wire
 from harness.payload.transfer import S3_MAX_PARTS, TransferSettings
-from harness.scenario.loader import load_scenario
-from harness.scenario.model import Scenario
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.model import Scenario
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
 

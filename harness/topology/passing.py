@@ -2,7 +2,7 @@
 
 Used wherever the harness must send a message of its own down a filtered subscription: the change
 probe (:mod:`harness.change.select`, a message passing the filter before *and* after a change) and
-the delivery canary after an apply (:mod:`harness.scenario.settle`). Only exact string matches are
+the delivery canary after an apply (:mod:`harness.scenario.execute.settle`). Only exact string matches are
 modelled; a policy with operators (``prefix``, ``numeric``, ``anything-but``, ``exists``…) or
 nested keys gets ``None``: the caller says that it cannot pass a message of its own through it.
 """

@@ -37,6 +37,8 @@ Strictness (deliberate, YAML 1.1 has too many surprises):
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -198,3 +200,43 @@ def load_yaml(path: str | os.PathLike[str]) -> Node:
         raise InputFileError([Problem(file, 1, "(file)", f"cannot read: {one_line(exc.strerror or str(exc))}; check the path and its permissions")]) from None
     return parse_yaml(text, file)
 
+
+_SUBSCRIPTION = re.compile(r"^subscriptions\[(?P<topic>[^\]]+?)->(?P<queue>[^\]]+)\](?:\.(?P<rest>.+))?$")
+
+
+def _child(node: Node | None, key: str) -> Node | None:
+    if node is None:
+        return None
+    for name, _, value in node.entries() or []:
+        if name == key:
+            return value
+    return None
+
+
+def _scalar(node: Node | None) -> str | None:
+    return node.raw if node is not None and node.kind == "scalar" else None
+
+
+def line_resolver(root: Node) -> Callable[[str], int]:
+    """``field → line`` for a dotted field of the document (``buckets.payloads.readers``,
+    ``subscriptions[orders->b-eu].filter_policy``): the nearest existing node's line; 1 when
+    nothing matches. For checks of a later stage that name fields, not nodes."""
+
+    def line_of(field: str) -> int:
+        sub = _SUBSCRIPTION.match(field)
+        if sub:
+            subs = _child(root, "subscriptions")
+            for item in (subs.items() if subs is not None and subs.kind == "list" else None) or []:
+                if _scalar(_child(item, "topic")) == sub["topic"] and _scalar(_child(item, "queue")) == sub["queue"]:
+                    deeper = _child(item, sub["rest"]) if sub["rest"] else None
+                    return (deeper or item).line
+            return 1
+        node, line = root, 1
+        for part in field.split("."):
+            node = _child(node, part)
+            if node is None:
+                break
+            line = node.line
+        return line
+
+    return line_of

@@ -13,9 +13,9 @@ from harness import paths
 from harness.access.deployment import Deployment, Placed
 from harness.access.static import rendered_policies
 from harness.access.verdicts import denial_verdict
-from harness.scenario.access_step import denial_hop
-from harness.scenario.denial_calls import attempt_denial
-from harness.scenario.model import ExpectDenied
+from harness.scenario.execute.access_step import denial_hop
+from harness.scenario.execute.denial_calls import attempt_denial
+from harness.scenario.format.model import ExpectDenied
 from harness.topology.loader import load_topology
 
 TOPOLOGY = load_topology(paths.REFERENCE_TOPOLOGY)
@@ -123,9 +123,9 @@ def test_an_account_outside_the_run_is_judged_by_the_evaluator() -> None:
 
 @pytest.mark.parametrize("arrives", [True, False])
 def test_deliver_probe_must_not_arrive(arrives: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("harness.scenario.denial_calls.uuid.uuid4", lambda: SimpleNamespace(hex="probe-token"))
+    monkeypatch.setattr("harness.scenario.execute.denial_calls.uuid.uuid4", lambda: SimpleNamespace(hex="probe-token"))
     clock = iter([0.0, 0.0] + [100.0] * 10)  # one long poll, then the window is over
-    monkeypatch.setattr("harness.scenario.denial_calls.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("harness.scenario.execute.denial_calls.time.monotonic", lambda: next(clock))
     clients = Clients()
     clients.stub("sns", "A", "us-east-1").add_response("publish", {"MessageId": "m"}, {"TopicArn": ANY, "Message": ANY})
     sqs = clients.stub("sqs", "B", "eu-west-1")
@@ -144,8 +144,8 @@ def test_deliver_probe_must_not_arrive(arrives: bool, monkeypatch: pytest.Monkey
 
 
 def test_scenario_hops_follow_the_scenario() -> None:
-    from harness.scenario.access_step import scenario_hops
-    from harness.scenario.loader import load_scenario
+    from harness.scenario.execute.access_step import scenario_hops
+    from harness.scenario.format.loader import load_scenario
 
     def kinds(name: str, subscribed=None) -> list[tuple[str, str]]:
         sc = load_scenario(paths.SCENARIOS_DIR / f"{name}.scenario.yaml")
@@ -162,9 +162,9 @@ def test_scenario_hops_follow_the_scenario() -> None:
 
 @pytest.mark.parametrize(("target", "endpoint", "method"), [("aws", None, "call"), ("aws", "http://127.0.0.1:4566", "evaluator"), ("localstack", "http://x", "evaluator")])
 def test_real_calls_only_on_aws_itself(target: str, endpoint: str | None, method: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.scenario import access_step
-    from harness.scenario.denial_calls import DenialOutcome
-    from harness.scenario.loader import load_scenario
+    from harness.scenario.execute import access_step
+    from harness.scenario.execute.denial_calls import DenialOutcome
+    from harness.scenario.format.loader import load_scenario
 
     def entries(table: dict[str, Placed]) -> dict[str, SimpleNamespace]:
         return {n: SimpleNamespace(arn=p.arn, account_id=p.account_id, region=p.region, url=p.url) for n, p in table.items()}

@@ -20,9 +20,9 @@ from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
-from harness.scenario.loader import load_scenario
-from harness.scenario.result import FAILED, PASSED, ScenarioResult
-from harness.scenario.runner import ScenarioRunner
+from harness.scenario.execute.runner import ScenarioRunner
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.judge.result import FAILED, PASSED, ScenarioResult
 from harness.settings import Settings
 
 pytestmark = pytest.mark.localstack

@@ -27,11 +27,11 @@ from harness.provision.manifest import STATUS_DESTROYED, Manifest
 from harness.provision.provider import current_profile, write_cli_config
 from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
-from harness.provision.sweeper import sweep_topology
+from harness.provision.sweep import sweep_topology
 from harness.provision.targets import Target
 from harness.provision.terraform import Terraform
 from harness.run import Driver
-from harness.scenario.loader import load_scenario
+from harness.scenario.format.loader import load_scenario
 from harness.settings import Settings
 from harness.topology.loader import load_topology
 from harness.topology.model import AwsAccess
@@ -185,7 +185,7 @@ def test_reference_scenarios_run_through_the_aws_code_path_with_assume_role_per_
         assert queue.account_id == ACCOUNTS["B"] and f":{ACCOUNTS['B']}:" in queue.arn
 
         # Before any scenario, a delivery canary went down every subscription and came back
-        # (harness/scenario/settle.py): on the emulator at once, with one canary each.
+        # (harness/scenario/execute/settle.py): on the emulator at once, with one canary each.
         settled = out.getvalue()
         for sub in manifest.subscriptions:
             assert re.search(rf"settle: {re.escape(sub.topic)} → {re.escape(sub.queue)} (delivers \(\d+\.\ds after apply, 1 canary|: its filter policy)", settled), settled

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from harness import cli, paths
 from harness.provision.manifest import STATUS_APPLIED, Manifest
 from harness.provision.naming import TAG_RUN_ID
-from harness.provision.sweeper import parse_duration, sweep_topology
+from harness.provision.sweep import parse_duration, sweep_topology
 from harness.provision.targets import Target
 from harness.settings import Settings
 from harness.topology.loader import load_topology

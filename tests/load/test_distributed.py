@@ -21,7 +21,7 @@ from hdrh.histogram import HdrHistogram
 from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.targets import Target
-from harness.scenario.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS
+from harness.scenario.judge.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS
 from harness.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

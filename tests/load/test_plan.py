@@ -20,10 +20,10 @@ from harness.load.plan import Budget, DerivedExpectations, LoadPlan
 from harness.load.records import WorkerReport, delivery_record, histogram_key, sent_record
 from harness.payload.outcome import Expected, Outcome
 from harness.scenario.cost import CostLimitError
-from harness.scenario.facts import Delivery, Sent
-from harness.scenario.loader import load_scenario
-from harness.scenario.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS
-from harness.scenario.send import plan as scenario_plan
+from harness.scenario.execute.send import plan as scenario_plan
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.judge.facts import Delivery, Sent
+from harness.scenario.judge.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS
 
 REF = paths.REFERENCE_TOPOLOGY
 

@@ -52,7 +52,7 @@ def test_kms_refusals_are_decrypt_failures_not_plain_access_denials() -> None:
 
 
 def test_the_scenario_verdict_names_a_decryption_failure() -> None:
-    from harness.scenario.verdicts import OUTCOME_COUNT, outcome_words
+    from harness.scenario.judge.verdicts import OUTCOME_COUNT, outcome_words
 
     assert outcome_words(Outcome.DECRYPT_FAILED) == "undecryptable (KMS refused to decrypt its SSE-KMS payload)"
     assert OUTCOME_COUNT[Outcome.DECRYPT_FAILED] == "access_denied"

@@ -17,7 +17,7 @@ from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.targets import Target
 from harness.run import Driver
-from harness.scenario.loader import load_scenario
+from harness.scenario.format.loader import load_scenario
 from harness.settings import Settings
 
 REF = paths.REFERENCE_TOPOLOGY

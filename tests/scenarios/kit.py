@@ -14,10 +14,10 @@ from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
-from harness.scenario.loader import load_scenario
-from harness.scenario.model import Scenario
-from harness.scenario.result import ScenarioResult
-from harness.scenario.runner import ScenarioRunner
+from harness.scenario.execute.runner import ScenarioRunner
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.model import Scenario
+from harness.scenario.judge.result import ScenarioResult
 from harness.settings import Settings
 
 

@@ -14,10 +14,10 @@ import pytest
 from harness import paths
 from harness.payload.consumer import ConsumeSettings
 from harness.provision.manifest import Manifest
-from harness.scenario import receive_pool, watch
-from harness.scenario.loader import load_scenario
-from harness.scenario.model import Scenario
-from harness.scenario.result import FAILED, PASSED
+from harness.scenario.execute import receive_pool, watch
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.model import Scenario
+from harness.scenario.judge.result import FAILED, PASSED
 from tests.scenarios.kit import applied_run, run_scenario, write_scenario
 
 REF = paths.REFERENCE_TOPOLOGY

@@ -16,10 +16,10 @@ import pytest
 from harness import paths
 from harness.payload.consumer import Consumer
 from harness.provision.manifest import STATUS_DESTROYED, STATUS_GONE, Manifest
-from harness.scenario.loader import load_scenario
-from harness.scenario.model import Scenario
-from harness.scenario.result import FAILED, PASSED
-from harness.scenario.runner import ScenarioRunner
+from harness.scenario.execute.runner import ScenarioRunner
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.model import Scenario
+from harness.scenario.judge.result import FAILED, PASSED
 from harness.settings import Settings
 from tests.scenarios.kit import applied_run, run_scenario, write_scenario
 
@@ -218,7 +218,7 @@ def test_named_size_boundaries_go_inline_up_to_the_limit_and_through_s3_one_byte
     """Issue 10 #7: ``<x>_limit`` is the size on the wire, so it stays inline and ``+1`` is offloaded;
     the payload bucket holds exactly the offloaded ones."""
     from harness.payload import wire
-    from harness.scenario.send import SendLog, wire_attributes
+    from harness.scenario.execute.send import SendLog, wire_attributes
 
     recorded = []
     original = SendLog.record
@@ -248,7 +248,7 @@ def test_named_size_boundaries_go_inline_up_to_the_limit_and_through_s3_one_byte
 def test_sent_is_counted_for_a_scenario_with_only_expect_not(applied: Manifest, tmp_path: Path) -> None:
     """Issue 10 #8: a scenario whose only check is expect_not reports what it sent, not 0."""
     from harness.report import console_summary
-    from harness.scenario.result import RunReport
+    from harness.scenario.judge.result import RunReport
 
     result = _run(applied, _scenario(tmp_path, "only-not", """\
         send: {from: A/us-east-1, topic: orders, count: 3, attributes: {kind: refund}}

@@ -11,9 +11,9 @@ import pytest
 from harness.errors import InputFileError
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.model import Scenario
-from harness.scenario.result import PASSED
-from harness.scenario.send import SendLog, plan, sender_for
+from harness.scenario.execute.send import SendLog, plan, sender_for
+from harness.scenario.format.model import Scenario
+from harness.scenario.judge.result import PASSED
 from tests.scenarios.kit import applied_run, run_scenario, write_scenario
 
 FORMATS = Path(__file__).resolve().parent / "formats.topology.yaml"

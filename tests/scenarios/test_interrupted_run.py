@@ -22,9 +22,9 @@ from harness.payload.consumer import Consumer
 from harness.payload.publisher import Publisher
 from harness.provision.manifest import STATUS_APPLIED, Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
-from harness.scenario.model import Expect, Scenario, Send, Size
-from harness.scenario.result import ERROR
-from harness.scenario.runner import ScenarioRunner
+from harness.scenario.execute.runner import ScenarioRunner
+from harness.scenario.format.model import Expect, Scenario, Send, Size
+from harness.scenario.judge.result import ERROR
 from harness.settings import Settings
 
 ACCOUNT_ID = "111111111111"
@@ -85,7 +85,7 @@ def test_emulator_killed_mid_send_counts_what_was_sent_and_reports_one_line(own_
         return published
 
     # Inline messages go out in SendMessageBatch calls (harness.payload.batch): count what each accepted.
-    import harness.scenario.send as send_module
+    import harness.scenario.execute.send as send_module
 
     original_batch = send_module.send_batch
 

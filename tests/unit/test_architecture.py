@@ -26,7 +26,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("edge", ("harness.cli", "harness.pytest_plugin", "harness.load_agent")),
 ]
 # Edges read the environment and build Settings from it; nothing below them does.
-ENV_READERS = {"harness.cli", "harness.pytest_plugin", "harness.provision.provider_mirror", "harness.load_agent"}
+ENV_READERS = {"harness.cli", "harness.pytest_plugin", "harness.provision.offline_mirror", "harness.load_agent"}
 MAX_LINES = 420
 
 
@@ -89,7 +89,7 @@ def test_no_import_runs_back_up_the_chain() -> None:
 
 def test_stage_order_check_catches_a_backward_import() -> None:
     """The check itself can fail: a scenario module importing the report stage is flagged."""
-    assert _stage("harness.scenario.runner") < _stage("harness.report")
+    assert _stage("harness.scenario.execute.runner") < _stage("harness.report")
     assert _stage("harness.provision.lifecycle") < _stage("harness.run")
     assert _stage("harness.settings") == 0
 

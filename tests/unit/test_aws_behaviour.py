@@ -247,9 +247,9 @@ def test_scenario_sends_and_receives_use_the_targets_retry_policy() -> None:
     import boto3
 
     from harness.provision.manifest import Manifest, ResourceEntry
-    from harness.scenario.model import Send
-    from harness.scenario.send import sender_for
-    from harness.scenario.watch import consumer_for
+    from harness.scenario.execute.send import sender_for
+    from harness.scenario.execute.watch import consumer_for
+    from harness.scenario.format.model import Send
 
     class FakeSessions:
         def __init__(self, policy: retry.RetryPolicy):
@@ -269,7 +269,7 @@ def test_scenario_sends_and_receives_use_the_targets_retry_policy() -> None:
         assert sender.publisher.settings.retry is policy
 
 
-# -- SNS delivery right after apply: the settle canary (harness/scenario/settle.py) ------------------
+# -- SNS delivery right after apply: the settle canary (harness/scenario/execute/settle.py) ------------------
 class _Sns:
     """SNS → SQS for the canary tests. Delivery to the queue starts working at poll ``works_at``
     (None: never). Before that, ``refused=True`` drops the message (SNS on a client-side error such as
@@ -334,7 +334,7 @@ class _World:
         return self.sns if service == "sns" else self.sqs
 
     def settle(self, out: io.StringIO | None = None, budget: float = 120.0) -> list:
-        from harness.scenario.settle import SettleClock, settle_deliveries
+        from harness.scenario.execute.settle import SettleClock, settle_deliveries
 
         return settle_deliveries(self.manifest, self, out, budget, clock=SettleClock(lambda: self.clock[0], 1))  # type: ignore[arg-type]
 
@@ -353,10 +353,10 @@ def test_a_subscription_that_delivers_after_a_few_polls_settles_with_one_canary(
 def test_a_refused_canary_is_published_again_until_one_is_delivered(caplog: pytest.LogCaptureFixture) -> None:
     """A delivery refused by a queue policy that has not propagated is dropped by SNS (client-side
     error, no retry): the canary goes out again every REPUBLISH_SECONDS until one arrives."""
-    from harness.scenario import settle
+    from harness.scenario.execute import settle
 
     world = _World(works_at=25, refused=True)
-    with caplog.at_level(logging.WARNING, logger="harness.scenario.settle"):
+    with caplog.at_level(logging.WARNING, logger="harness.scenario.execute.settle"):
         [outcome] = world.settle()
     assert outcome.status == "delivered"
     assert outcome.canaries == 4  # published at 0, 10, 20 s (dropped) and 30 s
@@ -367,7 +367,7 @@ def test_a_refused_canary_is_published_again_until_one_is_delivered(caplog: pyte
 
 
 def test_a_subscription_that_never_delivers_fails_naming_it_after_the_budget() -> None:
-    from harness.scenario.settle import REPUBLISH_SECONDS, DeliveryNotSettledError
+    from harness.scenario.execute.settle import REPUBLISH_SECONDS, DeliveryNotSettledError
 
     world = _World(works_at=None)
     out = io.StringIO()
@@ -416,8 +416,8 @@ def test_a_late_canary_is_never_counted_by_a_scenario() -> None:
     """A canary that arrives after the settle step (SNS delivers at least once) is, to every scenario's
     watcher, a stale message of the run: deleted, never recorded — whatever the scenario is called."""
     from harness.payload.message import parse
-    from harness.scenario.settle import is_canary
-    from harness.scenario.watch import STALE, QueueWatch
+    from harness.scenario.execute.settle import is_canary
+    from harness.scenario.execute.watch import STALE, QueueWatch
 
     world = _World(works_at=0)
     world.sns.publish(TopicArn=TOPIC, Message="m", MessageAttributes={
@@ -447,7 +447,7 @@ def test_the_driver_settles_after_apply_on_aws_and_a_failure_stops_every_scenari
     from harness import run
     from harness.errors import HarnessError
     from harness.provision.manifest import Manifest
-    from harness.scenario.settle import DeliveryNotSettledError
+    from harness.scenario.execute.settle import DeliveryNotSettledError
     from harness.settings import Settings
 
     settled: list[str] = []
@@ -484,8 +484,8 @@ def test_harness_up_settles_on_aws_and_says_the_run_stays_applied(
 
     from harness import cli
     from harness.provision.manifest import Manifest
-    from harness.scenario import settle
-    from harness.scenario.settle import DeliveryNotSettledError
+    from harness.scenario.execute import settle
+    from harness.scenario.execute.settle import DeliveryNotSettledError
 
     topology = Path(tmp_path) / "t.topology.yaml"
     manifest = Manifest("r1", target, "http://127.0.0.1:1", "t", str(topology), "applied", "3.39.0")
@@ -519,7 +519,7 @@ def test_a_change_settles_the_new_topology_before_its_scenarios_on_aws(target: s
 
     from harness import run
     from harness.provision.manifest import Manifest
-    from harness.scenario.settle import DeliveryNotSettledError
+    from harness.scenario.execute.settle import DeliveryNotSettledError
     from harness.settings import Settings
 
     topology = Path(tmp_path) / "new.topology.yaml"

@@ -11,8 +11,8 @@ import pytest
 from harness import paths
 from harness.errors import HarnessError
 from harness.scenario import cost
-from harness.scenario.loader import discover_scenarios, load_scenario
-from harness.scenario.model import Expect, Scenario, Send, Size
+from harness.scenario.format.loader import discover_scenarios, load_scenario
+from harness.scenario.format.model import Expect, Scenario, Send, Size
 from harness.topology.loader import load_topology
 
 GIB = 1 << 30

@@ -19,7 +19,7 @@ import yaml
 
 from harness import paths
 from harness.errors import InputFileError
-from harness.scenario.loader import load_scenario, validate_scenario_files
+from harness.scenario.format.loader import load_scenario, validate_scenario_files
 from harness.topology.loader import load_topology
 
 SEED = 20261124

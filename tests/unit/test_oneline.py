@@ -7,7 +7,7 @@ from botocore import exceptions as bce
 
 from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
-from harness.scenario.oneline import MAX_CHARS, clean, one_line, origin
+from harness.scenario.execute.oneline import MAX_CHARS, clean, one_line, origin
 
 PART_URL = "http://127.0.0.1:4567/payloads/5b0c1f3e-9d2a?partNumber=3&uploadId=QmFzZTY0VXBsb2FkSWQ" + "x" * 120
 

@@ -12,9 +12,9 @@ from harness.payload.consumer import ConsumeSettings
 from harness.payload.message import BodyKind, MessageTimestamps, ReceivedMessage
 from harness.payload.outcome import Expected, Outcome, Verdict
 from harness.payload.wire import S3Pointer
-from harness.scenario.budget import ByteBudget, transfer_window
-from harness.scenario.receive_pool import ReceiverPool, Watching
-from harness.scenario.watch import QueueWatch
+from harness.scenario.execute.budget import ByteBudget, transfer_window
+from harness.scenario.execute.receive_pool import ReceiverPool, Watching
+from harness.scenario.execute.watch import QueueWatch
 
 RUN = "run1"
 TOKEN = f"{RUN}.sc.ab12cd"

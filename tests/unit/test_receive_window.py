@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from harness.scenario.receive_pool import ReceiverPool, Watching
-from harness.scenario.watch import QueueWatch
-from harness.scenario.window import ReceiveWindow, base_rtt
+from harness.scenario.execute.receive_pool import ReceiverPool, Watching
+from harness.scenario.execute.watch import QueueWatch
+from harness.scenario.execute.window import ReceiveWindow, base_rtt
 
 from .test_receive_pool import TOKEN, FakeConsumer, FakeSqs, _wait_for, _watch, msg
 

@@ -12,10 +12,10 @@ from harness.errors import InputFileError
 from harness.payload import wire
 from harness.payload.generator import GeneratedPayload
 from harness.payload.publisher import Publisher, PublishSettings
-from harness.scenario.loader import load_scenario
-from harness.scenario.model import Attribute, Size
-from harness.scenario.send import body_size, plan, wire_attributes
-from harness.scenario.units import parse_named_size
+from harness.scenario.execute.send import body_size, plan, wire_attributes
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.model import Attribute, Size
+from harness.scenario.format.units import parse_named_size
 
 FORMATS = Path(__file__).resolve().parents[1] / "scenarios" / "formats.topology.yaml"
 SEND = "send:\n  from: A/us-east-1\n  topic: orders\n  count: 3\n"
@@ -349,7 +349,7 @@ def test_queue_outage_restores_after_the_name_is_free_again() -> None:
     its attributes and tags; the body of the with-block runs while the queue is gone."""
     from botocore.exceptions import ClientError
 
-    from harness.scenario.outage import queue_outage
+    from harness.scenario.execute.outage import queue_outage
 
     url = "https://sqs.eu-west-1.amazonaws.com/222222222222/hx-r-b-eu"
     calls: list[tuple[str, dict]] = []

@@ -10,7 +10,7 @@ import pytest
 
 from harness import paths
 from harness.errors import InputFileError
-from harness.scenario.loader import (
+from harness.scenario.format.loader import (
     discover_scenarios,
     load_scenario,
     parse_duration,

@@ -10,8 +10,8 @@ import pytest
 from harness.errors import ServiceUnavailableError
 from harness.payload import wire
 from harness.payload.outcome import Expected
-from harness.scenario.model import Send, Size
-from harness.scenario.send import Pacer, Sender, SendLog, plan
+from harness.scenario.execute.send import Pacer, Sender, SendLog, plan
+from harness.scenario.format.model import Send, Size
 
 TOKEN = "run.sc.ab12cd"
 

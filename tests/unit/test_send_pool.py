@@ -16,12 +16,12 @@ from harness.payload.batch import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES
 from harness.payload.message import MessageTimestamps
 from harness.payload.outcome import Outcome
 from harness.payload.publisher import Publisher, PublishSettings
-from harness.scenario.facts import Delivery, Sent
-from harness.scenario.measure import PathKey
-from harness.scenario.model import Expect, Send, Size
-from harness.scenario.send import Pacer, Sender, SendLog, plan
-from harness.scenario.send_pool import SendPool, send_summary
-from harness.scenario.verdicts import judge_expect
+from harness.scenario.execute.send import Pacer, Sender, SendLog, plan
+from harness.scenario.execute.send_pool import SendPool, send_summary
+from harness.scenario.format.model import Expect, Send, Size
+from harness.scenario.judge.facts import Delivery, Sent
+from harness.scenario.judge.measure import PathKey
+from harness.scenario.judge.verdicts import judge_expect
 
 TOKEN = "run.sc.ab12cd"
 TOPIC = "arn:aws:sns:us-east-1:111111111111:orders"
@@ -172,7 +172,7 @@ def test_a_rejected_entry_stops_the_pool_and_keeps_the_accepted_ones_logged() ->
 def test_a_bursts_messages_are_built_before_the_first_send_and_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Generating a payload holds the GIL: a burst's are built before its first send (up to
     PREPARE_AHEAD_BYTES), so the work neither delays the sends nor the receivers measured meanwhile."""
-    from harness.scenario import send_pool
+    from harness.scenario.execute import send_pool
 
     sns, log = FakeSns(), SendLog()
     sender = _sender(sns, log)
@@ -200,7 +200,7 @@ def test_a_bursts_messages_are_built_before_the_first_send_and_once(monkeypatch:
 def test_a_paced_message_is_built_shortly_before_it_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not right after the previous send: building holds the GIL and would slow that send and its
     receipt, i.e. the latency being measured."""
-    from harness.scenario.send_pool import PREPARE_LEAD_SECONDS
+    from harness.scenario.execute.send_pool import PREPARE_LEAD_SECONDS
 
     now = [0.0]
     pacer = Pacer(10.0, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s), wall=lambda: 1_000.0)

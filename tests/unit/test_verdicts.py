@@ -9,11 +9,11 @@ import pytest
 
 from harness.payload.message import MessageTimestamps
 from harness.payload.outcome import Outcome
-from harness.scenario import verdicts
-from harness.scenario.facts import Delivery, Sent
-from harness.scenario.measure import PathKey
-from harness.scenario.model import DeadLetterCheck, Expect, ExpectNot, Latency
-from harness.scenario.verdicts import judge_dead_letter, judge_expect, judge_expect_not, judge_payloads_deleted, offloaded
+from harness.scenario.format.model import DeadLetterCheck, Expect, ExpectNot, Latency
+from harness.scenario.judge import verdicts
+from harness.scenario.judge.facts import Delivery, Sent
+from harness.scenario.judge.measure import PathKey
+from harness.scenario.judge.verdicts import judge_dead_letter, judge_expect, judge_expect_not, judge_payloads_deleted, offloaded
 
 KEY = PathKey("A", "us-east-1", "topic:orders", "B", "eu-west-1", "q")
 DLQ_KEY = PathKey("A", "us-east-1", "queue:q", "B", "eu-west-1", "q-dlq")
@@ -243,7 +243,7 @@ def test_payloads_deleted_after_ack() -> None:
 def test_verdicts_and_facts_do_no_io() -> None:
     """Only values go in and out: no AWS clients, clocks, threads or files in these modules."""
     allowed = {"__future__", "collections", "collections.abc", "dataclasses", "harness.payload.message",
-               "harness.payload.outcome", "harness.scenario.facts", "harness.scenario.measure", "harness.scenario.model"}
+               "harness.payload.outcome", "harness.scenario.judge.facts", "harness.scenario.judge.measure", "harness.scenario.format.model"}
     for module in (verdicts.__file__, Path(verdicts.__file__).with_name("facts.py")):
         tree = ast.parse(Path(module).read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

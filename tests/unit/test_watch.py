@@ -11,7 +11,7 @@ from botocore import exceptions as bce
 from harness.errors import ServiceUnavailableError
 from harness.payload.message import BodyKind, MessageTimestamps, ReceivedMessage
 from harness.payload.outcome import Expected, Outcome, Verdict
-from harness.scenario.watch import QueueWatch, collect_dead_letters
+from harness.scenario.execute.watch import QueueWatch, collect_dead_letters
 
 RUN = "run1"
 TOKEN = f"{RUN}.sc.ab12cd"

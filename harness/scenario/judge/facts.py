@@ -1,6 +1,6 @@
 """The facts a scenario run gathers, as plain values: what the harness sent and what its consumers
-received. :mod:`harness.scenario.send` produces :class:`Sent`, :mod:`harness.scenario.watch`
-produces :class:`Delivery`, :mod:`harness.scenario.verdicts` judges them. No I/O here.
+received. :mod:`harness.scenario.execute.send` produces :class:`Sent`, :mod:`harness.scenario.execute.watch`
+produces :class:`Delivery`, :mod:`harness.scenario.judge.verdicts` judges them. No I/O here.
 """
 
 from __future__ import annotations

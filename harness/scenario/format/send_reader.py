@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from harness.payload import wire
-from harness.scenario.model import Attribute, Send, Size
-from harness.scenario.read_attributes import read_attributes
-from harness.scenario.units import read_size
+from harness.scenario.format.attributes import read_attributes
+from harness.scenario.format.model import Attribute, Send, Size
+from harness.scenario.format.units import read_size
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 

@@ -4,23 +4,23 @@ acknowledgements in batches.
 Per queue (:class:`ReceiverPool`):
 
 - up to ``receivers`` threads long-poll (ReceiveMessage, up to ten messages) and sort what arrives
-  (a :class:`~harness.scenario.window.ReceiveWindow` holds some of them back while the endpoint is
+  (a :class:`~harness.scenario.execute.window.ReceiveWindow` holds some of them back while the endpoint is
   saturated, when more would only slow its responses):
   this scenario's offloaded payloads and FIFO groups go to the verifiers, its inline messages are
   checked on the spot (a hash of at most 1 MiB in memory costs less than a hand-off), an earlier
   scenario's of the same run are acknowledged, anyone else's are left alone (see
-  :class:`~harness.scenario.watch.QueueWatch`);
+  :class:`~harness.scenario.execute.watch.QueueWatch`);
 - a bounded pool of verifiers (``receivers`` threads, at most :data:`PENDING_PER_VERIFIER` messages
   waiting each, so a slow verifier holds the receivers back rather than piling up memory) streams
   and checks each payload and records the delivery; an offloaded payload's download holds its share
-  of the scenario's :class:`~harness.scenario.budget.ByteBudget`;
+  of the scenario's :class:`~harness.scenario.execute.budget.ByteBudget`;
 - the thread that checked a batch acknowledges it in one DeleteMessageBatch (so acknowledgements
   scale with the receivers and never queue up past the visibility timeout), then deletes the
   payload objects when asked.
 
 The receive time of a delivery is taken when its payload is verified, before the delete. How long a
 message waited for the harness once SQS handed it out is the ``harness_wait`` hop
-(:mod:`harness.scenario.verdicts`).
+(:mod:`harness.scenario.judge.verdicts`).
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
 from harness.payload.batch import delete_batch
 from harness.payload.message import ReceivedMessage
-from harness.scenario.budget import ByteBudget
-from harness.scenario.oneline import one_line
-from harness.scenario.watch import MINE, POLL_WAIT_SECONDS, STALE, STALE_RECEIPT_CODES, WATCH_JOIN_SECONDS, QueueWatch
-from harness.scenario.window import ReceiveWindow
+from harness.scenario.execute.budget import ByteBudget
+from harness.scenario.execute.oneline import one_line
+from harness.scenario.execute.watch import MINE, POLL_WAIT_SECONDS, STALE, STALE_RECEIPT_CODES, WATCH_JOIN_SECONDS, QueueWatch
+from harness.scenario.execute.window import ReceiveWindow
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Isolation: every message carries a correlation id ``<run-id>.<scenario token>.<s
 acknowledge), deletes stale ones of the same run (earlier scenarios' leftovers) and leaves anything
 else untouched for its owner.
 
-:class:`~harness.scenario.receive_pool.Watching` runs a pool of receivers per queue while the
+:class:`~harness.scenario.execute.receive_pool.Watching` runs a pool of receivers per queue while the
 scenario sends and waits; :meth:`QueueWatch.run` is the single-threaded loop.
 :func:`collect_dead_letters` plays a rejecting consumer on a source queue while watching its
 dead-letter queue. :func:`still_stored` probes which payload objects still exist.
@@ -34,9 +34,9 @@ from harness.payload.message import ReceivedMessage
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.facts import Delivery
-from harness.scenario.oneline import one_line
-from harness.scenario.send import PROGRESS_MIN_BYTES
+from harness.scenario.execute.oneline import one_line
+from harness.scenario.execute.send import PROGRESS_MIN_BYTES
+from harness.scenario.judge.facts import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.scenario.model import Send, SubscriptionDeadLetterCheck
-from harness.scenario.read_attributes import body_filter_unmatchable, numeric_filter_on_string
-from harness.scenario.read_send import queue_ref, read_send
-from harness.scenario.units import read_duration
+from harness.scenario.format.attributes import body_filter_unmatchable, numeric_filter_on_string
+from harness.scenario.format.model import Send, SubscriptionDeadLetterCheck
+from harness.scenario.format.send_reader import queue_ref, read_send
+from harness.scenario.format.units import read_duration
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 
 from harness.access.deployment import DENIAL_ACTIONS
-from harness.scenario.model import ExpectDenied
-from harness.scenario.read_send import queue_ref
-from harness.scenario.units import read_duration
+from harness.scenario.format.model import ExpectDenied
+from harness.scenario.format.send_reader import queue_ref
+from harness.scenario.format.units import read_duration
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 

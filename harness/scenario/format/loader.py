@@ -36,7 +36,7 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
     subscription_dead_letter: {queue: b-eu, within: 30s}   # SNS cannot deliver → the subscription's DLQ
     payload_deleted_after_ack: false
-    expect_denied:                      # accesses that must be refused (harness.scenario.read_denied)
+    expect_denied:                      # accesses that must be refused (harness.scenario.format.denied)
       - {from: "999999999999/us-east-1", action: send, queue: b-eu}
 
 A scenario needs ``send:`` (or ``sends:``, :mod:`.read_sends`) with expectations, or ``expect_denied:``, or both. The topology a scenario
@@ -50,13 +50,13 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.access.static_file import check_topology_access
+from harness.access.static import check_topology_access
 from harness.errors import InputFileError, Problem
-from harness.scenario.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
-from harness.scenario.read_denied import read_expect_denied
-from harness.scenario.read_send import queue_ref
-from harness.scenario.read_sends import expect_not_problem, expect_problem, read_sends, read_subscription_dead_letter
-from harness.scenario.units import parse_duration, parse_size, read_duration
+from harness.scenario.format.denied import read_expect_denied
+from harness.scenario.format.model import DeadLetterCheck, Expect, ExpectDenied, ExpectNot, Latency, Scenario, Send
+from harness.scenario.format.send_reader import queue_ref
+from harness.scenario.format.sends import expect_not_problem, expect_problem, read_sends, read_subscription_dead_letter
+from harness.scenario.format.units import parse_duration, parse_size, read_duration
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, load_yaml, quote

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from harness.payload import wire
-from harness.scenario.model import Size
+from harness.scenario.format.model import Size
 from harness.topology.sourced_yaml import Node, quote
 
 MAX_PAYLOAD = 2 * 1024**3  # what the extended clients support

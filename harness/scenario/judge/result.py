@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from harness.scenario.measure import PathStats
+from harness.scenario.judge.measure import PathStats
 
 PASSED = "passed"
 FAILED = "failed"

@@ -2,11 +2,11 @@
 batch keeps their meaning, several calls in flight, FIFO order per group kept.
 
 The senders take turns as the *dispatcher*: the one whose turn it is walks the plan in sequence
-order, waits until the next message is due (:class:`~harness.scenario.send.Pacer`), takes along
+order, waits until the next message is due (:class:`~harness.scenario.execute.send.Pacer`), takes along
 every following message that is due already (up to a batch: ten entries, 256 KiB, one message
 group), hands the turn on and sends that batch itself. Offloaded payloads are never batched (each needs its own upload);
 they are sent one by one, each upload holding its share of the scenario's
-:class:`~harness.scenario.budget.ByteBudget`.
+:class:`~harness.scenario.execute.budget.ByteBudget`.
 
 When every sender is busy, nobody takes the next message when it is due: it goes late, in a bigger
 batch, with the next free sender. Their latency still starts at their *intended* send time
@@ -29,10 +29,10 @@ from hdrh.histogram import HdrHistogram
 
 from harness.errors import HarnessError
 from harness.payload.batch import InlineMessage, fits
-from harness.scenario.budget import ByteBudget
-from harness.scenario.facts import Sent
-from harness.scenario.measure import summarize
-from harness.scenario.send import Outgoing, Pacer, Sender
+from harness.scenario.execute.budget import ByteBudget
+from harness.scenario.execute.send import Outgoing, Pacer, Sender
+from harness.scenario.judge.facts import Sent
+from harness.scenario.judge.measure import summarize
 
 log = logging.getLogger(__name__)
 

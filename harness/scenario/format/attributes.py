@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.payload import wire
-from harness.scenario.model import ATTRIBUTE_TYPES, Attribute
+from harness.scenario.format.model import ATTRIBUTE_TYPES, Attribute
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote
 

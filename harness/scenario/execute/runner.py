@@ -1,13 +1,13 @@
 """Run one scenario against an applied run (its manifest) and measure it: the orchestration.
 
 Flow: start a pool of receivers per queue the scenario watches
-(:mod:`~harness.scenario.receive_pool`), send the batch through a pool of senders — one pool per
-send, all at once (:mod:`~harness.scenario.send_pool`, on an open-loop schedule when a rate is given;
+(:mod:`~harness.scenario.execute.receive_pool`), send the batch through a pool of senders — one pool per
+send, all at once (:mod:`~harness.scenario.execute.send_pool`, on an open-loop schedule when a rate is given;
 the report's ``send`` section says how well each kept it), then wait until every expected delivery arrived or its
 deadline passed, plus a short grace period to tell *late* from *missing*. For
 ``subscription_dead_letter`` the endpoint queue is gone while sending and waiting
-(:mod:`~harness.scenario.outage`). Then the dead-letter and
-payload-deletion checks, then the verdicts (:mod:`~harness.scenario.verdicts`, pure functions of
+(:mod:`~harness.scenario.execute.outage`). Then the dead-letter and
+payload-deletion checks, then the verdicts (:mod:`~harness.scenario.judge.verdicts`, pure functions of
 what was sent and received).
 
 Two kinds of waiting, kept apart:
@@ -34,19 +34,19 @@ from harness.errors import HarnessError, ServiceUnavailableError
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
-from harness.scenario import verdicts
-from harness.scenario.access_step import check_access
-from harness.scenario.budget import ByteBudget
-from harness.scenario.facts import Sent
-from harness.scenario.measure import PathKey
-from harness.scenario.model import Expect, Scenario, Send
-from harness.scenario.oneline import one_line
-from harness.scenario.outage import queue_outage
-from harness.scenario.receive_pool import Watching
-from harness.scenario.result import ERROR, ScenarioResult
-from harness.scenario.send import Pacer, SendLog, plan, sender_for
-from harness.scenario.send_pool import SendPool, send_summary
-from harness.scenario.watch import QueueWatch, collect_dead_letters, consumer_for, still_stored
+from harness.scenario.execute.access_step import check_access
+from harness.scenario.execute.budget import ByteBudget
+from harness.scenario.execute.oneline import one_line
+from harness.scenario.execute.outage import queue_outage
+from harness.scenario.execute.receive_pool import Watching
+from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
+from harness.scenario.execute.send_pool import SendPool, send_summary
+from harness.scenario.execute.watch import QueueWatch, collect_dead_letters, consumer_for, still_stored
+from harness.scenario.format.model import Expect, Scenario, Send
+from harness.scenario.judge import verdicts
+from harness.scenario.judge.facts import Sent
+from harness.scenario.judge.measure import PathKey
+from harness.scenario.judge.result import ERROR, ScenarioResult
 
 WAIT_SLICE_SECONDS = 0.05
 

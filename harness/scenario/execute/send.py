@@ -10,7 +10,7 @@
 
 ``send_one``, :meth:`Sender.prepare` and :meth:`Sender.send_batch` are safe to call from several
 threads (the log and the expectations are shared, the publisher's clients are thread-safe); the
-scenario runner drives them from :class:`~harness.scenario.send_pool.SendPool`, which also records
+scenario runner drives them from :class:`~harness.scenario.execute.send_pool.SendPool`, which also records
 each message's intended send time (``Sent.t_intended``) from the pacer.
 """
 
@@ -33,8 +33,8 @@ from harness.payload.publisher import PublishedMessage, Publisher, PublishSettin
 from harness.payload.source import BytesPayload, PayloadSource
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.facts import Sent
-from harness.scenario.model import Attribute, Send, Size
+from harness.scenario.format.model import Attribute, Send, Size
+from harness.scenario.judge.facts import Sent
 
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024  # progress bars for transfers of this size or more (when shown)
 NO_BUCKET = "no-payload-bucket"  # a topology without a bucket still runs inline-only scenarios
