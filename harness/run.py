@@ -49,6 +49,7 @@ from harness.scenario.format.model import Scenario
 from harness.scenario.judge.result import PASSED, RunReport, ScenarioResult
 from harness.settings import Settings
 from harness.topology.loader import load_topology
+from harness.topology.model import Topology
 
 
 @dataclass
@@ -253,12 +254,12 @@ class Driver:
         lifecycle.down(manifest.run_id, self.settings, out=self.out)
 
 
-def guard_cost(target: str, scenarios: Sequence[Scenario], topology_file: Path, max_cost_usd: float | None, out: TextIO) -> None:
+def guard_cost(target: str, scenarios: Sequence[Scenario], topology: Topology, max_cost_usd: float | None, out: TextIO) -> None:
     """On AWS, refuse (with the table) scenarios whose estimated cost exceeds ``max_cost_usd``
     before anything is applied or sent. The emulator costs nothing: no check there."""
     if target != "aws":
         return
-    estimates = cost.estimate_all(scenarios, load_topology(topology_file))
+    estimates = cost.estimate_all(scenarios, topology)
     limit = cost.DEFAULT_MAX_COST_USD if max_cost_usd is None else max_cost_usd
     cost.check_budget(estimates, limit)
     total = sum(e.usd for e in estimates)
@@ -268,8 +269,12 @@ def guard_cost(target: str, scenarios: Sequence[Scenario], topology_file: Path, 
 def run_scenarios(
     settings: Settings, manifest: Manifest, scenarios: Sequence[Scenario], out: TextIO, max_cost_usd: float | None = None
 ) -> Finished:
-    """``harness run``: scenarios against an applied run, which stays applied."""
-    guard_cost(manifest.target, scenarios, Path(manifest.topology_file), max_cost_usd, out)
+    """``harness run``: scenarios against an applied run, which stays applied. What the run applied
+    is judged (its snapshot), whatever happened to the topology file since (said when it changed)."""
+    drift = manifest.topology_drift()
+    if drift:
+        print(f"note: {drift}", file=out, flush=True)
+    guard_cost(manifest.target, scenarios, manifest.applied_topology(), max_cost_usd, out)
     driver = Driver(settings, manifest.target, out=out)
     driver.adopt(manifest)
     try:
@@ -296,7 +301,7 @@ def e2e(
     mine = [s for s in scenarios if s.topology_file == wanted]
     if not mine:
         raise HarnessError(f"no scenario in {scenario_dir} names {topology_file}; nothing to run")
-    guard_cost(target, mine, Path(topology_file), max_cost_usd, out)
+    guard_cost(target, mine, load_topology(topology_file), max_cost_usd, out)
     driver = Driver(settings, target, out=out)
     try:
         driver.apply(Path(topology_file))

@@ -6,7 +6,7 @@ report, run or cli.
 
 Takes: policy documents — queue, topic, bucket and KMS key policies as AWS stores them, read back from the
 applied resources (:mod:`~harness.access.readback`) or rendered as the kit's Terraform modules
-would write them (:mod:`~harness.access.modules`) — plus the callers' identity policies, and a
+would write them (each kind's ``rendered_policy``) — plus the callers' identity policies, and a
 :class:`Request` (principal, action, resource ARN, request context).
 
 Hands on: a :class:`Decision` — allowed / implicit_deny / explicit_deny, the deciding statement
@@ -19,7 +19,8 @@ Modules, earliest first:
 - :mod:`~harness.access.policy` — documents → typed statements; :class:`AccessError`, :class:`PolicyError`
 - :mod:`~harness.access.conditions` — wildcards, policy variables, condition operators
 - :mod:`~harness.access.evaluate` — :func:`evaluate` (AWS's evaluation logic for the kit's subset)
-- :mod:`~harness.access.modules` — the module policies as Python dicts
+- :mod:`~harness.access.kind` — what a kind provides (its ``harness/kinds/<kind>/access.py``): placement, the
+  policy its module writes (a reproduction), how it is read back, the accesses it declares
 - :mod:`~harness.access.paths` — hops of a path as requests (SNS's opt-in-region principal; KMS key hops)
 - :mod:`~harness.access.readback` — policies read from applied resources via boto3 clients
 - :mod:`~harness.access.verdicts` — judging hops; hop lines; ``expect_denied`` verdicts

@@ -5,16 +5,17 @@ run manifest (:meth:`Deployment.from_manifest`, for verdicts on an applied run) 
 alone (:meth:`Deployment.from_topology`, logical names standing in for physical ones, for the
 static check). It then builds a scenario path's hops (:meth:`Deployment.path_hops`), one
 ``expect_denied`` hop (:meth:`Deployment.denial_hop`) and the list of resources whose policies
-:mod:`harness.access.readback` must read (:meth:`Deployment.resources`).
+:mod:`harness.access.readback` must read (:meth:`Deployment.applied`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from harness.access.kind import Placed, access_kinds
 from harness.access.paths import (
     BucketRef,
     Consumer,
@@ -34,7 +35,6 @@ from harness.access.paths import subscribe_hop as _subscribe_hop
 from harness.access.policy import AccessError
 from harness.access.readback import AppliedResource
 from harness.topology.model import Topology
-from harness.topology.regions import partition_of
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -43,62 +43,49 @@ DENIAL_ACTIONS = ("publish", "send", "subscribe", "deliver", "put_payloads", "re
 
 
 @dataclass(frozen=True)
-class Placed:
-    """One topic, queue or bucket of a deployment."""
-
-    name: str  # logical
-    arn: str
-    account_id: str
-    region: str
-    url: str = ""  # queues
-    kms_key: str = ""  # logical name of the key that encrypts it ("" for none)
-
-
-@dataclass(frozen=True)
 class Deployment:
     accounts: Mapping[str, str]  # account name → 12-digit id
-    topics: Mapping[str, Placed]
-    queues: Mapping[str, Placed]
-    buckets: Mapping[str, Placed]
-    keys: Mapping[str, Placed] = field(default_factory=dict)  # KMS keys
+    resources: Mapping[str, Mapping[str, Placed]]  # group → logical name → where it is
+
+    @property
+    def topics(self) -> Mapping[str, Placed]:
+        return self.resources.get("topics", {})
+
+    @property
+    def queues(self) -> Mapping[str, Placed]:
+        return self.resources.get("queues", {})
+
+    @property
+    def buckets(self) -> Mapping[str, Placed]:
+        return self.resources.get("buckets", {})
+
+    @property
+    def keys(self) -> Mapping[str, Placed]:
+        return self.resources.get("keys", {})
+
+    def replaced(self, group: str, entries: Mapping[str, Placed]) -> Deployment:
+        """This deployment with ``group``'s entries replaced (tests: other URLs, other ARNs)."""
+        return Deployment(self.accounts, {**self.resources, group: entries})
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
     def from_manifest(cls, manifest: Any) -> Deployment:
-        """From a run manifest (``accounts`` name → id; ``topics``/``queues``/``buckets`` entries with
-        ``arn``, ``account_id``, ``region`` and, for queues, ``url``)."""
-
-        def placed(entries: Mapping[str, Any]) -> dict[str, Placed]:
-            return {
-                n: Placed(n, e.arn, e.account_id, e.region, getattr(e, "url", "") or "", getattr(e, "kms_key", "") or "")
-                for n, e in entries.items()
-            }
-
-        keys = placed(getattr(manifest, "keys", {}) or {})
-        return cls(dict(manifest.accounts), placed(manifest.topics), placed(manifest.queues), placed(manifest.buckets), keys)
+        """From a run record: its ``accounts`` (name → id) and every placed kind's applied entries."""
+        resources = {
+            k.group: {n: k.place_applied(n, e) for n, e in manifest.resources.get(k.group, {}).items()}
+            for k in access_kinds()
+            if k.policy_name is not None
+        }
+        return cls(dict(manifest.accounts), resources)
 
     @classmethod
     def from_topology(cls, topology: Topology) -> Deployment:
         """Logical names as physical ones (who may do what does not depend on the names)."""
-        ids = topology.account_id
-
-        def arn(service: str, region: str, account: str, name: str) -> str:
-            return f"arn:{partition_of(region) or 'aws'}:{service}:{region}:{account}:{name}"
-
-        topics = {
-            n: Placed(n, arn("sns", t.region, ids(t.account), n + (".fifo" if t.fifo else "")), ids(t.account), t.region, kms_key=t.kms_key or "")
-            for n, t in topology.topics.items()
-        }
-        queues = {
-            n: Placed(n, arn("sqs", q.region, ids(q.account), n + (".fifo" if q.fifo else "")), ids(q.account), q.region, kms_key=q.kms_key or "")
-            for n, q in topology.queues.items()
-        }
-        buckets = {
-            n: Placed(n, f"arn:{partition_of(b.region) or 'aws'}:s3:::{n}", ids(b.account), b.region, kms_key=b.kms_key or "")
-            for n, b in topology.buckets.items()
-        }
-        keys = {n: Placed(n, arn("kms", k.region, ids(k.account), f"key/{n}"), ids(k.account), k.region) for n, k in topology.keys.items()}
-        return cls({a.name: a.id for a in topology.accounts.values()}, topics, queues, buckets, keys)
+        resources: dict[str, dict[str, Placed]] = {}
+        for k in access_kinds():
+            placed = {n: k.place(topology, n, spec) for n, spec in topology.of(k.group).items()}
+            resources[k.group] = {n: p for n, p in placed.items() if p is not None}
+        return cls({a.name: a.id for a in topology.accounts.values()}, {g: e for g, e in resources.items() if e})
 
     # -- lookups ---------------------------------------------------------------------------------
     def account_id(self, account: str) -> str:
@@ -135,13 +122,14 @@ class Deployment:
             return None
         return KeyRef(placed.kms_key, self._get("key", self.keys, placed.kms_key).arn)
 
-    def resources(self) -> list[AppliedResource]:
-        """Every topic, queue, bucket and key, for :func:`harness.access.readback.read_applied`."""
-        out = [AppliedResource("key", p.arn) for p in self.keys.values()]
-        out += [AppliedResource("topic", p.arn) for p in self.topics.values()]
-        out += [AppliedResource("queue", p.arn, url=p.url) for p in self.queues.values()]
-        out += [AppliedResource("bucket", p.arn, account=p.account_id, region=p.region) for p in self.buckets.values()]
-        return out
+    def applied(self) -> list[AppliedResource]:
+        """Every entry of a kind with a policy, for :func:`harness.access.readback.read_applied`."""
+        return [
+            AppliedResource(k.kind, p.arn, url=p.url or None, account=p.account_id, region=p.region)
+            for k in access_kinds()
+            if k.policy_name is not None
+            for p in self.resources.get(k.group, {}).values()
+        ]
 
     # -- hops ------------------------------------------------------------------------------------
     def path_hops(

@@ -15,17 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.access.deployment import Deployment
-from harness.access.evaluate import Decision, Outcome, Request
-from harness.access.paths import PAYLOAD_PROBE_KEY
+from harness.access.evaluate import Decision, Outcome
+from harness.access.kind import access_kinds
 from harness.access.verdicts import AppliedPolicies, judge_hop, judge_request
 
-# resource kind → (capability, action)
-CAPABILITIES: dict[str, tuple[tuple[str, str], ...]] = {
-    "topic": (("publish", "sns:Publish"), ("subscribe", "sns:Subscribe")),
-    "queue": (("send", "sqs:SendMessage"), ("receive", "sqs:ReceiveMessage")),
-    "bucket": (("put", "s3:PutObject"), ("read", "s3:GetObject"), ("delete", "s3:DeleteObject")),
-    "key": (("encrypt", "kms:GenerateDataKey"), ("decrypt", "kms:Decrypt")),
-}
 MARK = {Outcome.ALLOWED: "yes", Outcome.IMPLICIT_DENY: "-", Outcome.EXPLICIT_DENY: "DENY"}
 
 
@@ -91,32 +84,17 @@ class AccessMatrix:
         }
 
 
-def _request(dep: Deployment, kind: str, name: str, action: str, account_id: str) -> tuple[Request, str]:
-    ctx: dict[str, str] = {"aws:SecureTransport": "true", "aws:PrincipalAccount": account_id}
-    if kind == "topic":
-        if action == "sns:Subscribe":
-            ctx["sns:Protocol"] = "sqs"
-        arn = dep.topic(name).arn
-        return Request(account_id, action, arn, context=ctx), arn
-    if kind in ("queue", "key"):
-        arn = dep.queue(name).arn if kind == "queue" else dep.keys[name].arn
-        return Request(account_id, action, arn, context=ctx), arn
-    bucket = dep.bucket(name)
-    return Request(account_id, action, f"{bucket.arn}/{PAYLOAD_PROBE_KEY}", resource_account=bucket.account, context=ctx), bucket.arn
-
-
 def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequence[str] = ()) -> AccessMatrix:
     """Judge every capability of every resource for every account of ``dep`` (and ``outsiders``,
     12-digit ids of accounts outside it, to show they are shut out)."""
     accounts = tuple(dep.accounts) + tuple(outsiders)
     cells: list[MatrixCell] = []
-    tables = {"topic": dep.topics, "queue": dep.queues, "bucket": dep.buckets, "key": dep.keys}
-    for kind, table in tables.items():
-        for name in table:
-            for capability, action in CAPABILITIES[kind]:
+    for kind in access_kinds():
+        for name in dep.resources.get(kind.group, {}):
+            for capability, action in kind.capabilities:
                 for account in accounts:
-                    request, policy_arn = _request(dep, kind, name, action, dep.account_id(account))
-                    cells.append(MatrixCell(kind, name, capability, account, judge_request(request, policy_arn, policies)))
+                    request, policy_arn = kind.matrix_request(dep, name, action, dep.account_id(account))
+                    cells.append(MatrixCell(kind.kind, name, capability, account, judge_request(request, policy_arn, policies)))
     deliveries = tuple(
         DeliveryCell(t, q, judge_hop(dep.delivery_hop(t, q), policies).decision) for t in dep.topics for q in dep.queues
     )

@@ -6,7 +6,7 @@ right after loading: ``harness validate`` / ``harness up`` (cli), the scenario l
 ``harness run`` and the pytest plugin refuse too) and the driver before it applies.
 
 Before anything is applied, render each resource's policy as the Terraform modules would write it
-(:mod:`harness.access.modules`, fed with the same inputs :mod:`harness.render` passes), then
+(each kind's ``rendered_policy`` in ``harness/kinds/<kind>/access.py``, fed with the same inputs render passes), then
 judge, with the evaluator, every access the topology declares:
 
 - each subscription: SNS delivers to the queue (and to the subscription's dead-letter queue), as
@@ -28,11 +28,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.access import modules
 from harness.access.deployment import Deployment
-from harness.access.paths import Hop, HopKind, deliver_hop, payload_hop, publish_hop, send_hop, subscribe_hop
+from harness.access.kind import access_kinds
+from harness.access.paths import Hop
 from harness.access.policy import AccessError, parse_policy
-from harness.access.readback import BUCKET_POLICY, KEY_POLICY, QUEUE_POLICY, TOPIC_POLICY
 from harness.access.verdicts import AppliedPolicies, HopVerdict, judge_hop
 from harness.errors import InputFileError, Problem
 from harness.topology.model import Topology
@@ -61,59 +60,23 @@ class UnauthorisedTopologyError(AccessError):
 
 
 def rendered_policies(topology: Topology, where: Deployment | None = None) -> AppliedPolicies:
-    """Every resource's policy as the modules would render it (inputs as harness.render passes
-    them), for the ARNs of ``where`` (default: logical names, :meth:`Deployment.from_topology`)."""
-    ids = topology.account_id
+    """Every resource's policy as the modules would render it (inputs as render passes them), for
+    the ARNs of ``where`` (default: logical names, :meth:`Deployment.from_topology`)."""
     where = where or Deployment.from_topology(topology)
     by_arn = {}
-    for name, topic in topology.topics.items():
-        arn = where.topic(name).arn
-        doc = modules.topic_policy(arn, [ids(a) for a in topology.subscriber_accounts(name)], [ids(a) for a in topic.publishers])
-        by_arn[arn] = parse_policy(doc, TOPIC_POLICY)
-    for name, queue in topology.queues.items():
-        arn = where.queue(name).arn
-        sources = [where.topic(t).arn for t in topology.topics_feeding(name)]
-        by_arn[arn] = parse_policy(modules.queue_policy(arn, sources, [ids(a) for a in queue.producers]), QUEUE_POLICY)
-    for name, bucket in topology.buckets.items():
-        arn = where.bucket(name).arn
-        doc = modules.bucket_policy(arn, [ids(a) for a in bucket.readers], bucket.readers_may_delete, [ids(a) for a in bucket.writers])
-        by_arn[arn] = parse_policy(doc, BUCKET_POLICY)
-    for name, key in topology.keys.items():
-        feeding = sorted({t for q, queue in topology.queues.items() if queue.kms_key == name for t in topology.topics_feeding(q)})
-        doc = modules.key_policy(ids(key.account), [ids(a) for a in key.encrypt], [ids(a) for a in key.decrypt], [where.topic(t).arn for t in feeding])
-        by_arn[where.keys[name].arn] = parse_policy(doc, KEY_POLICY)
+    for kind in access_kinds():
+        if kind.policy_name is None:
+            continue
+        for name, spec in topology.of(kind.group).items():
+            doc = kind.rendered_policy(topology, name, spec, where)
+            by_arn[where.resources[kind.group][name].arn] = parse_policy(doc, kind.policy_name)
     return AppliedPolicies(by_arn)
 
 
 def declared_hops(topology: Topology) -> list[tuple[str, Hop]]:
-    """(topology field, hop) for every access the topology declares."""
-    ids = topology.account_id
+    """(topology field, hop) for every access the topology declares, kind by kind."""
     dep = Deployment.from_topology(topology)
-    out: list[tuple[str, Hop]] = []
-    for sub in topology.subscriptions:
-        where = f"subscriptions[{sub.key}]"
-        topic, queue = dep.topic(sub.topic), dep.queue(sub.queue)
-        out.append((where, deliver_hop(topic, queue)))
-        if sub.dead_letter_queue:
-            out.append((f"{where}.dead_letter_queue", deliver_hop(topic, dep.queue(sub.dead_letter_queue))))
-        queue_account = topology.queues[sub.queue].account
-        if queue_account != topology.topics[sub.topic].account:
-            out.append((where, subscribe_hop(ids(queue_account), topic, queue)))
-    for name, topic in topology.topics.items():
-        for account in topic.publishers:
-            out.append((f"topics.{name}.publishers", publish_hop(ids(account), dep.topic(name))))
-    for name, queue in topology.queues.items():
-        for account in queue.producers:
-            out.append((f"queues.{name}.producers", send_hop(ids(account), dep.queue(name))))
-    for name, bucket in topology.buckets.items():
-        ref = dep.bucket(name)
-        for account in bucket.writers:
-            out.append((f"buckets.{name}.writers", payload_hop(HopKind.PUT_PAYLOAD, account, ids(account), ref)))
-        for account in bucket.readers:
-            out.append((f"buckets.{name}.readers", payload_hop(HopKind.GET_PAYLOAD, account, ids(account), ref)))
-            if bucket.readers_may_delete:
-                out.append((f"buckets.{name}.readers_may_delete", payload_hop(HopKind.DELETE_PAYLOAD, account, ids(account), ref)))
-    return out
+    return [hop for kind in access_kinds() for name, spec in topology.of(kind.group).items() for hop in kind.declared_hops(topology, name, spec, dep)]
 
 
 def check_topology(topology: Topology) -> list[StaticProblem]:

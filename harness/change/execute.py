@@ -78,7 +78,10 @@ def change(
     out = out or sys.stderr
     if manifest.status != STATUS_APPLIED:
         raise HarnessError(f"run {manifest.run_id} is {manifest.status}, not applied; `harness up` a topology first, then change it.")
-    base, new = load_topology(Path(manifest.topology_file)), load_topology(new_file)
+    drift = manifest.topology_drift()
+    if drift:  # BASE is what was applied, whatever happened to its file since
+        _say(out, f"note: {drift}")
+    base, new = manifest.applied_topology(), load_topology(new_file)
     outcome = ChangeOutcome(
         manifest.run_id,
         manifest.target,
@@ -119,10 +122,9 @@ def change(
         return outcome
     _check_new_names_free(manifest, _sessions(manifest, base, new), rendered, base_text, root_file)
     manifest.planned = list({p.name: p for p in [*manifest.planned, *rendered.planned]}.values())
-    manifest.status, manifest.error = STATUS_APPLYING, f"changing to {new_file}"
-    manifest.save(settings)
+    manifest.transition(STATUS_APPLYING, settings, f"changing to {new_file}")
     paths, outcome.unprobed = probed_paths(outcome.paths.kept, delivery_paths(base), base, new)
-    _apply_under_probe(manifest, new, rendered, tf, settings, Path(new_file), paths, probe or ProbeSettings(), outcome, out)
+    _apply_under_probe(manifest, base, new, rendered, tf, settings, Path(new_file), paths, probe or ProbeSettings(), outcome, out)
     return outcome
 
 
@@ -161,20 +163,18 @@ def _check_new_names_free(manifest: Manifest, sessions: Sessions, rendered: Rend
 
 def _adopt_new(manifest: Manifest, new: Topology, rendered: RenderedRoot, tf: Terraform, settings: Settings, new_file: Path) -> None:
     """The manifest now describes NEW: its resources, from the applied root's outputs."""
-    applied = rendered.outputs.read(tf.output())
+    manifest.resources = rendered.outputs.read(tf.output())
     manifest.accounts = {**manifest.accounts, **{n: a.id for n, a in new.accounts.items()}}
     manifest.aws_access = {**manifest.aws_access, **{n: asdict(a.aws) for n, a in new.accounts.items()}}
-    for group, entries in applied.resources.items():
-        setattr(manifest, group, entries)
-    manifest.subscriptions = applied.subscriptions
     set_body_filters(manifest)  # what provider 3.39 cannot set (filter_policy_scope)
-    manifest.topology, manifest.topology_file = new.name, str(new_file.resolve())
-    manifest.status, manifest.error = STATUS_APPLIED, None
-    manifest.save(settings)
+    manifest.record_topology(new)
+    manifest.topology_file = str(new_file.resolve())
+    manifest.transition(STATUS_APPLIED, settings)
 
 
 def _apply_under_probe(
     manifest: Manifest,
+    base: Topology,
     new: Topology,
     rendered: RenderedRoot,
     tf: Terraform,
@@ -185,8 +185,7 @@ def _apply_under_probe(
     outcome: ChangeOutcome,
     out: TextIO,
 ) -> None:
-    base_accounts = load_topology(Path(manifest.topology_file))
-    probe = Probe(manifest, _sessions(manifest, base_accounts, new), paths, probe_settings)
+    probe = Probe(manifest, _sessions(manifest, base, new), paths, probe_settings)
     _say(out, f"run {manifest.run_id}: probing {len(paths)} surviving path(s) at {probe_settings.rate:g} msg/s each; applying")
     try:
         probe.start()
@@ -207,8 +206,7 @@ def _apply_under_probe(
         probe.drain()
     except (Exception, KeyboardInterrupt) as exc:
         if not outcome.applied:
-            manifest.status, manifest.error = STATUS_FAILED, str(exc)[:4000] or type(exc).__name__
-            manifest.save(settings)
+            manifest.transition(STATUS_FAILED, settings, str(exc)[:4000] or type(exc).__name__)
         raise
     finally:
         probe.stop()

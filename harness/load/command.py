@@ -21,7 +21,6 @@ from harness.scenario import cost
 from harness.scenario.format.loader import validate_scenario_files
 from harness.scenario.format.model import Scenario
 from harness.settings import Settings
-from harness.topology.loader import load_topology
 
 # options handed from `harness load` to the agent, as (flag, attribute)
 _VALUED = (("--run-id", "run_id"), ("--duration", "duration"), ("--messages", "messages"), ("--workers", "workers"),
@@ -80,7 +79,10 @@ def guard_cost(plan: LoadPlan, manifest: Manifest, max_cost_usd: float | None, o
     if manifest.target != "aws":
         return
     scenarios = [replace(s.scenario, send=s.send) for s in plan.streams]
-    estimates = cost.estimate_all(scenarios, load_topology(Path(manifest.topology_file)))
+    drift = manifest.topology_drift()
+    if drift:  # the run's snapshot is what is loaded, whatever happened to the file since
+        print(f"note: {drift}", file=out, flush=True)
+    estimates = cost.estimate_all(scenarios, manifest.applied_topology())
     limit = cost.DEFAULT_MAX_COST_USD if max_cost_usd is None else max_cost_usd
     cost.check_budget(estimates, limit)
     print(f"cost guard: estimated ${sum(e.usd for e in estimates):.4f} for the load run, within the ${limit:g} limit", file=out, flush=True)

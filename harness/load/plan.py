@@ -22,7 +22,9 @@ from harness.errors import HarnessError
 from harness.payload.generator import GeneratedPayload
 from harness.payload.outcome import Expected
 from harness.scenario.execute.send import Outgoing, plan, seed_of
-from harness.scenario.format.model import Expect, Scenario, Send
+from harness.scenario.expectations import Expect
+from harness.scenario.expectations.base import one_line_problem
+from harness.scenario.format.model import Scenario, Send
 
 START_DELAY_SECONDS = 1.0  # the schedule starts this long after the plan is sent: workers get it first
 
@@ -83,8 +85,11 @@ def _check(scenario: Scenario, rate: float | None) -> list[str]:
         return problems
     if scenario.send.rate is None and rate is None:
         problems.append(f"{where}: send has no rate; a load run is open-loop: add `rate:` to the send or pass --rate")
-    if scenario.dead_letter is not None or scenario.payload_deleted_after_ack:
-        problems.append(f"{where}: dead_letter / payload_deleted_after_ack checks are per scenario run, not load; use `harness run`")
+    if scenario.more_sends:
+        problems.append(f"{where}: has {len(scenario.sends)} sends; a load run streams one send per scenario (split it into one scenario per send)")
+    refused = one_line_problem(scenario.expectations)  # every registered expectation says whether load judges it
+    if refused:
+        problems.append(f"{where}: {refused}")
     return problems
 
 

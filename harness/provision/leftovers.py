@@ -16,7 +16,7 @@ and region and deletes what is still there — but only what is provably the run
   the run id and the owning account id, and it did not exist before the apply); a bucket tagged
   for another run, or one the account may not inspect, is reported.
 
-How a kind is probed, read and deleted is the kind's business (:mod:`harness.provision.kinds`);
+How a kind is probed, read and deleted is the kind's business (``harness/kinds/<kind>/provision.py``);
 this module only applies the rules above, the same for every kind.
 """
 
@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError
-from harness.provision.kinds import RESOURCE_KINDS, kind_of
+from harness.provision.kind import swept_kind
 from harness.provision.manifest import Planned
 from harness.provision.sessions import Sessions
 
@@ -48,7 +48,7 @@ class Presence(Enum):
 
 def presence(sessions: Sessions, item: Planned) -> Presence:
     """Whether ``item`` exists in its account and region. Unexpected errors propagate."""
-    kind = kind_of(item.kind)
+    kind = swept_kind(item.kind)
     try:
         kind.exists(sessions, item)
     except ClientError as exc:
@@ -68,7 +68,7 @@ def probe(sessions: Sessions, planned: Iterable[Planned]) -> list[str]:
 
 def _delete(sessions: Sessions, item: Planned) -> bool:
     """Delete ``item``. False when it turned out to be gone already."""
-    kind = kind_of(item.kind)
+    kind = swept_kind(item.kind)
     try:
         kind.delete(sessions, item)
     except ClientError as exc:
@@ -87,7 +87,7 @@ class SweepResult:
 
 
 def _sweep_order(item: Planned) -> int:
-    return RESOURCE_KINDS.index(kind_of(item.kind))
+    return swept_kind(item.kind).sweep_rank
 
 
 def sweep(
@@ -111,15 +111,15 @@ def sweep(
             if item.label in preexisting:
                 result.left_alone.append(f"{item.label}: it existed before this run")
                 continue
-            tag = kind_of(item.kind).run_tag(sessions, item, tag_key)
+            tag = swept_kind(item.kind).run_tag(sessions, item, tag_key)
             if tag is not None and tag != run_id:
                 result.left_alone.append(f"{item.label}: tagged {tag_key}={tag}, another run's")
                 continue
-            if tag is None and kind_of(item.kind).tagged_at_create:
+            if tag is None and swept_kind(item.kind).tagged_at_create:
                 result.left_alone.append(f"{item.label}: not tagged {tag_key}={run_id}")
                 continue
             log.warning("%s survived the destroy (not in Terraform's state); deleting it", item.label)
-            result.prepared += kind_of(item.kind).prepare_delete(sessions, item)
+            result.prepared += swept_kind(item.kind).prepare_delete(sessions, item)
             if _delete(sessions, item):
                 result.deleted.append(item.label)
         except (ClientError, BotoCoreError, HarnessError) as exc:

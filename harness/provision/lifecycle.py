@@ -24,7 +24,7 @@ from harness import emulator
 from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
 from harness.provision import leftovers, retarget, runlock
 from harness.provision.body_filters import set_body_filters
-from harness.provision.kinds import kind_of
+from harness.provision.kind import swept_kind
 from harness.provision.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
@@ -202,6 +202,7 @@ def _up(
         aws_access={n: asdict(a.aws) for n, a in topology.accounts.items()},
         planned=rendered.planned,
     )
+    manifest.record_topology(topology)
     manifest_path = manifest.save(settings)
     print(
         f"run {run_id}: applying topology '{topology.name}' to {target.name}"
@@ -214,8 +215,7 @@ def _up(
     try:
         _check_names_free(manifest, settings)
     except BaseException as exc:  # nothing was created yet: nothing to destroy
-        manifest.status, manifest.error = STATUS_DESTROYED, str(exc)[:4000] or type(exc).__name__
-        manifest.save(settings)
+        manifest.transition(STATUS_DESTROYED, settings, str(exc)[:4000] or type(exc).__name__)
         raise
     try:
         tf.init()
@@ -224,18 +224,12 @@ def _up(
             raise TerraformError(
                 f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
             )
-        applied = rendered.outputs.read(tf.output())
-        for group, entries in applied.resources.items():
-            setattr(manifest, group, entries)  # the manifest's topics, queues, buckets
-        manifest.subscriptions = applied.subscriptions
+        manifest.resources = rendered.outputs.read(tf.output())
         set_body_filters(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope)
-        manifest.status = STATUS_APPLIED
-        manifest.save(settings)
+        manifest.transition(STATUS_APPLIED, settings)
     except (Exception, KeyboardInterrupt) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
-        manifest.status = STATUS_FAILED
-        manifest.error = describe(exc)[:4000]
-        manifest.save(settings)
+        manifest.transition(STATUS_FAILED, settings, describe(exc)[:4000])
         print(
             f"run {run_id}: apply {'interrupted' if interrupted else 'failed'}; destroying what was created…"
             + (" (interrupt again to stop the cleanup)" if interrupted else ""),
@@ -272,7 +266,7 @@ def _prepare_deletes(manifest: Manifest, out: TextIO) -> None:
     sessions = Sessions.for_manifest(manifest)
     for item in manifest.planned:
         try:
-            done = kind_of(item.kind).prepare_delete(sessions, item)
+            done = swept_kind(item.kind).prepare_delete(sessions, item)
         except (ClientError, BotoCoreError, HarnessError) as exc:
             print(f"  could not prepare {item.label} for deletion ({exc}); deleting it may fail", file=out, flush=True)
             continue
@@ -292,8 +286,7 @@ def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO)
     except TerraformError:
         if not (tf.workdir / "terraform.tfstate").exists():
             _sweep_leftovers(manifest, out)
-            manifest.status = STATUS_DESTROYED
-            manifest.save(settings)
+            manifest.transition(STATUS_DESTROYED, settings, manifest.error)
             return
         raise
     result = tf.destroy(Progress("destroyed", out))
@@ -309,8 +302,7 @@ def _destroy(tf: Terraform, manifest: Manifest, settings: Settings, out: TextIO)
             f"`harness down --run-id {manifest.run_id}` again:\n" + "\n".join(result.diagnostics())
         )
     _sweep_leftovers(manifest, out)
-    manifest.status = STATUS_DESTROYED
-    manifest.save(settings)
+    manifest.transition(STATUS_DESTROYED, settings, manifest.error)
     shutil.rmtree(tf.workdir / ".terraform", ignore_errors=True)
 
 
@@ -364,8 +356,6 @@ def forget(run_id: str, settings: Settings, reason: str) -> Manifest:
     """Record that run ``run_id``'s resources are gone without a destroy (the emulator that held
     them went away with them), so no later `run` or `down` picks it as a live run."""
     manifest = Manifest.load(run_id, settings)
-    manifest.status = STATUS_GONE
-    manifest.error = reason
-    manifest.save(settings)
+    manifest.transition(STATUS_GONE, settings, reason)
     shutil.rmtree(terraform_dir(run_id, settings) / ".terraform", ignore_errors=True)
     return manifest

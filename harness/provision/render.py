@@ -1,8 +1,8 @@
 """Topology → one Terraform root module (JSON syntax) for one run.
 
 The root has one aliased ``aws`` provider per (account, region) in use and one module call per
-topic, queue, bucket and subscription, each wired to its provider; the calls come from the
-resource-kind registry (:mod:`harness.provision.kinds`), the names from
+entry of every registered kind (topic, queue, bucket, key, subscription, ...), each wired to its
+provider; the calls come from each kind's ``provision.py`` (:mod:`harness.provision.kind`), the names from
 :mod:`harness.provision.naming`. Physical names carry the run id (``hx-<run-id>-<logical>``) so
 parallel runs never collide, and everything taggable is tagged with the run id and topology name.
 
@@ -15,26 +15,17 @@ which turns Terraform's outputs into the manifest's entries (:class:`RootOutputs
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import paths
-from harness.provision.kinds import RESOURCE_KINDS, SUBSCRIPTIONS, Placed, RenderContext
-from harness.provision.kinds.subscription import PlacedSubscription
-from harness.provision.manifest import Planned, ResourceEntry, SubscriptionEntry
+from harness.provision.kind import Placed, RenderContext, SweptKind, provision_kinds
+from harness.provision.manifest import Planned
 from harness.provision.naming import run_tags
 from harness.provision.provider import VERSION_CONSTRAINT, ProviderProfile
 from harness.provision.targets import Target
 from harness.topology.model import Topology
-from harness.topology.regions import partition_of
-
-
-@dataclass
-class AppliedResources:
-    """The manifest's resource entries, read from an applied root's outputs."""
-
-    resources: dict[str, dict[str, ResourceEntry]] = field(default_factory=dict)  # group -> logical -> entry
-    subscriptions: list[SubscriptionEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -42,22 +33,21 @@ class RootOutputs:
     """Reads the rendered root's ``resources`` output (``terraform output -json``) as manifest entries."""
 
     placed: tuple[Placed, ...]
-    subscriptions: tuple[PlacedSubscription, ...]
 
-    def read(self, outputs: dict) -> AppliedResources:
+    def read(self, outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """group -> key -> manifest entry, for every registered kind (empty groups included)."""
         reported = outputs["resources"]
-        applied = AppliedResources({kind.group: {} for kind in RESOURCE_KINDS})
+        applied: dict[str, dict[str, Any]] = {kind.group: {} for kind in provision_kinds()}
         for p in self.placed:
-            applied.resources[p.kind.group][p.logical] = p.kind.entry(p, reported[p.kind.group][p.logical])
-        applied.subscriptions = [SUBSCRIPTIONS.entry(s, reported[SUBSCRIPTIONS.group]) for s in self.subscriptions]
+            applied[p.kind.group][p.key] = p.kind.entry(p, reported[p.kind.group][p.key])
         return applied
 
 
 @dataclass(frozen=True)
 class RenderedRoot:
-    document: dict
+    document: dict[str, Any]
     providers: dict[str, tuple[str, str]]  # alias -> (account name, region)
-    planned: list[Planned]  # every physical topic, queue and bucket the run creates, exact names
+    planned: list[Planned]  # every physical resource the run creates, exact names
     outputs: RootOutputs
 
     def write(self, directory: Path) -> Path:
@@ -76,28 +66,18 @@ def render_root(
     modules_dir: Path = paths.MODULES_DIR,
 ) -> RenderedRoot:
     ctx = RenderContext(topology, target, profile, run_id, run_tags(run_id, topology.name), root_dir, modules_dir)
-    modules: dict[str, dict] = {}
-    output: dict[str, dict] = {}
+    modules: dict[str, dict[str, Any]] = {}
+    output: dict[str, dict[str, Any]] = {}
     planned: list[Planned] = []
     placed: list[Placed] = []
-
-    for kind in RESOURCE_KINDS:
+    for kind in provision_kinds():
         output[kind.group] = {}
-        for logical, spec in kind.specs(topology).items():
-            account_id = topology.account_id(spec.account)
-            name = kind.physical_name(ctx, logical, spec)
-            planned.append(Planned(kind.kind, spec.account, account_id, spec.region, name, partition_of(spec.region) or "aws"))
-            placed.append(Placed(kind, logical, spec.account, account_id, spec.region, kind.fifo(spec), getattr(spec, "kms_key", None) or ""))
-            modules[kind.module_name(logical)] = kind.module_call(ctx, logical, spec)
-            output[kind.group][logical] = kind.output(logical)
-
-    placed_subs: list[PlacedSubscription] = []
-    output[SUBSCRIPTIONS.group] = {}
-    for sub in topology.subscriptions:
-        where = SUBSCRIPTIONS.place(ctx, sub)
-        placed_subs.append(where)
-        modules[SUBSCRIPTIONS.module_name(sub)] = SUBSCRIPTIONS.module_call(ctx, sub, where)
-        output[SUBSCRIPTIONS.group][sub.key] = SUBSCRIPTIONS.output(sub)
+        for key, spec in kind.specs(topology).items():
+            if isinstance(kind, SweptKind):
+                planned.append(kind.planned(ctx, key, spec))
+            placed.append(kind.place(ctx, key, spec))
+            modules[kind.module_name(key, spec)] = kind.module_call(ctx, key, spec)
+            output[kind.group][key] = kind.output(key, spec)
 
     provider_blocks = [
         target.provider_block(alias, topology.accounts[account], region, profile, run_id)
@@ -113,4 +93,4 @@ def render_root(
         "module": modules,
         "output": {"resources": {"value": output}},
     }
-    return RenderedRoot(document, ctx.providers, planned, RootOutputs(tuple(placed), tuple(placed_subs)))
+    return RenderedRoot(document, ctx.providers, planned, RootOutputs(tuple(placed)))

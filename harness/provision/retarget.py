@@ -59,9 +59,7 @@ def _recorded_dead(endpoint: str, settings: Settings) -> bool:
 
 def mark_gone(manifest: Manifest, why: str, tf_dir: Path, settings: Settings, out: TextIO) -> None:
     """Record the run as gone and drop its Terraform working files (providers), as a destroy does."""
-    manifest.status = STATUS_GONE
-    manifest.error = why
-    manifest.save(settings)
+    manifest.transition(STATUS_GONE, settings, why)
     shutil.rmtree(tf_dir / ".terraform", ignore_errors=True)
     print(f"run {manifest.run_id}: gone — {why}; nothing left to destroy", file=out, flush=True)
 

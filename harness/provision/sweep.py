@@ -20,7 +20,7 @@ the topology's regions and deletes the kit's leftovers:
   directory knows the run, else the oldest creation time of the run's queues and buckets found in
   the same sweep (one ``up`` creates them together). A resource of unknown age is left alone.
 
-Deleting is the resource kind's own operation (:mod:`harness.provision.kinds`): a topic goes with
+Finding and deleting are the resource kind's own operations (``harness/kinds/<kind>/provision.py``): a topic goes with
 its subscriptions, a bucket with its objects, versions and unfinished multipart uploads.
 ``dry_run`` lists what would be deleted and deletes nothing.
 """
@@ -31,16 +31,14 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError
-from harness.provision.kinds import RESOURCE_KINDS, kind_of
+from harness.provision.kind import swept_kind, swept_kinds
 from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, Manifest, Planned, list_runs
 from harness.provision.naming import NAME_PREFIX, TAG_RUN_ID
 from harness.provision.sessions import Sessions
@@ -92,71 +90,14 @@ class SweepReport:
         return not self.failed
 
 
-def _epoch(value: datetime | str | float | int | None) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return float(value)
-
-
-# -- discovery: the kit's names in one account and region, per kind ---------------------------------
-def _topics(sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
-    sns = sessions.client("sns", account, region)
-    for page in sns.get_paginator("list_topics").paginate():
-        for topic in page.get("Topics", []):
-            name = topic["TopicArn"].rsplit(":", 1)[-1]
-            if name.startswith(f"{NAME_PREFIX}-"):
-                subs = retry.call("sns.ListSubscriptionsByTopic", sns.list_subscriptions_by_topic, TopicArn=topic["TopicArn"])
-                count = len(subs.get("Subscriptions", []))
-                yield name, None, f"with {count} subscription(s)" if count else ""
-
-
-def _queues(sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
-    sqs = sessions.client("sqs", account, region)
-    for page in sqs.get_paginator("list_queues").paginate(QueueNamePrefix=f"{NAME_PREFIX}-", PaginationConfig={"PageSize": 1000}):
-        for url in page.get("QueueUrls", []):
-            attrs = retry.call("sqs.GetQueueAttributes", sqs.get_queue_attributes, QueueUrl=url, AttributeNames=["CreatedTimestamp"])
-            yield url.rstrip("/").rsplit("/", 1)[-1], _epoch(attrs.get("Attributes", {}).get("CreatedTimestamp")), ""
-
-
-def _buckets(sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
-    s3 = sessions.client("s3", account, region)
-    for bucket in retry.call("s3.ListBuckets", s3.list_buckets).get("Buckets", []):
-        name = bucket["Name"]
-        if not (name.startswith(f"{NAME_PREFIX}-") and name.endswith(f"-{sessions.account_id(account)}")):
-            continue
-        location = retry.call("s3.GetBucketLocation", s3.get_bucket_location, Bucket=name).get("LocationConstraint")
-        if (location or "us-east-1") == region:
-            yield name, _epoch(bucket.get("CreationDate")), ""
-
-
-def _keys(sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
-    """KMS keys by their alias (a key itself has only a generated id)."""
-    kms = sessions.client("kms", account, region)
-    for page in kms.get_paginator("list_aliases").paginate():
-        for alias in page.get("Aliases", []):
-            name = alias.get("AliasName", "").removeprefix("alias/")
-            if name.startswith(f"{NAME_PREFIX}-") and alias.get("TargetKeyId"):
-                yield name, _epoch(alias.get("CreationDate")), ""
-
-
-_LISTERS: dict[str, Callable[[Sessions, str, str], Iterator[tuple[str, float | None, str]]]] = {
-    "topic": _topics,
-    "queue": _queues,
-    "bucket": _buckets,
-    "key": _keys,
-}
-
-
 def _find(sessions: Sessions, topology: Topology, report: SweepReport) -> list[Found]:
     found: list[Found] = []
     for account in topology.accounts.values():
         for region in topology.regions:
-            for kind in RESOURCE_KINDS:
+            for kind in swept_kinds():
                 where = f"{kind.group} of {account.name}/{region}"
                 try:
-                    for name, created, detail in _LISTERS[kind.kind](sessions, account.name, region):
+                    for name, created, detail in kind.discover(sessions, account.name, region):
                         item = Planned(kind.kind, account.name, account.id, region, name, partition_of(region) or "aws")
                         tag = kind.run_tag(sessions, item, TAG_RUN_ID)
                         match = _RUN_IN_NAME.fullmatch(name)
@@ -182,7 +123,7 @@ def _verdict(f: Found, live: set[str], ages: dict[str, float], older_than: float
     name_run = m.group(1) if (m := _RUN_IN_NAME.fullmatch(f.item.name)) else None
     if name_run is None and not f.tagged:
         return "not named hx-<run-id>-… nor tagged by the kit"
-    if not f.tagged and kind_of(f.item.kind).tagged_at_create:
+    if not f.tagged and swept_kind(f.item.kind).tagged_at_create:
         return f"not tagged {TAG_RUN_ID} (the kit tags it when creating it)"
     owners = {r for r in (f.run_id, name_run) if r}
     if owners & live:
@@ -220,7 +161,7 @@ def sweep_topology(
     )
     found = _find(sessions, topology, report)
     ages = _run_ages(found, runs)
-    order = {kind.kind: i for i, kind in enumerate(RESOURCE_KINDS)}  # topics, then queues, then buckets
+    order = {kind.kind: i for i, kind in enumerate(swept_kinds())}  # topics, then queues, then buckets
     for f in sorted(found, key=lambda f: order[f.item.kind]):
         why = _verdict(f, live, ages, older_than, now)
         if why is not None:
@@ -231,7 +172,7 @@ def sweep_topology(
             report.deleted.append(f.label)
             print(f"  would delete {f.label} (run {f.run_id})", file=out, flush=True)
             continue
-        kind = kind_of(f.item.kind)
+        kind = swept_kind(f.item.kind)
         try:
             kind.delete(sessions, f.item)
         except ClientError as exc:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from harness.provision.manifest import Manifest
 from harness.report.html import html_report
 from harness.report.junit import junit_xml
+from harness.report.kind import describe_all
 from harness.report.markdown import markdown_report
 from harness.report.plots import latency_svg
 from harness.scenario.judge.result import RunReport
@@ -22,13 +24,11 @@ from harness.scenario.judge.result import RunReport
 __all__ = ["console_summary", "html_report", "junit_xml", "latency_svg", "markdown_report", "resources_of", "write_reports"]
 
 
-def resources_of(manifest: Manifest) -> dict:
-    """Where each topic, queue and bucket of a run lives (account, region, physical name), for
-    ``RunReport.resources``: the diagram places the delivery paths' nodes with it."""
-    return {
-        kind: {name: {"account": e.account, "region": e.region, "name": e.name} for name, e in entries.items()}
-        for kind, entries in (("topics", manifest.topics), ("queues", manifest.queues), ("buckets", manifest.buckets))
-    }
+def resources_of(manifest: Manifest) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every entry of the run, kind by kind (where it lives, its physical name; each kind says),
+    for ``RunReport.resources``: the diagram places the delivery paths' nodes with it and the
+    reports list it."""
+    return describe_all(manifest.resources)
 
 
 def write_reports(report: RunReport, directory: Path) -> dict[str, Path]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from harness.report.kind import looks
+
 PASSED, ERROR, FAILED = "passed", "error", "failed"
 RANK = {PASSED: 0, ERROR: 1, FAILED: 2}
 COLOUR = {PASSED: "#1a7f37", ERROR: "#bf8700", FAILED: "#cf222e"}
@@ -168,9 +170,6 @@ def _text(value: str) -> str:
     return value.replace('"', "#quot;")
 
 
-SHAPES = {"producer": '(["{}"])', "topic": '{{{{"{}"}}}}', "queue": '[("{}")]', "bucket": '[/"{}"\\]'}
-STYLES = {"producer": "fill:#f6f8fa,stroke:#57606a", "topic": "fill:#fff8c5,stroke:#9a6700",
-          "queue": "fill:#ddf4ff,stroke:#0969da", "bucket": "fill:#fbefff,stroke:#8250df"}
 
 
 def node_text(node: Node) -> str:
@@ -181,20 +180,21 @@ def mermaid(graph: Graph) -> str:
     """The graph as a Mermaid flowchart: accounts and regions as nested subgraphs, one edge per
     distinct hop, coloured by its verdict with ``linkStyle`` (indices in edge order)."""
     lines = ["flowchart LR"]
+    look = looks()
     for a, (account, regions) in enumerate(graph.groups().items()):
         lines.append(f'  subgraph acc{a}["account {_text(account)}"]')
         for r, (region, nodes) in enumerate(regions.items()):
             lines.append(f'    subgraph acc{a}_r{r}["{_text(account)} · {_text(region)}"]')
-            lines += [f"      {n.id}{SHAPES[n.kind].format(_text(node_text(n)))}" for n in nodes]
+            lines += [f"      {n.id}{look[n.kind].shape.format(_text(node_text(n)))}" for n in nodes]
             lines.append("    end")
         lines.append("  end")
     for e in graph.edges:
         arrow = "-.->" if e.kind in DASHED else "-->"
         lines.append(f'  {e.source} {arrow}|"{_text(e.label)}"| {e.target}')
-    for kind, style in STYLES.items():
+    for kind, shown in look.items():
         members = [n.id for n in graph.nodes.values() if n.kind == kind]
         if members:
-            lines += [f"  classDef {kind} {style}", f"  class {','.join(members)} {kind}"]
+            lines += [f"  classDef {kind} fill:{shown.fill},stroke:{shown.stroke}", f"  class {','.join(members)} {kind}"]
     for verdict in (PASSED, ERROR, FAILED):
         indices = [str(i) for i, e in enumerate(graph.edges) if e.verdict == verdict]
         if indices:

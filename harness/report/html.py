@@ -10,6 +10,7 @@ from harness.report.access import matrix_html, scenario_access_html
 from harness.report.diagram import delivery_graph, mermaid
 from harness.report.plots import carried, latency_overlay_svg, latency_svg
 from harness.report.plots import fmt as _fmt
+from harness.report.resources import resources_html
 from harness.report.svg_diagram import diagram_svg
 
 
@@ -46,6 +47,7 @@ td,th{{border:1px solid #ccc;padding:2px 4px;font-size:11px;text-align:right}}h3
 {_overview(data)}
 {''.join(rows)}
 {matrix_html(data)}
+{resources_html(data)}
 </body></html>
 """
 

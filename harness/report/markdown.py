@@ -7,6 +7,7 @@ from harness.report.access import access_markdown
 from harness.report.diagram import mermaid_markdown
 from harness.report.plots import carried
 from harness.report.plots import fmt as _fmt
+from harness.report.resources import resources_markdown
 
 
 def markdown_report(data: dict) -> str:
@@ -28,4 +29,5 @@ def markdown_report(data: dict) -> str:
         for f in sc["failures"]:
             lines.append(f"- **{sc['name']}**: {f}")
     lines += access_markdown(data)
+    lines += resources_markdown(data)
     return "\n".join(lines) + "\n"

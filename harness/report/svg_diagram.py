@@ -1,7 +1,7 @@
 """The delivery-path graph of :mod:`harness.report.diagram`, drawn as inline SVG for ``report.html``
 (no script, no CDN: the report works offline).
 
-Layout: three columns — producers; topics and payload buckets; queues (empty ones left out) — and one
+Layout: three columns — producers; topics and payload buckets; where paths end, queues (empty ones left out) — and one
 horizontal band per account and region, bands of one account shaded alike; edges are curves from a
 node's right side to the next one's left side, coloured by verdict, dashed for payloads through S3.
 """
@@ -11,11 +11,9 @@ from __future__ import annotations
 import html
 
 from harness.report.diagram import COLOUR, DASHED, Graph, node_text
+from harness.report.kind import looks
 
-COLUMNS = {"producer": "producer", "topic": "middle", "bucket": "middle", "queue": "queue"}
-ORDER = ("producer", "middle", "queue")
-FILL = {"producer": "#f6f8fa", "topic": "#fff8c5", "queue": "#ddf4ff", "bucket": "#fbefff"}
-STROKE = {"producer": "#57606a", "topic": "#9a6700", "queue": "#0969da", "bucket": "#8250df"}
+ORDER = ("producer", "middle", "end")  # columns; each kind's look names its own (harness.report.kind)
 BAND_SHADES = ("#f3f4f6", "#eaf2fb", "#f6f0e6", "#eef6ee", "#f6eef6")
 LEFT, NODE_W, NODE_H, GAP_X, ROW_H, BAND_PAD, LOOP = 170, 150, 28, 150, 40, 10, 60
 
@@ -29,7 +27,8 @@ def diagram_svg(graph: Graph) -> str:
     if not graph.edges:
         return ""
     esc = html.escape
-    columns = [c for c in ORDER if any(COLUMNS[n.kind] == c for n in graph.nodes.values())]
+    look = looks()
+    columns = [c for c in ORDER if any(look[n.kind].column == c for n in graph.nodes.values())]
     col_x = {k: LEFT + i * (NODE_W + GAP_X) for i, k in enumerate(columns)}
     width = LEFT + len(columns) * (NODE_W + GAP_X) - GAP_X + 20 + LOOP
     pos: dict[str, tuple[float, float]] = {}
@@ -37,19 +36,19 @@ def diagram_svg(graph: Graph) -> str:
     y = 10.0
     for a, (account, regions) in enumerate(graph.groups().items()):
         for region, nodes in regions.items():
-            rows = max(sum(1 for n in nodes if COLUMNS[n.kind] == c) for c in columns)
+            rows = max(sum(1 for n in nodes if look[n.kind].column == c) for c in columns)
             height = rows * ROW_H + 2 * BAND_PAD
             parts.append(f'<rect x="4" y="{y:.0f}" width="{width - 8}" height="{height - 4}" rx="6" fill="{BAND_SHADES[a % len(BAND_SHADES)]}"/>')
             parts.append(f'<text x="12" y="{y + 20:.0f}" font-size="12" font-weight="600">account {esc(account)}</text>')
             parts.append(f'<text x="12" y="{y + 36:.0f}" font-size="11" fill="#57606a">{esc(region)}</text>')
             for c in columns:
-                for i, n in enumerate(sorted((x for x in nodes if COLUMNS[x.kind] == c), key=lambda x: x.kind != "topic")):
+                for i, n in enumerate(sorted((x for x in nodes if look[x.kind].column == c), key=lambda x: x.kind != "topic")):
                     k, nx, ny = n.kind, col_x[c], y + BAND_PAD + i * ROW_H
                     pos[n.id] = (nx, ny)
                     parts.append(
                         f'<g><title>{esc(n.kind)} {esc(n.name)} ({esc(n.account)}/{esc(n.region)})</title>'
                         f'<rect x="{nx}" y="{ny:.0f}" width="{NODE_W}" height="{NODE_H}" rx="{14 if k == "producer" else 4}" '
-                        f'fill="{FILL[k]}" stroke="{STROKE[k]}"/>'
+                        f'fill="{look[k].fill}" stroke="{look[k].stroke}"/>'
                         f'<text x="{nx + NODE_W / 2:.0f}" y="{ny + 18:.0f}" font-size="11" text-anchor="middle">{esc(_clip(node_text(n)))}</text></g>'
                     )
             y += height

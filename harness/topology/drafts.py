@@ -1,7 +1,7 @@
 """What the readers read from a topology file, with where it was read from.
 
-The readers (:mod:`~harness.topology.read_accounts`, :mod:`~harness.topology.read_resources`) fill
-one :class:`Drafts`; the cross-checks (:mod:`~harness.topology.cross_checks`) compare drafts with
+The readers (:mod:`~harness.topology.read_accounts`, and each kind's section reader in
+``harness/kinds/<kind>/spec.py``) fill one :class:`Drafts`; the cross-checks (:mod:`~harness.topology.cross_checks`) compare drafts with
 each other; :mod:`~harness.topology.build` turns problem-free drafts into the frozen model. A value
 a reader rejected stays ``None`` here (its problem is recorded), so later steps skip it quietly.
 """
@@ -9,9 +9,16 @@ a reader rejected stays ``None`` here (its problem is recorded), so later steps 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.topology.sourced_yaml import Node, Problems
+
+if TYPE_CHECKING:
+    from harness.kinds.bucket.spec import BucketDraft
+    from harness.kinds.key.spec import KeyDraft
+    from harness.kinds.queue.spec import QueueDraft
+    from harness.kinds.subscription.spec import SubscriptionDraft
+    from harness.kinds.topic.spec import TopicDraft
 
 
 @dataclass
@@ -49,49 +56,6 @@ class OwnedDraft:
 
 
 @dataclass
-class TopicDraft(OwnedDraft):
-    fifo: bool = False
-    cbd: bool = False
-    publishers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class QueueDraft(OwnedDraft):
-    fifo: bool = False
-    cbd: bool = False
-    visibility_timeout: int = 30
-    retention: int = 345600
-    dlq: Ref | None = None
-    max_receive_count: int | None = None
-    has_dead_letter: bool = False
-    producers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BucketDraft(OwnedDraft):
-    readers: list[str] = field(default_factory=list)
-    writers: list[str] = field(default_factory=list)
-    readers_may_delete: bool = False
-
-
-@dataclass
-class KeyDraft(OwnedDraft):
-    encrypt: list[str] = field(default_factory=list)
-    decrypt: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SubscriptionDraft:
-    node: Node
-    topic: Ref | None = None
-    queue: Ref | None = None
-    raw_delivery: bool = False
-    filter_policy: dict[str, Any] | None = None
-    dlq: Ref | None = None
-    filter_policy_scope: str = "MessageAttributes"
-
-
-@dataclass
 class Drafts:
     """Everything read from one topology file so far."""
 
@@ -107,8 +71,31 @@ class Drafts:
     region_nodes: dict[str, Node] = field(default_factory=dict)
     regions_known: bool = False  # as accounts_known, for regions:
     partition: str | None = None
-    topics: dict[str, TopicDraft] = field(default_factory=dict)
-    queues: dict[str, QueueDraft] = field(default_factory=dict)
-    buckets: dict[str, BucketDraft] = field(default_factory=dict)
-    keys: dict[str, KeyDraft] = field(default_factory=dict)
-    subscriptions: list[SubscriptionDraft] = field(default_factory=list)
+    # group -> key -> draft, filled by each kind's reader (harness.topology.kind.KindSpec.read); a
+    # named kind is keyed by logical name, a list kind (subscriptions) by position
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def section(self, group: str) -> dict[str, Any]:
+        """The drafts of one kind's section (empty until its reader ran)."""
+        return self.sections.setdefault(group, {})
+
+    # Typed views of the built-in kinds' sections, for the readers and checks that join them.
+    @property
+    def topics(self) -> dict[str, TopicDraft]:
+        return self.section("topics")
+
+    @property
+    def queues(self) -> dict[str, QueueDraft]:
+        return self.section("queues")
+
+    @property
+    def buckets(self) -> dict[str, BucketDraft]:
+        return self.section("buckets")
+
+    @property
+    def keys(self) -> dict[str, KeyDraft]:
+        return self.section("keys")
+
+    @property
+    def subscriptions(self) -> list[SubscriptionDraft]:
+        return list(self.section("subscriptions").values())

@@ -9,8 +9,9 @@ Malformed input of any shape (wrong types, nulls, unknown keys, duplicate keys, 
 becomes a problem, never a traceback. See ``scenarios/reference.topology.yaml`` for the format.
 
 The steps: :mod:`~harness.topology.sourced_yaml` reads the file, the section readers
-(:mod:`~harness.topology.read_accounts`, :mod:`~harness.topology.read_resources`) fill the drafts,
-:mod:`~harness.topology.cross_checks` compares them, :mod:`~harness.topology.build` freezes them.
+(:mod:`~harness.topology.read_accounts` and each registered kind's,
+:class:`~harness.topology.kind.KindSpec`) fill the drafts, :mod:`~harness.topology.cross_checks`
+compares them, :func:`build_topology` freezes them.
 """
 
 from __future__ import annotations
@@ -18,28 +19,31 @@ from __future__ import annotations
 import os
 import re
 
-from harness.topology.build import build_topology
 from harness.topology.cross_checks import cross_check
 from harness.topology.drafts import Drafts
-from harness.topology.model import Topology
+from harness.topology.kind import need, specs
+from harness.topology.model import Account, AwsAccess, Topology
 from harness.topology.read_accounts import read_accounts, read_regions
-from harness.topology.read_resources import read_buckets, read_keys, read_queues, read_subscriptions, read_topics
 from harness.topology.sourced_yaml import Node, load_yaml
 
-__all__ = ["load_topology", "validate_topology"]
+__all__ = ["load_topology", "validate_topology", "top_keys"]
 
 TOPOLOGY_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
-TOP_KEYS = ("name", "accounts", "regions", "keys", "topics", "queues", "buckets", "subscriptions")
+COMMON_KEYS = ("name", "accounts", "regions")
+
+
+def top_keys() -> tuple[str, ...]:
+    """The sections a topology file may have: its own, then one per registered kind."""
+    return COMMON_KEYS + tuple(spec.group for spec in specs())
 
 
 def validate_topology(root: Node) -> Topology:
     """Validate an already-composed document (from :func:`harness.topology.sourced_yaml.parse_yaml`)."""
     d = Drafts(root.problems)
     top = root.mapping(
-        allowed=TOP_KEYS,
-        required=("name", "accounts", "regions"),
-        hint="a topology file is a mapping with name:, accounts:, regions:, keys:, topics:, queues:, "
-        "buckets: and subscriptions:",
+        allowed=top_keys(),
+        required=COMMON_KEYS,
+        hint="a topology file is a mapping with " + ", ".join(f"{k}:" for k in top_keys()[:-1]) + f" and {top_keys()[-1]}:",
         required_hints={
             "name": "add name: <lowercase name>, e.g. name: reference",
             "accounts": 'add accounts: with at least one account, e.g. accounts: {A: {id: "111111111111"}}',
@@ -55,21 +59,33 @@ def validate_topology(root: Node) -> Topology:
             what="topology name",
             hint="use 1-32 lowercase letters, digits and hyphens starting with a letter, e.g. name: reference",
         )
-    readers = (
-        ("accounts", read_accounts),
-        ("regions", read_regions),
-        ("keys", read_keys),
-        ("topics", read_topics),
-        ("queues", read_queues),
-        ("buckets", read_buckets),
-        ("subscriptions", read_subscriptions),
-    )
-    for key, read in readers:
-        if key in top:
-            read(d, top[key])
+    if "accounts" in top:
+        read_accounts(d, top["accounts"])
+    if "regions" in top:
+        read_regions(d, top["regions"])
+    for spec in specs():
+        if spec.group in top:
+            spec.read(d, top[spec.group])
     cross_check(d)
     d.problems.raise_if_any()
     return build_topology(d)
+
+
+def build_topology(d: Drafts) -> Topology:
+    """The model of problem-free drafts; call only once every problem is raised."""
+    accounts = {
+        a.name: Account(
+            name=a.name,
+            id=need(d, a.id, f"accounts.{a.name}.id"),
+            aws=AwsAccess(role_arn=a.role_arn, profile=a.profile, external_id=a.external_id),
+        )
+        for a in d.accounts.values()
+    }
+    resources: dict[str, dict[str, object]] = {}
+    for spec in specs():
+        entries = (spec.build(draft, d) for draft in d.section(spec.group).values())
+        resources[spec.group] = {spec.key_of(e): e for e in entries}
+    return Topology(need(d, d.name, "name"), d.problems.file, accounts, tuple(d.regions), resources)
 
 
 def load_topology(path: str | os.PathLike[str]) -> Topology:

@@ -1,12 +1,36 @@
 """The validated topology: what a topology YAML file becomes after :mod:`harness.topology.loader`.
 
-Plain frozen dataclasses, keyed by logical name. Nothing here knows about Terraform, LocalStack
-or AWS; the renderer (:mod:`harness.render`) turns a :class:`Topology` into a root module.
+Plain frozen dataclasses. The accounts and regions are the topology's own; every resource lives in
+:attr:`Topology.resources`, group → key → the entry its kind builds (``harness/kinds/<kind>/spec.py``),
+so every consumer can iterate the registered kinds; the built-in kinds also have typed views
+(:attr:`Topology.topics`, ...). Nothing here knows about Terraform, LocalStack or AWS.
+
+A topology is also a *snapshot*: :meth:`Topology.snapshot` is its canonical JSON (the run record
+keeps it, so what was applied is judged later, whatever happened to the file since) and
+:meth:`Topology.from_snapshot` reads it back through each kind's model class.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import dacite
+
+from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from harness.kinds.bucket.spec import Bucket
+    from harness.kinds.key.spec import Key
+    from harness.kinds.queue.spec import Queue
+    from harness.kinds.subscription.spec import Subscription
+    from harness.kinds.topic.spec import Topic
+
+SNAPSHOT_SCHEMA = "harness-topology/1"
+_DACITE = dacite.Config(cast=[tuple], strict=True)
 
 
 @dataclass(frozen=True)
@@ -27,90 +51,36 @@ class Account:
 
 
 @dataclass(frozen=True)
-class Topic:
-    name: str
-    account: str  # logical account name
-    region: str
-    fifo: bool = False
-    content_based_deduplication: bool = False
-    publishers: tuple[str, ...] = ()  # other accounts granted sns:Publish
-    kms_key: str | None = None  # logical name of the KMS key encrypting the topic (SSE)
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    queue: str  # logical queue name
-    max_receive_count: int
-
-
-@dataclass(frozen=True)
-class Queue:
-    name: str
-    account: str
-    region: str
-    fifo: bool = False
-    content_based_deduplication: bool = False
-    visibility_timeout: int = 30  # seconds, 0..43200
-    retention: int = 345600  # seconds, 60..1209600
-    dead_letter: DeadLetter | None = None
-    producers: tuple[str, ...] = ()  # accounts allowed sqs:SendMessage directly
-    kms_key: str | None = None  # logical name of the KMS key encrypting the queue (SSE)
-
-
-@dataclass(frozen=True)
-class Bucket:
-    name: str
-    account: str
-    region: str
-    readers: tuple[str, ...] = ()  # accounts granted s3:GetObject on payloads
-    writers: tuple[str, ...] = ()  # other accounts granted s3:PutObject (senders that offload here)
-    readers_may_delete: bool = False  # also s3:DeleteObject (consumers delete payloads, as Java does)
-    kms_key: str | None = None  # logical name of the KMS key payloads are stored with (SSE-KMS)
-
-
-@dataclass(frozen=True)
-class Key:
-    """A customer-managed KMS key. Its own account administers it; other accounts may use it only
-    as listed: ``encrypt`` (kms:GenerateDataKey, kms:Encrypt) and ``decrypt`` (kms:Decrypt). SNS
-    gets GenerateDataKey/Decrypt, bound by ``aws:SourceArn``, when it delivers into a queue the
-    key encrypts (derived from the subscriptions, not written here)."""
-
-    name: str
-    account: str
-    region: str
-    encrypt: tuple[str, ...] = ()
-    decrypt: tuple[str, ...] = ()
-
-    def may(self, account: str, use: str) -> bool:
-        """Whether ``account`` may ``use`` ("encrypt" or "decrypt") the key."""
-        return account == self.account or account in (self.encrypt if use == "encrypt" else self.decrypt)
-
-
-@dataclass(frozen=True)
-class Subscription:
-    topic: str
-    queue: str
-    raw_delivery: bool = False
-    filter_policy: dict | None = None  # the JSON object SNS stores, as parsed YAML
-    dead_letter_queue: str | None = None  # logical queue name (subscription DLQ)
-    filter_policy_scope: str = "MessageAttributes"  # or "MessageBody" (the policy then filters the JSON body)
-
-    @property
-    def key(self) -> str:
-        return f"{self.topic}->{self.queue}"
-
-
-@dataclass(frozen=True)
 class Topology:
     name: str
     source: str  # the file it came from
     accounts: dict[str, Account]
     regions: tuple[str, ...]
-    topics: dict[str, Topic]
-    queues: dict[str, Queue]
-    buckets: dict[str, Bucket]
-    subscriptions: tuple[Subscription, ...]
-    keys: dict[str, Key] = field(default_factory=dict)
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # group -> key -> entry
+
+    def of(self, group: str) -> Mapping[str, Any]:
+        """The entries of one kind (by its group, e.g. ``"queues"``); empty when it has none."""
+        return self.resources.get(group, {})
+
+    @property
+    def topics(self) -> Mapping[str, Topic]:
+        return cast("Mapping[str, Topic]", self.of("topics"))
+
+    @property
+    def queues(self) -> Mapping[str, Queue]:
+        return cast("Mapping[str, Queue]", self.of("queues"))
+
+    @property
+    def buckets(self) -> Mapping[str, Bucket]:
+        return cast("Mapping[str, Bucket]", self.of("buckets"))
+
+    @property
+    def keys(self) -> Mapping[str, Key]:
+        return cast("Mapping[str, Key]", self.of("keys"))
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        return tuple(cast("Mapping[str, Subscription]", self.of("subscriptions")).values())
 
     def account_id(self, account_name: str) -> str:
         return self.accounts[account_name].id
@@ -126,3 +96,41 @@ class Topology:
         owner = self.topics[topic].account
         accounts = {self.queues[s.queue].account for s in self.subscriptions if s.topic == topic}
         return sorted(accounts - {owner})
+
+    # -- snapshot ---------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """The canonical, JSON-ready form of the validated topology (without ``source``: the same
+        topology read from another path is the same topology)."""
+        return {
+            "schema": SNAPSHOT_SCHEMA,
+            "name": self.name,
+            "accounts": {n: asdict(a) for n, a in sorted(self.accounts.items())},
+            "regions": list(self.regions),
+            "resources": {g: {k: asdict(e) for k, e in entries.items()} for g, entries in self.resources.items()},
+        }
+
+    def sha256(self) -> str:
+        """sha256 of the canonical JSON of :meth:`snapshot`: equal for equal topologies."""
+        return hashlib.sha256(canonical_json(self.snapshot()).encode()).hexdigest()
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any], source: str) -> Topology:
+        """The topology a :meth:`snapshot` describes (each group read by its registered kind)."""
+        from harness.topology.kind import spec_of  # the registry's topology parts import this module
+
+        if data.get("schema") != SNAPSHOT_SCHEMA:
+            raise HarnessError(f"{source}: not a topology snapshot of schema {SNAPSHOT_SCHEMA} (found {data.get('schema')!r})")
+        try:
+            accounts = {n: dacite.from_dict(Account, a, _DACITE) for n, a in data["accounts"].items()}
+            resources = {
+                group: {key: dacite.from_dict(spec_of(group).model, e, _DACITE) for key, e in entries.items()}
+                for group, entries in data["resources"].items()
+            }
+        except (KeyError, ValueError, dacite.DaciteError) as exc:
+            raise HarnessError(f"{source}: the topology snapshot cannot be read ({type(exc).__name__}: {exc})") from exc
+        return cls(data["name"], source, accounts, tuple(data["regions"]), resources)
+
+
+def canonical_json(data: Any) -> str:
+    """One spelling of a JSON document: sorted keys, no whitespace, UTF-8 as is."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

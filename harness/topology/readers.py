@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from harness.topology.drafts import BucketDraft, Drafts, KeyDraft, QueueDraft, Ref, TopicDraft
+from harness.topology.drafts import Drafts, OwnedDraft, Ref
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
+
+if TYPE_CHECKING:
+    from harness.kinds.queue.spec import QueueDraft
+
+RESOURCE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # topics, queues and keys (without .fifo)
 
 
 def slug(text: str, limit: int) -> str:
@@ -121,7 +127,7 @@ def owned(d: Drafts, name: str, value: Node, kind: str, allowed: tuple[str, ...]
     )
 
 
-def place(d: Drafts, draft: TopicDraft | QueueDraft | BucketDraft | KeyDraft, fields: dict[str, Node]) -> None:
+def place(d: Drafts, draft: OwnedDraft, fields: dict[str, Node]) -> None:
     """The owning account and the region of a topic, queue or bucket."""
     if "account" in fields:
         draft.account = account_ref(d, fields["account"])

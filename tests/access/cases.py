@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.access import modules
 from harness.access.evaluate import Outcome, Request
 from harness.access.paths import BucketRef, Consumer, Named, deliver_hop, hop_requests, send_hop, subscribe_hop
+from harness.kinds.bucket.access import bucket_policy
+from harness.kinds.key.access import key_policy
+from harness.kinds.queue.access import queue_policy
+from harness.kinds.topic.access import topic_policy
 
 A, B, C, D = "111111111111", "222222222222", "333333333333", "444444444444"
 TOPIC = f"arn:aws:sns:us-east-1:{A}:hx-r1-orders"
@@ -65,12 +68,12 @@ def get(principal: str, obj: str = OBJECT, action: str = "s3:GetObject", **ctx: 
 
 
 CENTRAL = f"arn:aws:s3:::hx-r1-central-{D}"  # a central payload bucket in an account of its own
-CENTRAL_POLICY = modules.bucket_policy(CENTRAL, [B], writer_account_ids=[A])
+CENTRAL_POLICY = bucket_policy(CENTRAL, [B], writer_account_ids=[A])
 
 
 KEY = f"arn:aws:kms:us-east-1:{D}:key/0f3c-payloads"
-KEY_POLICY = modules.key_policy(D, [A], [B], [TOPIC])
-KEY_POLICY_NO_READER = modules.key_policy(D, [A], [], [TOPIC])
+KEY_POLICY = key_policy(D, [A], [B], [TOPIC])
+KEY_POLICY_NO_READER = key_policy(D, [A], [], [TOPIC])
 
 
 def kms_req(principal: str, action: str) -> Request:
@@ -85,11 +88,11 @@ def put_central(principal: str, action: str = "s3:PutObject", **ctx: Any) -> Req
     return Request(principal, action, f"{CENTRAL}/0f3c", resource_account=D, context={**TLS, **ctx})
 
 
-QUEUE_POLICY = modules.queue_policy(QUEUE, [TOPIC], [A])
-TOPIC_POLICY = modules.topic_policy(TOPIC, [B, C], [D])
-BUCKET_POLICY = modules.bucket_policy(BUCKET, [B, C], readers_may_delete=True)
-BUCKET_POLICY_GET_ONLY = modules.bucket_policy(BUCKET, [B])
-SNS_ONLY = modules.queue_policy(QUEUE, [TOPIC])
+QUEUE_POLICY = queue_policy(QUEUE, [TOPIC], [A])
+TOPIC_POLICY = topic_policy(TOPIC, [B, C], [D])
+BUCKET_POLICY = bucket_policy(BUCKET, [B, C], readers_may_delete=True)
+BUCKET_POLICY_GET_ONLY = bucket_policy(BUCKET, [B])
+SNS_ONLY = queue_policy(QUEUE, [TOPIC])
 
 
 def _module_cases() -> list[Case]:
@@ -99,8 +102,8 @@ def _module_cases() -> list[Case]:
         Case("queue: SNS delivers from its topic", sns(), QUEUE_POLICY, expect=X),
         Case("queue: SNS from another topic", sns(OTHER_TOPIC), QUEUE_POLICY, expect=N),
         Case("queue: SNS without aws:SourceArn", Request("sns.amazonaws.com", "sqs:SendMessage", QUEUE), QUEUE_POLICY, expect=N),
-        Case("queue: opt-in region principal not named", sns(OPTIN_TOPIC, "sns.af-south-1.amazonaws.com"), modules.queue_policy(QUEUE, [OPTIN_TOPIC]), expect=N),
-        Case("queue: several source topics", sns(OTHER_TOPIC), modules.queue_policy(QUEUE, [TOPIC, OTHER_TOPIC]), expect=X),
+        Case("queue: opt-in region principal not named", sns(OPTIN_TOPIC, "sns.af-south-1.amazonaws.com"), queue_policy(QUEUE, [OPTIN_TOPIC]), expect=N),
+        Case("queue: several source topics", sns(OTHER_TOPIC), queue_policy(QUEUE, [TOPIC, OTHER_TOPIC]), expect=X),
         Case("queue: SNS may not receive", Request("sns.amazonaws.com", "sqs:ReceiveMessage", QUEUE, context={"aws:SourceArn": TOPIC}), QUEUE_POLICY, expect=N),
         Case("queue: no policy, SNS", sns(), None, expect=N),
         Case("queue: another service principal", sns(principal="events.amazonaws.com"), QUEUE_POLICY, expect=N),
@@ -292,9 +295,9 @@ def _hop_cases() -> list[Case]:
     reference = hop_requests(A, topic=topic, subscribed=[b_eu], bucket=bucket, consumers=consumers)
     plain_http = hop_requests(A, topic=topic, bucket=bucket, consumers=consumers[:1], secure_transport=False)
     policy_of = {
-        TOPIC: modules.topic_policy(TOPIC, [B]),
-        QUEUE: modules.queue_policy(QUEUE, [TOPIC]),
-        BUCKET: modules.bucket_policy(BUCKET, [B], readers_may_delete=True),
+        TOPIC: topic_policy(TOPIC, [B]),
+        QUEUE: queue_policy(QUEUE, [TOPIC]),
+        BUCKET: bucket_policy(BUCKET, [B], readers_may_delete=True),
     }
     out = []
     for tag, hops in (("hop", reference), ("hop over http", plain_http)):
@@ -304,9 +307,9 @@ def _hop_cases() -> list[Case]:
     out.append(Case("hop: subscribe by an outsider", subscribe_hop(D, topic, b_eu).request, policy_of[TOPIC], ADMIN, Outcome.IMPLICIT_DENY))
     optin_deliver = deliver_hop(optin, b_eu).request
     both = pol(st(Sid="Regional", Principal={"Service": ["sns.amazonaws.com", "sns.af-south-1.amazonaws.com"]}, Action="sqs:SendMessage", Resource=QUEUE, Condition={"ArnEquals": {"aws:SourceArn": OPTIN_TOPIC}}))
-    out.append(Case("hop: opt-in delivery, module policy", optin_deliver, modules.queue_policy(QUEUE, [OPTIN_TOPIC]), [], Outcome.IMPLICIT_DENY))
+    out.append(Case("hop: opt-in delivery, module policy", optin_deliver, queue_policy(QUEUE, [OPTIN_TOPIC]), [], Outcome.IMPLICIT_DENY))
     out.append(Case("hop: opt-in delivery, regional principal", optin_deliver, both, [], Outcome.ALLOWED))
-    out.append(Case("hop: direct send by a producer", send_hop(A, b_eu).request, modules.queue_policy(QUEUE, [TOPIC], [A]), ADMIN, Outcome.ALLOWED))
+    out.append(Case("hop: direct send by a producer", send_hop(A, b_eu).request, queue_policy(QUEUE, [TOPIC], [A]), ADMIN, Outcome.ALLOWED))
     return out
 
 

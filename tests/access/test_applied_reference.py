@@ -50,7 +50,7 @@ def canonical(policy: Policy) -> list[tuple]:
 
 def test_read_back_policies_equal_the_mirror(applied: Any, aws) -> None:
     dep = Deployment.from_manifest(applied)
-    actual = read_applied(dep.resources(), aws)
+    actual = read_applied(dep.applied(), aws)
     mirror = rendered_policies(TOPOLOGY, dep).by_arn
     for arn, policy in actual.items():
         if arn in dep.topics and not mirror[arn].present:
@@ -61,7 +61,7 @@ def test_read_back_policies_equal_the_mirror(applied: Any, aws) -> None:
 
 def test_reference_paths_are_allowed_and_outsiders_refused(applied: Any, aws) -> None:
     dep = Deployment.from_manifest(applied)
-    policies = AppliedPolicies(read_applied(dep.resources(), aws))
+    policies = AppliedPolicies(read_applied(dep.applied(), aws))
     hops = dep.path_hops("A", topic="orders", receivers=["b-eu", "b-ap", "c-us"], deleting=["b-eu"], bucket="payloads")
     hops += dep.path_hops("A", queue="b-eu") + dep.path_hops("B", queue="c-us")
     hops += dep.path_hops("A", topic="orders-fifo", receivers=["b-eu-fifo"])

@@ -10,12 +10,13 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from harness import paths
-from harness.access.deployment import Deployment, Placed
+from harness.access.deployment import Deployment
+from harness.access.kind import Placed
 from harness.access.static import rendered_policies
 from harness.access.verdicts import denial_verdict
 from harness.scenario.execute.access_step import denial_hop
 from harness.scenario.execute.denial_calls import attempt_denial
-from harness.scenario.format.model import ExpectDenied
+from harness.scenario.expectations import ExpectDenied
 from harness.topology.loader import load_topology
 
 TOPOLOGY = load_topology(paths.REFERENCE_TOPOLOGY)
@@ -28,7 +29,7 @@ def _deployment() -> Deployment:
     queues = {
         n: Placed(n, p.arn, p.account_id, p.region, f"https://sqs.{p.region}.amazonaws.com/{p.account_id}/{n}") for n, p in base.queues.items()
     }
-    return Deployment(base.accounts, base.topics, queues, base.buckets)
+    return base.replaced("queues", queues)
 
 
 DEP = _deployment()
@@ -169,8 +170,9 @@ def test_real_calls_only_on_aws_itself(target: str, endpoint: str | None, method
     def entries(table: dict[str, Placed]) -> dict[str, SimpleNamespace]:
         return {n: SimpleNamespace(arn=p.arn, account_id=p.account_id, region=p.region, url=p.url) for n, p in table.items()}
 
-    manifest = SimpleNamespace(target=target, endpoint_url=endpoint, accounts=IDS, topics=entries(DEP.topics), queues=entries(DEP.queues),
-                               buckets=entries(DEP.buckets), subscriptions=[])
+    resources = {"topics": entries(DEP.topics), "queues": entries(DEP.queues), "buckets": entries(DEP.buckets)}
+    manifest = SimpleNamespace(target=target, endpoint_url=endpoint, accounts=IDS, resources=resources, subscriptions=[],
+                               topics=resources["topics"], queues=resources["queues"], buckets=resources["buckets"])
     monkeypatch.setattr(access_step, "read_policies", lambda *a, **k: POLICIES)
     monkeypatch.setattr(access_step, "attempt_denial", lambda entry, dep, hop, verdict, *a: DenialOutcome(entry, True, "call", "refused", verdict))
     check = access_step.check_access(manifest, None, load_scenario(paths.SCENARIOS_DIR / "denied-consumer-payloads.scenario.yaml"))

@@ -30,11 +30,11 @@ def dep(topology) -> Deployment:
 def test_from_manifest_reads_the_entries() -> None:
     entry = SimpleNamespace(arn="arn:aws:sqs:eu-west-1:222222222222:hx-r1-b-eu", account_id="222222222222", region="eu-west-1", url="http://q")
     bucket = SimpleNamespace(arn="arn:aws:s3:::hx-r1-payloads-111111111111", account_id="111111111111", region="us-east-1", url="")
-    manifest = SimpleNamespace(accounts={"A": "111111111111", "B": "222222222222"}, topics={}, queues={"b-eu": entry}, buckets={"payloads": bucket})
+    manifest = SimpleNamespace(accounts={"A": "111111111111", "B": "222222222222"}, resources={"topics": {}, "queues": {"b-eu": entry}, "buckets": {"payloads": bucket}})
     d = Deployment.from_manifest(manifest)
     assert d.queue("b-eu").arn == entry.arn and d.bucket("payloads").account == "111111111111"
-    kinds = {(r.kind, r.url, r.account) for r in d.resources()}
-    assert kinds == {("queue", "http://q", None), ("bucket", None, "111111111111")}
+    kinds = {(r.kind, r.url, r.account) for r in d.applied()}
+    assert kinds == {("queue", "http://q", "222222222222"), ("bucket", None, "111111111111")}
 
 
 def test_reference_path_hops_from_logical_names(dep: Deployment, topology) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.access import modules
 from harness.access.deployment import Deployment
 from harness.access.paths import HopKind
 from harness.access.policy import parse_policy
 from harness.access.static import check_topology, rendered_policies
 from harness.access.verdicts import AppliedPolicies, judge
+from harness.kinds.key.access import key_policy
 from harness.topology.loader import load_topology
 
 TOPOLOGY = Path(__file__).parents[1] / "integration" / "topologies" / "central-bucket.topology.yaml"
@@ -48,7 +48,7 @@ def test_a_reader_missing_from_the_key_policy_is_denied_naming_the_key(topo) -> 
     policies = rendered_policies(topo)
     key_arn = dep.keys["payload-key"].arn
     by_arn = dict(policies.by_arn)
-    by_arn[key_arn] = parse_policy(modules.key_policy(D, [A], []), "key policy")
+    by_arn[key_arn] = parse_policy(key_policy(D, [A], []), "key policy")
     hops = dep.path_hops("A", topic="orders", receivers=["b-eu"], bucket="central")
     refused = [v for v in judge(hops, AppliedPolicies(by_arn)) if not v.ok]
     assert [v.line for v in refused] == [
@@ -60,7 +60,7 @@ def test_a_reader_missing_from_the_key_policy_is_denied_naming_the_key(topo) -> 
 def test_sns_from_a_topic_the_key_policy_does_not_name_is_denied(topo) -> None:
     dep = Deployment.from_topology(topo)
     by_arn = dict(rendered_policies(topo).by_arn)
-    by_arn[dep.keys["queue-key"].arn] = parse_policy(modules.key_policy(B, [], [], ["arn:aws:sns:us-east-1:111111111111:other"]), "key policy")
+    by_arn[dep.keys["queue-key"].arn] = parse_policy(key_policy(B, [], [], ["arn:aws:sns:us-east-1:111111111111:other"]), "key policy")
     refused = [v for v in judge(dep.path_hops("A", topic="orders", receivers=["b-eu"]), AppliedPolicies(by_arn)) if not v.ok]
     assert [v.line for v in refused] == [
         "b-eu: SNS cannot encrypt queue b-eu with KMS key queue-key: the key policy has no statement whose "
@@ -74,7 +74,7 @@ def test_a_direct_send_to_an_encrypted_queue_needs_encrypt_and_decrypt(topo) -> 
     assert [(h.kind, h.request.principal) for h in hops if h.resource_kind == "key"] == [
         (HopKind.ENCRYPT, B), (HopKind.DECRYPT, B), (HopKind.DECRYPT, B)
     ]
-    assert dep.resources()[0].kind == "key"
+    assert dep.applied()[0].kind == "key"
 
 
 def test_the_access_matrix_shows_who_may_use_each_key(topo) -> None:

@@ -1,4 +1,4 @@
-"""harness/access/modules.py must say what terraform/modules/*/main.tf write.
+"""harness/kinds/*/access.py must say what terraform/modules/*/main.tf write.
 
 A text-level guard (the policies embed ARNs known only after apply, so Terraform cannot render
 them here): every statement block of a module's policy, found by its Sid, must carry our Effect,
@@ -11,17 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from harness.access import modules
+from harness.kinds.bucket.access import bucket_policy
+from harness.kinds.key.access import key_policy
+from harness.kinds.queue.access import queue_policy
+from harness.kinds.topic.access import topic_policy
 from harness.paths import MODULES_DIR
 
 Q = "arn:aws:sqs:eu-west-1:222222222222:q"
 T = "arn:aws:sns:us-east-1:111111111111:t"
 BK = "arn:aws:s3:::b"
 OURS = {
-    "queue": modules.queue_policy(Q, [T], ["111111111111"]),
-    "topic": modules.topic_policy(T, ["222222222222"], ["333333333333"]),
-    "payload-bucket": modules.bucket_policy(BK, ["222222222222"], True, ["111111111111"]),
-    "kms": modules.key_policy("444444444444", ["111111111111"], ["222222222222"], [T]),
+    "queue": queue_policy(Q, [T], ["111111111111"]),
+    "topic": topic_policy(T, ["222222222222"], ["333333333333"]),
+    "payload-bucket": bucket_policy(BK, ["222222222222"], True, ["111111111111"]),
+    "kms": key_policy("444444444444", ["111111111111"], ["222222222222"], [T]),
 }
 
 
@@ -39,7 +42,7 @@ def blocks(module: str) -> dict[str, str]:
 def test_module_policy_mirror(module: str) -> None:
     tf = blocks(module)
     ours = OURS[module]["Statement"]
-    assert [s["Sid"] for s in ours] == list(tf), f"statements of terraform/modules/{module} changed: update harness/access/modules.py"
+    assert [s["Sid"] for s in ours] == list(tf), f"statements of terraform/modules/{module} changed: update harness/kinds/*/access.py"
     for st in ours:
         block = tf[st["Sid"]]
         assert f'Effect    = "{st["Effect"]}"' in block or re.search(rf'Effect\s*=\s*"{st["Effect"]}"', block)

@@ -11,17 +11,12 @@ import uuid
 
 import pytest
 
-from harness.access import modules
 from harness.access.paths import BucketRef, Consumer, Named, hop_requests
-from harness.access.readback import (
-    AppliedResource,
-    ReadbackError,
-    read_applied,
-    read_bucket_policy,
-    read_queue_policy,
-    read_topic_policy,
-)
+from harness.access.readback import AppliedResource, ReadbackError, read_applied
 from harness.access.verdicts import AppliedPolicies, denied, judge
+from harness.kinds.bucket.access import bucket_policy, read_bucket_policy
+from harness.kinds.queue.access import queue_policy, read_queue_policy
+from harness.kinds.topic.access import read_topic_policy, topic_policy
 
 pytestmark = pytest.mark.localstack
 
@@ -45,12 +40,12 @@ def make_queue(aws, account: str, region: str, name: str, policy: dict | None) -
 def test_queue_topic_bucket_policies_round_trip(aws, names: str) -> None:
     sns = aws("sns", A, "us-east-1")
     topic_arn = sns.create_topic(Name=f"{names}-orders")["TopicArn"]
-    sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=json.dumps(modules.topic_policy(topic_arn, [B], [B])))
-    queue, url = make_queue(aws, B, "eu-west-1", f"{names}-b-eu", lambda arn: modules.queue_policy(arn, [topic_arn]))
+    sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=json.dumps(topic_policy(topic_arn, [B], [B])))
+    queue, url = make_queue(aws, B, "eu-west-1", f"{names}-b-eu", lambda arn: queue_policy(arn, [topic_arn]))
     s3 = aws("s3", A, "us-east-1")
     bucket = f"{names}-payloads"
     s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(modules.bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)))
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)))
 
     q = read_queue_policy(aws("sqs", B, "eu-west-1"), url)
     t = read_topic_policy(sns, topic_arn)
@@ -75,20 +70,20 @@ def test_queue_topic_bucket_policies_round_trip(aws, names: str) -> None:
     assert denied(judge(hops, policies)) == []
 
     # Drop the aws:SourceArn statement by hand: the delivery hop is now denied, with the reason.
-    aws("sqs", B, "eu-west-1").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(modules.queue_policy(queue.arn, [], [A]))})
+    aws("sqs", B, "eu-west-1").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(queue.arn, [], [A]))})
     policies = AppliedPolicies(read_applied(resources, aws))
     bad = denied(judge(hops, policies))
     assert [v.line for v in bad] == [f"{queue.name}: SNS cannot deliver from topic orders: the queue policy has no statement allowing sqs:SendMessage to sns.amazonaws.com"]
 
     # Restore it; remove the reader account from the bucket policy instead.
-    aws("sqs", B, "eu-west-1").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(modules.queue_policy(queue.arn, [topic_arn]))})
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(modules.bucket_policy(f"arn:aws:s3:::{bucket}", [], True)))
+    aws("sqs", B, "eu-west-1").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(queue.arn, [topic_arn]))})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(f"arn:aws:s3:::{bucket}", [], True)))
     bad = denied(judge(hops, AppliedPolicies(read_applied(resources, aws))))
     assert [(v.hop.kind.value, v.hop.subject) for v in bad] == [("get_payload", queue.name), ("delete_payload", queue.name)]
     assert bad[0].line == f"{queue.name}: account {B} cannot get the payload from bucket payloads: the bucket policy has no statement allowing s3:GetObject to account {B}"
 
     # Restore the reader; add an explicit deny for B's deletes: named, as an explicit deny.
-    deny = modules.bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)
+    deny = bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)
     deny["Statement"].append({"Sid": "NoDeletesFromB", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{B}:root"},
                               "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/*"})
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny))
@@ -99,7 +94,7 @@ def test_queue_topic_bucket_policies_round_trip(aws, names: str) -> None:
     ]
 
     # Everything restored: every hop allowed again.
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(modules.bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)))
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(f"arn:aws:s3:::{bucket}", [B], True)))
     assert denied(judge(hops, AppliedPolicies(read_applied(resources, aws)))) == []
 
 

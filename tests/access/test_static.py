@@ -37,7 +37,7 @@ def test_topic_in_an_opt_in_region_is_refused(reference) -> None:
     """The queue module names only sns.amazonaws.com: SNS in af-south-1 would be dropped."""
     topics = dict(reference.topics)
     topics["orders"] = dataclasses.replace(topics["orders"], region="af-south-1")
-    topo = dataclasses.replace(reference, topics=topics, regions=reference.regions + ("af-south-1",))
+    topo = dataclasses.replace(reference, resources={**reference.resources, "topics": topics}, regions=reference.regions + ("af-south-1",))
     problems = check_topology(topo)
     assert {p.field for p in problems} == {
         "subscriptions[orders->b-eu]", "subscriptions[orders->b-eu].dead_letter_queue",
@@ -59,7 +59,7 @@ def test_every_declared_grant_reaches_its_module_policy(reference) -> None:
     topics["orders"] = dataclasses.replace(topics["orders"], publishers=("C",))
     queues = dict(reference.queues)
     queues["b-ap"] = dataclasses.replace(queues["b-ap"], producers=("A", "C"))
-    topo = dataclasses.replace(reference, topics=topics, queues=queues)
+    topo = dataclasses.replace(reference, resources={**reference.resources, "topics": topics, "queues": queues})
     fields = [f for f, _ in declared_hops(topo)]
     assert fields.count("topics.orders.publishers") == 1 and fields.count("queues.b-ap.producers") == 2
     assert check_topology(topo) == []

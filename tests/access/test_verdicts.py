@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.access import modules
 from harness.access.evaluate import Outcome
 from harness.access.paths import BucketRef, Consumer, HopKind, Named, hop_requests, sns_principal
 from harness.access.policy import AccessError, parse_policy
-from harness.access.readback import BUCKET_POLICY, QUEUE_POLICY, TOPIC_POLICY
 from harness.access.verdicts import AppliedPolicies, denial_verdict, denied, judge
+from harness.kinds.bucket.access import BUCKET_POLICY, bucket_policy
+from harness.kinds.queue.access import QUEUE_POLICY, queue_policy
+from harness.kinds.topic.access import TOPIC_POLICY, topic_policy
 from tests.access.cases import A, B, C, D
 
 TOPIC = Named("orders", f"arn:aws:sns:us-east-1:{A}:hx-r7-orders")
@@ -22,10 +23,10 @@ def applied(queue_b=None, queue_c=None, topic=None, bucket=None) -> AppliedPolic
     """The reference-like deployment: topic in A, queues in B and C, bucket in A read by B and C."""
     return AppliedPolicies(
         {
-            TOPIC.arn: parse_policy(topic if topic is not None else modules.topic_policy(TOPIC.arn, [B, C]), TOPIC_POLICY),
-            B_EU.arn: parse_policy(queue_b if queue_b is not None else modules.queue_policy(B_EU.arn, [TOPIC.arn]), QUEUE_POLICY),
-            C_US.arn: parse_policy(queue_c if queue_c is not None else modules.queue_policy(C_US.arn, [TOPIC.arn]), QUEUE_POLICY),
-            BUCKET.arn: parse_policy(bucket if bucket is not None else modules.bucket_policy(BUCKET.arn, [B, C], True), BUCKET_POLICY),
+            TOPIC.arn: parse_policy(topic if topic is not None else topic_policy(TOPIC.arn, [B, C]), TOPIC_POLICY),
+            B_EU.arn: parse_policy(queue_b if queue_b is not None else queue_policy(B_EU.arn, [TOPIC.arn]), QUEUE_POLICY),
+            C_US.arn: parse_policy(queue_c if queue_c is not None else queue_policy(C_US.arn, [TOPIC.arn]), QUEUE_POLICY),
+            BUCKET.arn: parse_policy(bucket if bucket is not None else bucket_policy(BUCKET.arn, [B, C], True), BUCKET_POLICY),
         }
     )
 
@@ -61,7 +62,7 @@ def test_reference_path_is_allowed_everywhere() -> None:
 def test_dropped_source_arn_statement_names_the_hop_and_the_reason() -> None:
     """The issue's example: the queue policy lost the statement admitting the topic."""
     other = f"arn:aws:sns:us-east-1:{A}:hx-r7-refunds"
-    bad = judge(path(), applied(queue_b=modules.queue_policy(B_EU.arn, [other])))
+    bad = judge(path(), applied(queue_b=queue_policy(B_EU.arn, [other])))
     assert [v.line for v in denied(bad)] == [
         f"b-eu: SNS cannot deliver from topic orders: the queue policy has no statement whose aws:SourceArn matches {TOPIC.arn}"
     ]
@@ -74,7 +75,7 @@ def test_queue_without_policy() -> None:
 
 
 def test_reader_removed_from_bucket_policy() -> None:
-    bad = denied(judge(path(), applied(bucket=modules.bucket_policy(BUCKET.arn, [B], True))))
+    bad = denied(judge(path(), applied(bucket=bucket_policy(BUCKET.arn, [B], True))))
     assert [v.line for v in bad] == [
         f"c-us: account {C} cannot get the payload from bucket payloads: the bucket policy has no statement allowing s3:GetObject to account {C}"
     ]
@@ -95,7 +96,7 @@ def test_opt_in_region_topic_needs_the_regional_principal() -> None:
     hops = hop_requests(A, topic=topic, subscribed=[B_EU])
     policies = AppliedPolicies({
         topic.arn: parse_policy(None, TOPIC_POLICY),
-        B_EU.arn: parse_policy(modules.queue_policy(B_EU.arn, [topic.arn]), QUEUE_POLICY),
+        B_EU.arn: parse_policy(queue_policy(B_EU.arn, [topic.arn]), QUEUE_POLICY),
     })
     (bad,) = denied(judge(hops, policies))
     assert bad.line == "b-eu: SNS cannot deliver from topic orders: the queue policy has no statement allowing sqs:SendMessage to sns.af-south-1.amazonaws.com"
@@ -105,7 +106,7 @@ def test_cross_account_publish_needs_the_topic_policy() -> None:
     (hop,) = hop_requests(D, topic=TOPIC)
     (v,) = judge([hop], applied())
     assert not v.ok and v.line == f"orders: account {D} cannot publish to topic orders: the topic policy has no statement allowing sns:Publish to account {D}"
-    (ok,) = judge([hop], applied(topic=modules.topic_policy(TOPIC.arn, [B], [D])))
+    (ok,) = judge([hop], applied(topic=topic_policy(TOPIC.arn, [B], [D])))
     assert ok.ok and ok.line.endswith("(topic policy statement AllowCrossAccountPublish)")
     assert ok.as_dict()["statement"] == {"policy": "topic policy", "sid": "AllowCrossAccountPublish", "index": 1}
 
@@ -114,7 +115,7 @@ def test_expect_denied_passes_when_refused_and_names_the_grant_otherwise() -> No
     (outsider,) = hop_requests(D, queue=B_EU)
     v = denial_verdict(outsider, applied())
     assert v.ok and v.line.startswith(f"b-eu: account {D} cannot send to queue b-eu, as expected (denied implicitly")
-    granted = applied(queue_b=modules.queue_policy(B_EU.arn, [TOPIC.arn], [D]))
+    granted = applied(queue_b=queue_policy(B_EU.arn, [TOPIC.arn], [D]))
     v = denial_verdict(outsider, granted)
     assert not v.ok
     assert v.line == f"b-eu: expected to be refused, but account {D} may send to queue b-eu: queue policy statement AllowProducerAccountsToSend grants it"

@@ -77,7 +77,7 @@ def test_failed_apply_destroys_what_was_created(endpoint_url: str, aws, tmp_path
     run_id = "fail0001"
     # A foreign queue with the same name but other attributes makes CreateQueue fail mid-apply. It
     # appears after the pre-apply name check (a race), so only its missing run tag protects it.
-    monkeypatch.setattr(lifecycle.sweep, "probe", lambda sessions, planned: [])
+    monkeypatch.setattr(lifecycle.leftovers, "probe", lambda sessions, planned: [])
     sqs = aws("sqs", "222222222222", "eu-west-1")
     squatter = sqs.create_queue(QueueName=f"hx-{run_id}-q1", Attributes={"VisibilityTimeout": "99"})["QueueUrl"]
     out = io.StringIO()

@@ -19,11 +19,13 @@ from harness.load.judge import Judge, same_samples
 from harness.load.plan import Budget, DerivedExpectations, LoadPlan
 from harness.load.records import WorkerReport, delivery_record, histogram_key, sent_record
 from harness.payload.outcome import Expected, Outcome
+from harness.provision.manifest import Manifest
 from harness.scenario.cost import CostLimitError
 from harness.scenario.execute.send import plan as scenario_plan
 from harness.scenario.format.loader import load_scenario
 from harness.scenario.judge.facts import Delivery, Sent
 from harness.scenario.judge.measure import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS
+from harness.topology.loader import load_topology
 
 REF = paths.REFERENCE_TOPOLOGY
 
@@ -139,7 +141,8 @@ def test_merged_histograms_equal_the_union_of_samples() -> None:
 
 
 def test_the_cost_guard_counts_what_the_load_run_would_send_on_aws(stream) -> None:
-    manifest = SimpleNamespace(target="aws", topology_file=str(REF))
+    manifest = Manifest("run1", "aws", None, "reference", str(REF), "applied", "3.39.0")
+    manifest.record_topology(load_topology(REF))
     small = LoadPlan.build([stream], Budget(messages=10), "run1", "run1.l1", workers=2)
     out = io.StringIO()
     guard_cost(small, manifest, 5.0, out)  # type: ignore[arg-type]
@@ -147,4 +150,4 @@ def test_the_cost_guard_counts_what_the_load_run_would_send_on_aws(stream) -> No
     huge = LoadPlan.build([stream], Budget(duration_s=3600 * 24 * 30), "run1", "run1.l1", workers=2, rate=10_000)
     with pytest.raises(CostLimitError, match="over the limit"):
         guard_cost(huge, manifest, 5.0, io.StringIO())  # type: ignore[arg-type]
-    guard_cost(huge, SimpleNamespace(target="localstack", topology_file=str(REF)), 5.0, io.StringIO())  # type: ignore[arg-type]
+    guard_cost(huge, SimpleNamespace(target="localstack"), 5.0, io.StringIO())  # type: ignore[arg-type]

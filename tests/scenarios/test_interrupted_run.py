@@ -23,7 +23,8 @@ from harness.payload.publisher import Publisher
 from harness.provision.manifest import STATUS_APPLIED, Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.runner import ScenarioRunner
-from harness.scenario.format.model import Expect, Scenario, Send, Size
+from harness.scenario.expectations import Expect
+from harness.scenario.format.model import Scenario, Send, Size
 from harness.scenario.judge.result import ERROR
 from harness.settings import Settings
 
@@ -58,8 +59,10 @@ def _manifest(endpoint_url: str) -> Manifest:
         status=STATUS_APPLIED,
         provider_version="none",
         accounts={"A": ACCOUNT_ID},
-        queues={"q": ResourceEntry(**where, arn=f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:killed-q", name="killed-q", url=url)},
-        buckets={"payloads": ResourceEntry(**where, arn="arn:aws:s3:::killed-payloads", name="killed-payloads")},
+        resources={
+            "queues": {"q": ResourceEntry(**where, arn=f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:killed-q", name="killed-q", url=url)},
+            "buckets": {"payloads": ResourceEntry(**where, arn="arn:aws:s3:::killed-payloads", name="killed-payloads")},
+        },
     )
 
 
@@ -74,7 +77,7 @@ def test_emulator_killed_mid_send_counts_what_was_sent_and_reports_one_line(own_
         topology_file="hand-made.topology.yaml",
         description="LocalStack killed during the send",
         send=Send(account="A", region=REGION, queue="q", count=SENT_BEFORE_KILL + 1, senders=1, sizes=(SMALL,) * SENT_BEFORE_KILL + (MULTIPART,), bucket="payloads"),
-        expect=(Expect(queue="q", within=5.0),),
+        expectations=(Expect(queue="q", within=5.0),),
     )
     accepted: list[str] = []
     original_to_queue = Publisher.to_queue

@@ -327,7 +327,7 @@ class _World:
         self.manifest.topics["orders"] = ResourceEntry("A", "111111111111", "us-east-1", TOPIC, "hx-r1-orders", fifo=fifo)
         self.manifest.queues["b-eu"] = ResourceEntry("B", "222222222222", "eu-west-1", QUEUE.replace("amazonaws.com", "x"),
                                                      "hx-r1-b-eu", QUEUE, fifo=fifo)
-        self.manifest.subscriptions.append(SubscriptionEntry("orders", "b-eu", "arn:sub", raw, filter_policy, "B"))
+        self.manifest.resources["subscriptions"] = {"orders->b-eu": SubscriptionEntry("orders", "b-eu", "arn:sub", raw, filter_policy, "B")}
 
     def client(self, service: str, account: str, region: str) -> Any:
         assert (service, account) in {("sns", "A"), ("sqs", "B")}, "canaries go out as the topic's account, come in as the queue's"

@@ -11,8 +11,9 @@ import pytest
 from harness import paths
 from harness.errors import HarnessError
 from harness.scenario import cost
+from harness.scenario.expectations import Expect
 from harness.scenario.format.loader import discover_scenarios, load_scenario
-from harness.scenario.format.model import Expect, Scenario, Send, Size
+from harness.scenario.format.model import Scenario, Send, Size
 from harness.topology.loader import load_topology
 
 GIB = 1 << 30
@@ -25,7 +26,7 @@ def reference():
 
 def _scenario(send: Send, *expect: Expect, name: str = "big") -> Scenario:
     return Scenario(name=name, source=f"{name}.scenario.yaml", topology_file=str(paths.REFERENCE_TOPOLOGY),
-                    description="test", send=send, expect=expect)
+                    description="test", send=send, expectations=expect)
 
 
 def test_price_table_is_dated_and_complete() -> None:

@@ -12,8 +12,8 @@ import pytest
 from harness import cli, paths
 from harness.errors import InputFileError
 from harness.report import html_report, markdown_report
+from harness.scenario.expectations import ExpectDenied
 from harness.scenario.format.loader import load_scenario
-from harness.scenario.format.model import ExpectDenied
 from harness.scenario.judge.result import RunReport, ScenarioResult
 
 HEAD = "name: x\ntopology: reference.topology.yaml\n"

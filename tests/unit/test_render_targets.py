@@ -73,7 +73,7 @@ def test_render_plans_every_physical_resource_and_reads_its_outputs_into_manifes
     topology = load_topology(REFERENCE)
     rendered = render_root(topology, Target("localstack", "http://127.0.0.1:4566"), PROFILE, "abc123", tmp_path / "root")
     planned = {(p.kind, p.name): p for p in rendered.planned}
-    assert len(planned) == len(topology.topics) + len(topology.queues) + len(topology.buckets)
+    assert len(planned) == len(topology.topics) + len(topology.queues) + len(topology.buckets) + len(topology.keys)
     orders = planned[("topic", "hx-abc123-orders")]
     assert (orders.account, orders.account_id, orders.region, orders.partition) == ("A", "111111111111", "us-east-1", "aws")
     assert ("topic", "hx-abc123-orders-fifo.fifo") in planned
@@ -85,16 +85,17 @@ def test_render_plans_every_physical_resource_and_reads_its_outputs_into_manifes
         group: {name: {field: f"{group}/{name}/{field}" for field in fields} for name, fields in declared[group].items()}
         for group in ("topics", "queues", "buckets")
     }
-    fake["subscriptions"] = {key: f"sub/{key}" for key in declared["subscriptions"]}
+    fake["subscriptions"] = {key: {"arn": f"sub/{key}"} for key in declared["subscriptions"]}
     applied = rendered.outputs.read({"resources": fake})
-    topics, queues, buckets = (applied.resources[g] for g in ("topics", "queues", "buckets"))
+    topics, queues, buckets = (applied[g] for g in ("topics", "queues", "buckets"))
     assert set(topics) == set(topology.topics) and set(buckets) == set(topology.buckets)
     b_eu = queues["b-eu"]
     assert (b_eu.account, b_eu.account_id, b_eu.region) == ("B", "222222222222", "eu-west-1")
     assert (b_eu.arn, b_eu.url, b_eu.name, b_eu.fifo) == ("queues/b-eu/arn", "queues/b-eu/url", "queues/b-eu/name", False)
     assert topics["orders-fifo"].fifo and topics["orders"].url == ""
-    assert len(applied.subscriptions) == len(topology.subscriptions)
-    first = applied.subscriptions[0]
+    subscriptions = list(applied["subscriptions"].values())
+    assert len(subscriptions) == len(topology.subscriptions)
+    first = subscriptions[0]
     sub = topology.subscriptions[0]
     assert (first.topic, first.queue, first.arn) == (sub.topic, sub.queue, f"sub/{sub.key}")
     assert first.created_by == topology.topics[sub.topic].account  # LocalStack: the topic owner subscribes

@@ -220,7 +220,8 @@ def test_bad_filter_policy_scope_or_nesting_is_one_line(tmp_path: Path, case: tu
 
 
 def test_body_scope_is_rendered_for_the_module(tmp_path: Path) -> None:
-    from harness.provision.kinds.subscription import KIND
+    from harness.kinds.subscription.provision import PART
+    from harness.provision.targets import Target
     from harness.topology.loader import load_topology
 
     topo = load_topology(FORMATS)
@@ -228,6 +229,7 @@ def test_body_scope_is_rendered_for_the_module(tmp_path: Path) -> None:
 
     class Ctx:  # only what module_call reads
         topology = topo
+        target = Target("localstack", "http://127.0.0.1:4566")
 
         @staticmethod
         def source(d: str) -> str:
@@ -237,7 +239,7 @@ def test_body_scope_is_rendered_for_the_module(tmp_path: Path) -> None:
         def provider_for(account: str, region: str) -> str:
             return f"aws.{account}_{region}"
 
-    call = KIND.module_call(Ctx, sub, type("P", (), {"created_by": "A"})())  # type: ignore[arg-type]
+    call = PART.module_call(Ctx, sub.key, sub)  # type: ignore[arg-type]
     assert call["filter_scope"] == "MessageBody"
     assert call["filter_policy"] == '{"order": {"kind": ["invoice"], "total": [{"numeric": [">", 100]}]}}'
 

@@ -18,7 +18,8 @@ from harness.payload.outcome import Outcome
 from harness.payload.publisher import Publisher, PublishSettings
 from harness.scenario.execute.send import Pacer, Sender, SendLog, plan
 from harness.scenario.execute.send_pool import SendPool, send_summary
-from harness.scenario.format.model import Expect, Send, Size
+from harness.scenario.expectations import Expect
+from harness.scenario.format.model import Send, Size
 from harness.scenario.judge.facts import Delivery, Sent
 from harness.scenario.judge.measure import PathKey
 from harness.scenario.judge.verdicts import judge_expect

@@ -14,11 +14,15 @@ import pytest
 import yaml
 
 from harness.errors import InputFileError
+from harness.kinds.bucket.spec import BucketDraft
+from harness.kinds.queue.spec import DeadLetter, Queue, QueueDraft
+from harness.kinds.subscription.spec import Subscription
+from harness.kinds.topic.spec import TopicDraft
 from harness.paths import REFERENCE_TOPOLOGY
 from harness.topology.cross_checks import check_names_one_to_one
-from harness.topology.drafts import AccountDraft, BucketDraft, Drafts, QueueDraft, Ref, TopicDraft
+from harness.topology.drafts import AccountDraft, Drafts, Ref
 from harness.topology.loader import load_topology
-from harness.topology.model import Account, AwsAccess, DeadLetter, Queue, Subscription
+from harness.topology.model import Account, AwsAccess
 from harness.topology.sourced_yaml import parse_yaml
 
 # A valid start that most cases extend: two accounts, two regions.
@@ -692,9 +696,9 @@ def test_every_name_mapping_is_checked_even_those_the_name_rules_keep_apart() ->
     assert top is not None
     d = Drafts(root.problems)
     d.accounts["A"] = AccountDraft("A", top["a"], id="111111111111")
-    d.topics = {"x-y": TopicDraft("x-y", top["a"]), "x_y": TopicDraft("x_y", top["b"])}
-    d.queues = {"q.1": QueueDraft("q.1", top["c"], fifo=True), "q_1": QueueDraft("q_1", top["d"])}
-    d.buckets = {n: BucketDraft(n, top["d"], account=Ref("A", top["a"])) for n in ("p", "P")}
+    d.sections["topics"] = {"x-y": TopicDraft("x-y", top["a"]), "x_y": TopicDraft("x_y", top["b"])}
+    d.sections["queues"] = {"q.1": QueueDraft("q.1", top["c"], fifo=True), "q_1": QueueDraft("q_1", top["d"])}
+    d.sections["buckets"] = {n: BucketDraft(n, top["d"], account=Ref("A", top["a"])) for n in ("p", "P")}
     check_names_one_to_one(d)
     messages = [p.message for p in root.problems]
     assert any("both become the Terraform module topic_x_y" in m for m in messages), messages

@@ -29,8 +29,9 @@ from harness.payload import wire
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.denial_calls import DenialOutcome, attempt_denial
-from harness.scenario.format.model import ExpectDenied, Scenario, Send
-from harness.scenario.format.send_reader import ATTRIBUTE_ALLOWANCE
+from harness.scenario.expectations import ExpectDenied
+from harness.scenario.format.model import Scenario, Send
+from harness.scenario.format.sends import ATTRIBUTE_ALLOWANCE
 from harness.topology.model import Topology
 
 
@@ -49,14 +50,11 @@ def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str]
     if send is None:
         return []
     fed = set(subscribed) if subscribed is not None and send.topic else {send.queue}
-    receivers = list(dict.fromkeys(e.queue for e in scenario.expect))
-    if len(scenario.sends) > 1 and subscribed is not None:  # each send: only the expected queues it reaches
+    reads = [r for e in scenario.expectations for r in e.reads_from()]  # (queue, deletes payloads) of each consumer
+    receivers = list(dict.fromkeys(q for q, _ in reads))
+    if subscribed is not None or send.queue:  # only the consumers of queues this send reaches
         receivers = [q for q in receivers if q in fed]
-    if scenario.dead_letter and scenario.dead_letter.queue not in receivers and scenario.dead_letter.queue in fed:
-        receivers.append(scenario.dead_letter.queue)
-    if send.queue:
-        receivers = [q for q in receivers if q == send.queue]
-    deleting = [e.queue for e in scenario.expect if e.delete_payloads]
+    deleting = list(dict.fromkeys(q for q, deletes in reads if deletes))
     bucket = send.bucket if send.bucket and may_offload(send) else None
     return dep.path_hops(
         send.account,
@@ -84,7 +82,7 @@ def read_policies(manifest: Manifest, sessions: Sessions, arns: Iterable[str] | 
     """The applied policies of the run's resources (only those of ``arns`` when given)."""
     dep = Deployment.from_manifest(manifest)
     wanted = None if arns is None else set(arns)
-    resources = [r for r in dep.resources() if wanted is None or r.arn in wanted]
+    resources = [r for r in dep.applied() if wanted is None or r.arn in wanted]
     return AppliedPolicies(read_applied(resources, client_for(manifest, sessions)))
 
 

@@ -33,7 +33,7 @@ from harness.access.paths import Hop
 from harness.access.verdicts import DenialVerdict
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
-from harness.scenario.format.model import ExpectDenied
+from harness.scenario.expectations import ExpectDenied
 
 log = logging.getLogger(__name__)
 

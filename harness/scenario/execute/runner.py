@@ -4,11 +4,11 @@ Flow: start a pool of receivers per queue the scenario watches
 (:mod:`~harness.scenario.execute.receive_pool`), send the batch through a pool of senders — one pool per
 send, all at once (:mod:`~harness.scenario.execute.send_pool`, on an open-loop schedule when a rate is given;
 the report's ``send`` section says how well each kept it), then wait until every expected delivery arrived or its
-deadline passed, plus a short grace period to tell *late* from *missing*. For
-``subscription_dead_letter`` the endpoint queue is gone while sending and waiting
-(:mod:`~harness.scenario.execute.outage`). Then the dead-letter and
-payload-deletion checks, then the verdicts (:mod:`~harness.scenario.judge.verdicts`, pure functions of
-what was sent and received).
+deadline passed, plus a short grace period to tell *late* from *missing*. What is watched, taken
+away while sending (an endpoint queue, :mod:`~harness.scenario.execute.outage`), waited for and
+judged is each expectation's own (:mod:`harness.scenario.expectations`): the runner iterates the
+scenario's expectations and lends them a :class:`_Run` (the verdicts themselves are
+:mod:`~harness.scenario.judge.verdicts`, pure functions of what was sent and received).
 
 Two kinds of waiting, kept apart:
 - *operation retries* (throttling, transient errors, eventual consistency) happen inside each AWS
@@ -24,13 +24,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
+from harness.payload.consumer import Consumer
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
@@ -41,20 +43,16 @@ from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
 from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
 from harness.scenario.execute.send_pool import SendPool, send_summary
-from harness.scenario.execute.watch import QueueWatch, collect_dead_letters, consumer_for, still_stored
-from harness.scenario.format.model import Expect, Scenario, Send
+from harness.scenario.execute.watch import QueueWatch, consumer_for
+from harness.scenario.execute.watch import still_stored as _still_stored
+from harness.scenario.expectations.base import Arrival, Expectation
+from harness.scenario.format.model import Scenario, Send
 from harness.scenario.judge import verdicts
 from harness.scenario.judge.facts import Sent
 from harness.scenario.judge.measure import PathKey
 from harness.scenario.judge.result import ERROR, ScenarioResult
 
 WAIT_SLICE_SECONDS = 0.05
-
-
-def _outage_expectation(scenario: Scenario) -> list[Expect]:
-    """``subscription_dead_letter`` as an expectation on the subscription's dead-letter queue."""
-    check = scenario.subscription_dead_letter
-    return [Expect(check.dead_letter_queue, check.within)] if check is not None else []
 
 
 @dataclass
@@ -67,8 +65,6 @@ class _Attempt:
     logs: list[SendLog] = field(default_factory=list)  # one per send, in the scenario's order
     expected: dict[str, Expected] = field(default_factory=dict)  # correlation id -> size, sha256
     watches: dict[str, QueueWatch] = field(default_factory=dict)
-    dead_letters: QueueWatch | None = None
-    rejected: dict[str, int] = field(default_factory=dict)
     judged: set[PathKey] = field(default_factory=set)  # paths already in the result
     budget: ByteBudget = field(default_factory=ByteBudget)  # memory of the transfers in flight
 
@@ -152,34 +148,33 @@ class ScenarioRunner:
         scenario = attempt.scenario
         if not self._access(scenario, result) or scenario.send is None:
             return
-        for exp in scenario.expect:
-            attempt.watches[exp.queue] = self._watch(attempt, exp.queue, exp.delete_payloads)
-        for neg in scenario.expect_not:
-            if neg.queue not in attempt.watches:
-                attempt.watches[neg.queue] = self._watch(attempt, neg.queue, False)
-        outage = scenario.subscription_dead_letter
-        if outage is not None:
-            attempt.watches[outage.dead_letter_queue] = self._watch(attempt, outage.dead_letter_queue, False)
-        receivers = {exp.queue: exp.receivers for exp in scenario.expect}
+        run = _Run(self, attempt, result)
+        receivers: dict[str, int] = {}
+        for e in scenario.expectations:
+            for w in e.watches():
+                if w.queue not in attempt.watches:
+                    attempt.watches[w.queue] = self._watch(attempt, w.queue, w.delete_payloads)
+                if w.receivers is not None:
+                    receivers[w.queue] = max(receivers.get(w.queue, 0), w.receivers)
         with Watching(attempt.watches.values(), receivers, attempt.budget) as watching:
-            with self._outage(scenario):
+            with ExitStack() as outages:
+                for e in scenario.expectations:
+                    taken = e.outage(run)
+                    if taken is not None:
+                        outages.enter_context(taken)
                 self._send(attempt)
                 self._wait(attempt, watching)
-        for queue, fewest, receivers in watching.held_back():
+        for queue, fewest, count in watching.held_back():
             result.notes.append(
-                f"queue {queue}: at times only {fewest} of its {receivers} receivers polled at once; the endpoint answered "
+                f"queue {queue}: at times only {fewest} of its {count} receivers polled at once; the endpoint answered "
                 "many times slower than when idle, and more receivers would only have slowed its responses (harness_wait)"
             )
         broken = watching.failed()
         if broken is not None:
             error = ServiceUnavailableError if broken.unreachable else HarnessError
             raise error(f"consumer of queue {broken.name} failed: {broken.error}")
-
-        self._judge_expectations(attempt, result)
-        if scenario.dead_letter:
-            self._dead_letter(attempt, result)
-        if scenario.payload_deleted_after_ack:
-            self._payloads_deleted(attempt, result)
+        for e in scenario.expectations:
+            e.judge(run)
 
     def _access(self, scenario: Scenario, result: ScenarioResult) -> bool:
         """Pre-send: judge every hop and ``expect_denied`` entry against the policies applied now.
@@ -193,15 +188,6 @@ class ScenarioRunner:
             result.notes.append("nothing sent: a hop of the path is denied by the applied policies (see access)")
             return False
         return True
-
-    def _outage(self, scenario: Scenario) -> AbstractContextManager[None]:
-        """``subscription_dead_letter``: the endpoint queue is gone while the scenario sends."""
-        check = scenario.subscription_dead_letter
-        if check is None:
-            return nullcontext()
-        entry = self.manifest.queues[check.queue]
-        sqs = self.sessions.client("sqs", entry.account, entry.region)
-        return queue_outage(sqs, entry.url, self.sessions.retry_policy)
 
     def _watch(self, attempt: _Attempt, queue: str, delete_payloads: bool) -> QueueWatch:
         consumer = consumer_for(self.manifest, self.sessions, queue, delete_payloads, attempt.bucket_region)
@@ -233,19 +219,25 @@ class ScenarioRunner:
         if errors:
             raise errors[0]
 
+    def _arrivals(self, scenario: Scenario) -> list[Arrival]:
+        return [a for e in scenario.expectations for a in e.arrivals(scenario)]
+
     def _wait(self, attempt: _Attempt, watching: Watching) -> None:
         scenario, sent = attempt.scenario, attempt.sent()
-        expects = list(scenario.expect) + _outage_expectation(scenario)
-        waits = [e.within for e in expects] + [e.within for e in scenario.expect_not]
-        due = {e.queue: len(attempt.sent(scenario.sends_to(e.queue, self._subscribed))) for e in scenario.expect}
-        due.update({e.queue: len(sent) for e in _outage_expectation(scenario)})
+        arrivals = self._arrivals(scenario)
+        quiet = [e.quiet_for() for e in scenario.expectations if e.quiet_for() > 0]
+        waits = [a.within for a in arrivals] + quiet
+        due = {
+            a.queue: len(attempt.sent(a.sends if a.sends is not None else scenario.sends_to(a.queue, self._subscribed)))
+            for a in arrivals
+        }
         if not sent or not waits:
             return
         last_send = max(s.t_send for s in sent)
-        hard_deadline = last_send + max(waits) + (verdicts.LATE_GRACE_SECONDS if expects else 0.0)
-        negative_until = last_send + max((e.within for e in scenario.expect_not), default=0.0)
+        hard_deadline = last_send + max(waits) + (verdicts.LATE_GRACE_SECONDS if arrivals else 0.0)
+        negative_until = last_send + max(quiet, default=0.0)
         while time.time() < hard_deadline:
-            complete = all(attempt.watches[e.queue].received() >= due[e.queue] for e in expects)
+            complete = all(attempt.watches[a.queue].received() >= due[a.queue] for a in arrivals)
             if complete and time.time() >= negative_until:
                 break
             if watching.failed() is not None:
@@ -265,45 +257,6 @@ class ScenarioRunner:
             paths.setdefault(self._path(attempt.scenario.sends[i], queue), []).extend(attempt.sent((i,)))
         return {key: sorted(sent, key=lambda s: s.seq) for key, sent in paths.items()}
 
-    def _judge_expectations(self, attempt: _Attempt, result: ScenarioResult) -> None:
-        scenario = attempt.scenario
-        for exp in scenario.expect:
-            deliveries = attempt.watches[exp.queue].deliveries()
-            for key, sent in self._paths_to(attempt, exp.queue).items():
-                self._add(attempt, result, verdicts.judge_expect(exp, key, sent, deliveries))
-        for exp in _outage_expectation(scenario):  # every message, in the subscription's DLQ
-            key = self._path(scenario.send, exp.queue)
-            self._add(attempt, result, verdicts.judge_expect(exp, key, attempt.sent(), attempt.watches[exp.queue].deliveries()))
-        for neg in scenario.expect_not:
-            for failure in verdicts.judge_expect_not(neg, attempt.watches[neg.queue].deliveries()):
-                result.fail(failure)
-
-    def _dead_letter(self, attempt: _Attempt, result: ScenarioResult) -> None:
-        check = attempt.scenario.dead_letter
-        assert check is not None
-        source = consumer_for(self.manifest, self.sessions, check.queue, False, attempt.bucket_region)
-        attempt.dead_letters = self._watch(attempt, check.dead_letter_queue, False)
-        mine = {s.correlation_id for s in attempt.sent()}
-        attempt.rejected = collect_dead_letters(source, attempt.dead_letters, mine, check.within)
-        self._add(attempt, result, self._dead_letter_verdict(attempt))
-
-    def _dead_letter_verdict(self, attempt: _Attempt) -> verdicts.PathVerdict:
-        check, dlq = attempt.scenario.dead_letter, attempt.dead_letters
-        assert check is not None and dlq is not None
-        # The path into the DLQ is reported like any other; its latency is send → dead-lettered.
-        key = self._path(attempt.scenario.send, check.dead_letter_queue)
-        return verdicts.judge_dead_letter(check, key, attempt.sent(), dlq.deliveries(), attempt.rejected)
-
-    def _payloads_deleted(self, attempt: _Attempt, result: ScenarioResult) -> None:
-        pointers = verdicts.offloaded(attempt.sent())
-        left: set[tuple[str, str]] = set()
-        if pointers:
-            assert attempt.bucket is not None
-            s3 = self.sessions.client("s3", attempt.bucket.account, attempt.bucket.region)
-            left = still_stored(s3, pointers)
-        for failure in verdicts.judge_payloads_deleted(pointers, left):
-            result.fail(failure)
-
     @staticmethod
     def _add(attempt: _Attempt, result: ScenarioResult, verdict: verdicts.PathVerdict) -> None:
         attempt.judged.add(verdict.stats.key)
@@ -319,15 +272,58 @@ class ScenarioRunner:
         (what was sent and received until then; no verdicts on a cut-short run)."""
         result.status = ERROR
         result.failures.append(message)
-        scenario = attempt.scenario
-        partial = []
-        for exp in scenario.expect:
-            watch = attempt.watches.get(exp.queue)
-            got = watch.deliveries() if watch is not None else []
-            for key, sent in self._paths_to(attempt, exp.queue).items():
-                partial.append(verdicts.judge_expect(exp, key, sent, got))
-        if attempt.dead_letters is not None:
-            partial.append(self._dead_letter_verdict(attempt))
-        for verdict in partial:
-            if verdict.stats.key not in attempt.judged:
-                result.paths.append(verdict.stats)
+        run = _Run(self, attempt, result)
+        for e in attempt.scenario.expectations:
+            for verdict in e.partial(run):
+                if verdict.stats.key not in attempt.judged:
+                    result.paths.append(verdict.stats)
+
+
+class _Run:
+    """What the runner lends the scenario's expectations (:class:`harness.scenario.expectations.RunContext`)."""
+
+    def __init__(self, runner: ScenarioRunner, attempt: _Attempt, result: ScenarioResult):
+        self.runner, self.attempt, self.result = runner, attempt, result
+        self.scenario = attempt.scenario
+
+    def watch(self, queue: str) -> QueueWatch:
+        return self.attempt.watches[queue]
+
+    def has_watch(self, queue: str) -> bool:
+        return queue in self.attempt.watches
+
+    def new_watch(self, queue: str) -> QueueWatch:
+        """A watch of ``queue`` after the send (polled by the expectation itself)."""
+        self.attempt.watches[queue] = self.runner._watch(self.attempt, queue, False)
+        return self.attempt.watches[queue]
+
+    def paths_to(self, queue: str) -> dict[PathKey, list[Sent]]:
+        return self.runner._paths_to(self.attempt, queue)
+
+    def path(self, send: Send | None, queue: str) -> PathKey:
+        return self.runner._path(send, queue)
+
+    def sent(self) -> list[Sent]:
+        return self.attempt.sent()
+
+    def add(self, verdict: verdicts.PathVerdict) -> None:
+        self.runner._add(self.attempt, self.result, verdict)
+
+    def fail(self, message: str) -> None:
+        self.result.fail(message)
+
+    def consumer(self, queue: str) -> Consumer:
+        return consumer_for(self.runner.manifest, self.runner.sessions, queue, False, self.attempt.bucket_region)
+
+    def outage_of(self, queue: str) -> AbstractContextManager[None]:
+        entry = self.runner.manifest.queues[queue]
+        sqs = self.runner.sessions.client("sqs", entry.account, entry.region)
+        return queue_outage(sqs, entry.url, self.runner.sessions.retry_policy)
+
+    def still_stored(self, pointers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        bucket = self.attempt.bucket
+        assert bucket is not None
+        return _still_stored(self.runner.sessions.client("s3", bucket.account, bucket.region), pointers)
+
+
+__all__ = ["Expectation", "ScenarioRunner"]

@@ -2,7 +2,7 @@
 
 :mod:`.loader` reads a file with :mod:`harness.topology.sourced_yaml` (every value keeps its file,
 line and field), checks it against the topology it names, and hands on the frozen model of
-:mod:`.model`; the section readers are :mod:`.sends` (``send:``/``sends:``), :mod:`.send_reader`
-(one send), :mod:`.attributes`, :mod:`.denied` (``expect_denied:``) and :mod:`.units` (sizes,
-durations). Nothing here sends or judges.
+:mod:`.model`; the section readers are :mod:`.sends` (``send:``/``sends:``), :mod:`.attributes` and
+:mod:`.units` (sizes, durations); each expectation reads its own section
+(:mod:`harness.scenario.expectations`). Nothing here sends or judges.
 """

@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from harness.payload.message import MessageTimestamps
 from harness.payload.outcome import Outcome
-from harness.scenario.format.model import DeadLetterCheck, Expect, ExpectNot
 from harness.scenario.judge.facts import Delivery, Sent
 from harness.scenario.judge.measure import PathKey, PathStats
+
+if TYPE_CHECKING:  # the expectations judge through this module
+    from harness.scenario.expectations import DeadLetterCheck, Expect, ExpectNot
 
 LATE_GRACE_SECONDS = 2.0  # waited past ``within`` to tell a *late* message from a *missing* one
 

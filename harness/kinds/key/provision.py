@@ -8,14 +8,14 @@ a key that encrypts a topic *and* a queue that topic feeds would otherwise be a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
 
 from harness import retry
-from harness.provision.kinds.base import RenderContext, ResourceKind, ref
+from harness.kinds.key.spec import Key
+from harness.provision.kind import RenderContext, SweptKind, epoch, ref
 from harness.provision.manifest import Planned
-from harness.provision.naming import key_module, physical_name
+from harness.provision.naming import NAME_PREFIX, key_module, physical_name
 from harness.provision.sessions import Sessions
-from harness.topology.model import Key, Topology
 from harness.topology.regions import partition_of
 
 PENDING_WINDOW_DAYS = 7  # the shortest AWS allows: the keys are the run's test keys
@@ -26,16 +26,14 @@ def key_arn_ref(key: str) -> str:
     return ref(key_module(key), "arn")
 
 
-class KeyKind(ResourceKind):
+class KeyKind(SweptKind):
     kind = "key"
     group = "keys"
     module_dir = "kms"
+    sweep_rank = 3
     missing_codes = frozenset({"NotFoundException"})
 
-    def specs(self, topology: Topology) -> Mapping[str, Key]:
-        return topology.keys
-
-    def module_name(self, logical: str) -> str:
+    def module_name(self, logical: str, spec: object) -> str:
         return key_module(logical)
 
     def physical_name(self, ctx: RenderContext, logical: str, spec: Key) -> str:
@@ -56,6 +54,15 @@ class KeyKind(ResourceKind):
             "deletion_window_in_days": PENDING_WINDOW_DAYS,
             "tags": ctx.tags,
         }
+
+    def discover(self, sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
+        """KMS keys by their alias (a key itself has only a generated id)."""
+        kms = sessions.client("kms", account, region)
+        for page in kms.get_paginator("list_aliases").paginate():
+            for alias in page.get("Aliases", []):
+                name = alias.get("AliasName", "").removeprefix("alias/")
+                if name.startswith(f"{NAME_PREFIX}-") and alias.get("TargetKeyId"):
+                    yield name, epoch(alias.get("CreationDate")), ""
 
     def exists(self, sessions: Sessions, item: Planned) -> None:
         kms = sessions.client("kms", item.account, item.region)
@@ -81,4 +88,4 @@ def _topic_arn(ctx: RenderContext, topic: str) -> str:
     return f"arn:{partition}:sns:{t.region}:{ctx.topology.account_id(t.account)}:{physical_name(ctx.run_id, topic, t.fifo)}"
 
 
-KIND = KeyKind()
+PART = KeyKind()

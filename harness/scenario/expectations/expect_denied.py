@@ -1,4 +1,4 @@
-"""Read the ``expect_denied:`` section of a scenario file, cross-checked against its topology.
+"""``expect_denied:``: accesses that must be refused, cross-checked against the topology.
 
 Each entry names who attempts what, on which resource, and must be refused::
 
@@ -18,13 +18,18 @@ only): on AWS, how long the probe message must not arrive.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from harness.access.deployment import DENIAL_ACTIONS
-from harness.scenario.format.model import ExpectDenied
-from harness.scenario.format.send_reader import queue_ref
+from harness.scenario.expectations.base import Expectation, ReadContext
+from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
+
+if TYPE_CHECKING:
+    from harness.scenario.cost import CostContext
 
 DENIED_KEYS = ("from", "action", "topic", "queue", "bucket", "via", "within")
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -40,12 +45,50 @@ FROM_HINT = 'write from: <account>/<region>, e.g. from: C/us-east-1 or from: "99
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-def read_expect_denied(topo: Topology, node: Node) -> list[ExpectDenied | None]:
-    """Every entry of ``expect_denied:`` (None for an entry with a problem, already recorded)."""
-    items = node.items(hint="write expect_denied: as a list, e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
-    if items is not None and not items:
-        node.problem("list at least one access that must be refused, e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
-    return [_entry(topo, item) for item in items or []]
+@dataclass(frozen=True)
+class ExpectDenied(Expectation):
+    """One ``expect_denied`` entry: ``account`` (a topology account name, or the 12-digit id of an
+    account outside the topology) attempts ``action`` from a client in ``region`` on the named topic,
+    queue or bucket, and must be refused. Judged by the access step before anything is sent
+    (:mod:`harness.scenario.execute.access_step`): by the evaluator on the emulator, by the real
+    call on AWS."""
+
+    account: str
+    region: str
+    action: str  # one of harness.access.deployment.DENIAL_ACTIONS
+    topic: str | None = None
+    queue: str | None = None
+    bucket: str | None = None
+    via: str = "https"  # "http": a plain-HTTP caller (aws:SecureTransport false)
+    within: float = 10.0  # deliver, on AWS: how long the probe message must not arrive
+    line: int = field(default=0, compare=False)  # in the scenario file, for messages
+
+    key = "expect_denied"
+    needs_send = False
+    load = "accesses that must be refused are judged before a scenario sends (`harness run`), not under load"
+    keys = DENIED_KEYS
+
+    @property
+    def secure_transport(self) -> bool:
+        return self.via != "http"
+
+    @property
+    def label(self) -> str:
+        target = " ".join(f"{k} {v}" for k, v in (("topic", self.topic), ("queue", self.queue), ("bucket", self.bucket)) if v)
+        who = "SNS" if self.action == "deliver" else f"{self.account}/{self.region}"
+        return f"{who} {self.action} {target}" + (" via http" if self.via == "http" else "")
+
+    @classmethod
+    def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
+        """Every entry of ``expect_denied:``; None when one has a problem (already recorded)."""
+        items = node.items(hint="write expect_denied: as a list, e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
+        if items is not None and not items:
+            node.problem("list at least one access that must be refused, e.g. - {from: C/us-east-1, action: send, queue: b-eu}")
+        entries = [_entry(r.topology, item) for item in items or []]
+        return None if None in entries else [e for e in entries if e is not None]
+
+    def cost(self, c: CostContext) -> None:
+        return None  # a few refused calls: nothing billed worth counting (and nothing at all on the emulator)
 
 
 def _origin(topo: Topology, node: Node) -> tuple[str | None, str | None]:

@@ -3,30 +3,28 @@ for reader and writer accounts and TLS). Offloaded payloads live here; ``down`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from harness import retry
-from harness.provision.kinds.base import RenderContext, ResourceKind, tag_value
+from harness.kinds.bucket.spec import Bucket
+from harness.provision.kind import RenderContext, SweptKind, epoch, tag_value
 from harness.provision.manifest import Planned
-from harness.provision.naming import bucket_module, bucket_name
+from harness.provision.naming import NAME_PREFIX, bucket_module, bucket_name
 from harness.provision.sessions import Sessions
-from harness.topology.model import Bucket, Topology
 
 
-class BucketKind(ResourceKind):
+class BucketKind(SweptKind):
     kind = "bucket"
     group = "buckets"
     module_dir = "payload-bucket"
+    sweep_rank = 2
     missing_codes = frozenset({"404", "NoSuchBucket", "NotFound"})
     tagged_at_create = False  # tagged by a second call after CreateBucket
 
-    def specs(self, topology: Topology) -> Mapping[str, Bucket]:
-        return topology.buckets
-
-    def module_name(self, logical: str) -> str:
+    def module_name(self, logical: str, spec: object) -> str:
         return bucket_module(logical)
 
     def physical_name(self, ctx: RenderContext, logical: str, spec: Bucket) -> str:
@@ -44,6 +42,16 @@ class BucketKind(ResourceKind):
             "force_destroy": True,  # payloads are test data; `down` must never leave a bucket behind
             "tags": ctx.tags,
         }
+
+    def discover(self, sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
+        s3 = sessions.client("s3", account, region)
+        for bucket in retry.call("s3.ListBuckets", s3.list_buckets).get("Buckets", []):
+            name = bucket["Name"]
+            if not (name.startswith(f"{NAME_PREFIX}-") and name.endswith(f"-{sessions.account_id(account)}")):
+                continue
+            location = retry.call("s3.GetBucketLocation", s3.get_bucket_location, Bucket=name).get("LocationConstraint")
+            if (location or "us-east-1") == region:
+                yield name, epoch(bucket.get("CreationDate")), ""
 
     def exists(self, sessions: Sessions, item: Planned) -> None:
         s3 = sessions.client("s3", item.account, item.region)
@@ -95,4 +103,4 @@ def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
     retry.call("s3.DeleteBucket", s3.delete_bucket, Bucket=bucket)
 
 
-KIND = BucketKind()
+PART = BucketKind()

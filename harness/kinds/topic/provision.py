@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
 
 from harness import retry
-from harness.provision.kinds.base import RenderContext, ResourceKind, tag_value
-from harness.provision.kinds.key import key_arn_ref
+from harness.kinds.key.provision import key_arn_ref
+from harness.kinds.topic.spec import Topic
+from harness.provision.kind import RenderContext, SweptKind, tag_value
 from harness.provision.manifest import Planned
-from harness.provision.naming import physical_name, topic_module
+from harness.provision.naming import NAME_PREFIX, physical_name, topic_module
 from harness.provision.sessions import Sessions
-from harness.topology.model import Topic, Topology
 
 
 def topic_arn(item: Planned) -> str:
     return f"arn:{item.partition}:sns:{item.region}:{item.account_id}:{item.name}"
 
 
-class TopicKind(ResourceKind):
+class TopicKind(SweptKind):
     kind = "topic"
     group = "topics"
     module_dir = "topic"
+    sweep_rank = 0
     missing_codes = frozenset({"NotFound", "NotFoundException"})
 
-    def specs(self, topology: Topology) -> Mapping[str, Topic]:
-        return topology.topics
-
-    def module_name(self, logical: str) -> str:
+    def module_name(self, logical: str, spec: object) -> str:
         return topic_module(logical)
 
     def physical_name(self, ctx: RenderContext, logical: str, spec: Topic) -> str:
@@ -47,6 +45,16 @@ class TopicKind(ResourceKind):
             call["kms_master_key_id"] = key_arn_ref(spec.kms_key)
         return call
 
+    def discover(self, sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
+        sns = sessions.client("sns", account, region)
+        for page in sns.get_paginator("list_topics").paginate():
+            for topic in page.get("Topics", []):
+                name = topic["TopicArn"].rsplit(":", 1)[-1]
+                if name.startswith(f"{NAME_PREFIX}-"):
+                    subs = retry.call("sns.ListSubscriptionsByTopic", sns.list_subscriptions_by_topic, TopicArn=topic["TopicArn"])
+                    count = len(subs.get("Subscriptions", []))
+                    yield name, None, f"with {count} subscription(s)" if count else ""
+
     def exists(self, sessions: Sessions, item: Planned) -> None:
         sns = sessions.client("sns", item.account, item.region)
         retry.call("sns.GetTopicAttributes", sns.get_topic_attributes, TopicArn=topic_arn(item))
@@ -62,4 +70,4 @@ class TopicKind(ResourceKind):
         retry.call("sns.DeleteTopic", sns.delete_topic, TopicArn=topic_arn(item))
 
 
-KIND = TopicKind()
+PART = TopicKind()

@@ -3,15 +3,15 @@ producer accounts)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
 
 from harness import retry
-from harness.provision.kinds.base import RenderContext, ResourceKind, ref
-from harness.provision.kinds.key import key_arn_ref
+from harness.kinds.key.provision import key_arn_ref
+from harness.kinds.queue.spec import Queue
+from harness.provision.kind import RenderContext, SweptKind, epoch, ref
 from harness.provision.manifest import Planned
-from harness.provision.naming import physical_name, queue_module, topic_module
+from harness.provision.naming import NAME_PREFIX, physical_name, queue_module, topic_module
 from harness.provision.sessions import Sessions
-from harness.topology.model import Queue, Topology
 
 
 def _queue_url(sessions: Sessions, item: Planned) -> str:
@@ -19,17 +19,15 @@ def _queue_url(sessions: Sessions, item: Planned) -> str:
     return retry.call("sqs.GetQueueUrl", sqs.get_queue_url, QueueName=item.name)["QueueUrl"]
 
 
-class QueueKind(ResourceKind):
+class QueueKind(SweptKind):
     kind = "queue"
     group = "queues"
     module_dir = "queue"
     output_fields = ("arn", "url", "name")
+    sweep_rank = 1
     missing_codes = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
-    def specs(self, topology: Topology) -> Mapping[str, Queue]:
-        return topology.queues
-
-    def module_name(self, logical: str) -> str:
+    def module_name(self, logical: str, spec: object) -> str:
         return queue_module(logical)
 
     def physical_name(self, ctx: RenderContext, logical: str, spec: Queue) -> str:
@@ -58,6 +56,13 @@ class QueueKind(ResourceKind):
             }
         return call
 
+    def discover(self, sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
+        sqs = sessions.client("sqs", account, region)
+        for page in sqs.get_paginator("list_queues").paginate(QueueNamePrefix=f"{NAME_PREFIX}-", PaginationConfig={"PageSize": 1000}):
+            for url in page.get("QueueUrls", []):
+                attrs = retry.call("sqs.GetQueueAttributes", sqs.get_queue_attributes, QueueUrl=url, AttributeNames=["CreatedTimestamp"])
+                yield url.rstrip("/").rsplit("/", 1)[-1], epoch(attrs.get("Attributes", {}).get("CreatedTimestamp")), ""
+
     def exists(self, sessions: Sessions, item: Planned) -> None:
         _queue_url(sessions, item)
 
@@ -71,4 +76,4 @@ class QueueKind(ResourceKind):
         retry.call("sqs.DeleteQueue", sqs.delete_queue, QueueUrl=_queue_url(sessions, item))
 
 
-KIND = QueueKind()
+PART = QueueKind()

@@ -1,0 +1,157 @@
+"""What an expectation is: one protocol every ``expect*`` section of a scenario file implements.
+
+An expectation is one class (one module under :mod:`harness.scenario.expectations`): its YAML key,
+how it is read and validated, the queues it watches while the scenario sends, what it waits for,
+how it is judged into objectives, what it costs on AWS and whether ``harness load`` can judge it.
+The loader, the runner, the cost estimate, the load planner and the reports iterate
+:func:`harness.scenario.expectations.registry`; none of them names an expectation.
+
+The hooks, in the order a scenario meets them:
+
+- :meth:`Expectation.read` (file format) and :meth:`Expectation.cross_check` (against the others);
+- :meth:`Expectation.reads_from` (the access step judges the consumers' hops);
+- :meth:`Expectation.watches`, :meth:`Expectation.outage` (before sending);
+- :meth:`Expectation.arrivals`, :meth:`Expectation.quiet_for` (what the wait waits for);
+- :meth:`Expectation.judge` (after the wait; verdicts, failures and objectives), or
+  :meth:`Expectation.partial` when the scenario could not finish;
+- :meth:`Expectation.cost` (``harness cost`` and the AWS cost guard);
+- :attr:`Expectation.load` (``harness load``: ``"supported"`` or why it is refused).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from harness.scenario.format.model import Send
+from harness.topology.model import Topology
+from harness.topology.sourced_yaml import Node
+
+if TYPE_CHECKING:
+    from harness.payload.consumer import Consumer
+    from harness.scenario.cost import CostContext
+    from harness.scenario.execute.watch import QueueWatch
+    from harness.scenario.format.model import Scenario
+    from harness.scenario.judge.facts import Sent
+    from harness.scenario.judge.measure import PathKey
+    from harness.scenario.judge.verdicts import PathVerdict
+
+SUPPORTED = "supported"
+
+
+@dataclass
+class ReadContext:
+    """What a reader needs: the topology, the scenario's sends (read first) and its top-level fields."""
+
+    topology: Topology
+    sends: list[Send]
+    top: dict[str, Node]
+    read: dict[str, list[Any]] = field(default_factory=dict)  # key -> what was read so far (for cross-checks)
+
+    def of(self, kind: type[Expectation]) -> list[Any]:
+        return [e for e in self.read.get(kind.key, []) if isinstance(e, kind)]
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A queue the scenario watches while it sends: its consumer verifies and records the scenario's
+    messages; ``receivers`` long-poll in parallel (None: the default)."""
+
+    queue: str
+    delete_payloads: bool = False
+    receivers: int | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What the wait waits for: every message of ``sends`` (indexes; None: all of the scenario's)
+    in ``queue``, each within ``within`` seconds of its send."""
+
+    queue: str
+    within: float
+    sends: tuple[int, ...] | None = None
+
+
+class RunContext(Protocol):
+    """What the runner lends an expectation while judging (:class:`harness.scenario.execute.runner`)."""
+
+    scenario: Scenario
+
+    def watch(self, queue: str) -> QueueWatch: ...
+    def has_watch(self, queue: str) -> bool: ...
+    def paths_to(self, queue: str) -> dict[PathKey, list[Sent]]: ...
+    def path(self, send: Send | None, queue: str) -> PathKey: ...
+    def sent(self) -> list[Sent]: ...
+    def add(self, verdict: PathVerdict) -> None: ...
+    def fail(self, message: str) -> None: ...
+    def consumer(self, queue: str) -> Consumer: ...
+    def new_watch(self, queue: str) -> QueueWatch: ...
+    def outage_of(self, queue: str) -> AbstractContextManager[None]: ...
+    def still_stored(self, pointers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
+
+class Expectation(ABC):
+    """One expectation of a scenario. Subclasses are frozen dataclasses carrying what was read."""
+
+    key: ClassVar[str]  # the scenario file's key: "expect"
+    many: ClassVar[bool] = True  # a list of entries (False: one mapping or scalar)
+    needs_send: ClassVar[bool] = True  # checks the messages of send:, so a scenario without one may not have it
+    one_send_only: ClassVar[bool] = False  # follows the messages of one send: refused with sends: [several]
+    load: ClassVar[str]  # SUPPORTED, or one line saying why `harness load` refuses it
+    keys: ClassVar[tuple[str, ...]] = ()  # the fields of one entry (docs and schema)
+
+    # -- the file format --------------------------------------------------------------------------
+    @classmethod
+    @abstractmethod
+    def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
+        """The entries under ``node`` (the value of :attr:`key`), or None after recording problems."""
+
+    @classmethod
+    def cross_check(cls, r: ReadContext, node: Node) -> bool:
+        """Checks against the other expectations, once all are read (``r.read``); False on a problem."""
+        return True
+
+    # -- running --------------------------------------------------------------------------------
+    def reads_from(self) -> list[tuple[str, bool]]:
+        """(queue, deletes payloads) for each queue whose consumer this expectation runs: the access
+        step judges their receive, payload and key hops before anything is sent."""
+        return []
+
+    def watches(self) -> list[Watch]:
+        return []
+
+    def outage(self, run: RunContext) -> AbstractContextManager[None] | None:
+        """Something taken away while the scenario sends and waits (None: nothing)."""
+        return None
+
+    def arrivals(self, scenario: Scenario) -> list[Arrival]:
+        return []
+
+    def quiet_for(self) -> float:
+        """Seconds after the last send during which a watched queue must stay quiet (0: none)."""
+        return 0.0
+
+    def judge(self, run: RunContext) -> None:
+        """After the wait: verdicts per path, failures, notes (through ``run``)."""
+        return None
+
+    def partial(self, run: RunContext) -> list[PathVerdict]:
+        """When the scenario could not finish: the counts of the paths this expectation judges
+        (what was sent and received until then; no verdicts on a cut-short run)."""
+        return []
+
+    # -- cost -----------------------------------------------------------------------------------
+    @abstractmethod
+    def cost(self, c: CostContext) -> None:
+        """Add what this expectation makes the harness and AWS do on top of the sends."""
+
+
+def one_line_problem(expectations: Sequence[Expectation]) -> str | None:
+    """The first expectation ``harness load`` refuses, as one line (None: every one is supported)."""
+    for e in expectations:
+        if e.load != SUPPORTED:
+            return f"{e.key}: {e.load}"
+    return None

@@ -1,0 +1,85 @@
+"""``dead_letter:``: a consumer on ``queue`` rejects every message (receives, never deletes), and each
+must reach the queue's dead-letter queue — intact, and not before it was rejected ``rejections``
+times (default: the redrive's ``max_receive_count``)::
+
+    dead_letter: {queue: b-eu, rejections: 3, within: 30s}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from harness.scenario.execute.watch import collect_dead_letters
+from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
+from harness.scenario.format.sends import queue_ref
+from harness.scenario.format.units import read_duration
+from harness.scenario.judge import verdicts
+from harness.topology.sourced_yaml import Node
+
+if TYPE_CHECKING:
+    from harness.scenario.cost import CostContext
+    from harness.scenario.judge.verdicts import PathVerdict
+
+
+@dataclass(frozen=True)
+class DeadLetterCheck(Expectation):
+    queue: str
+    dead_letter_queue: str
+    rejections: int  # receives without delete before the queue's redrive moves the message
+    within: float
+    line: int = field(default=0, compare=False)
+
+    key = "dead_letter"
+    many = False
+    one_send_only = True
+    load = "a rejecting consumer and its dead-letter queue are checked per scenario run, not under load; use `harness run`"
+    keys = ("queue", "rejections", "within")
+
+    @classmethod
+    def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
+        f = node.mapping(allowed=cls.keys, required=("queue", "within"))
+        if f is None:
+            return None
+        queue = queue_ref(r.topology, f["queue"]) if "queue" in f else None
+        within = read_duration(f["within"]) if "within" in f else None
+        if queue is None or within is None:
+            return None
+        redrive = r.topology.queues[queue].dead_letter
+        if redrive is None:
+            f["queue"].problem(f"queue {queue} has no dead_letter in the topology; add dead_letter: {{queue: <dlq>, max_receive_count: 3}} there")
+            return None
+        rejections = f["rejections"].integer(min=1, max=1000) if "rejections" in f else redrive.max_receive_count
+        if rejections is None:
+            return None
+        if rejections < redrive.max_receive_count:
+            f["rejections"].problem(
+                f"{rejections} rejections never reach the queue's max_receive_count {redrive.max_receive_count}; "
+                f"write rejections: {redrive.max_receive_count} or more"
+            )
+            return None
+        return [cls(queue, redrive.queue, rejections, within, node.line)]
+
+    def reads_from(self) -> list[tuple[str, bool]]:
+        return [(self.queue, False)]
+
+    def judge(self, run: RunContext) -> None:
+        source = run.consumer(self.queue)
+        dlq = run.new_watch(self.dead_letter_queue)
+        mine = {s.correlation_id for s in run.sent()}
+        rejected = collect_dead_letters(source, dlq, mine, self.within)
+        run.add(self._verdict(run, rejected))
+
+    def partial(self, run: RunContext) -> list[PathVerdict]:
+        return [self._verdict(run, {})] if run.has_watch(self.dead_letter_queue) else []
+
+    def _verdict(self, run: RunContext, rejected: dict[str, int]) -> PathVerdict:
+        # The path into the DLQ is reported like any other; its latency is send → dead-lettered.
+        key = run.path(run.scenario.send, self.dead_letter_queue)
+        return verdicts.judge_dead_letter(self, key, run.sent(), run.watch(self.dead_letter_queue).deliveries(), rejected)
+
+    def cost(self, c: CostContext) -> None:
+        # Received `rejections` times on the source queue (each a download when offloaded), then
+        # once more from the dead-letter queue, which is watched until the messages arrive.
+        c.receive(self.queue, times=self.rejections + 1)
+        c.idle_polls(self.dead_letter_queue, self.within)

@@ -1,0 +1,136 @@
+"""``expect:``: queues that must receive every message of the sends that reach them — intact, in
+time, in order (FIFO), without duplicates if asked, fast enough (latency percentiles)::
+
+    expect:
+      - queue: b-eu
+        within: 10s
+        intact: true
+        ordered: false                  # FIFO order per group
+        duplicates: allowed             # allowed | forbidden
+        latency: {p99: 500ms}
+        delete_payloads: false          # the consumer deletes payload objects on ack (as Java does)
+        receivers: 4                    # receivers long-polling this queue in parallel
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from harness.scenario.expectations.base import SUPPORTED, Arrival, Expectation, ReadContext, RunContext, Watch
+from harness.scenario.format.sends import expect_problem, queue_ref
+from harness.scenario.format.units import read_duration
+from harness.scenario.judge import verdicts
+from harness.topology.sourced_yaml import Node
+
+if TYPE_CHECKING:
+    from harness.scenario.cost import CostContext
+    from harness.scenario.format.model import Scenario
+    from harness.scenario.judge.verdicts import PathVerdict
+
+EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads", "receivers")
+LATENCY_KEYS = ("p50", "p90", "p99", "max")
+MAX_RECEIVERS = 32
+DEFAULT_RECEIVERS = 4
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Latency objectives in milliseconds (None = not checked)."""
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+    def objectives(self) -> dict[str, float]:
+        return {k: v for k, v in (("p50", self.p50), ("p90", self.p90), ("p99", self.p99), ("max", self.max)) if v is not None}
+
+
+@dataclass(frozen=True)
+class Expect(Expectation):
+    queue: str
+    within: float  # seconds
+    intact: bool = True
+    ordered: bool = False  # FIFO order per message group
+    duplicates_allowed: bool = True
+    latency: Latency = field(default_factory=Latency)
+    delete_payloads: bool = False  # the consumer deletes payload objects on ack (as Java does)
+    receivers: int = DEFAULT_RECEIVERS  # receivers long-polling this queue in parallel (verifiers: as many)
+    line: int = field(default=0, compare=False)  # where it was written
+    where: str = field(default="expect", compare=False)  # its field: expect[0]
+
+    key = "expect"
+    load = SUPPORTED
+    keys = EXPECT_KEYS
+
+    @classmethod
+    def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
+        out: list[Expectation] = []
+        ok = True
+        for item in node.items() or []:
+            one = cls._read_one(r, item)
+            ok = ok and one is not None
+            if one is not None:
+                out.append(one)
+        return out if ok else None
+
+    @classmethod
+    def _read_one(cls, r: ReadContext, node: Node) -> Expect | None:
+        topo = r.topology
+        f = node.mapping(allowed=EXPECT_KEYS, required=("queue", "within"))
+        if f is None:
+            return None
+        queue = queue_ref(topo, f["queue"]) if "queue" in f else None
+        within = read_duration(f["within"]) if "within" in f else None
+        if queue and r.sends and (why := expect_problem(topo, r.sends, queue)):
+            f["queue"].problem(why)
+            queue = None
+        intact = f["intact"].boolean() if "intact" in f else True
+        ordered = f["ordered"].boolean() if "ordered" in f else False
+        if ordered and queue and not topo.queues[queue].fifo:
+            f["ordered"].problem(f"queue {queue} is a standard queue, which does not keep order; remove ordered or use a FIFO queue")
+        duplicates = "allowed"
+        if "duplicates" in f:
+            duplicates = f["duplicates"].string(pattern=r"allowed|forbidden", what="duplicates mode", hint="write allowed or forbidden") or "allowed"
+        latency = Latency()
+        if "latency" in f:
+            fields = f["latency"].mapping(allowed=LATENCY_KEYS, hint="e.g. latency: {p99: 500ms}") or {}
+            values = {k: read_duration(v) for k, v in fields.items()}
+            latency = Latency(**{k: (v * 1000.0 if v is not None else None) for k, v in values.items()})
+        delete_payloads = f["delete_payloads"].boolean() if "delete_payloads" in f else False
+        receivers = f["receivers"].integer(min=1, max=MAX_RECEIVERS, hint="receivers in parallel, e.g. receivers: 4") if "receivers" in f else DEFAULT_RECEIVERS
+        if queue is None or within is None or intact is None or ordered is None or receivers is None:
+            return None
+        return cls(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads), receivers, node.line, node.field)
+
+    @classmethod
+    def cross_check(cls, r: ReadContext, node: Node) -> bool:
+        others = any(e.needs_send for key, entries in r.read.items() if key != cls.key for e in entries)
+        if not (node.items() or []) and not others:  # expect: [] and nothing else to check
+            node.problem("a scenario needs at least one expectation; add - {queue: <name>, within: 10s}")
+            return False
+        return True
+
+    # -- running ----------------------------------------------------------------------------------
+    def reads_from(self) -> list[tuple[str, bool]]:
+        return [(self.queue, self.delete_payloads)]
+
+    def watches(self) -> list[Watch]:
+        return [Watch(self.queue, self.delete_payloads, self.receivers)]
+
+    def arrivals(self, scenario: Scenario) -> list[Arrival]:
+        return [Arrival(self.queue, self.within, None)]  # None: the sends that reach it (the runner knows the routing)
+
+    def judge(self, run: RunContext) -> None:
+        deliveries = run.watch(self.queue).deliveries()
+        for key, sent in run.paths_to(self.queue).items():
+            run.add(verdicts.judge_expect(self, key, sent, deliveries))
+
+    def partial(self, run: RunContext) -> list[PathVerdict]:
+        got = run.watch(self.queue).deliveries() if run.has_watch(self.queue) else []
+        return [verdicts.judge_expect(self, key, sent, got) for key, sent in run.paths_to(self.queue).items()]
+
+    def cost(self, c: CostContext) -> None:
+        c.receive(self.queue)
+        c.idle_polls(self.queue, self.within)
