@@ -99,7 +99,7 @@ def test_pull_request_workflow_runs_both_commands_and_publishes_reports() -> Non
 def test_nightly_uses_oidc_and_always_cleans_up() -> None:
     wf = _load("nightly-aws.yml")
     assert {"schedule", "workflow_dispatch"} <= set(wf[True])
-    assert wf["permissions"]["id-token"] == "write" and wf["permissions"]["contents"] == "read"
+    assert _permissions(wf, "nightly") == {"contents": "read", "id-token": "write"}
     text = (WORKFLOWS_DIR / "nightly-aws.yml").read_text()
     assert "aws-access-key-id" not in text and "secrets." not in text, "the nightly authenticates with OIDC only"
     logins = [s for s in _steps(wf) if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")]
@@ -113,6 +113,85 @@ def test_nightly_uses_oidc_and_always_cleans_up() -> None:
     uploads = [s for s in _steps(wf) if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
     assert uploads and uploads[0]["if"] == "always()"
     assert (paths.REPO_ROOT / wf["env"]["TOPOLOGY"]).is_file()
+
+
+def _permissions(workflow: dict, job: str) -> dict | None:
+    """What the job's token may do: its own `permissions:`, else the workflow's (None: neither says)."""
+    spec = workflow["jobs"][job].get("permissions", workflow.get("permissions"))
+    if spec is None or isinstance(spec, dict):
+        return spec
+    return {"read-all": {"*": "read"}, "write-all": {"*": "write"}}.get(spec, {"*": spec})
+
+
+# What each job's token may do, and why: the jobs use no more than this.
+PERMISSIONS = {
+    ("e2e.yml", "e2e"): {"contents": "read"},  # checkout
+    ("nightly-aws.yml", "nightly"): {"contents": "read", "id-token": "write"},  # checkout, OIDC for the hub role
+    ("nightly-aws.yml", "compare"): {"contents": "read", "actions": "read"},  # checkout, the baseline's artifact
+    ("topology-change.yml", "accept"): {"contents": "read"},  # checkout
+}
+
+
+def test_every_job_has_the_permissions_it_uses_and_no_more() -> None:
+    found = {(p.name, job): _permissions(_load(p.name), job) for p in WORKFLOWS for job in _load(p.name)["jobs"]}
+    assert found == PERMISSIONS
+
+
+# Where the OIDC token can be requested, only first-party and AWS's own actions run.
+TRUSTED_WITH_OIDC = ("actions/", "aws-actions/")
+
+
+def _oidc_problems(workflow: dict) -> list[str]:
+    problems = []
+    for name, job in workflow["jobs"].items():
+        uses = [str(s["uses"]) for s in job["steps"] if "uses" in s]
+        logs_in = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
+        if (_permissions(workflow, name) or {}).get("id-token") != "write":
+            continue
+        if not logs_in:
+            problems.append(f"{name}: id-token: write without an AWS login")
+        problems += [f"{name}: {u} runs where the OIDC token can be requested" for u in uses if not u.startswith(TRUSTED_WITH_OIDC)]
+    return problems
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_the_oidc_token_only_where_aws_credentials_are_and_no_third_party_action_there(workflow: Path) -> None:
+    problems = _oidc_problems(_load(workflow.name))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_oidc_check_finds_a_third_party_action_and_a_token_nobody_uses() -> None:
+    nightly = _load("nightly-aws.yml")
+    nightly["permissions"] = {"id-token": "write", "contents": "read", "actions": "read"}
+    del nightly["jobs"]["nightly"]["permissions"], nightly["jobs"]["compare"]["permissions"]
+    assert _oidc_problems(nightly) == [
+        "compare: id-token: write without an AWS login",
+        "compare: dawidd6/action-download-artifact@b6e2e70617bc3265edd6dab6c906732b2f1ae151 runs where the OIDC token can be requested",
+    ]
+
+
+def _baseline_download(workflow: dict) -> tuple[str, dict]:
+    found = [(name, step) for name, job in workflow["jobs"].items() for step in job["steps"]
+             if str(step.get("uses", "")).startswith("dawidd6/action-download-artifact@")]
+    assert len(found) == 1, "one step downloads the previous night's reports"
+    return found[0]
+
+
+def test_nightly_baseline_is_the_last_successful_scheduled_run_on_the_default_branch() -> None:
+    wf = _load("nightly-aws.yml")
+    job, step = _baseline_download(wf)
+    given = step["with"]
+    assert given["workflow"] == "nightly-aws.yml"
+    assert given["event"] == "schedule", "a run started by hand is no baseline"
+    assert given["workflow_conclusion"] == "success", "a failed, cancelled or running run is no baseline"
+    assert given["branch"] == "${{ github.event.repository.default_branch || github.ref_name }}"
+    assert given.get("allow_forks", False) is False
+    assert not {"run_id", "pr", "commit", "ref", "run_number", "workflow_search"} & set(given), "nothing else picks the run"
+    uploads = [s for s in wf["jobs"]["nightly"]["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert given["name"] == uploads[0]["with"]["name"] and given["search_artifacts"] is True
+    assert job == "compare" and wf["jobs"]["compare"]["needs"] == "nightly" and wf["jobs"]["compare"]["if"] == "always()"
+    steps = [str(s.get("run") or s.get("uses")) for s in wf["jobs"]["compare"]["steps"]]
+    assert steps.index(str(step["uses"])) < next(i for i, s in enumerate(steps) if "harness compare" in s)
 
 
 def test_nightly_cleanup_comes_after_the_run_and_before_the_upload() -> None:
@@ -172,6 +251,10 @@ ACTION_INPUTS = {
     "actions/upload-artifact": {
         "archive", "compression-level", "if-no-files-found", "include-hidden-files", "name", "overwrite", "path",
         "retention-days",
+    },
+    "actions/download-artifact": {
+        "artifact-ids", "digest-mismatch", "github-token", "merge-multiple", "name", "path", "pattern", "repository",
+        "run-id", "skip-decompress",
     },
     "dawidd6/action-download-artifact": {
         "allow_forks", "branch", "check_artifacts", "commit", "dry_run", "event", "github_token", "if_no_artifact_found",
