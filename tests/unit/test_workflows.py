@@ -9,6 +9,7 @@ while tests run.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -297,3 +298,197 @@ def test_the_input_check_finds_a_misspelt_input_and_an_unknown_action() -> None:
                                    {"uses": "someone/else@x"}]}}}
     assert _unknown_inputs(wf) == ["actions/upload-artifact: no input 'nme'",
                                    "someone/else: not in ACTION_INPUTS (add the inputs of its action.yml at the pinned commit)"]
+
+
+# --- GitHub expressions, as far as these workflows use them -------------------------------------
+
+_EXPR_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>&&|\|\||==|!=|!|\(|\)|,)|(?P<word>[A-Za-z_][\w.*-]*))")
+_FUNCTIONS = {
+    "contains": lambda haystack, needle: (
+        any(str(x).lower() == str(needle).lower() for x in haystack) if isinstance(haystack, list)
+        else str(needle or "").lower() in str(haystack or "").lower()
+    ),
+    "startsWith": lambda text, prefix: str(text or "").lower().startswith(str(prefix or "").lower()),
+    "fromJSON": json.loads,
+}
+
+
+def _evaluate(expression: str, context: dict) -> object:
+    """A GitHub expression (`${{ }}` optional) evaluated against `context` ({"github": {...}}):
+    literals, `!`, `&&`, `||`, `==`, `!=`, parentheses, dotted names (missing: null) and the
+    functions above. `a && b || c` is Python's `a and b or c`: both return an operand."""
+    source = expression.strip()
+    if source.startswith("${{") and source.endswith("}}"):
+        source = source[3:-2]
+    python, pos = [], 0
+    while source[pos:].strip():
+        token = _EXPR_TOKEN.match(source, pos)
+        assert token, f"not understood: {source[pos:]!r}"
+        pos = token.end()
+        if token["str"]:
+            python.append(repr(token["str"][1:-1].replace("''", "'")))
+        elif token["op"]:
+            python.append({"&&": " and ", "||": " or ", "!": " not "}.get(token["op"], token["op"]))
+        elif token["word"] in ("true", "false", "null"):
+            python.append({"true": "True", "false": "False", "null": "None"}[token["word"]])
+        elif token["word"] in _FUNCTIONS:
+            python.append(f"_f[{token['word']!r}]")
+        else:
+            python.append(f"_get({token['word']!r})")
+
+    def get(dotted: str) -> object:
+        value: object = context
+        for key in dotted.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    return eval("".join(python), {"__builtins__": {}, "_f": _FUNCTIONS, "_get": get})  # noqa: S307 - test helper, own input
+
+
+def _interpolate(template: str, context: dict) -> str:
+    return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(_evaluate(m[1], context) or ""), template, flags=re.S)
+
+
+def test_the_expression_helper_evaluates_like_github() -> None:
+    ctx = {"github": {"event": {"action": "labeled", "label": {"name": "Allow:x"}}, "run_id": 7}}
+    assert _evaluate("${{ startsWith(github.event.label.name, 'allow:') }}", ctx) is True  # case-insensitive
+    assert _evaluate("!contains(fromJSON('[\"labeled\"]'), github.event.action)", ctx) is False
+    assert _evaluate("github.event.nothing.here || 'none'", ctx) == "none"
+    assert _interpolate("g-${{ github.event.action == 'labeled' && github.run_id || 'x' }}", ctx) == "g-7"
+
+
+# --- topology-change: which events run the acceptance, and what it is given ---------------------
+
+def _pull_request_event(action: str, label: str | None = None) -> dict:
+    event = {"action": action, "pull_request": {"number": 42}}
+    if label is not None:
+        event["label"] = {"name": label}
+    return {"github": {"event": event, "event_name": "pull_request", "run_id": 1234}}
+
+
+# (event, label of a label event) → does `accept` run?
+TOPOLOGY_CHANGE_TRIGGERS = [
+    ("opened", None, True),
+    ("synchronize", None, True),
+    ("reopened", None, True),
+    ("labeled", "allow:replace:b-eu", True),
+    ("labeled", "allow:revoke:orders bucket:read:c", True),
+    ("unlabeled", "allow:replace:b-eu", True),  # an acknowledgement withdrawn: judged again
+    ("labeled", "needs review", False),
+    ("labeled", "allowance", False),
+    ("unlabeled", "documentation", False),
+]
+
+
+@pytest.mark.parametrize(("action", "label", "runs"), TOPOLOGY_CHANGE_TRIGGERS)
+def test_topology_change_runs_only_for_changes_and_its_own_labels(action: str, label: str | None, runs: bool) -> None:
+    wf = _load("topology-change.yml")
+    assert action in wf[True]["pull_request"]["types"]
+    assert bool(_evaluate(wf["jobs"]["accept"].get("if", "true"), _pull_request_event(action, label))) is runs
+
+
+def test_a_label_event_that_does_not_run_cancels_no_acceptance() -> None:
+    wf = _load("topology-change.yml")
+    assert wf["concurrency"]["cancel-in-progress"] is True
+    groups = {(action, label): _interpolate(wf["concurrency"]["group"], _pull_request_event(action, label))
+              for action, label, _ in TOPOLOGY_CHANGE_TRIGGERS}
+    running = {groups[(action, label)] for action, label, runs in TOPOLOGY_CHANGE_TRIGGERS if runs}
+    assert running == {"topology-change-42-accept"}, "the runs that accept replace each other"
+    assert all(groups[(a, label)] == "topology-change-42-1234" for a, label, runs in TOPOLOGY_CHANGE_TRIGGERS if not runs)
+    assert wf[True]["pull_request"]["types"] == ["opened", "synchronize", "reopened", "labeled", "unlabeled"]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
+
+
+def _write(repo: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+
+
+# A fake `harness accept`: records its arguments and the BASE it was given.
+FAKE_HARNESS = """#!/usr/bin/env python3
+import json, os, pathlib, sys
+with open(os.environ["HARNESS_CALLS"], "a") as log:
+    log.write(json.dumps({"args": sys.argv[1:], "base_text": pathlib.Path(sys.argv[2]).read_text()}) + "\\n")
+sys.exit(1 if "fails" in sys.argv[3] else 0)
+"""
+
+
+def _run_accept_step(tmp_path: Path, base: dict[str, str], change, labels: list[str]) -> tuple[int, list[dict]]:
+    """The workflow's `harness accept` step, run by bash as GitHub runs it (-eo pipefail), in a
+    repository whose origin/main holds `base` and whose HEAD is `change` applied on top."""
+    if not shutil.which("jq"):
+        pytest.skip("jq (on GitHub's runners) is not installed here")
+    repo, runner_temp = tmp_path / "repo", tmp_path / "runner"
+    repo.mkdir(parents=True), runner_temp.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "t@example.com"), _git(repo, "config", "user.name", "t")
+    _write(repo, base)
+    _git(repo, "add", "-A"), _git(repo, "commit", "-q", "-m", "base")
+    _git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    change(repo)
+    _git(repo, "add", "-A"), _git(repo, "commit", "-q", "-m", "pull request")
+    fake = repo / ".venv" / "bin" / "harness"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(FAKE_HARNESS)
+    fake.chmod(0o755)
+    step = next(s for s in _steps(_load("topology-change.yml")) if "harness accept" in str(s.get("run", "")))
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    calls = tmp_path / "calls.jsonl"
+    env = {**os.environ, "BASE_REF": "main", "RUNNER_TEMP": str(runner_temp), "LABELS": json.dumps(labels),
+           "HARNESS_CALLS": str(calls)}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                            cwd=repo, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert "::group::" in result.stdout, result.stdout + result.stderr
+    return result.returncode, [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+
+
+BASE_TOPOLOGIES = {
+    "scenarios/reference.topology.yaml": "reference\n",
+    "scenarios/orders.topology.yaml": "orders v1\n",
+    "scenarios/team a/old name.topology.yaml": "renamed\n",
+    "scenarios/gone.topology.yaml": "gone\n",
+    "scenarios/orders.scenario.yaml": "scenario\n",
+    "terraform/main.tf": "# v1\n",
+}
+
+
+def test_topology_change_accepts_added_and_modified_topologies_with_whole_names_and_labels(tmp_path: Path) -> None:
+    def change(repo: Path) -> None:
+        _write(repo, {"scenarios/orders.topology.yaml": "orders v2\n",  # modified
+                      "scenarios/team a/zürich 2.topology.yaml": "added\n",  # added; git quotes such a name unless -z
+                      "scenarios/orders.scenario.yaml": "scenario v2\n"})  # not a topology
+        (repo / "scenarios/team a/old name.topology.yaml").rename(repo / "scenarios/team a/new name.topology.yaml")
+        (repo / "scenarios/gone.topology.yaml").unlink()
+
+    # Split on spaces, "not yet allow:replace:q-us" would acknowledge replace:q-us.
+    labels = ["needs review", "allow:revoke:orders bucket:read:c", "not yet allow:replace:q-us", "allow:replace:b-eu", "allowance"]
+    status, calls = _run_accept_step(tmp_path, BASE_TOPOLOGIES, change, labels)
+    assert status == 0
+    allow = ["--allow", "revoke:orders bucket:read:c", "--allow", "replace:b-eu"]
+    assert all(c["args"][0] == "accept" for c in calls)
+    assert [c["args"][2:] for c in calls] == [
+        ["scenarios/orders.topology.yaml", *allow],
+        ["scenarios/team a/new name.topology.yaml", *allow],  # a rename: added, BASE = NEW
+        ["scenarios/team a/zürich 2.topology.yaml", *allow],
+    ]
+    assert [c["base_text"] for c in calls] == ["orders v1\n", "renamed\n", "added\n"]
+    assert calls[0]["args"][1].endswith("runner/base/scenarios/orders.topology.yaml"), "BASE is the base branch's file"
+    assert [c["args"][1] for c in calls[1:]] == [c["args"][2] for c in calls[1:]], "nothing to change from: BASE = NEW"
+
+
+def test_topology_change_of_modules_alone_accepts_the_reference_and_every_failure_counts(tmp_path: Path) -> None:
+    status, calls = _run_accept_step(tmp_path, BASE_TOPOLOGIES, lambda repo: _write(repo, {"terraform/main.tf": "# v2\n"}), [])
+    assert status == 0
+    assert [c["args"][2:] for c in calls] == [["scenarios/reference.topology.yaml"]]
+    assert calls[0]["base_text"] == "reference\n"
+
+    def two(repo: Path) -> None:
+        _write(repo, {"scenarios/a fails.topology.yaml": "x\n", "scenarios/b.topology.yaml": "y\n"})
+
+    status, calls = _run_accept_step(tmp_path / "again", BASE_TOPOLOGIES, two, [])
+    assert status == 1 and len(calls) == 2, "a rejected topology fails the step, after the others ran"
