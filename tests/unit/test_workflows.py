@@ -492,3 +492,73 @@ def test_topology_change_of_modules_alone_accepts_the_reference_and_every_failur
 
     status, calls = _run_accept_step(tmp_path / "again", BASE_TOPOLOGIES, two, [])
     assert status == 1 and len(calls) == 2, "a rejected topology fails the step, after the others ran"
+
+
+# --- failures visible: junit.xml → annotations and the job summary ------------------------------
+
+def _annotation_step(name: str) -> dict:
+    steps = [s for s in _steps(_load(name)) if "JUNIT_FILES" in s.get("env", {})]
+    assert len(steps) == 1, f"{name}: one step turns junit.xml into annotations"
+    return steps[0]
+
+
+def test_e2e_and_nightly_annotate_every_junit_failure_after_any_outcome() -> None:
+    e2e, nightly = _annotation_step("e2e.yml"), _annotation_step("nightly-aws.yml")
+    assert e2e["run"] == nightly["run"], "one script in both workflows"
+    for step in (e2e, nightly):
+        assert step["if"] == "always()" and step["shell"] == "python"
+        assert "reports/**/junit.xml" in step["env"]["JUNIT_FILES"].splitlines()
+    pytest_junit = re.search(r"--junitxml=\$RUNNER_TEMP/(\S+?)\"", _step_running(_load("e2e.yml"), "make test")["run"])
+    assert pytest_junit and f"${{{{ runner.temp }}}}/{pytest_junit[1]}" in e2e["env"]["JUNIT_FILES"].splitlines()
+
+
+JUNIT_HARNESS = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="harness-reference" tests="3" failures="1" errors="1" time="1.0">
+<testcase classname="scenarios.reference" name="fan-out, eu" time="0.5">
+<failure message="b-eu: 9 of 10 delivered (90%)">b-eu: 9 of 10 delivered (90%)
+c-us: p99 2100 ms &gt; 2000 ms</failure><system-out>x</system-out></testcase>
+<testcase classname="scenarios.reference" name="large" file="scenarios/large.scenario.yaml" line="12" time="0.1">
+<error message="">S3 GetObject: AccessDenied</error></testcase>
+<testcase classname="scenarios.reference" name="fine" time="0.1"><system-out>ok</system-out></testcase>
+</testsuite></testsuites>
+"""
+JUNIT_PYTEST = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="2">
+<testcase classname="tests.unit.test_x" name="test_a[1]"><failure message="AssertionError: assert 1 == 2">long
+traceback</failure></testcase>
+<testcase classname="tests.unit.test_x" name="test_b"><skipped message="no node"/></testcase>
+</testsuite></testsuites>
+"""
+
+
+def _annotate(tmp_path: Path, files: dict[str, str], patterns: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The step's script run as GitHub runs `shell: python`, in tmp_path with `files` there."""
+    _write(tmp_path, files)
+    script, summary = tmp_path / "step.py", tmp_path / "summary.md"
+    script.write_text(_annotation_step("e2e.yml")["run"])
+    env = {**os.environ, "JUNIT_FILES": patterns, "GITHUB_STEP_SUMMARY": str(summary)}
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    return result, summary
+
+
+def test_each_failed_test_case_becomes_an_error_annotation_and_a_summary_line(tmp_path: Path) -> None:
+    result, summary = _annotate(tmp_path, {"reports/3f9c/junit.xml": JUNIT_HARNESS, "runner/pytest-junit.xml": JUNIT_PYTEST},
+                                "runner/pytest-junit.xml\nreports/**/junit.xml\n")
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith("::")] == [
+        "::error title=scenarios.reference.fan-out%2C eu::b-eu: 9 of 10 delivered (90%25)%0Ac-us: p99 2100 ms > 2000 ms",
+        "::error file=scenarios/large.scenario.yaml,line=12,title=scenarios.reference.large::S3 GetObject: AccessDenied",
+        "::error title=tests.unit.test_x.test_a[1]::AssertionError: assert 1 == 2",
+    ]
+    assert summary.read_text() == (
+        "### 3 failed test case(s)\n\n- `scenarios.reference.fan-out, eu`: b-eu: 9 of 10 delivered (90%)\n"
+        "- `scenarios.reference.large`: S3 GetObject: AccessDenied\n"
+        "- `tests.unit.test_x.test_a[1]`: AssertionError: assert 1 == 2\n\n"
+    )
+
+
+def test_no_junit_or_a_broken_one_is_said_and_fails_nothing(tmp_path: Path) -> None:
+    result, summary = _annotate(tmp_path, {}, "reports/**/junit.xml")
+    assert result.returncode == 0 and "0 failed test case(s)" in result.stdout and not summary.exists()
+    result, summary = _annotate(tmp_path, {"reports/x/junit.xml": "<testsuites"}, "reports/**/junit.xml")
+    assert result.returncode == 0 and result.stdout.startswith("::warning title=junit::reports/x/junit.xml is not junit XML")
