@@ -304,7 +304,7 @@ def test_the_input_check_finds_a_misspelt_input_and_an_unknown_action() -> None:
 
 # --- GitHub expressions, as far as these workflows use them -------------------------------------
 
-_EXPR_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>&&|\|\||==|!=|!|\(|\)|,)|(?P<word>[A-Za-z_][\w.*-]*))")
+_EXPR_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>&&|\|\||==|!=|!|\(|\)|,)|(?P<word>[A-Za-z_][\w.-]*))")
 _FUNCTIONS = {
     "contains": lambda haystack, needle: (
         any(str(x).lower() == str(needle).lower() for x in haystack) if isinstance(haystack, list)
@@ -318,7 +318,8 @@ _FUNCTIONS = {
 def _evaluate(expression: str, context: dict) -> object:
     """A GitHub expression (`${{ }}` optional) evaluated against `context` ({"github": {...}}):
     literals, `!`, `&&`, `||`, `==`, `!=`, parentheses, dotted names (missing: null) and the
-    functions above. `a && b || c` is Python's `a and b or c`: both return an operand."""
+    functions above. `a && b || c` is Python's `a and b or c`: both return an operand. Unlike
+    GitHub's, `==` is case-sensitive and `!` binds as loosely as `not`: write `!(a == b)`."""
     source = expression.strip()
     if source.startswith("${{") and source.endswith("}}"):
         source = source[3:-2]
