@@ -18,6 +18,7 @@ DOCUMENTED = module_docs.documented_directories()
 def test_modules_and_examples_are_documented() -> None:
     names = {f"{d.parent.name}/{d.name}" for d in DOCUMENTED}
     assert {f"modules/{m.name}" for m in paths.MODULES_DIR.iterdir() if m.is_dir()} <= names
+    assert {"examples/fan-out-cross-account", "examples/cross-region-kms"} <= names
 
 
 @pytest.mark.parametrize("directory", DOCUMENTED, ids=lambda d: f"{d.parent.name}/{d.name}")
