@@ -1,5 +1,5 @@
 variable "alias" {
-  description = "Name of the key's alias, without the \"alias/\" prefix: 1-250 letters, digits, '/', '_' and '-'; must not start with \"aws/\" (reserved for AWS managed keys)."
+  description = "Name of the key's alias, without the `alias/` prefix: 1-250 letters, digits, `/`, `_` and `-`; must not start with `aws/` (reserved for AWS managed keys). The harness uses `hx-<run-id>-<logical>`; its leftover sweep finds a run's keys by it."
   type        = string
 
   validation {
@@ -9,7 +9,7 @@ variable "alias" {
 }
 
 variable "label" {
-  description = "What the key is for, stored as the key's KMS Description (at most 8192 characters)."
+  description = "What the key is for, stored as the key's KMS `Description` (at most 8192 characters)."
   type        = string
   default     = "customer-managed key of the messaging e2e harness"
   nullable    = false
@@ -21,7 +21,7 @@ variable "label" {
 }
 
 variable "encrypt_account_ids" {
-  description = "12-digit AWS account ids other than the key's own granted kms:GenerateDataKey and kms:Encrypt: senders that write payloads with SSE-KMS, publish to a topic or send to a queue the key encrypts. Leave empty for none."
+  description = "12-digit account ids other than the key's own granted `kms:GenerateDataKey` and `kms:Encrypt`: payload writers (SSE-KMS), publishers of a topic and producers of a queue the key encrypts. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -33,7 +33,7 @@ variable "encrypt_account_ids" {
 }
 
 variable "decrypt_account_ids" {
-  description = "12-digit AWS account ids other than the key's own granted kms:Decrypt: consumers reading payloads or receiving from a queue the key encrypts (and, as AWS requires, producers of encrypted queues and topics). Leave empty for none."
+  description = "12-digit account ids other than the key's own granted `kms:Decrypt`: payload readers, consumers of a queue the key encrypts and, as AWS requires, publishers and producers of encrypted topics and queues. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -45,7 +45,7 @@ variable "decrypt_account_ids" {
 }
 
 variable "sns_source_topic_arns" {
-  description = "ARNs of the SNS topics that deliver into queues this key encrypts: sns.amazonaws.com may kms:GenerateDataKey and kms:Decrypt only with one of them as aws:SourceArn. Leave empty for none."
+  description = "ARNs of the SNS topics that deliver into queues this key encrypts: `sns.amazonaws.com` may `kms:GenerateDataKey` and `kms:Decrypt` only with one of them as `aws:SourceArn`. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -57,7 +57,7 @@ variable "sns_source_topic_arns" {
 }
 
 variable "deletion_window_in_days" {
-  description = "Days a destroyed key waits in PendingDeletion before KMS deletes it (7-30; the shortest AWS allows is the default: keys of test runs)."
+  description = "Days a destroyed key stays `PendingDeletion` before KMS deletes it (7-30; the default is the shortest AWS allows: keys of test runs)."
   type        = number
   default     = 7
   nullable    = false

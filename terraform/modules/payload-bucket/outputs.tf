@@ -1,5 +1,5 @@
 output "name" {
-  description = "Name of the bucket."
+  description = "Name of the bucket. Waits for the public access block, ownership controls and bucket policy, so whatever uses it sees a fully configured bucket."
   value       = aws_s3_bucket.this.id
 
   # The bucket is ready for payloads once its access block, ownership and policy are in place.
@@ -11,7 +11,7 @@ output "name" {
 }
 
 output "arn" {
-  description = "ARN of the bucket."
+  description = "ARN of the bucket. Waits for the public access block, ownership controls and bucket policy, as `name` does."
   value       = aws_s3_bucket.this.arn
 
   depends_on = [

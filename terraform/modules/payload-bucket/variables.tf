@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Bucket name, following S3's naming rules: 3-63 characters of lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit."
+  description = "Bucket name per S3's rules: 3-63 characters of lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit; no `..`, no dot next to a hyphen, not an IP address, none of S3's reserved prefixes and suffixes."
   type        = string
 
   validation {
@@ -24,7 +24,7 @@ variable "name" {
 }
 
 variable "reader_account_ids" {
-  description = "12-digit AWS account ids granted s3:GetObject on the payload objects (and s3:DeleteObject when readers_may_delete). Leave empty for none."
+  description = "12-digit account ids granted `s3:GetObject` on the payload objects and `s3:ListBucket` on the bucket (and `s3:DeleteObject` with `readers_may_delete`). Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -36,7 +36,7 @@ variable "reader_account_ids" {
 }
 
 variable "writer_account_ids" {
-  description = "12-digit AWS account ids other than the owner granted s3:PutObject (and s3:AbortMultipartUpload) on the payload objects: senders that offload into a bucket they do not own. Leave empty for none."
+  description = "12-digit account ids other than the owner granted `s3:PutObject` and `s3:AbortMultipartUpload` on the payload objects: senders that offload into a bucket they do not own. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -48,14 +48,14 @@ variable "writer_account_ids" {
 }
 
 variable "readers_may_delete" {
-  description = "Also grant the reader accounts s3:DeleteObject, so consumers can remove a payload once they have processed its message."
+  description = "Also grant the reader accounts `s3:DeleteObject`, so consumers can remove a payload once they have processed its message."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "object_ownership" {
-  description = "S3 Object Ownership: BucketOwnerEnforced (ACLs disabled; the default, use it on provider >= 4) or BucketOwnerPreferred (what the harness passes on provider 3.x, whose validation predates BucketOwnerEnforced)."
+  description = "S3 Object Ownership: `BucketOwnerEnforced` (ACLs disabled; use it with provider >= 4) or `BucketOwnerPreferred` (what the harness passes with provider 3.x, whose validation predates `BucketOwnerEnforced`; see the provider-version caveats)."
   type        = string
   default     = "BucketOwnerEnforced"
   nullable    = false
@@ -67,7 +67,7 @@ variable "object_ownership" {
 }
 
 variable "force_destroy" {
-  description = "Let Terraform delete the bucket even when it still holds objects. The harness sets true: payloads are test data."
+  description = "Let Terraform delete the bucket even when it still holds objects. The harness sets `true`: payloads are test data."
   type        = bool
   default     = false
   nullable    = false

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the SQS queue: 1-80 letters, digits, hyphens and underscores; a FIFO queue's name ends in \".fifo\" (counted in the 80)."
+  description = "Name of the SQS queue: 1-80 letters, digits, hyphens and underscores; a FIFO queue's name ends in `.fifo` (counted in the 80)."
   type        = string
 
   validation {
@@ -9,21 +9,21 @@ variable "name" {
 }
 
 variable "fifo" {
-  description = "Create a FIFO queue. When true the name must end in \".fifo\"; when false it must not."
+  description = "Create a FIFO queue. The name must end in `.fifo` exactly when this is true (checked by a precondition)."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "content_based_deduplication" {
-  description = "Enable content-based deduplication. Only valid for FIFO queues."
+  description = "Enable content-based deduplication; only with `fifo = true` (checked by a precondition)."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "visibility_timeout_seconds" {
-  description = "Visibility timeout in seconds (0-43200)."
+  description = "Visibility timeout in seconds (0-43200, i.e. up to 12 hours)."
   type        = number
   default     = 30
   nullable    = false
@@ -35,7 +35,7 @@ variable "visibility_timeout_seconds" {
 }
 
 variable "message_retention_seconds" {
-  description = "How long SQS keeps a message, in seconds (60-1209600, i.e. 1 minute to 14 days)."
+  description = "How long SQS keeps a message, in seconds (60-1209600: 1 minute to 14 days; 4 days by default)."
   type        = number
   default     = 345600
   nullable    = false
@@ -47,7 +47,7 @@ variable "message_retention_seconds" {
 }
 
 variable "max_message_size" {
-  description = "Largest message the queue accepts, in bytes (1024-1048576). Defaults to SQS's current 1 MiB limit; see README for providers that still cap this at 262144."
+  description = "Largest message the queue accepts, in bytes (1024-1048576); the default is SQS's current 1 MiB limit. Provider 4.x, 5.x and early 6.x reject more than 262144 at plan time: pass 262144 with them (see the provider-version caveats)."
   type        = number
   default     = 1048576
   nullable    = false
@@ -59,7 +59,7 @@ variable "max_message_size" {
 }
 
 variable "redrive" {
-  description = "Dead-letter redrive for this queue: the DLQ's ARN (same account and region, same FIFO-ness) and how many receives move a message there (1-1000). null for none."
+  description = "Dead-letter redrive: the DLQ's ARN (same account and region; FIFO for a FIFO queue, standard for a standard one, checked by a precondition) and how many receives (1-1000) move a message there. `null` for none."
   type = object({
     dead_letter_queue_arn = string
     max_receive_count     = number
@@ -77,7 +77,7 @@ variable "redrive" {
 }
 
 variable "source_topic_arns" {
-  description = "ARNs of the SNS topics allowed to deliver to this queue (matched with aws:SourceArn). Leave empty for none."
+  description = "ARNs of the SNS topics allowed to deliver to this queue, in any account or region (matched with `aws:SourceArn`). Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -89,7 +89,7 @@ variable "source_topic_arns" {
 }
 
 variable "producer_account_ids" {
-  description = "12-digit AWS account ids allowed to call sqs:SendMessage (plus GetQueueUrl and GetQueueAttributes) directly. Leave empty for none."
+  description = "12-digit account ids allowed to send directly: `sqs:SendMessage`, `sqs:GetQueueUrl` and `sqs:GetQueueAttributes`. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -101,7 +101,7 @@ variable "producer_account_ids" {
 }
 
 variable "kms_master_key_id" {
-  description = "ARN of the customer-managed KMS key that encrypts the queue at rest (SSE), in the queue's region; null for none. The key policy must let the queue's senders use it and, for deliveries from SNS, sns.amazonaws.com with the topics as aws:SourceArn (see the kms module)."
+  description = "ARN of a customer-managed KMS key, in the queue's region, that encrypts the queue at rest (SSE); `null` for none. Its key policy must let producers `kms:GenerateDataKey` and `kms:Decrypt`, the queue's consumers `kms:Decrypt`, and `sns.amazonaws.com`, bound by `aws:SourceArn` to the feeding topics, `kms:GenerateDataKey` and `kms:Decrypt`; the `kms` module writes exactly that. Without the SNS grant, SNS silently drops every delivery."
   type        = string
   default     = null
 

@@ -1,5 +1,5 @@
 variable "topic_arn" {
-  description = "ARN of the SNS topic to subscribe to. The subscription is created in this topic's region, by whichever provider the caller passes in."
+  description = "ARN of the SNS topic to subscribe to (`arn:<partition>:sns:<region>:<account>:<name>`). The subscription is created in this topic's region, by whichever provider the caller passes in."
   type        = string
 
   validation {
@@ -9,7 +9,7 @@ variable "topic_arn" {
 }
 
 variable "queue_arn" {
-  description = "ARN of the SQS queue that receives the topic's messages (any account, any region). Its queue policy must admit sns.amazonaws.com with aws:SourceArn = topic_arn."
+  description = "ARN of the SQS queue that receives the topic's messages (`arn:<partition>:sqs:<region>:<account>:<name>`), in any account or region. A FIFO topic needs a FIFO queue and a standard topic a standard queue (checked by a precondition). Its queue policy must admit `sns.amazonaws.com` with `aws:SourceArn` = `topic_arn`."
   type        = string
 
   validation {
@@ -26,7 +26,7 @@ variable "raw_message_delivery" {
 }
 
 variable "filter_policy" {
-  description = "SNS filter policy as a JSON object string (matched against message attributes, or the message body with filter_scope = \"MessageBody\"), e.g. jsonencode({ kind = [\"invoice\"] }). null delivers every message."
+  description = "SNS filter policy as a JSON object string, e.g. `jsonencode({ kind = [\"invoice\"] })`, matched against the message attributes, or against the message body with `filter_scope = \"MessageBody\"`. `null` delivers every message."
   type        = string
   default     = null
 
@@ -37,7 +37,7 @@ variable "filter_policy" {
 }
 
 variable "dead_letter_queue_arn" {
-  description = "ARN of the subscription's dead-letter SQS queue (messages SNS cannot deliver). Must be in the subscribing account and the topic's region, and its queue policy must admit the topic as aws:SourceArn. null for none."
+  description = "ARN of the subscription's dead-letter SQS queue, for messages SNS cannot deliver: in the subscribing account and the topic's region (the region is checked by a precondition), of the topic's kind (FIFO or standard), admitting the topic as `aws:SourceArn` (see Subscription dead-letter queue). `null` for none."
   type        = string
   default     = null
 
@@ -48,7 +48,7 @@ variable "dead_letter_queue_arn" {
 }
 
 variable "filter_scope" {
-  description = "What the filter policy matches: \"MessageAttributes\" (SNS's default; Terraform sets the policy) or \"MessageBody\" (the JSON body, nested policies allowed; provider 3.39 cannot set this, so the caller sets FilterPolicyScope and FilterPolicy after apply, see outputs pending_filter_scope / pending_filter_policy)."
+  description = "What the filter policy matches: `\"MessageAttributes\"` (SNS's default; Terraform sets the policy) or `\"MessageBody\"` (the JSON body, nested policies allowed; provider 3.39 cannot set the scope, so the caller sets `FilterPolicyScope` and then `FilterPolicy` after apply, see Message-body filtering and the outputs `pending_filter_scope` / `pending_filter_policy`)."
   type        = string
   default     = "MessageAttributes"
   nullable    = false

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the SNS topic. Letters, digits, hyphens and underscores, at most 256 characters; a FIFO topic's name must end in \".fifo\"."
+  description = "Name of the SNS topic: 1-256 letters, digits, hyphens and underscores; a FIFO topic's name ends in `.fifo`."
   type        = string
 
   validation {
@@ -9,21 +9,21 @@ variable "name" {
 }
 
 variable "fifo" {
-  description = "Create a FIFO topic. When true the name must end in \".fifo\"; when false it must not."
+  description = "Create a FIFO topic. The name must end in `.fifo` exactly when this is true (checked by a precondition)."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "content_based_deduplication" {
-  description = "Enable content-based deduplication. Only valid for FIFO topics."
+  description = "Enable content-based deduplication; only with `fifo = true` (checked by a precondition)."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "subscriber_account_ids" {
-  description = "12-digit AWS account ids granted sns:Subscribe on the topic (SQS endpoints only). Leave empty for none."
+  description = "12-digit account ids granted `sns:Subscribe` on the topic, for the `sqs` protocol only. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -35,7 +35,7 @@ variable "subscriber_account_ids" {
 }
 
 variable "publisher_account_ids" {
-  description = "12-digit AWS account ids granted sns:Publish on the topic. Leave empty for none."
+  description = "12-digit account ids granted `sns:Publish` on the topic. Leave empty for none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -47,7 +47,7 @@ variable "publisher_account_ids" {
 }
 
 variable "kms_master_key_id" {
-  description = "ARN of the customer-managed KMS key that encrypts the topic at rest (SSE), in the topic's region; null for none. The key policy must let the topic's senders use it (see the kms module)."
+  description = "ARN of a customer-managed KMS key, in the topic's region, that encrypts the topic at rest (SSE); `null` for none. Its key policy must let every publisher `kms:GenerateDataKey` and `kms:Decrypt` (see the `kms` module)."
   type        = string
   default     = null
 
