@@ -51,7 +51,7 @@ def loader_keys() -> dict[str, tuple[str, ...]]:
     """Where each mapping of the formats is read: ``format#json-pointer`` of its schema object → the
     keys the loader allows there. The one place that knows where the loaders keep their key tuples:
     repoint it when they move (e.g. into per-kind registries)."""
-    from harness.scenario.format import attributes, denied, sends, send_reader
+    from harness.scenario.format import attributes, denied, send_reader, sends
     from harness.scenario.format import loader as scenario_loader
     from harness.topology import loader as topology_loader
     from harness.topology import read_accounts, read_resources
