@@ -212,7 +212,10 @@ def write(root: Path = paths.REPO_ROOT) -> list[str]:
     for name, (page, render) in BLOCKS.items():
         path = root / page
         text = path.read_text()
-        new = fill(text, name, render())
+        try:
+            new = fill(text, name, render())
+        except ValueError as err:
+            raise ValueError(f"{page}: {err}") from None
         if new != text:
             path.write_text(new)
             changed.append(page)
@@ -226,7 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 when a generated table differs from the code")
     args = parser.parse_args(argv)
     if args.write:
-        for page in write():
+        try:
+            changed = write()
+        except (OSError, ValueError) as err:  # a page missing, or its markers
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        for page in changed:
             print(f"wrote {page}")
         return 0
     problems = drifted()
