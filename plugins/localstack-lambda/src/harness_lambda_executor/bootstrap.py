@@ -23,8 +23,15 @@ import threading
 PR_SET_PDEATHSIG = 1
 
 
+def _say(message: str) -> None:
+    try:
+        print(f"[harness-lambda-executor] {message}", file=sys.stderr, flush=True)
+    except OSError:  # LocalStack, the reader of stderr, is gone
+        pass
+
+
 def _die(message: str, code: int) -> None:
-    print(f"[harness-lambda-executor] {message}", file=sys.stderr, flush=True)
+    _say(message)
     os._exit(code)
 
 
@@ -33,10 +40,9 @@ def _arm_parent_death_signal(localstack_pid: int) -> None:
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-                print(f"[harness-lambda-executor] prctl(PR_SET_PDEATHSIG) failed (errno {ctypes.get_errno()}); "
-                      "relying on the lifeline pipe alone", file=sys.stderr, flush=True)
+                _say(f"prctl(PR_SET_PDEATHSIG) failed (errno {ctypes.get_errno()}); relying on the lifeline pipe alone")
         except (OSError, AttributeError) as exc:
-            print(f"[harness-lambda-executor] no prctl ({exc}); relying on the lifeline pipe alone", file=sys.stderr, flush=True)
+            _say(f"no prctl ({exc}); relying on the lifeline pipe alone")
     if os.getppid() != localstack_pid:
         _die(f"LocalStack (pid {localstack_pid}) exited before this handler process started; exiting", 70)
 
@@ -51,8 +57,8 @@ def _watch_lifeline(fd: int) -> None:
                 continue
             except OSError:
                 break
-        print("[harness-lambda-executor] LocalStack is gone (lifeline closed); killing this handler process group",
-              file=sys.stderr, flush=True)
+        # LocalStack is gone. Nothing to print first: stdout is LocalStack's pipe, and writing to it
+        # now raises BrokenPipeError, which would end this thread before the kill.
         os.killpg(0, signal.SIGKILL)
 
     threading.Thread(target=watch, name="harness-lambda-lifeline", daemon=True).start()
