@@ -5,17 +5,18 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.emulator import EmulatorState
 from tests.conftest import AwsClients
-from tests.lambda_executor.conftest import PLUGIN_NAME, REGION, C, FunctionFactory, wait_for
+from tests.lambda_executor.conftest import PLUGIN_NAME, REGION, C, FunctionFactory, deployment_package, unique, wait_for
 
 pytestmark = pytest.mark.localstack
 
 
-def invoke(aws: AwsClients, name: str, event: dict) -> tuple[dict, object, str]:
+def invoke(aws: AwsClients, name: str, event: dict[str, Any]) -> tuple[dict[str, Any], Any, str]:
     resp = aws("lambda", C, REGION).invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail")
     return resp, json.loads(resp["Payload"].read() or b"null"), base64.b64decode(resp.get("LogResult", "")).decode()
 
@@ -43,6 +44,13 @@ def test_invoke_returns_the_handlers_result_run_on_the_host(
     _, again, logs = invoke(aws, fn["FunctionName"], {"id": "a-2"})
     assert again["pid"] == result["pid"], "a warm environment is reused, as on AWS"
     assert "Init Duration:" not in logs
+
+    # the output is in CloudWatch Logs too, where LocalStack's logs service keeps it
+    group = f"/aws/lambda/{fn['FunctionName']}"
+    wait_for(f"the handler's output in {group}", lambda: any(
+        "echo {'id': 'a-2'}" in e["message"]
+        for e in aws("logs", C, REGION).filter_log_events(logGroupName=group).get("events", [])
+    ) if aws("logs", C, REGION).describe_log_groups(logGroupNamePrefix=group)["logGroups"] else False, timeout=15)
 
 
 def test_a_raising_handler_gives_a_function_error_with_its_type(aws: AwsClients, make_function: FunctionFactory) -> None:
@@ -99,3 +107,21 @@ def test_localstacks_log_names_the_executor(localstack: EmulatorState) -> None:
     text = Path(localstack.log_file).read_text(errors="replace")
     assert f"Lambda runtime executor {PLUGIN_NAME}: functions run as local processes" in text
     assert "Falling back to \"docker\"" not in text and "Docker not available" not in text
+
+
+def test_a_function_this_executor_cannot_run_fails_with_the_reason(aws: AwsClients, lambda_role: str) -> None:
+    lam = aws("lambda", C, REGION)
+    name = unique("node")
+    lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=lambda_role, Handler="index.handler",
+                        Code={"ZipFile": deployment_package()})
+    try:
+        config = wait_for(f"function {name} leaving Pending",
+                          lambda: (c := lam.get_function(FunctionName=name)["Configuration"])["State"] != "Pending" and c, timeout=30)
+    finally:
+        try:  # LocalStack 4.13 answers 500 to deleting a Failed function, yet deletes it: botocore's retry gets 404
+            lam.delete_function(FunctionName=name)
+        except lam.exceptions.ResourceNotFoundException:
+            pass
+
+    assert config["State"] == "Failed"
+    assert "nodejs20.x is not Python" in config["StateReason"] and PLUGIN_NAME in config["StateReason"]

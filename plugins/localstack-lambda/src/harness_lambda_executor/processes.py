@@ -65,7 +65,14 @@ class _Spawner:
                 self._thread.start()
         request = _SpawnRequest(argv, env, cwd)
         self._requests.put(request)
-        return request.future.result(timeout=SPAWN_TIMEOUT)
+        try:
+            return request.future.result(timeout=SPAWN_TIMEOUT)
+        except TimeoutError:
+            # A process started after this point is not tracked; PR_SET_PDEATHSIG and the lifeline
+            # still end it with LocalStack.
+            request.future.cancel()
+            raise OSError(f"the spawner thread did not start {argv[0]} within {SPAWN_TIMEOUT:.0f}s; "
+                          "the machine is overloaded or out of processes (see `ps -e | wc -l`)") from None
 
     def _run(self) -> None:
         while True:

@@ -79,8 +79,8 @@ class RuntimeApi:
     @property
     def address(self) -> str:
         """``host:port``, the value of ``AWS_LAMBDA_RUNTIME_API``."""
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        port = self._server.server_address[1]
+        return f"127.0.0.1:{port}"
 
     # --- executor side -------------------------------------------------------------------------
 
@@ -208,7 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:
