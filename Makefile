@@ -30,6 +30,17 @@ $(LS_VENV)/.installed: requirements/localstack.txt requirements/localstack-const
 	@$(LS_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/localstack.txt -c requirements/localstack-constraints.txt
 	@touch $@
 
+# Lambda without Docker: the harness-host-python runtime executor (plugins/localstack-lambda), which
+# harness/emulator/host.py selects. Reinstalled whenever one of its files changes; its dependency
+# (awslambdaric) is pinned in requirements/localstack.txt, so no download happens here.
+LS_PLUGIN := plugins/localstack-lambda
+setup: $(LS_VENV)/.lambda-executor-installed
+
+$(LS_VENV)/.lambda-executor-installed: $(LS_VENV)/.installed $(LS_PLUGIN)/pyproject.toml $(wildcard $(LS_PLUGIN)/src/*/*.py)
+	@echo "setup: Lambda runtime executor plugin ($(LS_PLUGIN)) into $(LS_VENV)"
+	@$(LS_VENV)/bin/python -m pip install $(PIP_FLAGS) --no-deps --force-reinstall ./$(LS_PLUGIN)
+	@touch $@
+
 .harness/tools/.provider-ready: $(VENV)/.installed harness/provision/offline_mirror.py
 	@echo "setup: offline provider mirror (hashicorp/aws 3.39.0, sha256-verified)"
 	@$(PY) -m harness.provision.offline_mirror

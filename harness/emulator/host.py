@@ -35,6 +35,8 @@ from harness.settings import Settings
 log = logging.getLogger(__name__)
 
 LEGACY_S3_DIR = Path("/tmp/localstack-s3-storage")
+# The Lambda runtime executor `make setup` installs into LocalStack's virtualenv (entry point name).
+LAMBDA_EXECUTOR = "harness-host-python"
 
 # Runs inside the LocalStack virtualenv. LocalStack hard-codes its S3 storage directory as a module
 # constant; point it into our state directory before the runtime starts.
@@ -139,7 +141,10 @@ class HostEmulator:
                 # Provider 3.39 only parses queue URLs of the form <endpoint>/<account>/<name>, which
                 # is what strategy "off" returns ("path" adds /queue/<region>/ and breaks it).
                 "SQS_ENDPOINT_STRATEGY": "off",
-                "SERVICES": SERVICES,
+                # lambda: functions run by the kit's executor (plugins/localstack-lambda) as host
+                # processes, no Docker; logs: their START/END/REPORT and output in /aws/lambda/<name>.
+                "SERVICES": f"{SERVICES},lambda,logs",
+                "LAMBDA_RUNTIME_EXECUTOR": LAMBDA_EXECUTOR,
                 "DNS_ADDRESS": "0",
                 "EAGER_SERVICE_LOADING": "1",
                 "DISABLE_EVENTS": "1",
