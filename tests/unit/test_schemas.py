@@ -47,35 +47,39 @@ def _allowed_in(function: Callable[..., Any]) -> tuple[str, ...]:
     return found[0]
 
 
+# Where a registered kind's or expectation's entry is described in its schema ($defs name), when it
+# is not the kind's name; a kind or expectation missing here and from the schema fails below.
+SCHEMA_DEF = {"expect_not": "expectNot", "dead_letter": "deadLetter", "subscription_dead_letter": "subscriptionDeadLetter",
+              "expect_denied": "denied"}
+
+
 def loader_keys() -> dict[str, tuple[str, ...]]:
     """Where each mapping of the formats is read: ``format#json-pointer`` of its schema object → the
-    keys the loader allows there. The one place that knows where the loaders keep their key tuples:
-    repoint it when they move (e.g. into per-kind registries)."""
-    from harness.scenario.format import attributes, denied, send_reader, sends
+    keys the loader allows there. The sections come from the registries (each kind's spec, each
+    expectation's class), so a kind or expectation added there must be described in the schema."""
+    from harness.kinds.queue.spec import DEAD_LETTER_KEYS
+    from harness.scenario.expectations import registry
+    from harness.scenario.expectations.expect import LATENCY_KEYS
+    from harness.scenario.format import attributes
     from harness.scenario.format import loader as scenario_loader
+    from harness.scenario.format.sends import SEND_KEYS
     from harness.topology import loader as topology_loader
-    from harness.topology import read_accounts, read_resources
+    from harness.topology import read_accounts
+    from harness.topology.kind import specs
 
-    return {
-        "topology#": topology_loader.TOP_KEYS,
+    keys = {
+        "topology#": topology_loader.top_keys(),
         "topology#/$defs/account": read_accounts.ACCOUNT_KEYS,
         "topology#/$defs/aws": read_accounts.AWS_KEYS,
-        "topology#/$defs/key": read_resources.KEY_KEYS,
-        "topology#/$defs/topic": read_resources.TOPIC_KEYS,
-        "topology#/$defs/queue": read_resources.QUEUE_KEYS,
-        "topology#/$defs/deadLetter": read_resources.DEAD_LETTER_KEYS,
-        "topology#/$defs/bucket": read_resources.BUCKET_KEYS,
-        "topology#/$defs/subscription": read_resources.SUBSCRIPTION_KEYS,
-        "scenario#": scenario_loader.TOP_KEYS,
-        "scenario#/$defs/send": send_reader.SEND_KEYS,
+        "topology#/$defs/deadLetter": DEAD_LETTER_KEYS,
+        "scenario#": scenario_loader.top_keys(),
+        "scenario#/$defs/send": SEND_KEYS,
         "scenario#/$defs/typedAttribute": _allowed_in(attributes._typed),
-        "scenario#/$defs/expect": scenario_loader.EXPECT_KEYS,
-        "scenario#/$defs/latency": scenario_loader.LATENCY_KEYS,
-        "scenario#/$defs/expectNot": _allowed_in(scenario_loader._Reader._expect_not),
-        "scenario#/$defs/deadLetter": _allowed_in(scenario_loader._Reader._dead_letter),
-        "scenario#/$defs/subscriptionDeadLetter": _allowed_in(sends.read_subscription_dead_letter),
-        "scenario#/$defs/denied": denied.DENIED_KEYS,
+        "scenario#/$defs/latency": LATENCY_KEYS,
     }
+    keys.update({f"topology#/$defs/{SCHEMA_DEF.get(spec.name, spec.name)}": spec.keys for spec in specs()})
+    keys.update({f"scenario#/$defs/{SCHEMA_DEF.get(kind.key, kind.key)}": kind.keys for kind in registry() if kind.keys})
+    return keys
 
 
 def loader_values() -> dict[str, tuple[str, ...]]:

@@ -113,12 +113,6 @@ def test_no_provision_module_but_targets_names_a_target() -> None:
     assert not leaks, "branch on Target's properties, not on its name:\n" + "\n".join(leaks)
 
 
-def test_the_readme_lists_every_rehearsal_difference() -> None:
-    readme = (PACKAGE.parent / "README.md").read_text()
-    table = "\n".join("  " + line for line in rehearsal.describe().splitlines())
-    assert table in readme, "README's rehearsal table differs from harness/provision/rehearsal.py; paste describe() into it"
-
-
 def test_cli_up_with_target_aws_and_an_endpoint_rehearses_on_it() -> None:
     from harness import cli
     from harness.settings import Settings
