@@ -39,6 +39,7 @@ from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
 from harness.report import console_summary, resources_of, write_reports
+from harness.report.meta import run_meta
 from harness.scenario import cost
 from harness.scenario.execute.access_step import applied_matrix, outsiders_of
 from harness.scenario.execute.oneline import one_line
@@ -46,7 +47,8 @@ from harness.scenario.execute.runner import ScenarioRunner
 from harness.scenario.execute.settle import settle_deliveries
 from harness.scenario.format.loader import discover_scenarios, validate_scenario_files
 from harness.scenario.format.model import Scenario
-from harness.scenario.judge.result import PASSED, RunReport, ScenarioResult
+from harness.scenario.judge import human
+from harness.scenario.judge.result import INCONCLUSIVE, PASSED, RunReport, ScenarioResult
 from harness.settings import Settings
 from harness.topology.loader import load_topology
 from harness.topology.model import Topology
@@ -198,7 +200,8 @@ class Driver:
             result = self.run(scenario)
             results.append(result)
             mark = "ok" if result.status == PASSED else result.status.upper()
-            self._say(f"    {mark} in {result.duration_s:.1f}s" + "".join(f"\n    ✗ {f}" for f in result.failures))
+            self._say(f"    {mark} in {human.duration(result.duration_s)}" + "".join(f"\n    ✗ {f}" for f in result.failures)
+                      + "".join(f"\n    ! {line}" for line in result.inconclusive_because))
         for run in self._runs.values():
             if run.runner.not_run:
                 self._say(f"the endpoint is unreachable: {run.runner.not_run} remaining scenario(s) not run")
@@ -213,6 +216,7 @@ class Driver:
             for run in self._runs.values():
                 run.report.access = self._access_matrix(run)
                 run.report.resources = resources_of(run.manifest)
+                run.report.meta = run_meta(run.manifest)
                 run.report.finished_at = time.time()
                 files = write_reports(run.report, (reports_dir or self.settings.reports_dir) / run.manifest.run_id)
                 self.finished.append(Finished(run.report, files))
@@ -291,6 +295,7 @@ def e2e(
     out: TextIO | None = None,
     target: str = "localstack",
     max_cost_usd: float | None = None,
+    accept_inconclusive: bool = False,
 ) -> int:
     """``harness e2e``: emulator, apply, every scenario naming the topology, reports, destroy, stop.
     On ``target="aws"`` the cost guard runs first and no emulator is started."""
@@ -312,7 +317,14 @@ def e2e(
     print("\n" + console_summary(result.report), file=out)
     print(f"reports: {result.files['json'].parent}  (report.json, junit.xml, report.html, report.md)", file=out)
     print(f"total time {time.monotonic() - started:.1f}s", file=out, flush=True)
-    return 0 if result.report.status == PASSED else 1
+    return exit_status(result.report, accept_inconclusive)
+
+
+def exit_status(report: RunReport, accept_inconclusive: bool = False) -> int:
+    """0 passed; 1 a scenario failed or could not run; 3 inconclusive (0 when accepted)."""
+    if report.status == PASSED or (report.status == INCONCLUSIVE and accept_inconclusive):
+        return 0
+    return 3 if report.status == INCONCLUSIVE else 1
 
 
 # -- topology changes (issue 13) -------------------------------------------------------------------

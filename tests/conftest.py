@@ -70,3 +70,14 @@ class AwsClients:
 def aws(endpoint_url: str) -> AwsClients:
     """``aws("sqs", "222222222222", "eu-west-1")`` → a client acting as that account in that region."""
     return AwsClients(endpoint_url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_report_follows_its_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """At the end of the session, every report.json a test wrote (under the session's temporary
+    directories) must validate against docs/schema/report.schema.json."""
+    yield
+    from tests.unit.test_report_schema import validate_reports_under
+
+    bad = validate_reports_under(tmp_path_factory.getbasetemp())
+    assert not bad, "report.json files that do not follow docs/schema/report.schema.json:\n" + "\n".join(bad[:20])

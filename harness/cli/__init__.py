@@ -173,7 +173,7 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
 @command("run")
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from harness.report import console_summary
-    from harness.run import run_scenarios
+    from harness.run import exit_status, run_scenarios
 
     scenarios = _load_scenarios(args.files)  # input errors first, all files at once
     manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
@@ -186,7 +186,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     finished = run_scenarios(settings, manifest, scenarios, sys.stdout, max_cost_usd=args.max_cost_usd)
     print("\n" + console_summary(finished.report))
     print(f"reports: {finished.files['json'].parent}")
-    return 0 if finished.report.status == "passed" else 1
+    return exit_status(finished.report, args.accept_inconclusive)
 
 
 @command("e2e")
@@ -194,7 +194,8 @@ def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
     from harness.run import e2e
 
     settings = settings.replace(endpoint_url=args.endpoint_url)
-    return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd)
+    return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd,
+               accept_inconclusive=args.accept_inconclusive)
 
 
 def _change_options(args: argparse.Namespace) -> ChangeOptions:

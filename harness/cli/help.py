@@ -22,7 +22,9 @@ ENVIRONMENT = {
     "AWS_PROFILE": "--target aws: the hub credentials (boto3's usual chain: AWS_PROFILE, AWS_ACCESS_KEY_ID, …)",
 }
 TERRAFORM = ("HARNESS_TOOLS_DIR", "HARNESS_TERRAFORM_BIN", "HARNESS_PROVIDER_SOURCE", "HARNESS_AWS_PROVIDER_VERSION")
-EXIT = "exit status: 0 success; 1 a failure (a scenario, a change, a refused run); 2 an invalid input file; 130 interrupted"
+EXIT = ("exit status: 0 success; 1 a failure (a scenario, a change, a refused run); 2 an invalid input file; 3 inconclusive (run, e2e:\n"
+        "  no scenario failed, but one did not get the conditions it asked for or has an objective not observable here;\n"
+        "  --accept-inconclusive makes it 0); 130 interrupted")
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ COMMANDS: dict[str, CommandHelp] = {
         "run scenario files against an applied run",
         "Run scenario files against an applied run (which stays applied): every file is validated\n"
         "first, then each scenario sends, receives and is judged in turn; the summary table and the\n"
-        "report directory (report.json, junit.xml, report.html, report.md) are printed at the end.\n"
-        "Exit 1 when a scenario failed.",
+        "report directory (report.json, junit.xml, report.html, report.md) are printed at the end,\n"
+        "the verdict first: each scenario's objectives with the measured value, the bound and ✓/✗.\n"
+        "Exit 1 when a scenario failed, 3 when one is inconclusive (and none failed).",
         ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "AWS_PROFILE"),
         ("harness run scenarios/offload-5mib.scenario.yaml",
          "harness run scenarios/*.scenario.yaml --run-id 3f9c2a1b",

@@ -83,11 +83,18 @@ def _max_cost(cmd: argparse.ArgumentParser) -> None:
                      help="AWS: refuse scenarios whose estimated cost is above this many USD (default: 5); the emulator has no limit")
 
 
+def _accept_inconclusive(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--accept-inconclusive", action="store_true",
+                     help="exit 0 when no scenario failed even if some are inconclusive (the rate asked for was not reached, or an "
+                     "objective is not observable here); they stay inconclusive in every report (default: off, they exit 3)")
+
+
 def _run(sub: argparse._SubParsersAction) -> None:
     r = command_parser(sub, "run")
     r.add_argument("files", nargs="+", help="scenario files (at least one; no default)")
     r.add_argument("--run-id", default=None, help="the applied run to use (default: the latest run still applied)")
     _max_cost(r)
+    _accept_inconclusive(r)
 
 
 def _e2e(sub: argparse._SubParsersAction) -> None:
@@ -98,6 +105,7 @@ def _e2e(sub: argparse._SubParsersAction) -> None:
     x.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack, or with --target aws an AWS "
                    "endpoint override for a rehearsal (default: $HARNESS_ENDPOINT_URL, else the recorded emulator, else one started)")
     _max_cost(x)
+    _accept_inconclusive(x)
 
 
 def _change_options(cmd: argparse.ArgumentParser) -> None:

@@ -19,6 +19,8 @@ from harness.report.junit import junit_xml
 from harness.report.kind import describe_all
 from harness.report.markdown import markdown_report
 from harness.report.plots import latency_svg
+from harness.report.summary import console_block
+from harness.scenario.judge import human
 from harness.scenario.judge.result import RunReport
 
 __all__ = ["console_summary", "html_report", "junit_xml", "latency_svg", "markdown_report", "resources_of", "write_reports"]
@@ -49,23 +51,20 @@ def write_reports(report: RunReport, directory: Path) -> dict[str, Path]:
 
 
 def console_summary(report: RunReport) -> str:
+    """The verdict first (:func:`harness.report.summary.console_block`), then one line per scenario."""
     data = report.as_dict()
-    header = f"{'scenario':<28} {'status':<7} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'inline':>6} {'viaS3':>6} {'p50ms':>8} {'p99ms':>8} {'time':>7}"
-    lines = [header, "-" * len(header)]
+    header = f"{'scenario':<28} {'status':<12} {'paths':>5} {'sent':>6} {'recv':>6} {'intact':>6} {'inline':>6} {'viaS3':>6} {'p50':>9} {'p99':>9} {'time':>8}"
+    lines = [console_block(data), "", header, "-" * len(header)]
     for sc in data["scenarios"]:
         sent = sum(p["counts"]["sent"] for p in sc["paths"]) if sc["paths"] else sc.get("sent", 0)
         recv = sum(p["counts"]["received"] for p in sc["paths"])
         intact = sum(p["counts"]["intact"] for p in sc["paths"])
         inline = sum(p.get("carried", {}).get("inline", 0) for p in sc["paths"])
         via_s3 = sum(p.get("carried", {}).get("s3", 0) for p in sc["paths"])
-        p50 = max((p["latency_ms"]["p50"] or 0 for p in sc["paths"]), default=0)
-        p99 = max((p["latency_ms"]["p99"] or 0 for p in sc["paths"]), default=0)
+        p50 = max((p["latency_ms"]["p50"] or 0 for p in sc["paths"]), default=None)
+        p99 = max((p["latency_ms"]["p99"] or 0 for p in sc["paths"]), default=None)
         lines.append(
-            f"{sc['name'][:28]:<28} {sc['status']:<7} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} {inline:>6} {via_s3:>6} "
-            f"{p50:>8.1f} {p99:>8.1f} {sc['duration_s']:>6.1f}s"
+            f"{sc['name'][:28]:<28} {sc['status']:<12} {len(sc['paths']):>5} {sent:>6} {recv:>6} {intact:>6} {inline:>6} {via_s3:>6} "
+            f"{human.millis(p50):>9} {human.millis(p99):>9} {human.duration(sc['duration_s']):>8}"
         )
-        for f in sc["failures"]:
-            lines.append(f"    ✗ {f}")
-    t = data["totals"]
-    lines.append(f"{t['passed']} passed, {t['failed'] + t['errors']} failed")
     return "\n".join(lines)

@@ -21,13 +21,14 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 
-SCHEMA = "harness-report/1"
+SCHEMA = "harness-report/2"
+SCHEMAS = ("harness-report/1", SCHEMA)  # /1: before objectives and the inconclusive status (a baseline may be one)
 METRICS = ("p50", "p99")
-FAILING = ("failed", "error")
+FAILING = ("failed", "error", "inconclusive")  # not green
 
 
 class ReportFormatError(HarnessError):
-    """A file given to ``harness compare`` is not a readable ``harness-report/1`` document."""
+    """A file given to ``harness compare`` is not a readable ``harness-report/2`` (or /1) document."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def load_report(path: str | Path) -> dict:
 
 
 def _check(data: object, where: str) -> None:
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") not in SCHEMAS:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ReportFormatError(f"{where}: schema is {found!r}, expected {SCHEMA!r}; compare two report.json files of this harness.")
     if not isinstance(data.get("scenarios"), list):
@@ -105,7 +106,7 @@ def _ms(path: dict, metric: str) -> float | None:
 
 
 def compare(old: dict, new: dict, ratio: float = 1.5, min_ms: float = 20.0) -> Comparison:
-    """Compare two ``harness-report/1`` documents (``old`` the baseline, ``new`` the run to judge)."""
+    """Compare two report documents (``old`` the baseline, ``new`` the run to judge)."""
     _check(old, "old report")
     _check(new, "new report")
     if ratio < 1.0 or min_ms < 0:

@@ -1,33 +1,35 @@
-"""``report.md``: a Mermaid diagram of the run's delivery paths, then the tables and every failure,
-for pull-request comments and job summaries (GitHub renders the diagram)."""
+"""``report.md``, for pull-request comments and job summaries: the verdict first (a summary table,
+then each scenario's objectives, send figures, failures and notes), the run's metadata, a Mermaid
+diagram of the delivery paths (GitHub renders it), the per-path table, access and resources."""
 
 from __future__ import annotations
 
 from harness.report.access import access_markdown
 from harness.report.diagram import mermaid_markdown
 from harness.report.plots import carried
-from harness.report.plots import fmt as _fmt
 from harness.report.resources import resources_markdown
+from harness.report.summary import markdown_block
+from harness.scenario.judge import human
 
 
 def markdown_report(data: dict) -> str:
-    lines = [f"# Run {data['run_id']}: {data['status']}", "",
-             f"target `{data['target']}` · topology `{data['topology']}` · "
-             f"{data['totals']['passed']}/{data['totals']['scenarios']} passed · {data['duration_s']:.1f}s", ""]
+    meta = data.get("meta") or {}
+    lines = [f"# Run {data['run_id']}: {data['status']}", ""]
+    lines += markdown_block(data)
+    lines += ["## Run", "", " · ".join(f"{k} `{v}`" for k, v in (("target", data["target"]), ("topology", data["topology"]), *meta.items()) if v), ""]
+    lines += ["## Delivery paths", ""]
     lines += mermaid_markdown(data)
-    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | p50 ms | p99 ms | max ms | carried |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | carried |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for sc in data["scenarios"]:
         for p in sc["paths"] or [{"label": "–", "counts": {}, "latency_ms": {}}]:
             c, lat = p["counts"], p["latency_ms"]
             lines.append(
                 f"| {sc['name']} | {sc['status']} | {p['label']} | {c.get('sent', '')} | {c.get('received', '')} | "
                 f"{c.get('intact', '')} | {c.get('missing', '')} | {c.get('duplicate', '')} | {c.get('late', '')} | "
-                f"{_fmt(lat.get('p50'))} | {_fmt(lat.get('p99'))} | {_fmt(lat.get('max'))} | {carried(p)} |"
+                f"{human.rate(p.get('delivered_rate'))} | {human.millis(lat.get('p50'))} | {human.millis(lat.get('p99'))} | "
+                f"{human.millis(lat.get('max'))} | {carried(p)} |"
             )
-    for sc in data["scenarios"]:
-        for f in sc["failures"]:
-            lines.append(f"- **{sc['name']}**: {f}")
     lines += access_markdown(data)
     lines += resources_markdown(data)
     return "\n".join(lines) + "\n"

@@ -6,13 +6,16 @@ import html
 import math
 
 
-def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int = 480, height: int = 180) -> str:
-    """Cumulative latency distribution (percent of messages at or below x ms) as inline SVG."""
+def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int = 480, height: int = 180,
+                bounds: dict[str, float] | None = None) -> str:
+    """Cumulative latency distribution (percent of messages at or below x ms) as inline SVG, with a
+    dashed vertical line at each latency objective's bound (``bounds``: ``{"p99": 500.0}``, ms)."""
     points = [(float(ms), int(n)) for ms, n in distribution if n]
     if not points:
         return '<svg width="480" height="24"><text x="4" y="16" font-size="12">no latency samples</text></svg>'
     total = sum(n for _, n in points)
-    lo, hi = 0.0, max(ms for ms, _ in points) or 1.0
+    bounds = bounds or {}
+    lo, hi = 0.0, max([ms for ms, _ in points] + [b * 1.05 for b in bounds.values()]) or 1.0
     pad_l, pad_b, pad_t, pad_r = 44, 30, 10, 36
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
 
@@ -36,9 +39,14 @@ def latency_svg(distribution: list[list[float] | tuple[float, int]], width: int 
     ticks = "".join(
         f'<text x="{x(hi * t):.1f}" y="{height - 8}" font-size="10" text-anchor="middle">{hi * t:.1f}</text>' for t in (0, 0.25, 0.5, 0.75, 1)
     )
+    marks = "".join(
+        f'<line x1="{x(b):.1f}" x2="{x(b):.1f}" y1="{pad_t}" y2="{y(0):.1f}" stroke="#cf222e" stroke-dasharray="4,3"/>'
+        f'<text x="{x(b) - 3:.1f}" y="{pad_t + 10 + 11 * i}" font-size="10" fill="#cf222e" text-anchor="end">{html.escape(name)} ≤ {b:g} ms</text>'
+        for i, (name, b) in enumerate(sorted(bounds.items(), key=lambda kv: kv[1]))
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="cumulative latency distribution">{grid}{ticks}'
+        f'aria-label="cumulative latency distribution">{grid}{ticks}{marks}'
         f'<polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="{" ".join(coords)}"/>'
         f'<text x="{width - 4}" y="{y(0) + 4:.1f}" font-size="10" text-anchor="end">ms</text></svg>'
     )

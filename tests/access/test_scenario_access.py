@@ -221,7 +221,7 @@ def test_run_report_carries_verdicts_denials_and_the_matrix(applied: Manifest, s
     scenarios = [load_scenario(scenario_files[n]) for n in ("offload-to-b", "c-may-not-read-over-http")]
     finished = run_scenarios(settings.replace(reports_dir=tmp_path), applied, scenarios, io.StringIO())
     data = json.loads(finished.files["json"].read_text())
-    assert data["schema"] == "harness-report/1" and data["status"] == "passed"
+    assert data["schema"] == "harness-report/2" and data["status"] == "passed"
     offload, denial = data["scenarios"]
     assert [h["verdict"] for h in offload["access"]] == ["allowed"] * 3 and offload["paths"]
     assert [d["judged_by"] for d in denial["expect_denied"]] == ["evaluator", "evaluator"]

@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness import cli, paths
-from harness.provision.manifest import STATUS_APPLIED, Manifest
+from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, Manifest
 from harness.provision.naming import TAG_RUN_ID
 from harness.provision.sweep import parse_duration, sweep_topology
 from harness.provision.targets import Target
@@ -107,15 +107,17 @@ def leftovers(aws: Any) -> Iterator[Leftovers]:
 def sweep_settings(settings: Settings, tmp_path: Path) -> Settings:
     """A state directory of its own, in which run LIVE is applied."""
     own = settings.replace(state_dir=tmp_path / "state")
-    Manifest(
+    record = Manifest(
         run_id=LIVE,
         target="localstack",
         endpoint_url=None,
         topology="reference",
         topology_file=str(paths.REFERENCE_TOPOLOGY),
-        status=STATUS_APPLIED,
+        status=STATUS_APPLYING,
         provider_version="3.39.0",
-    ).save(own)
+    )
+    record.save(own)
+    record.transition(STATUS_APPLIED, own)  # as `up` does: the record is written before the apply
     return own
 
 

@@ -72,7 +72,8 @@ def parse_flowchart(text: str) -> Flowchart:
 def mermaid_block(md: str) -> str:
     lines = md.splitlines()
     start = lines.index("```mermaid")
-    assert not any(line.startswith("|") or line.startswith("## ") for line in lines[:start]), "report.md must open with the diagram"
+    opening = [line for line in lines[1:start] if line.strip()]
+    assert opening and opening[0].startswith("**Run "), "report.md must open with the verdict (issue 20), then the diagram"
     return "\n".join(lines[start + 1 : lines.index("```", start + 1)])
 
 

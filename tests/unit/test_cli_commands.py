@@ -45,7 +45,7 @@ def test_e2e_on_aws_is_refused_by_the_cost_guard_before_anything_is_applied(tmp_
 
 def _report(path: Path, p99: float, status: str = "passed") -> Path:
     path.write_text(json.dumps({
-        "schema": "harness-report/1", "run_id": path.stem, "status": status, "scenarios": [{
+        "schema": "harness-report/2", "run_id": path.stem, "status": status, "scenarios": [{
             "name": "s", "status": status, "failures": [], "paths": [{
                 "label": "A/us-east-1 topic:orders → B/eu-west-1 b-eu",
                 "counts": {}, "latency_ms": {"count": 100, "p50": 30.0, "p90": 40.0, "p99": p99, "max": p99},

@@ -20,7 +20,7 @@ def _path(label: str, p50: float | None, p99: float | None) -> dict:
 
 
 def _report(run_id: str, *scenarios: dict) -> dict:
-    return {"schema": "harness-report/1", "run_id": run_id, "target": "aws", "status": "passed",
+    return {"schema": "harness-report/2", "run_id": run_id, "target": "aws", "status": "passed",
             "totals": {}, "scenarios": list(scenarios)}
 
 
@@ -134,7 +134,7 @@ def test_load_report_rejects_what_is_not_a_report(tmp_path) -> None:
         load_report(bad)
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"schema": "something-else/2", "scenarios": []}))
-    with pytest.raises(ReportFormatError, match="expected 'harness-report/1'"):
+    with pytest.raises(ReportFormatError, match="expected 'harness-report/2'"):
         load_report(other)
     with pytest.raises(ReportFormatError, match="ratio must be"):
         compare(_report("a"), _report("b"), ratio=0.5)

@@ -145,7 +145,7 @@ def _report() -> dict:
 
 def test_reports_show_each_hop_with_its_deciding_statement() -> None:
     data = _report()
-    assert data["schema"] == "harness-report/1" and data["access"]["accounts"] == ["A"]
+    assert data["schema"] == "harness-report/2" and data["access"]["accounts"] == ["A"]
     assert data["scenarios"][0]["access"][1]["verdict"] == "implicit_deny"
     md = markdown_report(data)
     assert "| s | publish | orders | 111111111111 sns:Publish | allowed | caller identity policy HarnessCallerFullAccess |" in md
@@ -158,5 +158,5 @@ def test_reports_show_each_hop_with_its_deciding_statement() -> None:
 
 def test_a_result_without_access_keeps_the_old_fields() -> None:
     d = ScenarioResult("s", "f").as_dict()
-    assert set(d) == {"name", "file", "status", "duration_s", "failures", "notes", "paths", "access", "expect_denied"}
+    assert set(d) == {"name", "file", "description", "status", "duration_s", "failures", "objectives", "notes", "paths", "access", "expect_denied"}
     assert "access" not in RunReport("r", "localstack", None, "t").as_dict()

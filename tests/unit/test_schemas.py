@@ -60,7 +60,8 @@ def loader_keys() -> dict[str, tuple[str, ...]]:
     from harness.kinds.queue.spec import DEAD_LETTER_KEYS
     from harness.scenario.expectations import registry
     from harness.scenario.expectations.expect import LATENCY_KEYS
-    from harness.scenario.format import attributes
+    from harness.scenario.format import attributes, bounds
+    from harness.scenario.judge.measure import HOPS
     from harness.scenario.format import loader as scenario_loader
     from harness.scenario.format.sends import SEND_KEYS
     from harness.topology import loader as topology_loader
@@ -76,6 +77,9 @@ def loader_keys() -> dict[str, tuple[str, ...]]:
         "scenario#/$defs/send": SEND_KEYS,
         "scenario#/$defs/typedAttribute": _allowed_in(attributes._typed),
         "scenario#/$defs/latency": LATENCY_KEYS,
+        "scenario#/$defs/expect/properties/hops": HOPS,
+        "scenario#/$defs/rateBound": _allowed_in(bounds.read_throughput),
+        "scenario#/$defs/send/properties/lag": _allowed_in(bounds.read_lag),
     }
     keys.update({f"topology#/$defs/{SCHEMA_DEF.get(spec.name, spec.name)}": spec.keys for spec in specs()})
     keys.update({f"scenario#/$defs/{SCHEMA_DEF.get(kind.key, kind.key)}": kind.keys for kind in registry() if kind.keys})

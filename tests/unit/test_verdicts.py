@@ -243,8 +243,10 @@ def test_payloads_deleted_after_ack() -> None:
 def test_verdicts_and_facts_do_no_io() -> None:
     """Only values go in and out: no AWS clients, clocks, threads or files in these modules."""
     allowed = {"__future__", "collections", "collections.abc", "dataclasses", "typing", "harness.payload.message",
-               "harness.payload.outcome", "harness.scenario.judge.facts", "harness.scenario.judge.measure", "harness.scenario.format.model"}
-    for module in (verdicts.__file__, Path(verdicts.__file__).with_name("facts.py")):
+               "harness.payload.outcome", "harness.scenario.judge.facts", "harness.scenario.judge.measure", "harness.scenario.format.model",
+               "harness.scenario.judge", "harness.scenario.judge.objectives", "harness.scenario.judge.path_objectives"}
+    here = Path(verdicts.__file__).parent
+    for module in (verdicts.__file__, *(here / f"{m}.py" for m in ("facts", "objectives", "path_objectives", "human"))):
         tree = ast.parse(Path(module).read_text())
         type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
                      for n in ast.walk(block)}  # names for annotations only: never imported at run time

@@ -42,7 +42,7 @@ from harness.scenario.execute.oneline import one_line
 from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
 from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
-from harness.scenario.execute.send_pool import SendPool, send_summary
+from harness.scenario.execute.send_pool import SendPool, send_objectives, send_summary
 from harness.scenario.execute.watch import QueueWatch, consumer_for
 from harness.scenario.execute.watch import still_stored as _still_stored
 from harness.scenario.expectations.base import Arrival, Expectation
@@ -50,6 +50,7 @@ from harness.scenario.format.model import Scenario, Send
 from harness.scenario.judge import verdicts
 from harness.scenario.judge.facts import Sent
 from harness.scenario.judge.measure import PathKey
+from harness.scenario.judge.objectives import MET, MISSED, Objective
 from harness.scenario.judge.result import ERROR, ScenarioResult
 
 WAIT_SLICE_SECONDS = 0.05
@@ -100,7 +101,7 @@ class ScenarioRunner:
         self.not_run = 0
 
     def run(self, scenario: Scenario) -> ScenarioResult:
-        result = ScenarioResult(scenario.name, scenario.source)
+        result = ScenarioResult(scenario.name, scenario.source, description=scenario.description)
         if self.unreachable_during is not None:
             self.not_run += 1
             result.status = ERROR
@@ -124,6 +125,7 @@ class ScenarioRunner:
             result.duration_s = time.monotonic() - started
             result.sent = len(attempt.sent())
             self._summarise_sends(attempt, result)
+            result.settle()
         return result
 
     @staticmethod
@@ -135,6 +137,8 @@ class ScenarioRunner:
                 continue
             summary = send_summary(log.snapshot(), send.senders, send.rate)
             summaries.append({"from": f"{send.account}/{send.region}", "via": send.via, **summary.as_dict()})
+            if result.status != ERROR:  # a cut-short run's sends say nothing about the rate it could keep
+                result.objectives += send_objectives(send, summary)
             note = summary.note()
             if note:
                 result.notes.append(note if len(attempt.logs) == 1 else f"{send.via} from {send.account}/{send.region}: {note}")
@@ -182,6 +186,15 @@ class ScenarioRunner:
         check = check_access(self.manifest, self.sessions, scenario)
         result.access = [v.as_dict() for v in check.hops]
         result.expect_denied = [d.as_dict() for d in check.denials]
+        if check.hops:
+            allowed = len(check.hops) - len(check.refused)
+            result.objectives.append(Objective("every hop allowed by the applied policies", "access", f"all {len(check.hops)}",
+                                               f"{allowed} of {len(check.hops)}", MET if allowed == len(check.hops) else MISSED,
+                                               unit="hops", bound_value=len(check.hops), measured_value=allowed, stated=False))
+        for d in check.denials:
+            how = "by the real call" if d.method == "call" else "by the policy evaluator"
+            result.objectives.append(Objective("refused", d.entry.label, "refused", ("refused " if d.ok else "allowed ") + how,
+                                               MET if d.ok else MISSED, line=d.entry.line))
         for line in check.failures:
             result.fail(line)
         if check.refused:
@@ -262,6 +275,7 @@ class ScenarioRunner:
         attempt.judged.add(verdict.stats.key)
         verdict.stats.failed = bool(verdict.failures)
         result.paths.append(verdict.stats)
+        result.objectives += verdict.objectives
         if verdict.note:
             result.notes.append(verdict.note)
         for failure in verdict.failures:
@@ -303,6 +317,11 @@ class _Run:
     def path(self, send: Send | None, queue: str) -> PathKey:
         return self.runner._path(send, queue)
 
+    def requested_rate(self, key: PathKey) -> float | None:
+        """What the sends on ``key``'s path ask for together (None: one of them is unpaced)."""
+        rates = [s.rate for s in self.scenario.sends if self.runner._path(s, key.queue) == key]
+        return sum(r for r in rates if r) if rates and all(rates) else None
+
     def sent(self) -> list[Sent]:
         return self.attempt.sent()
 
@@ -311,6 +330,9 @@ class _Run:
 
     def fail(self, message: str) -> None:
         self.result.fail(message)
+
+    def objective(self, objective: Objective) -> None:
+        self.result.objectives.append(objective)
 
     def consumer(self, queue: str) -> Consumer:
         return consumer_for(self.runner.manifest, self.runner.sessions, queue, False, self.attempt.bucket_region)

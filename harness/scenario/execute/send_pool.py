@@ -31,8 +31,10 @@ from harness.errors import HarnessError
 from harness.payload.batch import InlineMessage, fits
 from harness.scenario.execute.budget import ByteBudget
 from harness.scenario.execute.send import Outgoing, Pacer, Sender
+from harness.scenario.format.model import Send
 from harness.scenario.judge.facts import Sent
 from harness.scenario.judge.measure import summarize
+from harness.scenario.judge.objectives import CONDITION, Objective, at_least, at_most
 
 log = logging.getLogger(__name__)
 
@@ -244,3 +246,20 @@ def send_summary(sent: Sequence[Sent], senders: int, rate: float | None) -> Send
         late = (lag_ms.get("max") or 0) > BEHIND_LAG_SECONDS * 1000
         behind = slow or late
     return SendSummary(len(sent), senders, rate, achieved, duration, times[0] if times else None, lag_ms, behind)
+
+
+def send_objectives(send: Send, summary: SendSummary) -> list[Objective]:
+    """The conditions a paced send promised (its rate and its schedule), judged: a missed one makes
+    the scenario inconclusive, not failed (:mod:`harness.scenario.judge.objectives`)."""
+    out: list[Objective] = []
+    where = f"send {send.via} from {send.account}/{send.region}"
+    if send.throughput is not None and summary.count > 1:
+        bound = send.throughput.resolve(send.rate)
+        if bound is not None:
+            out.append(at_least("send rate", where, summary.achieved_rate, bound, "msg/s", send.throughput.label(send.rate),
+                                kind=CONDITION, stated=send.throughput.stated, line=send.throughput.line or send.line))
+    if send.lag_max is not None and summary.requested_rate is not None:
+        worst = summary.lag.get("max")
+        out.append(at_most("send lag", where, float(worst) / 1000 if isinstance(worst, (int, float)) else None, send.lag_max, "s",
+                           kind=CONDITION, line=send.line, reason="no send had a schedule"))
+    return out

@@ -8,8 +8,13 @@ time, in order (FIFO), without duplicates if asked, fast enough (latency percent
         ordered: false                  # FIFO order per group
         duplicates: allowed             # allowed | forbidden
         latency: {p99: 500ms}
+        hops: {sns_to_sqs: {p99: 200ms}}   # per-hop bounds (publish_to_sns, sns_to_sqs, sqs_to_first_receive, harness_wait)
+        throughput: {min: 95%}          # delivered msg/s on each path into it: a share of the sends' rate, or {min: 400/s}
         delete_payloads: false          # the consumer deletes payload objects on ack (as Java does)
         receivers: 4                    # receivers long-polling this queue in parallel
+
+Each is judged into objectives (:mod:`harness.scenario.judge.path_objectives`): delivered within
+``within``, intact, ordered, duplicates, every latency and hop percentile, throughput.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import SUPPORTED, Arrival, Expectation, ReadContext, RunContext, Watch
-from harness.scenario.format.sends import expect_problem, queue_ref
+from harness.scenario.format.bounds import read_throughput
+from harness.scenario.format.model import RateBound
+from harness.scenario.format.sends import expect_problem, queue_ref, reaching
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
+from harness.scenario.judge.measure import HOPS
 from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
@@ -28,7 +36,7 @@ if TYPE_CHECKING:
     from harness.scenario.format.model import Scenario
     from harness.scenario.judge.verdicts import PathVerdict
 
-EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "delete_payloads", "receivers")
+EXPECT_KEYS = ("queue", "within", "intact", "ordered", "duplicates", "latency", "hops", "throughput", "delete_payloads", "receivers")
 LATENCY_KEYS = ("p50", "p90", "p99", "max")
 MAX_RECEIVERS = 32
 DEFAULT_RECEIVERS = 4
@@ -59,6 +67,8 @@ class Expect(Expectation):
     receivers: int = DEFAULT_RECEIVERS  # receivers long-polling this queue in parallel (verifiers: as many)
     line: int = field(default=0, compare=False)  # where it was written
     where: str = field(default="expect", compare=False)  # its field: expect[0]
+    throughput: RateBound | None = None  # delivered msg/s each path into the queue must reach
+    hops: dict[str, Latency] = field(default_factory=dict)  # per-hop latency bounds (ms), hop -> percentiles
 
     key = "expect"
     load = SUPPORTED
@@ -93,16 +103,19 @@ class Expect(Expectation):
         duplicates = "allowed"
         if "duplicates" in f:
             duplicates = f["duplicates"].string(pattern=r"allowed|forbidden", what="duplicates mode", hint="write allowed or forbidden") or "allowed"
-        latency = Latency()
-        if "latency" in f:
-            fields = f["latency"].mapping(allowed=LATENCY_KEYS, hint="e.g. latency: {p99: 500ms}") or {}
-            values = {k: read_duration(v) for k, v in fields.items()}
-            latency = Latency(**{k: (v * 1000.0 if v is not None else None) for k, v in values.items()})
+        latency = _latency(f["latency"], "e.g. latency: {p99: 500ms}") if "latency" in f else Latency()
+        hops = _hops(f["hops"]) if "hops" in f else {}
+        throughput = None
+        if "throughput" in f and queue is not None:
+            rates = [s.rate for s in reaching(topo, r.sends, queue)]
+            requested = sum(x for x in rates if x) if rates and all(rates) else None
+            throughput = read_throughput(f["throughput"], requested)
         delete_payloads = f["delete_payloads"].boolean() if "delete_payloads" in f else False
         receivers = f["receivers"].integer(min=1, max=MAX_RECEIVERS, hint="receivers in parallel, e.g. receivers: 4") if "receivers" in f else DEFAULT_RECEIVERS
         if queue is None or within is None or intact is None or ordered is None or receivers is None:
             return None
-        return cls(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads), receivers, node.line, node.field)
+        return cls(queue, within, bool(intact), bool(ordered), duplicates == "allowed", latency, bool(delete_payloads), receivers, node.line,
+                   node.field, throughput, hops)
 
     @classmethod
     def cross_check(cls, r: ReadContext, node: Node) -> bool:
@@ -125,12 +138,23 @@ class Expect(Expectation):
     def judge(self, run: RunContext) -> None:
         deliveries = run.watch(self.queue).deliveries()
         for key, sent in run.paths_to(self.queue).items():
-            run.add(verdicts.judge_expect(self, key, sent, deliveries))
+            run.add(verdicts.judge_expect(self, key, sent, deliveries, run.requested_rate(key)))
 
     def partial(self, run: RunContext) -> list[PathVerdict]:
         got = run.watch(self.queue).deliveries() if run.has_watch(self.queue) else []
-        return [verdicts.judge_expect(self, key, sent, got) for key, sent in run.paths_to(self.queue).items()]
+        return [verdicts.judge_expect(self, key, sent, got, run.requested_rate(key)) for key, sent in run.paths_to(self.queue).items()]
 
     def cost(self, c: CostContext) -> None:
         c.receive(self.queue)
         c.idle_polls(self.queue, self.within)
+
+
+def _latency(node: Node, hint: str) -> Latency:
+    fields = node.mapping(allowed=LATENCY_KEYS, hint=hint) or {}
+    values = {k: read_duration(v) for k, v in fields.items()}
+    return Latency(**{k: (v * 1000.0 if v is not None else None) for k, v in values.items()})
+
+
+def _hops(node: Node) -> dict[str, Latency]:
+    fields = node.mapping(allowed=HOPS, hint="e.g. hops: {sns_to_sqs: {p99: 200ms}}") or {}
+    return {hop: _latency(value, f"e.g. {hop}: {{p99: 200ms}}") for hop, value in fields.items()}

@@ -15,6 +15,7 @@ from harness.scenario.expectations.expect import Expect
 from harness.scenario.format.sends import expect_not_problem, queue_ref
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
+from harness.scenario.judge.objectives import at_most
 from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ class ExpectNot(Expectation):
         return self.within
 
     def judge(self, run: RunContext) -> None:
-        for failure in verdicts.judge_expect_not(self, run.watch(self.queue).deliveries()):
+        got = run.watch(self.queue).deliveries()
+        run.objective(at_most(f"none in {self.queue} within {self.within:g}s", f"queue {self.queue}", len({d.correlation_id for d in got}), 0,
+                              "", line=self.line))
+        for failure in verdicts.judge_expect_not(self, got):
             run.fail(failure)
 
     def cost(self, c: CostContext) -> None:

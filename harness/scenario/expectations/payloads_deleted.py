@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
 from harness.scenario.judge import verdicts
+from harness.scenario.judge.objectives import MET, MISSED, NOT_OBSERVABLE, Objective
 from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
@@ -45,6 +46,11 @@ class PayloadsDeleted(Expectation):
     def judge(self, run: RunContext) -> None:
         pointers = verdicts.offloaded(run.sent())
         left = run.still_stored(pointers) if pointers else set()
+        gone = len(pointers) - len(left)
+        result = MET if pointers and not left else (NOT_OBSERVABLE if not pointers else MISSED)
+        run.objective(Objective("payload objects gone after ack", "payloads", f"all {len(pointers)}", f"{gone} of {len(pointers)}", result,
+                                unit="objects", bound_value=len(pointers), measured_value=gone, line=self.line,
+                                reason="no message was offloaded" if not pointers else ""))
         for failure in verdicts.judge_payloads_deleted(pointers, left):
             run.fail(failure)
 

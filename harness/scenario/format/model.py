@@ -58,6 +58,27 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class RateBound:
+    """A minimum rate: ``share`` of the requested rate (``95%``) or ``per_second`` (``400/s``)."""
+
+    share: float | None = None  # 0..1
+    per_second: float | None = None
+    stated: bool = True  # written in the file (False: the default of a paced send)
+    line: int = 0
+
+    def resolve(self, requested: float | None) -> float | None:
+        """The bound in msg/s (None: a share without a requested rate to take it of)."""
+        if self.per_second is not None:
+            return self.per_second
+        return self.share * requested if self.share is not None and requested else None
+
+    def label(self, requested: float | None) -> str:
+        if self.share is not None and requested:
+            return f"{self.share * 100:g}% of {requested:g} msg/s"
+        return ""
+
+
+@dataclass(frozen=True)
 class Send:
     account: str
     region: str
@@ -74,6 +95,9 @@ class Send:
     bucket: str | None = None  # payload bucket for offloaded messages (the topology's only one by default)
     senders: int = 4  # publishers working in parallel (batches; FIFO order per group is kept)
     body: str | None = None  # a JSON document sent as every message's payload (body filters can match it)
+    throughput: RateBound | None = None  # the rate the sender must achieve (a paced send: 95% of its rate by default)
+    lag_max: float | None = None  # seconds a send may be behind its schedule (a paced send: 1 s by default)
+    line: int = field(default=0, compare=False)
 
     @property
     def via(self) -> str:

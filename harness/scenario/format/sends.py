@@ -15,14 +15,18 @@ from collections.abc import Sequence
 
 from harness.payload import wire
 from harness.scenario.format.attributes import body_filter_unmatchable, numeric_filter_on_string, read_attributes
-from harness.scenario.format.model import Attribute, Send, Size
+from harness.scenario.format.bounds import DEFAULT_SEND_LAG_SECONDS, DEFAULT_SEND_RATE_SHARE, read_lag, read_throughput
+from harness.scenario.format.model import Attribute, RateBound, Send, Size
 from harness.scenario.format.units import read_size
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 
 MAX_COUNT = 100_000
 MAX_SENDERS = 64
-SEND_KEYS = ("from", "topic", "queue", "count", "size", "sizes", "body", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket", "senders")
+SEND_KEYS = (
+    "from", "topic", "queue", "count", "size", "sizes", "body", "attributes", "group", "dedup", "rate", "warmup", "offload", "bucket",
+    "senders", "throughput", "lag",
+)
 MAX_BODY = 64 * 1024  # a JSON body stays well inline
 ATTRIBUTE_ALLOWANCE = 4096  # bytes of attributes beside a payload: within that of the threshold it may go through S3
 CORRELATION_ALLOWANCE = 256  # bytes of the harness's correlation attribute (name, type, id), rounded up
@@ -136,6 +140,7 @@ def read_send(topo: Topology, node: Node) -> Send | None:
     rate = None
     if "rate" in f:
         rate = f["rate"].integer(min=1, max=10_000, hint="messages per second")
+    throughput, lag = _pacing_objectives(f, float(rate) if rate else None)
     warmup = f["warmup"].integer(min=0, max=MAX_COUNT) if "warmup" in f else 0
     senders = f["senders"].integer(min=1, max=MAX_SENDERS, hint="publishers in parallel, e.g. senders: 4") if "senders" in f else 4
     if count is not None and warmup is not None and warmup >= count:
@@ -162,7 +167,24 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         bucket=bucket,
         senders=senders,
         body=body,
+        throughput=throughput,
+        lag_max=lag,
+        line=node.line,
     )
+
+
+def _pacing_objectives(f: dict[str, Node], rate: float | None) -> tuple[RateBound | None, float | None]:
+    """The sender's objectives: what it must achieve of its rate, how late it may fall behind. A paced
+    send gets the defaults (95 % of its rate, 1 s) unless it states its own."""
+    for key in ("throughput", "lag"):
+        if key in f and rate is None:
+            f[key].problem(f"{key} bounds a paced send; add rate: <msg/s> or remove {key}")
+            return None, None
+    if rate is None:
+        return None, None
+    throughput = read_throughput(f["throughput"], rate) if "throughput" in f else RateBound(share=DEFAULT_SEND_RATE_SHARE, stated=False)
+    lag = read_lag(f["lag"]) if "lag" in f else DEFAULT_SEND_LAG_SECONDS
+    return throughput, lag
 
 
 def _body(node: Node) -> str | None:

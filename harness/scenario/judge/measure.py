@@ -13,7 +13,9 @@ significant digits), so percentiles stay exact enough at any message count.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from hdrh.histogram import HdrHistogram
 
@@ -69,6 +71,60 @@ def _clamp_us(seconds: float) -> int:
 
 
 @dataclass
+class Timeline:
+    """Sends, deliveries and latency over time on one path, from its first intended send: the
+    reports' rate and latency over time (not only distributions). Recorded in tenths of a second,
+    handed on in at most :data:`MAX_BINS` bins."""
+
+    RESOLUTION: ClassVar[float] = 0.1
+    MAX_BINS: ClassVar[int] = 120
+
+    t0: float = 0.0
+    sends: dict[int, int] = field(default_factory=dict)  # tick -> messages sent
+    deliveries: dict[int, int] = field(default_factory=dict)  # tick -> first deliveries
+    latency_sum: dict[int, float] = field(default_factory=dict)  # tick -> sum of their latencies (s)
+    latency_max: dict[int, float] = field(default_factory=dict)
+
+    def start(self, t0: float) -> None:
+        self.t0 = t0
+
+    def _tick(self, t: float) -> int:
+        return max(0, int((t - self.t0) / self.RESOLUTION))
+
+    def sent(self, t: float) -> None:
+        k = self._tick(t)
+        self.sends[k] = self.sends.get(k, 0) + 1
+
+    def received(self, t: float, latency: float) -> None:
+        k = self._tick(t)
+        self.deliveries[k] = self.deliveries.get(k, 0) + 1
+        self.latency_sum[k] = self.latency_sum.get(k, 0.0) + latency
+        self.latency_max[k] = max(self.latency_max.get(k, 0.0), latency)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Per bin of ``bin_s`` seconds (bin 0 starts at the first intended send, ``t0``): messages
+        sent and delivered, mean and max latency of those delivered (ms; None for an empty bin)."""
+        ticks = max([*self.sends, *self.deliveries, -1]) + 1
+        group = max(1, math.ceil(ticks / self.MAX_BINS))
+        n = math.ceil(ticks / group)
+        sent, delivered, lat_sum, lat_max = [0] * n, [0] * n, [0.0] * n, [0.0] * n
+        for k, v in self.sends.items():
+            sent[k // group] += v
+        for k, v in self.deliveries.items():
+            delivered[k // group] += v
+            lat_sum[k // group] += self.latency_sum[k]
+            lat_max[k // group] = max(lat_max[k // group], self.latency_max[k])
+        return {
+            "t0": self.t0,
+            "bin_s": round(group * self.RESOLUTION, 3),
+            "sent": sent,
+            "delivered": delivered,
+            "latency_mean_ms": [round(lat_sum[i] / delivered[i] * 1000, 3) if delivered[i] else None for i in range(n)],
+            "latency_max_ms": [round(lat_max[i] * 1000, 3) if delivered[i] else None for i in range(n)],
+        }
+
+
+@dataclass
 class PathStats:
     key: PathKey
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
@@ -77,6 +133,8 @@ class PathStats:
     inline: int = 0  # messages of the path sent inline
     through_s3: dict[str, int] = field(default_factory=dict)  # bucket -> messages offloaded into it
     failed: bool = False  # the path's own verdict had a failure (set by the runner)
+    timeline: Timeline = field(default_factory=Timeline)
+    delivered_rate: float | None = None  # msg/s from the first intended send to the last delivery
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -114,6 +172,8 @@ class PathStats:
             "latency_ms": self.percentiles_ms(),
             "hops_ms": {hop: summarize(h) for hop, h in self.hops.items() if h.get_total_count()},
             "distribution_ms": self.distribution_ms(),
+            "delivered_rate": round(self.delivered_rate, 2) if self.delivered_rate is not None else None,
+            "timeline": self.timeline.as_dict(),
         }
 
 

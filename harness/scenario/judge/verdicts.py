@@ -20,6 +20,8 @@ from harness.payload.message import MessageTimestamps
 from harness.payload.outcome import Outcome
 from harness.scenario.judge.facts import Delivery, Sent
 from harness.scenario.judge.measure import PathKey, PathStats
+from harness.scenario.judge.objectives import MET, MISSED, Objective
+from harness.scenario.judge.path_objectives import path_objectives
 
 if TYPE_CHECKING:  # the expectations judge through this module
     from harness.scenario.expectations import DeadLetterCheck, Expect, ExpectNot
@@ -66,9 +68,14 @@ class PathRules:
     objectives: Mapping[str, float] = field(default_factory=dict)  # latency percentile -> ms
     hops: bool = True  # record the per-hop server timestamps
     report_lost: bool = True  # a message that never arrived is a failure explained here
+    hop_limits: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # hop -> percentile -> ms
+    throughput_min: float | None = None  # delivered msg/s the path must reach (None: not an objective)
+    throughput_label: str = ""  # how the bound was stated: "95% of 500 msg/s"
+    line: int = 0  # where the expectation was written
 
     @classmethod
-    def for_expect(cls, exp: Expect) -> PathRules:
+    def for_expect(cls, exp: Expect, requested_rate: float | None = None) -> PathRules:
+        bound = exp.throughput.resolve(requested_rate) if exp.throughput is not None else None
         return cls(
             queue=exp.queue,
             late_after=exp.within,
@@ -76,6 +83,10 @@ class PathRules:
             ordered=exp.ordered,
             duplicates_allowed=exp.duplicates_allowed,
             objectives=exp.latency.objectives(),
+            hop_limits={hop: lat.objectives() for hop, lat in exp.hops.items()},
+            throughput_min=bound,
+            throughput_label=exp.throughput.label(requested_rate) if exp.throughput is not None else "",
+            line=exp.line,
         )
 
     @classmethod
@@ -90,6 +101,7 @@ class PathVerdict:
     stats: PathStats
     failures: list[str] = field(default_factory=list)
     note: str | None = None
+    objectives: list[Objective] = field(default_factory=list)
 
 
 def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries: Iterable[Delivery]) -> PathVerdict:
@@ -104,8 +116,11 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
     seen: dict[str, int] = defaultdict(int)
     order: dict[str | None, list[int]] = defaultdict(list)
     stats.count("sent", len(sent))
+    stats.timeline.start(min((s.t_origin for s in sent), default=0.0))
     for s in sent:
         stats.record_carrier(s.pointer)
+        stats.timeline.sent(s.t_send)
+    last_recv: float | None = None
     for d in deliveries:
         s = by_cid.get(d.correlation_id)
         if s is None:
@@ -117,6 +132,8 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
         stats.count("received")
         stats.count(OUTCOME_COUNT.get(d.outcome, "missing"))
         latency = d.t_recv - s.t_origin  # from the intended send time when paced (no coordinated omission)
+        stats.timeline.received(d.t_recv, latency)
+        last_recv = d.t_recv if last_recv is None else max(last_recv, d.t_recv)
         if rules.late_after is not None and latency > rules.late_after:
             stats.count("late")
         order[s.group].append(s.seq)
@@ -136,16 +153,27 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
         failures.append(f"{rules.queue}: {stats.counts['late']} messages arrived later than {rules.late_after:g}s")
     if stats.counts["duplicate"] and not rules.duplicates_allowed:
         failures.append(f"{rules.queue}: {stats.counts['duplicate']} duplicate deliveries, but duplicates are forbidden here")
-    if rules.ordered:
-        for group, seqs in order.items():
-            if seqs != sorted(seqs):
-                failures.append(f"{rules.queue}: group {group} arrived out of order: {seqs[:20]}")
+    out_of_order = [g for g, seqs in order.items() if seqs != sorted(seqs)] if rules.ordered else []
+    for group in out_of_order:
+        failures.append(f"{rules.queue}: group {group} arrived out of order: {order[group][:20]}")
     pct = stats.percentiles_ms()
     for name, limit in rules.objectives.items():
         value = pct.get(name)
         if isinstance(value, (int, float)) and value > limit:
             failures.append(f"{rules.queue}: latency {name} {value:.1f} ms exceeds the objective {limit:.1f} ms ({pct['count']} samples)")
+    stats.delivered_rate = _rate(stats.counts["received"], min((s.t_origin for s in sent), default=None), last_recv)
+    verdict.objectives = path_objectives(rules, stats, out_of_order, len(sent))
+    for o in verdict.objectives:
+        if o.result == MISSED and o.what.startswith(("throughput", "hop ")):  # the rest have their failure line above
+            failures.append(f"{rules.queue}: {o.what} {o.measured} misses its bound {o.bound}")
     return verdict
+
+
+def _rate(n: int, first: float | None, last: float | None) -> float | None:
+    """Delivered messages per second, from the first intended send to the last delivery."""
+    if n < 2 or first is None or last is None or last <= first:
+        return None
+    return n / (last - first)
 
 
 def _record_hops(stats: PathStats, ts: MessageTimestamps, t_send: float, t_recv: float) -> None:
@@ -161,9 +189,12 @@ def _record_hops(stats: PathStats, ts: MessageTimestamps, t_send: float, t_recv:
         stats.record_hop("harness_wait", max(0.0, t_recv - ts.first_receive_timestamp_ms / 1000.0))
 
 
-def judge_expect(exp: Expect, key: PathKey, sent: Sequence[Sent], deliveries: Iterable[Delivery]) -> PathVerdict:
-    """A queue that must receive every message: intact, in time, in order, fast enough."""
-    return judge_path(PathRules.for_expect(exp), key, sent, deliveries)
+def judge_expect(
+    exp: Expect, key: PathKey, sent: Sequence[Sent], deliveries: Iterable[Delivery], requested_rate: float | None = None
+) -> PathVerdict:
+    """A queue that must receive every message: intact, in time, in order, fast enough.
+    ``requested_rate``: what the sends on the path ask for (a throughput share is taken of it)."""
+    return judge_path(PathRules.for_expect(exp, requested_rate), key, sent, deliveries)
 
 
 def judge_expect_not(neg: ExpectNot, deliveries: Sequence[Delivery]) -> list[str]:
@@ -195,9 +226,17 @@ def judge_dead_letter(
     arrived, total = verdict.stats.counts["received"], len(sent)
     note = f"dead_letter {check.queue} → {check.dead_letter_queue}: rejected {dict(rejected)} times, {arrived}/{total} in the DLQ"
     verdict.note = note
+    early = sum(1 for n in rejected.values() if n < check.rejections)
+    where = key.label
+    verdict.objectives = [
+        Objective(f"dead-lettered within {check.within:g}s", where, f"all {total}", f"{arrived} of {total}", MET if arrived == total else MISSED,
+                  unit="messages", bound_value=total, measured_value=arrived, line=check.line),
+        Objective(f"moved only after {check.rejections} rejections", where, "none earlier", f"{early} earlier", MET if not early else MISSED,
+                  unit="messages", bound_value=0, measured_value=early, line=check.line),
+    ]
     if arrived < total:
         verdict.failures.append(f"{note} after {check.within:g}s; the redrive policy did not move them")
-    elif any(n < check.rejections for n in rejected.values()):
+    elif early:
         verdict.failures.append(f"{note}: moved before {check.rejections} rejections")
     return verdict
 
