@@ -61,9 +61,9 @@ def loader_keys() -> dict[str, tuple[str, ...]]:
     from harness.scenario.expectations import registry
     from harness.scenario.expectations.expect import LATENCY_KEYS
     from harness.scenario.format import attributes, bounds
-    from harness.scenario.judge.measure import HOPS
     from harness.scenario.format import loader as scenario_loader
     from harness.scenario.format.sends import SEND_KEYS
+    from harness.scenario.judge.measure import HOPS
     from harness.topology import loader as topology_loader
     from harness.topology import read_accounts
     from harness.topology.kind import specs
