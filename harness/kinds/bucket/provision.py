@@ -30,7 +30,7 @@ class BucketKind(SweptKind):
     def physical_name(self, ctx: RenderContext, logical: str, spec: Bucket) -> str:
         return bucket_name(ctx.run_id, logical, ctx.topology.account_id(spec.account))
 
-    def module_call(self, ctx: RenderContext, logical: str, spec: Bucket) -> dict:
+    def module_call(self, ctx: RenderContext, logical: str, spec: Bucket) -> dict[str, Any]:
         return {
             "source": ctx.source(self.module_dir),
             "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
