@@ -122,7 +122,7 @@ class Topology:
             raise HarnessError(f"{source}: not a topology snapshot of schema {SNAPSHOT_SCHEMA} (found {data.get('schema')!r})")
         try:
             accounts = {n: dacite.from_dict(Account, a, _DACITE) for n, a in data["accounts"].items()}
-            resources = {
+            resources: dict[str, dict[str, Any]] = {
                 group: {key: dacite.from_dict(spec_of(group).model, e, _DACITE) for key, e in entries.items()}
                 for group, entries in data["resources"].items()
             }
