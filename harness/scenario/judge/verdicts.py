@@ -104,6 +104,7 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
     seen: dict[str, int] = defaultdict(int)
     order: dict[str | None, list[int]] = defaultdict(list)
     stats.count("sent", len(sent))
+    s: Sent | None
     for s in sent:
         stats.record_carrier(s.pointer)
     for d in deliveries:
