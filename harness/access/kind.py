@@ -83,6 +83,7 @@ class AccessKind(ABC):
 
 def access_kinds() -> list[AccessKind]:
     """The registered kinds' access parts, in registry order."""
+    # A kind's access.py defines PART as its AccessKind (the registry's contract, harness/kinds).
     return [cast(AccessKind, p) for _, p in registry.parts("access")]
 
 

@@ -163,6 +163,7 @@ class SweptKind(ProvisionKind):
 
 def provision_kinds() -> list[ProvisionKind]:
     """The registered kinds' provisioning parts, in registry order."""
+    # A kind's provision.py defines PART as its ProvisionKind (the registry's contract, harness/kinds).
     return [cast(ProvisionKind, p) for _, p in registry.parts("provision")]
 
 

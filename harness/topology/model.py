@@ -62,6 +62,8 @@ class Topology:
         """The entries of one kind (by its group, e.g. ``"queues"``); empty when it has none."""
         return self.resources.get(group, {})
 
+    # Each group holds the model its registered kind builds (KindSpec.model): the casts below say
+    # which, for the built-in kinds the later stages read by name.
     @property
     def topics(self) -> Mapping[str, Topic]:
         return cast("Mapping[str, Topic]", self.of("topics"))
