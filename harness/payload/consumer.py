@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from types_boto3_s3.client import S3Client
     from types_boto3_sqs.client import SQSClient
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 ExpectationSource = Expected | Callable[[ReceivedMessage], Expected | None] | None
@@ -87,7 +88,7 @@ class Consumer:
         self.sqs, self.s3, self.queue_url = sqs, s3, queue_url
         self.settings = settings or ConsumeSettings()
 
-    def _sqs(self, operation: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    def _sqs(self, operation: str, fn: Callable[..., T], **kwargs: Any) -> T:
         try:
             return retry.call(f"sqs.{operation}", fn, policy=self.settings.retry, **kwargs)
         except ClientError as exc:
