@@ -52,8 +52,10 @@ e2e: setup
 test: setup lint
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+# mypy reads its files and flags from pyproject.toml ([tool.mypy]); tests/unit/test_lint.py runs the same.
 lint: setup
 	@$(VENV)/bin/ruff check --quiet . && echo "lint: ruff check passed"
+	@$(VENV)/bin/mypy && echo "lint: mypy passed"
 
 unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)

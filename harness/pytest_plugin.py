@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -98,9 +99,10 @@ def _closing_lines(driver: Driver) -> list[str]:
     for item in driver.finished:
         lines += console_summary(item.report).splitlines()
         lines.append(f"reports: {item.files['json'].parent}")
+    out = cast(io.StringIO, driver.out)  # the plugin builds its Driver with out=io.StringIO() (above)
     lines += [
         line
-        for line in driver.out.getvalue().splitlines()  # type: ignore[attr-defined]
+        for line in out.getvalue().splitlines()
         if line.startswith("cleanup of run") or line.endswith("nothing left to destroy")
     ]
     return lines
@@ -119,7 +121,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         pass  # the driver wrote "cleanup of run … failed: …"; shown with the rest
     lines = _closing_lines(driver)
     if hasattr(config, "workeroutput"):  # an xdist worker: its terminal is not shown
-        config.workeroutput["harness_lines"] = lines  # type: ignore[attr-defined]
+        config.workeroutput["harness_lines"] = lines
     else:
         config.stash.setdefault(_LINES, []).extend(lines)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from harness.access.kind import Placed, access_kinds
 from harness.access.paths import (
@@ -35,6 +35,9 @@ from harness.access.paths import subscribe_hop as _subscribe_hop
 from harness.access.policy import AccessError
 from harness.access.readback import AppliedResource
 from harness.topology.model import Topology
+
+if TYPE_CHECKING:
+    from harness.provision.manifest import Manifest
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -69,7 +72,7 @@ class Deployment:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_manifest(cls, manifest: Any) -> Deployment:
+    def from_manifest(cls, manifest: Manifest) -> Deployment:
         """From a run record: its ``accounts`` (name → id) and every placed kind's applied entries."""
         resources = {
             k.group: {n: k.place_applied(n, e) for n, e in manifest.resources.get(k.group, {}).items()}

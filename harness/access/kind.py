@@ -11,7 +11,6 @@ iterate :func:`access_kinds` and never branch on a kind.
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -19,6 +18,7 @@ from harness import kinds as registry
 from harness.access.evaluate import Request
 from harness.access.paths import Hop
 from harness.access.policy import AccessError, Policy
+from harness.provision.clients import ClientFor
 from harness.topology.model import Topology
 from harness.topology.regions import partition_of
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from harness.access.deployment import Deployment
 
 Document = dict[str, Any]
-ClientFor = Callable[[str, str, str], Any]  # (service, account id, region) -> boto3 client
 
 
 @dataclass(frozen=True)
@@ -84,6 +83,7 @@ class AccessKind(ABC):
 
 def access_kinds() -> list[AccessKind]:
     """The registered kinds' access parts, in registry order."""
+    # A kind's access.py defines PART as its AccessKind (the registry's contract, harness/kinds).
     return [cast(AccessKind, p) for _, p in registry.parts("access")]
 
 

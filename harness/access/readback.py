@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from harness.access.conditions import split_arn
-from harness.access.kind import ClientFor, Placed, access_kind
+from harness.access.kind import Placed, access_kind
 from harness.access.policy import AccessError, Policy
+from harness.provision.clients import ClientFor
 
 
 class ReadbackError(AccessError):

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,6 +38,10 @@ from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.oneline import one_line
 from harness.scenario.execute.send import NO_BUCKET, Pacer, seed_of
+
+if TYPE_CHECKING:
+    from types_boto3_sns.client import SNSClient
+    from types_boto3_sqs.client import SQSClient
 
 log = logging.getLogger(__name__)
 AWS_ERRORS = (ClientError, BotoCoreError, HarnessError)
@@ -168,16 +172,18 @@ class Probe:
         m, path = self._manifest, p.path
         bucket = m.buckets.get(p.bucket) if p.bucket else None
         settings = PublishSettings(bucket=bucket.name if bucket else NO_BUCKET, always_through_s3=offload, inline_sha256=False)
+        sns: SNSClient | None = None
+        sqs: SQSClient | None = None
         if path.topic is not None:
             entry = m.topics[path.topic]
-            client = {"sns": self.sessions.client("sns", path.sender, entry.region)}
+            sns = self.sessions.client("sns", path.sender, entry.region)
             destination = entry.arn
         else:
             entry = m.queues[path.queue]
-            client = {"sqs": self.sessions.client("sqs", path.sender, entry.region)}
+            sqs = self.sessions.client("sqs", path.sender, entry.region)
             destination = entry.url
         s3 = self.sessions.client("s3", path.sender, bucket.region if bucket else entry.region)
-        return Publisher(s3, settings, **client), destination, entry.fifo
+        return Publisher(s3, settings, sns=sns, sqs=sqs), destination, entry.fifo
 
     def _send(self, p: ProbedPath) -> None:
         s, pacer, seq = self.settings, Pacer(self.settings.rate), 0

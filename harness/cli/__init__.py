@@ -72,8 +72,8 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "stop":
             print("external LocalStack: nothing to stop (it is not ours)")
         else:
-            state = emulator.read_state(settings.emulator_dir)
-            print(state.endpoint_url if state else "no emulator recorded")
+            recorded = emulator.read_state(settings.emulator_dir)
+            print(recorded.endpoint_url if recorded else "no emulator recorded")
         return 0
     emu = _emulator_for(args.mode, settings)
     if args.action == "start":
@@ -84,12 +84,12 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "stop":
         print("LocalStack stopped" if emu.stop() else "no LocalStack was running")
         return 0
-    state = emu.status()
-    if state is None:
+    running = emu.status()
+    if running is None:
         print("not running")
         return 3
-    healthy = emulator.is_ready(state.endpoint_url)
-    print(f"{'running' if healthy else 'unhealthy'} at {state.endpoint_url}" + (f" (pid {state.pid})" if state.pid else ""))
+    healthy = emulator.is_ready(running.endpoint_url)
+    print(f"{'running' if healthy else 'unhealthy'} at {running.endpoint_url}" + (f" (pid {running.pid})" if running.pid else ""))
     return 0 if healthy else 4
 
 

@@ -124,8 +124,8 @@ class _Walk:
             return " \\| ".join(f"`{v}`" for v in full["enum"])
         if "title" in full:
             return str(full["title"])
-        kinds = full.get("type", "object" if "properties" in full else "any")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
+        declared = full.get("type", "object" if "properties" in full else "any")
+        kinds: list[str] = declared if isinstance(declared, list) else [declared]
         if "array" in kinds and "items" in full:
             item = self.label(full["items"])
             return "list of mappings" if item == "mapping" else f"list of {item}"

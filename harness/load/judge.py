@@ -24,6 +24,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
@@ -120,7 +121,7 @@ class Judge:
         return PathKey(send.account, send.region, via, entry.account, entry.region, queue)
 
     def judge(self, interrupted: bool, duration_s: float) -> LoadOutcome:
-        share = {"workers": sorted(self.dead), "unsent": 0, "unaccounted": 0, "rebuilt": 0}
+        share: dict[str, Any] = {"workers": sorted(self.dead), "unsent": 0, "unaccounted": 0, "rebuilt": 0}
         outcome = LoadOutcome([], {"paths": [], "lost_share": share})
         for stream in self.plan.streams:
             outcome.results.append(self._judge_stream(stream, interrupted, duration_s, outcome.section))

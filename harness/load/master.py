@@ -111,7 +111,7 @@ class Master:
     def run(self) -> LoadOutcome:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             gevent.signal_handler(sig, self._interrupt, sig)
-        greenlets = []
+        greenlets: list[gevent.Greenlet[..., object]] = []
         writer = None
         try:
             if self.options.locust_ui:

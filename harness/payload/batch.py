@@ -17,9 +17,9 @@ deliver twice, as with any SQS producer; FIFO deduplication ids make it exact).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -28,6 +28,9 @@ from harness.errors import PayloadError
 from harness.payload import wire
 from harness.payload.publisher import PublishedMessage, Publisher
 from harness.payload.source import PayloadSource
+
+if TYPE_CHECKING:
+    from types_boto3_sqs.client import SQSClient
 
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 256 * 1024
@@ -91,7 +94,7 @@ def send_batch(publisher: Publisher, via: str, destination: str, messages: Seque
     """One PublishBatch (``via="sns"``) or SendMessageBatch (``via="sqs"``) of prepared messages."""
     if not 1 <= len(messages) <= MAX_BATCH_ENTRIES:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH_ENTRIES} messages, not {len(messages)}")
-    entries = []
+    entries: list[dict[str, Any]] = []
     for i, m in enumerate(messages):
         entry: dict[str, Any] = {"Id": str(i)}
         if m.attributes:
@@ -102,10 +105,13 @@ def send_batch(publisher: Publisher, via: str, destination: str, messages: Seque
             entry["MessageDeduplicationId"] = m.deduplication_id
         entry["MessageBody" if via == "sqs" else "Message"] = m.body
         entries.append(entry)
+    # One of four calls (batch or single, SQS or SNS) whose responses are read by key alike below.
+    fn: Callable[..., Any]
+    params: dict[str, Any]
     if via == "sqs":
-        operation, fn, params = "sqs.SendMessageBatch", publisher.sqs.send_message_batch, {"QueueUrl": destination}
+        operation, fn, params = "sqs.SendMessageBatch", publisher.sqs_client().send_message_batch, {"QueueUrl": destination}
     else:
-        operation, fn, params = "sns.PublishBatch", publisher.sns.publish_batch, {"TopicArn": destination}
+        operation, fn, params = "sns.PublishBatch", publisher.sns_client().publish_batch, {"TopicArn": destination}
     params["Entries" if via == "sqs" else "PublishBatchRequestEntries"] = entries
     if len(entries) == 1:
         # A batch of one is a plain SendMessage / Publish: the same message, the service's cheaper call.
@@ -140,12 +146,12 @@ def _single(publisher: Publisher, via: str, destination: str, entry: dict[str, A
     """The SendMessage / Publish call carrying one batch entry."""
     params = {k: v for k, v in entry.items() if k != "Id"}
     if via == "sqs":
-        return "sqs.SendMessage", publisher.sqs.send_message, {"QueueUrl": destination, **params}
-    return "sns.Publish", publisher.sns.publish, {"TopicArn": destination, **params}
+        return "sqs.SendMessage", publisher.sqs_client().send_message, {"QueueUrl": destination, **params}
+    return "sns.Publish", publisher.sns_client().publish, {"TopicArn": destination, **params}
 
 
 def delete_batch(
-    sqs: Any, queue_url: str, receipt_handles: Sequence[str], policy: retry.RetryPolicy = retry.DEFAULT_POLICY
+    sqs: SQSClient, queue_url: str, receipt_handles: Sequence[str], policy: retry.RetryPolicy = retry.DEFAULT_POLICY
 ) -> dict[int, tuple[str, bool]]:
     """One DeleteMessageBatch of up to ten receipt handles; returns {index: (error code, sender's
     fault)} of the entries SQS did not delete (the caller decides which matter)."""

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,6 +26,11 @@ from harness.payload.outcome import Expected, Outcome, Verdict, failed, judge
 from harness.payload.stream import PayloadStream
 from harness.payload.transfer import FetchProblem, RangedDownload, TransferSettings
 
+if TYPE_CHECKING:
+    from types_boto3_s3.client import S3Client
+    from types_boto3_sqs.client import SQSClient
+
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 ExpectationSource = Expected | Callable[[ReceivedMessage], Expected | None] | None
@@ -78,12 +83,12 @@ class Consumer:
     The clients should come from :func:`harness.retry.client_config` (botocore retries off).
     """
 
-    def __init__(self, sqs: Any, s3: Any, queue_url: str, settings: ConsumeSettings | None = None):
+    def __init__(self, sqs: SQSClient, s3: S3Client, queue_url: str, settings: ConsumeSettings | None = None):
         check_client_region(sqs, region_of_queue_url(queue_url), queue_url)
         self.sqs, self.s3, self.queue_url = sqs, s3, queue_url
         self.settings = settings or ConsumeSettings()
 
-    def _sqs(self, operation: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    def _sqs(self, operation: str, fn: Callable[..., T], **kwargs: Any) -> T:
         try:
             return retry.call(f"sqs.{operation}", fn, policy=self.settings.retry, **kwargs)
         except ClientError as exc:
@@ -133,25 +138,30 @@ class Consumer:
     def _open_pointer(self, message: ReceivedMessage, expected: Expected) -> PayloadStream:
         assert message.pointer is not None
         bucket, key = message.pointer.bucket, message.pointer.key
+        size: int | None
+        size_source: str | None
         if expected.size is not None:
             size, size_source = expected.size, "caller"
         else:
             size, size_source = message.declared_size, message.size_attribute
         download = RangedDownload(self.s3, bucket, key, self.settings.transfer)
-        where = dict(offloaded=True, bucket=bucket, key=key)
         try:
             info = download.open()
         except FetchProblem as problem:
-            verdict = failed(problem.outcome, problem.detail, expected_size=size, size_source=size_source, **where)
+            verdict = failed(
+                problem.outcome, problem.detail, expected_size=size, size_source=size_source, offloaded=True, bucket=bucket, key=key
+            )
             return PayloadStream(None, _unused_finish, _unused_problem, verdict)
         sha, sha_source = _pick_sha(expected, info.metadata.get(wire.SHA256_METADATA_KEY), "s3-metadata")
         finish = partial(
-            _finish, expected_size=size, size_source=size_source, expected_sha256=sha, sha256_source=sha_source, **where
+            _finish, expected_size=size, size_source=size_source, expected_sha256=sha, sha256_source=sha_source,
+            offloaded=True, bucket=bucket, key=key,
         )
 
         def on_problem(problem: FetchProblem, count: int) -> Verdict:
             return failed(
-                problem.outcome, problem.detail, bytes_read=count, expected_size=size, size_source=size_source, **where
+                problem.outcome, problem.detail, bytes_read=count, expected_size=size, size_source=size_source,
+                offloaded=True, bucket=bucket, key=key,
             )
 
         return PayloadStream(download.chunks(), finish, on_problem)
@@ -221,9 +231,30 @@ def _pick_sha(expected: Expected, declared: str | None, declared_source: str) ->
     return None, None
 
 
-def _finish(count: int, actual: str, **expectations: Any) -> Verdict:
-    """A stream's verdict once read: ``count`` bytes hashing to ``actual``, judged by ``expectations``."""
-    return judge(bytes_read=count, actual_sha256=actual, **expectations)
+def _finish(
+    count: int,
+    actual: str,
+    *,
+    expected_size: int | None,
+    size_source: str | None,
+    expected_sha256: str | None,
+    sha256_source: str | None,
+    offloaded: bool,
+    bucket: str | None = None,
+    key: str | None = None,
+) -> Verdict:
+    """A stream's verdict once read: ``count`` bytes hashing to ``actual``, judged by what was expected."""
+    return judge(
+        bytes_read=count,
+        actual_sha256=actual,
+        expected_size=expected_size,
+        size_source=size_source,
+        expected_sha256=expected_sha256,
+        sha256_source=sha256_source,
+        offloaded=offloaded,
+        bucket=bucket,
+        key=key,
+    )
 
 
 def _unused_finish(count: int, actual: str) -> Verdict:  # pragma: no cover - stream has a verdict

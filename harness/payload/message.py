@@ -127,7 +127,9 @@ def parse(
 
     size_attribute = wire.find_reserved_attribute(attributes)
     declared_size = _int_or_none(_string_attribute(attributes, size_attribute)) if size_attribute else None
-    kind, pointer, pointer_error, inline_body = BodyKind.INLINE, None, envelope_error, body
+    pointer: wire.S3Pointer | None = None
+    inline_body: str | None = body
+    kind, pointer_error = BodyKind.INLINE, envelope_error
     if envelope_error:
         kind, inline_body = BodyKind.UNREADABLE, None
     elif size_attribute or wire.looks_like_pointer(body):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from harness.payload.source import PayloadSource
+
 
 class Outcome(str, Enum):
     """The possible results of consuming one payload."""
@@ -42,7 +44,7 @@ class Expected:
     sha256: str | None = None
 
     @classmethod
-    def of(cls, source: object) -> Expected:
+    def of(cls, source: PayloadSource) -> Expected:
         """Size and sha256 of a payload source (GeneratedPayload, BytesPayload)."""
         return cls(size=source.size, sha256=source.sha256())
 
@@ -86,34 +88,35 @@ def judge(
     size says more); more bytes or a sha256 mismatch is CORRUPTED; a sha256 match is INTACT; with
     no sha256 to compare the payload is UNVERIFIED (the detail says whether the size matched).
     """
-    common = dict(
-        bytes_read=bytes_read,
-        expected_size=expected_size,
-        size_source=size_source,
-        expected_sha256=expected_sha256,
-        sha256_source=sha256_source,
-        actual_sha256=actual_sha256,
-        offloaded=offloaded,
-        bucket=bucket,
-        key=key,
-    )
+
+    def verdict(outcome: Outcome, detail: str) -> Verdict:
+        return Verdict(
+            outcome,
+            detail,
+            bytes_read=bytes_read,
+            expected_size=expected_size,
+            size_source=size_source,
+            expected_sha256=expected_sha256,
+            sha256_source=sha256_source,
+            actual_sha256=actual_sha256,
+            offloaded=offloaded,
+            bucket=bucket,
+            key=key,
+        )
+
     if expected_size is not None and bytes_read < expected_size:
-        return Verdict(
-            Outcome.TRUNCATED, f"read {bytes_read} of {expected_size} bytes (expected per {size_source})", **common
-        )
+        return verdict(Outcome.TRUNCATED, f"read {bytes_read} of {expected_size} bytes (expected per {size_source})")
     if expected_size is not None and bytes_read > expected_size:
-        return Verdict(
-            Outcome.CORRUPTED, f"read {bytes_read} bytes, more than {expected_size} (per {size_source})", **common
-        )
+        return verdict(Outcome.CORRUPTED, f"read {bytes_read} bytes, more than {expected_size} (per {size_source})")
     if expected_sha256:
         if actual_sha256.lower() == expected_sha256.lower():
-            return Verdict(Outcome.INTACT, f"{bytes_read} bytes, sha256 matches ({sha256_source})", **common)
-        return Verdict(Outcome.CORRUPTED, f"sha256 mismatch against {sha256_source}", **common)
+            return verdict(Outcome.INTACT, f"{bytes_read} bytes, sha256 matches ({sha256_source})")
+        return verdict(Outcome.CORRUPTED, f"sha256 mismatch against {sha256_source}")
     if expected_size is not None:
         detail = f"{bytes_read} bytes as expected per {size_source}; no sha256 to compare"
     else:
         detail = f"{bytes_read} bytes; neither size nor sha256 known to compare"
-    return Verdict(Outcome.UNVERIFIED, detail, **common)
+    return verdict(Outcome.UNVERIFIED, detail)
 
 
 def failed(

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -36,6 +36,13 @@ from harness.payload.addressing import check_client_region, region_of_arn, regio
 from harness.payload.outcome import Expected
 from harness.payload.source import PayloadSource
 from harness.payload.transfer import TransferSettings, UploadResult, upload
+
+if TYPE_CHECKING:
+    from types_boto3_s3.client import S3Client
+    from types_boto3_sns.client import SNSClient
+    from types_boto3_sns.type_defs import PublishResponseTypeDef
+    from types_boto3_sqs.client import SQSClient
+    from types_boto3_sqs.type_defs import SendMessageResultTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +139,11 @@ class Publisher:
 
     def __init__(
         self,
-        s3: Any,
+        s3: S3Client,
         settings: PublishSettings,
         *,
-        sqs: Any = None,
-        sns: Any = None,
+        sqs: SQSClient | None = None,
+        sns: SNSClient | None = None,
         key_factory: Callable[[], str] = lambda: str(uuid.uuid4()),
     ):
         self.s3, self.settings, self.sqs, self.sns = s3, settings, sqs, sns
@@ -156,9 +163,7 @@ class Publisher:
         delay_seconds: int | None = None,
     ) -> PublishedMessage:
         """SendMessage to ``queue_url`` (threshold ``sqs_threshold``)."""
-        if self.sqs is None:
-            raise PayloadError("this Publisher has no SQS client; pass sqs=<client for the queue's region>")
-        check_client_region(self.sqs, region_of_queue_url(queue_url), queue_url)
+        check_client_region(self.sqs_client(), region_of_queue_url(queue_url), queue_url)
         extra: dict[str, Any] = {}
         if delay_seconds is not None:
             extra["DelaySeconds"] = delay_seconds
@@ -177,10 +182,20 @@ class Publisher:
         deduplication_id: str | None = None,
     ) -> PublishedMessage:
         """Publish to ``topic_arn`` (threshold ``sns_threshold``)."""
+        check_client_region(self.sns_client(), region_of_arn(topic_arn), topic_arn)
+        return self._publish("sns", topic_arn, payload, attributes, correlation_id, group_id, deduplication_id, {})
+
+    def sqs_client(self) -> SQSClient:
+        """The SQS client; a PayloadError when this Publisher was built without one."""
+        if self.sqs is None:
+            raise PayloadError("this Publisher has no SQS client; pass sqs=<client for the queue's region>")
+        return self.sqs
+
+    def sns_client(self) -> SNSClient:
+        """The SNS client; a PayloadError when this Publisher was built without one."""
         if self.sns is None:
             raise PayloadError("this Publisher has no SNS client; pass sns=<client for the topic's region>")
-        check_client_region(self.sns, region_of_arn(topic_arn), topic_arn)
-        return self._publish("sns", topic_arn, payload, attributes, correlation_id, group_id, deduplication_id, {})
+        return self.sns
 
     def plan(
         self,
@@ -349,7 +364,7 @@ class Publisher:
         group_id: str | None,
         deduplication_id: str | None,
         extra: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> SendMessageResultTypeDef | PublishResponseTypeDef:
         params: dict[str, Any] = dict(extra)
         if attrs:
             params["MessageAttributes"] = attrs
@@ -357,11 +372,12 @@ class Publisher:
             params["MessageGroupId"] = group_id
         if deduplication_id is not None:
             params["MessageDeduplicationId"] = deduplication_id
+        fn: Callable[..., SendMessageResultTypeDef | PublishResponseTypeDef]
         if via == "sqs":
-            operation, fn = "sqs.SendMessage", self.sqs.send_message
+            operation, fn = "sqs.SendMessage", self.sqs_client().send_message
             params.update(QueueUrl=destination, MessageBody=body)
         else:
-            operation, fn = "sns.Publish", self.sns.publish
+            operation, fn = "sns.Publish", self.sns_client().publish
             params.update(TopicArn=destination, Message=body)
         eventual = retry.NEW_RESOURCE_NOT_YET_VISIBLE if self.settings.retry_missing_destination else ()
         try:

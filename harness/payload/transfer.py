@@ -20,13 +20,17 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.payload.outcome import Outcome
 from harness.payload.source import PayloadSource
+
+if TYPE_CHECKING:
+    from types_boto3_s3.client import S3Client
+    from types_boto3_s3.type_defs import GetObjectOutputTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +120,14 @@ def classify(exc: ClientError, bucket: str, key: str) -> FetchProblem:
     return FetchProblem(Outcome.FETCH_FAILED, f"{where}: {code}: {exc}")
 
 
-def _checksum_algorithm(s3: Any) -> str | None:
+def _checksum_algorithm(s3: S3Client) -> str | None:
     """CRC32 when the client computes checksums by default (as boto3's own transfers do)."""
     mode = getattr(getattr(getattr(s3, "meta", None), "config", None), "request_checksum_calculation", None)
     return "CRC32" if mode in (None, "when_supported") else None
 
 
 def upload(
-    s3: Any,
+    s3: S3Client,
     bucket: str,
     key: str,
     source: PayloadSource,
@@ -164,7 +168,7 @@ def upload(
     ]
     try:
         parts = _upload_parts(s3, bucket, key, upload_id, source, part_size, algorithm, settings)
-        resp = retry.call(
+        done = retry.call(
             "s3.CompleteMultipartUpload",
             s3.complete_multipart_upload,
             Bucket=bucket,
@@ -176,11 +180,11 @@ def upload(
     except BaseException:
         _abort(s3, bucket, key, upload_id)
         raise
-    return UploadResult(bucket, key, size, resp.get("ETag", ""), len(parts), time.monotonic() - started)
+    return UploadResult(bucket, key, size, done.get("ETag", ""), len(parts), time.monotonic() - started)
 
 
 def _upload_parts(
-    s3: Any,
+    s3: S3Client,
     bucket: str,
     key: str,
     upload_id: str,
@@ -198,10 +202,11 @@ def _upload_parts(
         if algorithm:
             args["ChecksumAlgorithm"] = algorithm
         resp = retry.call("s3.UploadPart", s3.upload_part, policy=settings.retry, **args)
-        part = {"PartNumber": number, "ETag": resp["ETag"]}
+        part: dict[str, Any] = {"PartNumber": number, "ETag": resp["ETag"]}
         checksum = f"Checksum{algorithm}" if algorithm else None
-        if checksum and resp.get(checksum):
-            part[checksum] = resp[checksum]
+        fields: Mapping[str, object] = resp  # the response's Checksum<algorithm> key, by name
+        if checksum and fields.get(checksum):
+            part[checksum] = fields[checksum]
         return part
 
     done_parts: list[dict[str, Any]] = []
@@ -222,7 +227,7 @@ def _upload_parts(
     return sorted(done_parts, key=lambda p: p["PartNumber"])
 
 
-def _abort(s3: Any, bucket: str, key: str, upload_id: str) -> None:
+def _abort(s3: S3Client, bucket: str, key: str, upload_id: str) -> None:
     """Best effort: a failed upload should not leave billable parts behind."""
     try:
         s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
@@ -238,15 +243,15 @@ class RangedDownload:
     is reported (CORRUPTED) instead of silently mixed.
     """
 
-    def __init__(self, s3: Any, bucket: str, key: str, settings: TransferSettings):
+    def __init__(self, s3: S3Client, bucket: str, key: str, settings: TransferSettings):
         self.s3, self.bucket, self.key, self.settings = s3, bucket, key, settings
         self.info: ObjectInfo | None = None
         self._first: bytes = b""
 
-    def _get_raw(self, **kwargs: Any) -> tuple[dict[str, Any], bytes]:
+    def _get_raw(self, **kwargs: Any) -> tuple[GetObjectOutputTypeDef, bytes]:
         """One GET with its body read inside the retry (a broken stream re-requests the range)."""
 
-        def get_and_read() -> tuple[dict[str, Any], bytes]:
+        def get_and_read() -> tuple[GetObjectOutputTypeDef, bytes]:
             resp = self.s3.get_object(Bucket=self.bucket, Key=self.key, **kwargs)
             body = resp["Body"]  # not `with`: StreamingBody.__enter__ returns the raw stream, which
             try:  # skips botocore's Content-Length check (a short read must raise, and be retried)
@@ -256,7 +261,7 @@ class RangedDownload:
 
         return retry.call("s3.GetObject", get_and_read, policy=self.settings.retry)
 
-    def _get(self, **kwargs: Any) -> tuple[dict[str, Any], bytes]:
+    def _get(self, **kwargs: Any) -> tuple[GetObjectOutputTypeDef, bytes]:
         try:
             return self._get_raw(**kwargs)
         except ClientError as exc:

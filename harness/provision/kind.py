@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypedDict, cast
 
 from harness import kinds as registry
 from harness.provision.manifest import Planned, ResourceEntry
@@ -163,6 +163,7 @@ class SweptKind(ProvisionKind):
 
 def provision_kinds() -> list[ProvisionKind]:
     """The registered kinds' provisioning parts, in registry order."""
+    # A kind's provision.py defines PART as its ProvisionKind (the registry's contract, harness/kinds).
     return [cast(ProvisionKind, p) for _, p in registry.parts("provision")]
 
 
@@ -179,7 +180,14 @@ def swept_kind(name: str) -> SweptKind:
     raise ValueError(f"unknown resource kind {name!r}; known: {', '.join(k.kind for k in swept_kinds())}")
 
 
-def tag_value(tags: Iterable[Mapping[str, str]], key: str) -> str | None:
+class Tag(TypedDict):
+    """One entry of an AWS tag list (the shape S3's and SNS's tag calls share)."""
+
+    Key: str
+    Value: str
+
+
+def tag_value(tags: Iterable[Tag], key: str) -> str | None:
     """The value for ``key`` in an AWS ``[{"Key": …, "Value": …}]`` tag list."""
     return next((t["Value"] for t in tags if t["Key"] == key), None)
 

@@ -126,6 +126,7 @@ class Manifest:
 
     @property
     def subscriptions(self) -> list[SubscriptionEntry]:
+        # the subscription kind's entry_type (harness/kinds/subscription/provision.py)
         return list(cast("dict[str, SubscriptionEntry]", self.resources.get("subscriptions", {})).values())
 
     # -- the applied topology ---------------------------------------------------------------------

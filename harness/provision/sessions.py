@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Literal, overload
 
 import boto3
 
 from harness import retry
+from harness.provision.clients import AwsClient, ServiceName
 from harness.provision.manifest import Manifest
 from harness.provision.targets import Target
 from harness.topology.model import Account, AwsAccess
+
+if TYPE_CHECKING:
+    from types_boto3_kms.client import KMSClient
+    from types_boto3_s3.client import S3Client
+    from types_boto3_sns.client import SNSClient
+    from types_boto3_sqs.client import SQSClient
+    from types_boto3_sts.client import STSClient
 
 
 class Sessions:
@@ -28,7 +36,7 @@ class Sessions:
         self.target = target
         self.accounts = dict(accounts)  # logical name -> Account
         self.run_id = run_id
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], AwsClient] = {}
         self._sessions: dict[str, boto3.session.Session] = {}
         self._lock = threading.Lock()
 
@@ -61,7 +69,20 @@ class Sessions:
                 self._sessions[account] = self.target.session(reach, region)
             return self._sessions[account]
 
-    def client(self, service: str, account: str, region: str) -> Any:
+    @overload
+    def client(self, service: Literal["sqs"], account: str, region: str) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["sns"], account: str, region: str) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["s3"], account: str, region: str) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["kms"], account: str, region: str) -> KMSClient: ...
+    @overload
+    def client(self, service: Literal["sts"], account: str, region: str) -> STSClient: ...
+    @overload
+    def client(self, service: ServiceName, account: str, region: str) -> AwsClient: ...
+    def client(self, service: ServiceName, account: str, region: str) -> AwsClient:
+        """The cached client of ``service`` acting as ``account`` in ``region`` (a :class:`ClientFor`)."""
         key = (service, account, region)
         with self._lock:
             cached = self._clients.get(key)
@@ -71,7 +92,7 @@ class Sessions:
         with self._lock:
             return self._clients.setdefault(key, client)
 
-    def plain_http_client(self, service: str, account: str, region: str) -> Any:
+    def plain_http_client(self, service: ServiceName, account: str, region: str) -> AwsClient:
         """A client that talks plain HTTP (``use_ssl=False``), for probing what a policy does to
         requests without TLS (``aws:SecureTransport``). Not cached: it is for single calls."""
         endpoint = self.target.endpoint_url.replace("https://", "http://", 1) if self.target.endpoint_url else None

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.session
@@ -41,8 +41,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import retry
 from harness.errors import TargetError
 from harness.provision import rehearsal
+from harness.provision.clients import AwsClient, ServiceName
 from harness.provision.provider import ProviderProfile
 from harness.topology.model import Account
+
+if TYPE_CHECKING:
+    from types_boto3_sts.client import STSClient
 
 TARGET_NAMES = ("localstack", "aws")
 LOCALSTACK_SECRET_KEY = "test"
@@ -143,9 +147,9 @@ class Target:
         )
 
     # -- Terraform -------------------------------------------------------------------------------------
-    def provider_block(self, alias: str, account: Account, region: str, profile: ProviderProfile, run_id: str) -> dict:
+    def provider_block(self, alias: str, account: Account, region: str, profile: ProviderProfile, run_id: str) -> dict[str, Any]:
         """The ``provider "aws"`` block for one (account, region)."""
-        block: dict = {"alias": alias, "region": region, **self.reach(account, run_id).provider_arguments()}
+        block: dict[str, Any] = {"alias": alias, "region": region, **self.reach(account, run_id).provider_arguments()}
         if self.is_emulator:
             block.update(
                 {
@@ -213,11 +217,11 @@ class Target:
         core.get_component("credential_provider").insert_before("env", _Assumed(credentials))
         return boto3.session.Session(botocore_session=core, region_name=region)
 
-    def client(self, session: boto3.session.Session, service: str, region: str) -> Any:
+    def client(self, session: boto3.session.Session, service: ServiceName, region: str) -> AwsClient:
         """A client of ``session`` for ``service`` in ``region``, at this target's endpoint."""
         return session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self.client_config)
 
-    def _assume(self, sts: Any, reach: Reach) -> dict[str, Any]:
+    def _assume(self, sts: STSClient, reach: Reach) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"RoleArn": reach.role_arn, "RoleSessionName": reach.session_name}
         if reach.external_id:
             kwargs["ExternalId"] = reach.external_id

@@ -23,16 +23,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 from harness.errors import SetupError, TerraformError
 from harness.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Event = dict  # one line of Terraform's machine-readable (-json) UI output
+# One line of Terraform's machine-readable (-json) UI output: a JSON object whose shape depends on its
+# "type" (diagnostic, apply_start, apply_complete, ...); read with .get(), so no TypedDict per type.
+Event = dict[str, Any]
 EventHandler = Callable[[Event], None]
 
 
@@ -85,7 +88,7 @@ class Terraform:
         self.env.update(env or {})
 
     # -- primitives ---------------------------------------------------------------------------
-    def _popen(self, args: list[str]) -> subprocess.Popen:
+    def _popen(self, args: list[str]) -> subprocess.Popen[str]:
         argv = [*self.prefix, f"-chdir={self.workdir}", *args]
         log.debug("terraform %s", " ".join(args))
         # Own session: a terminal Ctrl-C reaches only the harness, which forwards exactly one SIGINT.
@@ -123,6 +126,7 @@ class Terraform:
 
         t = threading.Thread(target=_drain_stderr, daemon=True)
         t.start()
+        assert proc.stdout is not None  # stdout=PIPE
         try:
             for event in _parse_lines(proc.stdout):
                 events.append(event)
@@ -153,15 +157,16 @@ class Terraform:
         """Save a plan of the root's changes to ``plan_file`` (relative to the working directory)."""
         return self.run("plan", "-input=false", "-no-color", f"-out={plan_file}", check=False)
 
-    def show_plan(self, plan_file: str) -> dict:
+    def show_plan(self, plan_file: str) -> dict[str, Any]:
         """A saved plan as Terraform's JSON plan representation."""
-        return json.loads(self.run("show", "-json", "-no-color", plan_file).stdout or "{}")
+        plan: dict[str, Any] = json.loads(self.run("show", "-json", "-no-color", plan_file).stdout or "{}")
+        return plan
 
     def apply_plan(self, plan_file: str, on_event: EventHandler | None = None) -> CommandResult:
         """Apply exactly the saved plan (Terraform refuses it if the state moved meanwhile)."""
         return self.stream_json(["apply", "-input=false", "-no-color", plan_file], on_event)
 
-    def output(self) -> dict:
+    def output(self) -> dict[str, Any]:
         out = self.run("output", "-json", "-no-color").stdout
         return {name: value["value"] for name, value in json.loads(out or "{}").items()}
 
@@ -173,7 +178,7 @@ class Terraform:
         return self.run("fmt", "-check", "-recursive", "-diff", "-no-color", str(path), check=False)
 
 
-def _parse_lines(stream) -> Iterator[Event]:
+def _parse_lines(stream: Iterable[str]) -> Iterator[Event]:
     for line in stream:
         line = line.strip()
         if not line:
@@ -184,7 +189,7 @@ def _parse_lines(stream) -> Iterator[Event]:
             yield {"type": "text", "@message": line}
 
 
-def _interrupt_and_wait(proc: subprocess.Popen, drain: list | None = None, grace: float = 120.0) -> None:
+def _interrupt_and_wait(proc: subprocess.Popen[str], drain: Sequence[IO[str] | None] = (), grace: float = 120.0) -> None:
     """Forward one SIGINT and wait for Terraform to stop gracefully (it then writes its state).
 
     Its pipes keep being read, so its shutdown output cannot fill them and block it. Further
@@ -193,7 +198,7 @@ def _interrupt_and_wait(proc: subprocess.Popen, drain: list | None = None, grace
     """
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
-    for stream in drain or []:
+    for stream in drain:
         if stream is not None and not stream.closed:
             threading.Thread(target=_discard, args=(stream,), daemon=True).start()
     deadline = time.monotonic() + grace
@@ -212,7 +217,7 @@ def _interrupt_and_wait(proc: subprocess.Popen, drain: list | None = None, grace
             )
 
 
-def kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen[str]) -> None:
     """SIGKILL the command's process group (it leads one): Terraform and its provider plugins."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -249,7 +254,7 @@ def _die_with_parent_hook() -> Callable[[], None] | None:
     return hook
 
 
-def _discard(stream) -> None:  # noqa: ANN001 - a text pipe
+def _discard(stream: IO[str]) -> None:
     try:
         for _ in stream:
             pass

@@ -20,7 +20,8 @@ def _axis(values: list[float], extra: list[float]) -> float:
 
 
 def _polyline(xs: list[float], ys: list[float | None], colour: str, dash: str = "") -> str:
-    runs, current = [], []
+    runs: list[list[str]] = []
+    current: list[str] = []
     for x, y in zip(xs, ys):
         if y is None:
             if current:

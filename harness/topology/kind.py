@@ -75,6 +75,8 @@ class KindSpec(ABC):
 
 def specs() -> list[KindSpec]:
     """The registered kinds' topology parts, in registry order."""
+    # A kind's spec.py defines PART as its KindSpec (the registry's contract, harness/kinds); the
+    # registry itself holds parts of every stage as `object`, below the stages that define them.
     return [cast(KindSpec, p) for _, p in registry.parts("spec")]
 
 

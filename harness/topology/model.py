@@ -62,6 +62,8 @@ class Topology:
         """The entries of one kind (by its group, e.g. ``"queues"``); empty when it has none."""
         return self.resources.get(group, {})
 
+    # Each group holds the model its registered kind builds (KindSpec.model): the casts below say
+    # which, for the built-in kinds the later stages read by name.
     @property
     def topics(self) -> Mapping[str, Topic]:
         return cast("Mapping[str, Topic]", self.of("topics"))
@@ -122,7 +124,7 @@ class Topology:
             raise HarnessError(f"{source}: not a topology snapshot of schema {SNAPSHOT_SCHEMA} (found {data.get('schema')!r})")
         try:
             accounts = {n: dacite.from_dict(Account, a, _DACITE) for n, a in data["accounts"].items()}
-            resources = {
+            resources: dict[str, dict[str, Any]] = {
                 group: {key: dacite.from_dict(spec_of(group).model, e, _DACITE) for key, e in entries.items()}
                 for group, entries in data["resources"].items()
             }

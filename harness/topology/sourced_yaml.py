@@ -110,7 +110,7 @@ class _DepthBoundLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._path: list[str] = []
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if parent is None:
             segment = ""
         elif isinstance(index, int):
@@ -120,10 +120,11 @@ class _DepthBoundLoader(yaml.SafeLoader):
         else:
             segment = ".?"  # a key being composed, or a value under a complex key
         if len(self._path) >= MAX_DEPTH and not self.check_event(yaml.ScalarEvent, yaml.AliasEvent):
-            raise _TooDeep([*self._path, segment], self.peek_event().start_mark.line + 1)
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
+            raise _TooDeep([*self._path, segment], event.start_mark.line + 1)
         self._path.append(segment)
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._path.pop()
 
@@ -231,7 +232,8 @@ def line_resolver(root: Node) -> Callable[[str], int]:
                     deeper = _child(item, sub["rest"]) if sub["rest"] else None
                     return (deeper or item).line
             return 1
-        node, line = root, 1
+        node: Node | None = root
+        line = 1
         for part in field.split("."):
             node = _child(node, part)
             if node is None:

@@ -11,15 +11,18 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.access.evaluate import Request
-from harness.access.kind import AccessKind, ClientFor, Document, Placed
+from harness.access.kind import AccessKind, Document, Placed
 from harness.access.paths import PAYLOAD_PROBE_KEY, Hop, HopKind, payload_hop
 from harness.access.policy import Policy, parse_policy
 from harness.access.readback import ReadbackError, error_code, roots
 from harness.kinds.bucket.spec import Bucket
+from harness.provision.clients import ClientFor
 from harness.topology.model import Topology
 from harness.topology.regions import partition_of
 
 if TYPE_CHECKING:
+    from types_boto3_s3.client import S3Client
+
     from harness.access.deployment import Deployment
 
 BUCKET_POLICY = "bucket policy"
@@ -83,7 +86,7 @@ def bucket_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def read_bucket_policy(s3: Any, bucket: str) -> Policy:
+def read_bucket_policy(s3: S3Client, bucket: str) -> Policy:
     """``GetBucketPolicy`` (``NoSuchBucketPolicy`` = no policy)."""
     try:
         text = s3.get_bucket_policy(Bucket=bucket).get("Policy")

@@ -4,7 +4,7 @@ for reader and writer accounts and TLS). Offloaded payloads live here; ``down`` 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -14,6 +14,9 @@ from harness.provision.kind import RenderContext, SweptKind, epoch, tag_value
 from harness.provision.manifest import Planned
 from harness.provision.naming import NAME_PREFIX, bucket_module, bucket_name
 from harness.provision.sessions import Sessions
+
+if TYPE_CHECKING:
+    from types_boto3_s3.client import S3Client
 
 
 class BucketKind(SweptKind):
@@ -30,7 +33,7 @@ class BucketKind(SweptKind):
     def physical_name(self, ctx: RenderContext, logical: str, spec: Bucket) -> str:
         return bucket_name(ctx.run_id, logical, ctx.topology.account_id(spec.account))
 
-    def module_call(self, ctx: RenderContext, logical: str, spec: Bucket) -> dict:
+    def module_call(self, ctx: RenderContext, logical: str, spec: Bucket) -> dict[str, Any]:
         return {
             "source": ctx.source(self.module_dir),
             "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
@@ -92,7 +95,7 @@ class BucketKind(SweptKind):
         _empty_and_delete_bucket(sessions.client("s3", item.account, item.region), item.name)
 
 
-def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
+def _empty_and_delete_bucket(s3: S3Client, bucket: str) -> None:
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
         keys = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}

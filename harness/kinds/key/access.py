@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.access.kind import AccessKind, ClientFor, Document, Placed, logical_arn
+from harness.access.kind import AccessKind, Document, Placed, logical_arn
 from harness.access.policy import Policy, parse_policy
 from harness.access.readback import ReadbackError, distinct, error_code, roots
 from harness.kinds.key.spec import Key
+from harness.provision.clients import ClientFor
 from harness.topology.model import Topology
 
 if TYPE_CHECKING:
+    from types_boto3_kms.client import KMSClient
+
     from harness.access.deployment import Deployment
 
 KEY_POLICY = "key policy"
@@ -71,7 +74,7 @@ def key_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def read_key_policy(kms: Any, key_arn: str) -> Policy:
+def read_key_policy(kms: KMSClient, key_arn: str) -> Policy:
     """The key policy (every KMS key has exactly one, named ``default``); ``kms`` must act as the
     key's own account: GetKeyPolicy does not work across accounts."""
     try:

@@ -9,6 +9,7 @@ a key that encrypts a topic *and* a queue that topic feeds would otherwise be a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from harness import retry
 from harness.kinds.key.spec import Key
@@ -40,7 +41,7 @@ class KeyKind(SweptKind):
         """The alias name (without ``alias/``): a key itself has only a generated id."""
         return physical_name(ctx.run_id, logical)
 
-    def module_call(self, ctx: RenderContext, logical: str, spec: Key) -> dict:
+    def module_call(self, ctx: RenderContext, logical: str, spec: Key) -> dict[str, Any]:
         topo = ctx.topology
         topics = sorted({t for name, q in topo.queues.items() if q.kms_key == logical for t in topo.topics_feeding(name)})
         return {

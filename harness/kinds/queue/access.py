@@ -9,14 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.access.kind import AccessKind, ClientFor, Document, Placed, logical_arn
+from harness.access.kind import AccessKind, Document, Placed, logical_arn
 from harness.access.paths import Hop, send_hop
 from harness.access.policy import Policy, parse_policy
 from harness.access.readback import ReadbackError, distinct, error_code, roots
 from harness.kinds.queue.spec import Queue
+from harness.provision.clients import ClientFor
 from harness.topology.model import Topology
 
 if TYPE_CHECKING:
+    from types_boto3_sqs.client import SQSClient
+
     from harness.access.deployment import Deployment
 
 QUEUE_POLICY = "queue policy"
@@ -49,7 +52,7 @@ def queue_policy(queue_arn: str, source_topic_arns: Sequence[str] = (), producer
     return {"Version": "2012-10-17", "Statement": statements} if statements else None
 
 
-def read_queue_policy(sqs: Any, queue_url: str) -> Policy:
+def read_queue_policy(sqs: SQSClient, queue_url: str) -> Policy:
     """``GetQueueAttributes(AttributeNames=["Policy"])`` (no ``Policy`` attribute = no policy)."""
     try:
         attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"]).get("Attributes", {})

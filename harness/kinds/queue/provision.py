@@ -4,6 +4,7 @@ producer accounts)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from harness import retry
 from harness.kinds.key.provision import key_arn_ref
@@ -33,8 +34,8 @@ class QueueKind(SweptKind):
     def physical_name(self, ctx: RenderContext, logical: str, spec: Queue) -> str:
         return physical_name(ctx.run_id, logical, spec.fifo)
 
-    def module_call(self, ctx: RenderContext, logical: str, spec: Queue) -> dict:
-        call: dict = {
+    def module_call(self, ctx: RenderContext, logical: str, spec: Queue) -> dict[str, Any]:
+        call: dict[str, Any] = {
             "source": ctx.source(self.module_dir),
             "providers": {"aws": ctx.provider_for(spec.account, spec.region)},
             "name": self.physical_name(ctx, logical, spec),

@@ -10,14 +10,17 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.access.evaluate import Request
-from harness.access.kind import AccessKind, ClientFor, Document, Placed, logical_arn
+from harness.access.kind import AccessKind, Document, Placed, logical_arn
 from harness.access.paths import Hop, publish_hop
 from harness.access.policy import Policy, parse_policy
 from harness.access.readback import ReadbackError, error_code, roots
 from harness.kinds.topic.spec import Topic
+from harness.provision.clients import ClientFor
 from harness.topology.model import Topology
 
 if TYPE_CHECKING:
+    from types_boto3_sns.client import SNSClient
+
     from harness.access.deployment import Deployment
 
 TOPIC_POLICY = "topic policy"
@@ -50,7 +53,7 @@ def topic_policy(topic_arn: str, subscriber_account_ids: Sequence[str] = (), pub
     return {"Version": "2012-10-17", "Statement": statements} if statements else None
 
 
-def read_topic_policy(sns: Any, topic_arn: str) -> Policy:
+def read_topic_policy(sns: SNSClient, topic_arn: str) -> Policy:
     """``GetTopicAttributes`` → ``Policy`` (SNS always has one: its default policy, which admits
     only the owner account, until a custom one replaces it)."""
     try:

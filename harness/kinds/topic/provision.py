@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from harness import retry
 from harness.kinds.key.provision import key_arn_ref
@@ -30,7 +31,7 @@ class TopicKind(SweptKind):
     def physical_name(self, ctx: RenderContext, logical: str, spec: Topic) -> str:
         return physical_name(ctx.run_id, logical, spec.fifo)
 
-    def module_call(self, ctx: RenderContext, logical: str, spec: Topic) -> dict:
+    def module_call(self, ctx: RenderContext, logical: str, spec: Topic) -> dict[str, Any]:
         call = {
             "source": ctx.source(self.module_dir),
             "providers": {"aws": ctx.provider_for(spec.account, spec.region)},

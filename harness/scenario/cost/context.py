@@ -54,7 +54,7 @@ class CostContext:
             self.targets = {s.queue: (topology.queues[s.queue], s.raw_delivery) for s in subs}
             self.dlqs = {s.queue: s.dead_letter_queue for s in subs if s.dead_letter_queue}
         else:
-            self.targets = {send.queue: (topology.queues[send.queue], True)} if send.queue in topology.queues else {}
+            self.targets = {send.queue: (topology.queues[send.queue], True)} if send.queue is not None and send.queue in topology.queues else {}
             self.dlqs = {}
         self.batches = self._batches()
         self._count_sends(storage_hours)

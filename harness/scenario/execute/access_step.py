@@ -26,6 +26,7 @@ from harness.access.readback import read_applied
 from harness.access.static import rendered_policies
 from harness.access.verdicts import AppliedPolicies, HopVerdict, denial_verdict, judge
 from harness.payload import wire
+from harness.provision.clients import ServiceName
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.denial_calls import DenialOutcome, attempt_denial
@@ -72,7 +73,7 @@ def client_for(manifest: Manifest, sessions: Sessions) -> Any:
     (the run's Sessions are keyed by account *name*: on AWS the name picks the role to assume)."""
     names = {account_id: name for name, account_id in manifest.accounts.items()}
 
-    def make(service: str, account_id: str, region: str) -> Any:
+    def make(service: ServiceName, account_id: str, region: str) -> Any:
         return sessions.client(service, names.get(account_id, account_id), region)
 
     return make

@@ -31,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.access.deployment import Deployment
 from harness.access.paths import Hop
 from harness.access.verdicts import DenialVerdict
+from harness.provision.clients import ServiceName
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.expectations import ExpectDenied
@@ -42,7 +43,7 @@ PROBE_BODY = "harness access probe: this message only checks that the call is re
 PROBE_KEY_PREFIX = "harness-access-probe/"
 
 # (service, account name or id, region, secure) -> boto3 client
-Clients = Callable[[str, str, str, bool], Any]
+Clients = Callable[[ServiceName, str, str, bool], Any]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class DenialOutcome:
 def sessions_clients(sessions: Sessions) -> Clients:
     """The run's clients; ``secure=False`` gives a plain-HTTP client (``via: http``)."""
 
-    def make(service: str, account: str, region: str, secure: bool) -> Any:
+    def make(service: ServiceName, account: str, region: str, secure: bool) -> Any:
         if secure:
             return sessions.client(service, account, region)
         return sessions.plain_http_client(service, account, region)

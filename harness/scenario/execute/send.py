@@ -21,7 +21,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.console import ProgressSource, TransferProgress
 from harness.errors import PayloadError
@@ -35,6 +35,10 @@ from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.format.model import Attribute, Send, Size
 from harness.scenario.judge.facts import Sent
+
+if TYPE_CHECKING:
+    from types_boto3_sns.client import SNSClient
+    from types_boto3_sqs.client import SQSClient
 
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024  # progress bars for transfers of this size or more (when shown)
 NO_BUCKET = "no-payload-bucket"  # a topology without a bucket still runs inline-only scenarios
@@ -268,13 +272,15 @@ def sender_for(
 ) -> Sender:
     """A :class:`Sender` acting as the sending account, in the destination's region."""
     bucket = manifest.buckets.get(send.bucket) if send.bucket else None
+    sns: SNSClient | None = None
+    sqs: SQSClient | None = None
     if send.topic:
         target = manifest.topics[send.topic]
-        client = sessions.client("sns", send.account, target.region)
+        sns = sessions.client("sns", send.account, target.region)
         destination = target.arn
     else:
         target = manifest.queues[send.queue or ""]
-        client = sessions.client("sqs", send.account, target.region)
+        sqs = sessions.client("sqs", send.account, target.region)
         destination = target.url
     s3 = sessions.client("s3", send.account, bucket.region if bucket else target.region)
     settings = PublishSettings(
@@ -290,5 +296,5 @@ def sender_for(
         # visible: the target's policy waits those out, bounded and logged (harness.retry).
         retry=sessions.retry_policy,
     )
-    publisher = Publisher(s3, settings, **({"sns": client} if send.topic else {"sqs": client}))
+    publisher = Publisher(s3, settings, sns=sns, sqs=sqs)
     return Sender(publisher, destination, bool(send.topic), send.attributes, expected, log, progress_label)

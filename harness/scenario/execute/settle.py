@@ -223,11 +223,11 @@ def settle_deliveries(
             next_progress += PROGRESS_SECONDS
     failed = [item for _, item in waiting if item.status == NOT_DELIVERED]
     for item in failed:
-        topic, queue = manifest.topics[item.topic], manifest.queues[item.queue]
+        topic_entry, queue_entry = manifest.topics[item.topic], manifest.queues[item.queue]
         item.detail = (
-            f"SNS has not delivered to queue {item.queue} ({queue.name or queue.url}) from topic {item.topic} for "
+            f"SNS has not delivered to queue {item.queue} ({queue_entry.name or queue_entry.url}) from topic {item.topic} for "
             f"{budget_seconds:.0f} s after apply ({item.canaries} canaries published, none received): check the queue "
-            f"policy allows sns.amazonaws.com with aws:SourceArn of topic {topic.arn} (and, for an encrypted queue, "
+            f"policy allows sns.amazonaws.com with aws:SourceArn of topic {topic_entry.arn} (and, for an encrypted queue, "
             "that its KMS key policy lets sns.amazonaws.com use the key)"
         )
     if failed:

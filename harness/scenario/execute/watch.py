@@ -166,7 +166,7 @@ def collect_dead_letters(source: Consumer, dlq: QueueWatch, mine: Collection[str
     while time.time() < deadline and dlq.received() < len(mine):
         for msg in source.receive(max_messages=10, visibility_timeout=0):
             # visibility 0 = reject: the message is immediately receivable again, count + 1
-            if msg.correlation_id in mine:
+            if msg.correlation_id is not None and msg.correlation_id in mine:
                 rejected[msg.correlation_id] += 1
         dlq.poll(wait_seconds=0)
     return dict(rejected)

@@ -19,6 +19,7 @@ from harness.scenario.judge import verdicts
 from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
+    from harness.kinds.subscription.spec import Subscription
     from harness.scenario.cost import CostContext
     from harness.scenario.format.model import Scenario
 
@@ -51,7 +52,8 @@ class SubscriptionDeadLetterCheck(Expectation):
         if send.topic is None:
             f["queue"].problem("a subscription dead-letter queue takes what SNS cannot deliver; send through a topic (topic: <name>)")
             return None
-        [sub] = [s for s in topo.subscriptions if s.topic == send.topic and s.queue == queue] or [None]
+        matching: list[Subscription | None] = [s for s in topo.subscriptions if s.topic == send.topic and s.queue == queue]
+        [sub] = matching or [None]
         if sub is None:
             f["queue"].problem(f"queue {queue} is not subscribed to topic {send.topic}; name the endpoint queue of a subscription of {send.topic}")
             return None

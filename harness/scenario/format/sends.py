@@ -275,14 +275,14 @@ def read_sends(topo: Topology, top: dict[str, Node], one_send_only: tuple[str, .
     for i, (item, send) in enumerate(zip(items, read)):
         if send is None or send.group is None:
             continue
-        key = (send.via, send.group)
-        if key in seen:
+        group_key = (send.via, send.group)
+        if group_key in seen:
             item.problem(
-                f"sends[{seen[key]}] already sends FIFO group {send.group} to {send.via.replace(':', ' ')}; "
+                f"sends[{seen[group_key]}] already sends FIFO group {send.group} to {send.via.replace(':', ' ')}; "
                 "give each send its own group (order is checked per group)"
             )
             ok = False
-        seen.setdefault(key, i)
+        seen.setdefault(group_key, i)
     if ok and len(sends) > 1:
         for key in one_send_only:
             if key in top:

@@ -117,6 +117,7 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
     order: dict[str | None, list[int]] = defaultdict(list)
     stats.count("sent", len(sent))
     stats.timeline.start(min((s.t_origin for s in sent), default=0.0))
+    s: Sent | None
     for s in sent:
         stats.record_carrier(s.pointer)
         stats.timeline.sent(s.t_send)
