@@ -179,7 +179,7 @@ COMMANDS: dict[str, CommandHelp] = {
         "histograms (merged from the workers) and reports are the kit's own, under\n"
         "reports/<run-id>/load-<token>/. Ctrl-C stops the workers and still writes the report (exit 130).",
         ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "AWS_PROFILE"),
-        ("harness load scenarios/sustained-500.scenario.yaml --run-id 3f9c2a1b --duration 60 --workers 2",
+        ("harness load scenarios/sustained-100.scenario.yaml --run-id 3f9c2a1b --duration 60 --workers 2",
          "harness load a.scenario.yaml b.scenario.yaml --run-id 3f9c2a1b --messages 10000 --rate 800 --locust-ui",
          "harness load s.scenario.yaml --run-id 3f9c2a1b --worker --master-host 10.0.0.5 --master-port 5557  # a remote worker"),
     ),

@@ -55,14 +55,15 @@ def send_lines(sc: dict[str, Any]) -> list[str]:
     out = []
     for s in sends:
         where = f" {s['via']} from {s['from']}" if "via" in s else ""
-        parts = []
+        took = s.get("duration_s") or 0.0
         if s.get("requested_rate"):
-            parts.append(f"requested {human.rate(s['requested_rate'])}")
-        parts.append(f"achieved {human.rate(s.get('achieved_rate'))}" if s.get("achieved_rate") is not None else "as fast as possible")
-        worst = (s.get("lag_ms") or {}).get("max")
-        if s.get("requested_rate") and worst is not None:
-            parts.append(f"up to {human.millis(worst)} behind schedule")
-        out.append(f"send{where}: " + ", ".join(parts) + f" ({s['count']} messages in {human.duration(s.get('duration_s'))})")
+            worst = (s.get("lag_ms") or {}).get("max")
+            text = (f"requested {human.rate(s['requested_rate'])}, achieved {human.rate(s.get('achieved_rate'))}"
+                    + (f", up to {human.millis(worst)} behind schedule" if worst is not None else "")
+                    + f" ({s['count']} messages in {human.duration(took)})")
+        else:
+            text = f"{s['count']} messages as fast as possible" + (f", in {human.duration(took)} ({human.rate(s.get('achieved_rate'))})" if took >= 0.01 else "")
+        out.append(f"send{where}: {text}")
     return out
 
 
@@ -103,7 +104,7 @@ def markdown_block(data: dict[str, Any]) -> list[str]:
                      f"{human.duration(sc.get('duration_s'))} |")
     lines.append("")
     for sc in ordered(data):
-        lines += [f"### {MARK.get(sc['status'], '?')} {sc['name']}: {sc['status']}", ""]
+        lines += [f'<a id="{_anchor(sc["name"])}"></a>', "", f"### {MARK.get(sc['status'], '?')} {sc['name']}: {sc['status']}", ""]
         if sc.get("description"):
             lines += [f"_{sc['description']}_", ""]
         rows = ["| | objective | where | measured | bound |", "|---|---|---|---|---|"]

@@ -306,3 +306,57 @@ def test_subscription_dead_letter_receives_what_sns_cannot_deliver_and_the_queue
           - {queue: b-eu, within: 10s}
         """))
     assert again.status == PASSED, again.failures
+
+
+def _harness_run(applied: Manifest, scenario: Path, reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HARNESS_REPORTS_DIR": str(reports)}  # HARNESS_STATE_DIR: the session's, where the run is recorded
+    return subprocess.run([sys.executable, "-m", "harness.cli", "run", "--run-id", applied.run_id, str(scenario), *extra],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_a_rate_the_machine_cannot_produce_is_inconclusive_never_green(applied: Manifest, tmp_path: Path) -> None:
+    """Thousands of msg/s fanned out to two queues: no sender here keeps that rate. The scenario is
+    inconclusive, `harness run` exits 3 (0 only when told to accept it), and every report opens with
+    the send-rate objective, its measured rate and a ✗."""
+    sc = _scenario(tmp_path, "too-fast", """\
+        send: {from: A/us-east-1, topic: orders, count: 1500, rate: 5000, size: 256B, attributes: {kind: refund}}
+        expect:
+          - {queue: b-eu, within: 60s}
+          - {queue: b-ap, within: 60s}
+        """)
+    proc = _harness_run(applied, Path(sc.source), tmp_path / "reports")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    report_dir = next((tmp_path / "reports").iterdir())
+    data = json.loads((report_dir / "report.json").read_text())
+    [scenario] = data["scenarios"]
+    assert scenario["status"] == "inconclusive" and scenario["failures"] == []
+    [rate] = [o for o in scenario["objectives"] if o["what"] == "send rate"]
+    assert rate["result"] == "missed" and rate["kind"] == "condition" and rate["bound"].startswith("≥ 4750.0 msg/s (95% of 5000 msg/s)")
+    assert rate["measured_value"] < 4750
+    line = f"✗ send rate (condition) [{rate['where']}]: {rate['measured']}, bound {rate['bound']}"
+    assert line in proc.stdout.split("\n\nscenario")[0], "the console opens with the verdict"
+    md = (report_dir / "report.md").read_text()
+    assert md.index("send rate") < md.index("```mermaid") and f"| ✗ | send rate (condition) | {rate['where']} | {rate['measured']} |" in md
+    html_text = (report_dir / "report.html").read_text()
+    assert html_text.index("send rate") < html_text.index("Delivery paths") and "inconclusive" in html_text.split("</table>")[0]
+    junit = (report_dir / "junit.xml").read_text()
+    assert '<skipped message="inconclusive: ✗ send rate' in junit
+    accepted = _harness_run(applied, Path(sc.source), tmp_path / "reports2", "--accept-inconclusive")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_a_latency_bound_a_large_payload_cannot_meet_fails_and_shows_the_measured_p99(applied: Manifest, tmp_path: Path) -> None:
+    sc = _scenario(tmp_path, "p99-1ms", """\
+        send: {from: A/us-east-1, topic: orders, size: 20MiB, attributes: {kind: refund}}
+        expect:
+          - {queue: b-eu, within: 60s, latency: {p99: 1ms}}
+        """)
+    proc = _harness_run(applied, Path(sc.source), tmp_path / "reports")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report_dir = next((tmp_path / "reports").iterdir())
+    [scenario] = json.loads((report_dir / "report.json").read_text())["scenarios"]
+    [p99] = [o for o in scenario["objectives"] if o["what"] == "latency p99"]
+    assert scenario["status"] == "failed" and p99["result"] == "missed" and p99["bound"] == "≤ 1.0 ms" and p99["measured_value"] > 1
+    assert f"✗ latency p99 [{p99['where']}]: {p99['measured']}, bound ≤ 1.0 ms" in proc.stdout.split("\n\nscenario")[0]
+    md = (report_dir / "report.md").read_text()
+    assert md.index("latency p99") < md.index("```mermaid")

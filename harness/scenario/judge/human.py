@@ -13,6 +13,8 @@ def duration(seconds: float | None) -> str:
         return "–"
     s = abs(seconds)
     sign = "-" if seconds < 0 else ""
+    if s == 0:
+        return "0 s"
     if s < 0.001:
         return f"{sign}{s * 1e6:.0f} µs"
     if s < 1:

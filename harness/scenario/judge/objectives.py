@@ -85,6 +85,7 @@ def at_most(what: str, where: str, measured: float | None, bound: float, unit: s
     if measured is None:
         return Objective(what, where, f"≤ {shown(bound)}", "no samples", NOT_OBSERVABLE, unit=unit, bound_value=bound,
                          reason=kw.pop("reason", "nothing was measured"), **kw)
+    kw.pop("reason", None)  # why nothing could be measured: not needed once something was
     result = MET if measured <= bound else MISSED
     return Objective(what, where, f"≤ {shown(bound)}", shown(measured), result, unit=unit, bound_value=bound, measured_value=measured, **kw)
 
@@ -96,6 +97,7 @@ def at_least(what: str, where: str, measured: float | None, bound: float, unit: 
     if measured is None:
         return Objective(what, where, bound_text, "no samples", NOT_OBSERVABLE, unit=unit, bound_value=bound,
                          reason=kw.pop("reason", "nothing was measured"), **kw)
+    kw.pop("reason", None)
     result = MET if measured >= bound else MISSED
     return Objective(what, where, bound_text, shown(measured), result, unit=unit, bound_value=bound, measured_value=measured, **kw)
 
