@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -43,7 +44,7 @@ from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
 from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
 from harness.scenario.execute.send_pool import SendPool, send_objectives, send_summary
-from harness.scenario.execute.watch import QueueWatch, consumer_for
+from harness.scenario.execute.watch import QueueWatch, consumer_for, list_payloads
 from harness.scenario.execute.watch import still_stored as _still_stored
 from harness.scenario.expectations.base import Arrival, Expectation
 from harness.scenario.format.model import Scenario, Send
@@ -68,6 +69,7 @@ class _Attempt:
     watches: dict[str, QueueWatch] = field(default_factory=dict)
     judged: set[PathKey] = field(default_factory=set)  # paths already in the result
     budget: ByteBudget = field(default_factory=ByteBudget)  # memory of the transfers in flight
+    shared: dict[str, Any] = field(default_factory=dict)  # what expectations hand each other (a fault's log)
 
     def __post_init__(self) -> None:
         self.logs = [SendLog() for _ in self.scenario.sends]
@@ -210,9 +212,14 @@ class ScenarioRunner:
         """Every send at once (one thread each when there are several); the first error is raised."""
         label = attempt.scenario.name if self.show_progress else None
         pools = []
+        expectations = attempt.scenario.expectations
+
+        def absorb(error: BaseException, cids: Sequence[str]) -> bool:  # a publish an injected fault made fail
+            return any(e.send_failed(error, cids) for e in expectations)
+
         for i, send in enumerate(attempt.scenario.sends):
-            sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.logs[i], label)
-            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget), plan(send, attempt.token_of(i))))
+            sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.logs[i], label, f"{attempt.token}/")
+            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget, absorb), plan(send, attempt.token_of(i))))
         if len(pools) == 1:
             pools[0][0].send_all(pools[0][1])
             return
@@ -346,6 +353,37 @@ class _Run:
         bucket = self.attempt.bucket
         assert bucket is not None
         return _still_stored(self.runner.sessions.client("s3", bucket.account, bucket.region), pointers)
+
+    def sessions(self) -> Sessions:
+        return self.runner.sessions
+
+    def manifest(self) -> Manifest:
+        return self.runner.manifest
+
+    def token(self) -> str:
+        return self.attempt.token
+
+    def planned(self, queue: str) -> list[str]:
+        """The correlation ids the scenario meant to deliver to ``queue`` (sent or not)."""
+        sends = self.scenario.sends
+        return [f"{self.attempt.token_of(i)}.{seq}" for i in self.scenario.sends_to(queue, self.runner._subscribed)
+                for seq in range(sends[i].count)]
+
+    def bucket(self) -> ResourceEntry | None:
+        return self.attempt.bucket
+
+    def payload_objects(self) -> dict[str, tuple[str, float]]:
+        """The scenario's payload objects now in its bucket: key -> (etag, last modified, epoch)."""
+        bucket = self.attempt.bucket
+        if bucket is None:
+            return {}
+        return list_payloads(self.runner.sessions.client("s3", bucket.account, bucket.region), bucket.name, f"{self.attempt.token}/")
+
+    def share(self) -> dict[str, Any]:
+        return self.attempt.shared
+
+    def section(self, name: str, value: dict[str, Any]) -> None:
+        self.result.sections[name] = value
 
 
 __all__ = ["Expectation", "ScenarioRunner"]

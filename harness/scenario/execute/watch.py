@@ -22,7 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -45,6 +45,18 @@ WATCH_JOIN_SECONDS = 600.0  # bound on finishing an in-flight verify after the s
 # A receipt handle that expired meanwhile: the message comes back and then counts as a duplicate.
 MINE, STALE, FOREIGN = "mine", "stale", "foreign"
 STALE_RECEIPT_CODES = ("ReceiptHandleIsInvalid", "InvalidParameterValue", "MessageNotInflight")
+
+
+class ConsumerBehaviour(Protocol):
+    """How a faulty consumer departs from the harness's (:mod:`harness.scenario.faults.consumer`)."""
+
+    def paused(self) -> bool:
+        """True while the consumer is stopped: its receivers do not poll."""
+        ...
+
+    def intercept(self, watch: QueueWatch, messages: list[ReceivedMessage]) -> list[ReceivedMessage]:
+        """Act on the received messages it takes (crash, reject, slow, …); the rest are handled as usual."""
+        ...
 
 
 def consumer_for(manifest: Manifest, sessions: Sessions, queue: str, delete_payloads: bool, bucket_region: str | None) -> Consumer:
@@ -88,6 +100,7 @@ class QueueWatch:
         self.unreachable = False  # the error was the endpoint going away
         self._deliveries: list[Delivery] = []
         self._lock = threading.Lock()
+        self.behaviour: ConsumerBehaviour | None = None  # a consumer fault, while it is on
 
     def deliveries(self) -> list[Delivery]:
         with self._lock:
@@ -100,7 +113,10 @@ class QueueWatch:
 
     def poll(self, wait_seconds: int | None = None) -> None:
         """One ReceiveMessage (up to 10 messages), each handled."""
-        for msg in self.consumer.receive(max_messages=10, wait_seconds=wait_seconds):
+        if self.behaviour is not None and self.behaviour.paused():
+            return
+        received = self.consumer.receive(max_messages=10, wait_seconds=wait_seconds)
+        for msg in received if self.behaviour is None else self.behaviour.intercept(self, received):
             self.handle(msg)
 
     def handle(self, msg: ReceivedMessage) -> None:
@@ -124,7 +140,7 @@ class QueueWatch:
         """Verify one of the scenario's messages; received = the harness holds the verified payload."""
         cid = msg.correlation_id or ""
         verdict = self.consumer.verify(msg, self.expected.get(cid), self._progress(cid, msg))
-        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps)
+        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps, msg.receive_count)
 
     def record(self, delivery: Delivery) -> None:
         with self._lock:
@@ -184,3 +200,20 @@ def still_stored(s3: Any, pointers: Iterable[tuple[str, str]]) -> set[tuple[str,
             raise
         left.add((bucket, key))
     return left
+
+
+def list_payloads(s3: Any, bucket: str, prefix: str) -> dict[str, tuple[str, float]]:
+    """The objects under ``prefix`` in ``bucket``: key -> (etag, last modified in epoch seconds)."""
+    found: dict[str, tuple[str, float]] = {}
+    token: str | None = None
+    for _ in range(1000):  # bounded: 1000 pages of 1000 keys
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if token:
+            kwargs["ContinuationToken"] = token
+        page = retry.call("s3.ListObjectsV2", s3.list_objects_v2, **kwargs)
+        for obj in page.get("Contents", []):
+            found[obj["Key"]] = (str(obj.get("ETag", "")).strip('"'), obj["LastModified"].timestamp())
+        token = page.get("NextContinuationToken")
+        if not page.get("IsTruncated") or not token:
+            break
+    return found

@@ -42,3 +42,4 @@ class Delivery:
     outcome: Outcome
     detail: str
     timestamps: MessageTimestamps | None = None  # server-side times, for the per-hop figures
+    receive_count: int | None = None  # SQS's ApproximateReceiveCount: > 1 is a redelivery
