@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from harness.report.faults import fault_lines
 from harness.scenario.judge import human
 
 ORDER = {"error": 0, "failed": 1, "inconclusive": 2, "passed": 3}  # worst first
@@ -82,6 +83,7 @@ def scenario_block(sc: dict[str, Any], fold_passed: bool = True) -> list[str]:
         failures = sc.get("failures", [])
         lines += [f"    why: {f}" for f in failures[:10]] + ([f"    … and {len(failures) - 10} more (report.md)"] if len(failures) > 10 else [])
     lines += [f"    {line}" for line in send_lines(sc)]
+    lines += [f"    {line}" for line in fault_lines(sc)]
     lines += [f"    note: {n}" for n in sc.get("notes", [])]
     return lines
 
@@ -114,7 +116,8 @@ def markdown_block(data: dict[str, Any]) -> list[str]:
             lines += ["<details><summary>every objective met</summary>", "", *rows, "", "</details>", ""]
         elif sc.get("objectives"):
             lines += [*rows, ""]
-        lines += [f"- {line}" for line in send_lines(sc)] + [f"- ✗ {f}" for f in sc.get("failures", [])] + [f"- note: {n}" for n in sc.get("notes", [])]
+        lines += [f"- {line}" for line in send_lines(sc)] + [f"- {line}" for line in fault_lines(sc)]
+        lines += [f"- ✗ {f}" for f in sc.get("failures", [])] + [f"- note: {n}" for n in sc.get("notes", [])]
         lines.append("")
     return lines
 

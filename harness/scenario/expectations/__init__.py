@@ -30,11 +30,12 @@ from harness.scenario.expectations.payloads_deleted import PayloadsDeleted
 from harness.scenario.expectations.recovery import Recovery
 from harness.scenario.expectations.subscription_dead_letter import SubscriptionDeadLetterCheck
 
-# The faults come before the outcome expectations (they judge what the faults did), the payload
-# accounting last but one (it lists what every other step left in the bucket).
+# The faults are judged after the outcome expectations (their report says what became of each
+# message, dead-letter queues polled to the end included), the payload accounting last (it lists
+# what every other step left in the bucket).
 BUILTIN: tuple[type[Expectation], ...] = (
     Expect, ExpectNot, DeadLetterCheck, SubscriptionDeadLetterCheck, PayloadsDeleted, ExpectDenied,
-    FaultsSection, Lost, Duplicates, Redelivered, DeadLettered, Recovery, OrphanedPayloads, DanglingPointers,
+    Lost, Duplicates, Redelivered, DeadLettered, Recovery, FaultsSection, OrphanedPayloads, DanglingPointers,
 )
 _registry: list[type[Expectation]] = list(BUILTIN)
 

@@ -17,12 +17,16 @@ message it struck; each fault the target cannot show is a *not observable* objec
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import Expectation, ReadContext, RunContext, Watch
+from harness.scenario.expectations.dead_letter import DeadLetterCheck
+from harness.scenario.expectations.outcomes import DeadLettered
+from harness.scenario.expectations.subscription_dead_letter import SubscriptionDeadLetterCheck
 from harness.scenario.faults import by_kind, registry
 from harness.scenario.faults.base import INFRASTRUCTURE, Fault
 from harness.scenario.faults.running import report, running, shared, took
@@ -121,10 +125,35 @@ class FaultsSection(Expectation):
             first = sorted(unsent)[:5]
             run.fail(f"faults: {len(unsent)} message(s) never published after the retries gave up ({', '.join(first)}); "
                      "they are lost to every consumer")
-        run.section("faults", report(faults, target, unsent))
+        run.section("faults", report(faults, target, unsent, _fates(run)))
 
     def cost(self, c: CostContext) -> None:
         for f in self.faults:
             f.cost(c)
 
 
+
+
+def _fates(run: RunContext) -> dict[str, Counter[str]]:
+    """What became of each message on the expected queues and the watched dead-letter queues:
+    ``redelivered on q`` (deliveries after the first), ``lost on q`` (meant for q, never delivered),
+    ``dead-lettered to dlq``."""
+    fates: dict[str, Counter[str]] = {}
+    expected = {e.queue for e in run.scenario.expect}
+    for queue in sorted(expected):
+        if not run.has_watch(queue):
+            continue
+        seen = Counter(d.correlation_id for d in run.watch(queue).deliveries())
+        for cid in run.planned(queue):
+            if seen[cid] == 0:
+                fates.setdefault(cid, Counter())[f"lost on {queue}"] += 1
+            elif seen[cid] > 1:
+                fates.setdefault(cid, Counter())[f"redelivered on {queue}"] += seen[cid] - 1
+    sc = run.scenario
+    dlqs = ({e.queue for e in sc.of(DeadLettered)} | {e.dead_letter_queue for e in sc.of(DeadLetterCheck)}
+            | {e.dead_letter_queue for e in sc.of(SubscriptionDeadLetterCheck)})
+    for queue in sorted(dlqs):
+        if run.has_watch(queue):
+            for d in run.watch(queue).deliveries():
+                fates.setdefault(d.correlation_id, Counter())[f"dead-lettered to {queue}"] += 1
+    return fates

@@ -173,9 +173,11 @@ class Schedule:
             self.error = self.error or exc
 
 
-def report(faults: FaultsRun, target: str, unsent: dict[str, str]) -> dict[str, Any]:
-    """The report's ``faults`` section."""
+def report(faults: FaultsRun, target: str, unsent: dict[str, str], fates: dict[str, Counter[str]] | None = None) -> dict[str, Any]:
+    """The report's ``faults`` section (``fates``: what became of each message on its queues)."""
     messages: dict[str, Counter[str]] = defaultdict(Counter)
+    for cid, events in (fates or {}).items():
+        messages[cid].update(events)
     for lf in faults.live:
         for cid, events in lf.log.messages.items():
             messages[cid].update(events)
