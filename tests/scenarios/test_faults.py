@@ -14,6 +14,7 @@ import pytest
 from harness import paths
 from harness.provision.manifest import Manifest
 from harness.run import exit_status
+from harness.scenario.format.loader import load_scenario
 from harness.scenario.format.model import Scenario
 from harness.scenario.judge.result import FAILED, INCONCLUSIVE, PASSED, RunReport, ScenarioResult
 from tests.scenarios.kit import applied_run, run_scenario, write_scenario
@@ -109,15 +110,9 @@ def test_with_retries_off_the_throttled_publishes_are_reported_lost(applied: Man
     assert sum(c.get("gave up", 0) for c in faults["retries"].values()) == faults["injected"][0]["fired"]
 
 
-def test_a_publish_that_fails_after_its_upload_leaves_an_orphan_that_is_named(applied: Manifest, tmp_path: Path) -> None:
-    result = run_scenario(applied, _scenario(tmp_path, "orphan", """\
-        send: {from: A/us-east-1, queue: b-eu, count: 3, offload: always, senders: 1}
-        expect:
-          - {queue: b-eu, within: 20s}
-        faults:
-          - {kind: publish_crash, count: 1}
-        orphaned_payloads: 0
-        """))
+def test_a_publish_that_fails_after_its_upload_leaves_an_orphan_that_is_named(applied: Manifest) -> None:
+    """The suite's negative scenario (scenarios/negative/, outside make e2e's reference set)."""
+    result = run_scenario(applied, load_scenario(paths.REFERENCE_TOPOLOGY.parent / "negative" / "publish-crash-orphan.scenario.yaml"))
     assert result.status == FAILED
     bucket = applied.buckets["payloads"].name
     [line] = [f for f in result.failures if f.startswith("orphaned_payloads:")]

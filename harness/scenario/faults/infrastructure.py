@@ -110,7 +110,9 @@ class KeyDisabled(InfrastructureFault):
         if name is None:
             return None
         if name not in r.topology.keys:
-            f["key"].problem(f"no key {quote(name)} in the topology; name one of its keys: ({', '.join(r.topology.keys) or 'none'})")
+            known = ", ".join(r.topology.keys)
+            f["key"].problem(f"no key {quote(name)} in the topology; " + (f"name one of its keys: {known}" if known else
+                             "it declares no keys: add one under keys: and name it with kms_key: on the queue, topic or bucket"))
             return None
         return cls(name, when, line)
 
