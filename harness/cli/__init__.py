@@ -113,6 +113,10 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             f"{args.topology}: ok — topology '{topo.name}': {len(topo.accounts)} accounts, {len(topo.topics)} topics, "
             f"{len(topo.queues)} queues, {len(topo.buckets)} buckets, {len(topo.subscriptions)} subscriptions"
         )
+        from harness.provision.payload_expiry import expiry_lines
+
+        for line in expiry_lines(topo):
+            print(f"  {line}")
     for scenario in scenarios:
         print(f"{scenario.source}: ok — scenario '{scenario.name}' against {scenario.topology_file}")
     return 0
@@ -273,10 +277,24 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
         print(f"access matrix of run {manifest.run_id} ({manifest.target}), from the policies read back now:")
     print(matrix.table())
     print("yes = allowed, - = not granted (implicit deny), DENY = explicitly denied; callers hold full access in their own account")
+    print(_expiry_text(args.topology, None if args.topology else manifest))
     if args.json:
         Path(args.json).write_text(json.dumps(matrix.as_dict(), indent=2) + "\n")
         print(f"written to {args.json}")
     return 0
+
+
+def _expiry_text(topology: str | None, manifest: Manifest | None) -> str:
+    """Whether each payload bucket has an expiry rule: as the topology says, or as read back now."""
+    from harness.provision import payload_expiry
+    from harness.provision.sessions import Sessions
+
+    if manifest is None:
+        return "\n".join(payload_expiry.expiry_lines(_load_authorised(topology or ""))) or "no payload buckets"
+    found = payload_expiry.applied_expiry(manifest, Sessions.for_manifest(manifest))
+    return "\n".join(f"bucket {name}: " + (f"payload objects expire {days} day(s) after upload (read back)" if days else
+                     "no expiry rule (read back): a payload no message points to stays until the run is destroyed")
+                     for name, days in found.items()) or "no payload buckets"
 
 
 @command("load")

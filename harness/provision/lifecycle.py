@@ -34,6 +34,7 @@ from harness.provision.manifest import (
     Manifest,
 )
 from harness.provision.naming import TAG_RUN_ID
+from harness.provision.payload_expiry import set_payload_expiry
 from harness.provision.provider import ProviderProfile, current_profile, write_cli_config
 from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
@@ -226,6 +227,7 @@ def _up(
             )
         manifest.resources = rendered.outputs.read(tf.output())
         set_body_filters(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope)
+        set_payload_expiry(manifest, out)  # nor a lifecycle rule that works on 3.39 .. 6.x
         manifest.transition(STATUS_APPLIED, settings)
     except (Exception, KeyboardInterrupt) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)

@@ -181,3 +181,15 @@ def test_a_fault_the_emulator_cannot_show_is_not_observable_and_exits_3(applied:
     report = RunReport(applied.run_id, "localstack", None, "reference")
     report.scenarios.append(ScenarioResult("x", "x", status=INCONCLUSIVE))
     assert exit_status(report) == 3
+
+
+def test_the_payload_bucket_expires_its_objects_and_access_says_so(applied: Manifest, aws) -> None:
+    """expire_after_days: 7 on the reference bucket: the rule is put after the apply (no Terraform
+    form works on provider 3.39 .. 6.x), and `harness access` reads it back."""
+    bucket = applied.buckets["payloads"]
+    [rule] = aws("s3", bucket.account_id, bucket.region).get_bucket_lifecycle_configuration(Bucket=bucket.name)["Rules"]
+    assert rule["ID"] == "harness-payload-expiry" and rule["Expiration"]["Days"] == 7 and rule["Status"] == "Enabled"
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "access", "--run-id", applied.run_id],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "bucket payloads: payload objects expire 7 day(s) after upload (read back)" in proc.stdout

@@ -200,3 +200,19 @@ def test_recovery_is_the_first_delivery_after_the_last_one_over_the_bound() -> N
     assert recovered_at(points, 10.0, 10.0) == 10.0  # never over the bound after the fault: recovered at once
     assert recovered_at([*points, (15.0, 3.0)], 1.0, 10.0) is None  # still over at the last delivery
     assert recovered_at([(5.0, 9.0)], 1.0, 10.0) is None  # nothing delivered after the fault
+
+
+def test_validation_says_whether_a_payload_bucket_expires(tmp_path: Path) -> None:
+    from harness.provision.payload_expiry import expiry_lines
+    from harness.topology.loader import load_topology
+
+    assert expiry_lines(load_topology(paths.REFERENCE_TOPOLOGY)) == ["bucket payloads: payload objects expire 7 days after upload"]
+    plain = tmp_path / "plain.topology.yaml"
+    text = paths.REFERENCE_TOPOLOGY.read_text()
+    plain.write_text(text.replace("    expire_after_days: 7", ""))
+    [line] = expiry_lines(load_topology(plain))
+    assert line.startswith("bucket payloads: no expiry rule (set expire_after_days: N)")
+    plain.write_text(text.replace("expire_after_days: 7", "expire_after_days: 0"))
+    with pytest.raises(InputFileError) as raised:
+        load_topology(plain)
+    assert "buckets.payloads.expire_after_days: 0 is out of range" in str(raised.value)
