@@ -193,3 +193,30 @@ def test_the_payload_bucket_expires_its_objects_and_access_says_so(applied: Mani
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "bucket payloads: payload objects expire 7 day(s) after upload (read back)" in proc.stdout
+
+
+def test_a_stopped_consumer_backs_up_then_drains_and_the_recovery_is_timed_and_drawn(applied: Manifest, tmp_path: Path) -> None:
+    """b-eu's consumer stops for 3 s while 4 msg/s arrive: latency climbs, then falls back within
+    1 s after the stop; report.json times the recovery and report.html shades the stop on the chart."""
+    sc = _scenario(tmp_path, "stop-and-drain", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 24, rate: 4}
+        expect:
+          - {queue: b-eu, within: 20s}
+        faults:
+          - {kind: consumer_stop, queue: b-eu, for: 3s}
+        recovery: {queue: b-eu, latency: 1s, within: 5s, during: 5s}
+        lost: 0
+        """)
+    proc = _harness_run(applied, Path(sc.source), tmp_path / "reports")
+    report_dir = next((tmp_path / "reports").iterdir())
+    [scenario] = json.loads((report_dir / "report.json").read_text())["scenarios"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rec = scenario["recovery"]
+    [window] = scenario["faults"]["windows"]
+    assert window["kind"] == "consumer_stop" and 2.5 <= window["to"] - window["from"] <= 3.5
+    assert rec["fault_ended"] == window["to"] and rec["recovered_at"] >= rec["fault_ended"] and rec["recovery_s"] <= 5
+    [during] = [o for o in scenario["objectives"] if o["what"] == "latency max during the fault"]
+    assert during["measured_value"] > 1.0  # the backlog: sent during the stop, delivered after it
+    html_text = (report_dir / "report.html").read_text()
+    assert "fault: consumer_stop" in html_text and ">recovered<" in html_text and "<h3>Faults</h3>" in html_text
+    assert "recovery b-eu: latency within" in (report_dir / "report.md").read_text()

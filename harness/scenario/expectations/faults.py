@@ -28,7 +28,7 @@ from harness.scenario.expectations.dead_letter import DeadLetterCheck
 from harness.scenario.expectations.outcomes import DeadLettered
 from harness.scenario.expectations.subscription_dead_letter import SubscriptionDeadLetterCheck
 from harness.scenario.faults import by_kind, registry
-from harness.scenario.faults.base import INFRASTRUCTURE, Fault
+from harness.scenario.faults.base import Fault
 from harness.scenario.faults.running import report, running, shared, took
 from harness.scenario.faults.when import WHEN_KEYS, read_when
 from harness.scenario.judge.objectives import CONDITION, MET, MISSED, NOT_OBSERVABLE, Objective
@@ -108,7 +108,7 @@ class FaultsSection(Expectation):
                 run.objective(Objective("fault effect", where, "observable on this target", f"not observable on {target}",
                                         NOT_OBSERVABLE, line=f.line, reason=reason))
                 continue
-            struck = lf.trigger.fired + (1 if f.family == INFRASTRUCTURE and lf.log.applied_at is not None else 0)
+            struck = lf.trigger.fired + lf.log.events["applied"] + lf.log.events["stopped"]  # a strike, or a while on
             run.objective(Objective("fault injected", where, "≥ 1 time", f"{struck} time{'s' if struck != 1 else ''}",
                                     MET if struck else MISSED, kind=CONDITION, unit="times", bound_value=1,
                                     measured_value=struck, line=f.line))

@@ -103,7 +103,9 @@ class _QueueFaults:
     def paused(self) -> bool:
         stopped = [lf for lf in self.live if isinstance(lf.fault, ConsumerStop) and lf.trigger.in_window()]
         for lf in stopped:
-            lf.log.opened()
+            if lf.log.applied_at is None:
+                lf.log.opened()
+                lf.log.note("stopped")
         for lf in self.live:
             if isinstance(lf.fault, ConsumerStop) and lf.log.applied_at is not None and not lf.trigger.in_window():
                 lf.log.closed()

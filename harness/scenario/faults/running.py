@@ -88,6 +88,7 @@ def running(owner: object, faults_: Sequence[Fault], run: RunContext) -> Iterato
     for lf in live:
         lf.trigger.begin(t0)
     with ExitStack() as stack:
+        stack.callback(_windows, live, faults.started_at)
         stack.callback(_CURRENT.pop, id(owner), None)
         _CURRENT[id(owner)] = (faults, injector)
         stack.callback(injector.uninstall)
@@ -104,6 +105,18 @@ def running(owner: object, faults_: Sequence[Fault], run: RunContext) -> Iterato
         if timed:
             stack.enter_context(Schedule(timed, run, t0))
         yield
+
+
+def _windows(live: list[LiveFault], started_at: float) -> None:
+    """A consumer or API fault with a ``for`` was on from its ``from`` to its end (the recovery
+    timeline's window), not from its first strike to the scenario's end."""
+    now = time.time()
+    for lf in live:
+        w = lf.fault.when
+        if isinstance(lf.fault, InfrastructureFault) or w.duration is None or lf.log.applied_at is None:
+            continue
+        lf.log.applied_at = started_at + w.start
+        lf.log.undone_at = min(now, started_at + w.start + w.duration)
 
 
 class Schedule:
