@@ -216,3 +216,63 @@ def test_validation_says_whether_a_payload_bucket_expires(tmp_path: Path) -> Non
     with pytest.raises(InputFileError) as raised:
         load_topology(plain)
     assert "buckets.payloads.expire_after_days: 0 is out of range" in str(raised.value)
+
+
+class _Sqs:
+    def __init__(self) -> None:
+        self.visibility: list[tuple[str, int]] = []
+
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> dict[str, object]:  # noqa: N803
+        self.visibility.append((ReceiptHandle, VisibilityTimeout))
+        return {}
+
+
+class _Consumer:
+    """What a QueueWatch and the consumer faults call, recorded."""
+
+    def __init__(self, batches: list[list[object]]) -> None:
+        from harness.payload.consumer import ConsumeSettings
+
+        self.batches, self.deleted, self.sqs, self.queue_url = batches, [], _Sqs(), "http://q"
+        self.settings = ConsumeSettings(retry=retry.RetryPolicy(max_attempts=1))
+
+    def receive(self, **_: object) -> list[object]:
+        return self.batches.pop(0) if self.batches else []
+
+    def verify(self, message: object, expected: object = None, sink: object = None) -> object:
+        from harness.payload.outcome import Outcome, Verdict
+
+        return Verdict(Outcome.INTACT, "ok")
+
+    def delete(self, message: object, delete_payload: bool | None = None) -> None:
+        self.deleted.append(message.correlation_id)  # type: ignore[attr-defined]
+
+
+def _message(cid: str, handle: str) -> object:
+    from harness.payload.message import BodyKind, MessageTimestamps, ReceivedMessage
+
+    return ReceivedMessage("http://q", "id", handle, BodyKind.INLINE, MessageTimestamps(None, None, 1, 2, 3), body="x", correlation_id=cid)
+
+
+@pytest.mark.parametrize("kind", ["consumer_reject", "consumer_crash"])
+def test_a_faulty_consumer_rejects_or_crashes_then_takes_the_message(kind: str) -> None:
+    from harness.scenario.execute.watch import QueueWatch
+    from harness.scenario.faults.base import LiveFault
+    from harness.scenario.faults.consumer import ConsumerCrash, ConsumerReject, _on_watch
+
+    cid = f"{TOKEN}.0"
+    consumer = _Consumer([[_message(cid, "h1")], [_message(cid, "h2")], [_message(cid, "h3")]])
+    watch = QueueWatch("q", consumer, TOKEN, "run1", {}, False)  # type: ignore[arg-type]
+    fault = ConsumerReject("q", When(), times=2) if kind == "consumer_reject" else ConsumerCrash("q", When(count=1))
+    live = LiveFault(fault, Trigger(fault.when))
+    live.trigger.begin()
+    with _on_watch(watch, live):
+        for _ in range(3):
+            watch.poll()
+    if kind == "consumer_reject":  # given back twice (visibility 0), taken the third time
+        assert consumer.sqs.visibility == [("h1", 0), ("h2", 0)] and consumer.deleted == [cid] and watch.received() == 1
+        assert live.log.messages[cid]["rejected"] == 2
+    else:  # processed and never deleted, then delivered again: twice processed, deleted once each after
+        assert consumer.sqs.visibility == [] and consumer.deleted == [cid, cid] and len(watch.deliveries()) == 3
+        assert live.log.messages[cid]["crashed"] == 1
+    assert watch.behaviour is None  # off once the scenario's block is left

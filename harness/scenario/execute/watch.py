@@ -7,8 +7,8 @@ else untouched for its owner.
 
 :class:`~harness.scenario.execute.receive_pool.Watching` runs a pool of receivers per queue while the
 scenario sends and waits; :meth:`QueueWatch.run` is the single-threaded loop.
-:func:`collect_dead_letters` plays a rejecting consumer on a source queue while watching its
-dead-letter queue. :func:`still_stored` probes which payload objects still exist.
+:func:`still_stored` probes which payload objects still exist, :func:`list_payloads` lists a
+scenario's. (A rejecting consumer is the ``consumer_reject`` fault: :mod:`harness.scenario.faults`.)
 
 :meth:`QueueWatch.poll`, :meth:`QueueWatch.handle` and the steps they are made of
 (:meth:`~QueueWatch.classify`, :meth:`~QueueWatch.check`, :meth:`~QueueWatch.record`) are safe to
@@ -20,8 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -169,23 +168,6 @@ class QueueWatch:
     def fail(self, error: str, unreachable: bool = False) -> None:
         if self.error is None:
             self.error, self.unreachable = error, unreachable
-
-
-def collect_dead_letters(source: Consumer, dlq: QueueWatch, mine: Collection[str], within: float) -> dict[str, int]:
-    """Reject the scenario's messages on ``source`` (receive, never delete) until all of ``mine``
-    reached the dead-letter queue watched by ``dlq``, or ``within`` seconds passed.
-
-    Returns how many times each message was rejected. Errors propagate (no thread here).
-    """
-    rejected: dict[str, int] = defaultdict(int)
-    deadline = time.time() + within
-    while time.time() < deadline and dlq.received() < len(mine):
-        for msg in source.receive(max_messages=10, visibility_timeout=0):
-            # visibility 0 = reject: the message is immediately receivable again, count + 1
-            if msg.correlation_id is not None and msg.correlation_id in mine:
-                rejected[msg.correlation_id] += 1
-        dlq.poll(wait_seconds=0)
-    return dict(rejected)
 
 
 def still_stored(s3: Any, pointers: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
