@@ -18,7 +18,8 @@ the same, and their objective is *not observable* with the reason — never met.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,7 +28,7 @@ from harness.payload.message import ReceivedMessage
 from harness.scenario.execute.watch import QueueWatch
 from harness.scenario.faults.base import INFRASTRUCTURE, Fault, LiveFault
 from harness.scenario.faults.consumer import ConsumerFault, _QueueFaults
-from harness.scenario.faults.when import When
+from harness.scenario.faults.when import Trigger, When
 from harness.scenario.format.sends import queue_ref
 from harness.topology.sourced_yaml import Node, quote
 
@@ -45,6 +46,19 @@ class InfrastructureFault(Fault):
 
     def apply(self, live: LiveFault, run: RunContext) -> Undo:
         raise NotImplementedError
+
+
+@contextmanager
+def applied(fault: InfrastructureFault, run: RunContext) -> Iterator[None]:
+    """``fault`` applied for the body of the ``with`` and undone on its way out, whatever the way
+    (for an expectation that takes something away itself: ``subscription_dead_letter``)."""
+    live = LiveFault(fault, Trigger(fault.when))
+    undo = fault.apply(live, run)
+    live.log.opened()
+    try:
+        yield
+    finally:
+        undo()
 
 
 @dataclass(frozen=True)
