@@ -173,10 +173,15 @@ class Expectation(ABC):
     def cost(self, c: CostContext) -> None:
         """Add what this expectation makes the harness and AWS do on top of the sends."""
 
+    def load_refusal(self) -> str | None:
+        """Why ``harness load`` refuses this entry (None: it takes it); :attr:`load` by default."""
+        return None if self.load == SUPPORTED else self.load
+
 
 def one_line_problem(expectations: Sequence[Expectation]) -> str | None:
     """The first expectation ``harness load`` refuses, as one line (None: every one is supported)."""
     for e in expectations:
-        if e.load != SUPPORTED:
-            return f"{e.key}: {e.load}"
+        why = e.load_refusal()
+        if why is not None:
+            return f"{e.key}: {why}"
     return None

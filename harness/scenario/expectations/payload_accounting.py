@@ -58,6 +58,9 @@ class OrphanedPayloads(Expectation):
     def implied(cls, r: ReadContext) -> list[Expectation]:
         return [cls(0, False)] if _offloads(r) else []
 
+    def load_refusal(self) -> str | None:
+        return self.load if self.stated else None  # implied: not judged under load, and no reason to refuse it
+
     def judge(self, run: RunContext) -> None:
         bucket = run.bucket()
         if bucket is None:
@@ -97,6 +100,9 @@ class DanglingPointers(Expectation):
     @classmethod
     def implied(cls, r: ReadContext) -> list[Expectation]:
         return [cls(0, False)] if _offloads(r) else []
+
+    def load_refusal(self) -> str | None:
+        return self.load if self.stated else None  # implied: not judged under load, and no reason to refuse it
 
     def judge(self, run: RunContext) -> None:
         bucket = run.bucket()
