@@ -25,6 +25,10 @@ error code on every retry):
   and is raised unchanged, after one line saying so. A policy that settles is built by composition:
   ``DEFAULT_POLICY.settling(PROPAGATION, NEW_QUEUE)`` (:data:`AFTER_APPLY`).
 
+Who counts: :func:`observe` hears of every retry and give-up (a scenario's faults report them per
+operation and error code: :mod:`harness.scenario.faults`). :data:`STANDARD_MODE` and
+:data:`NO_RETRIES` are the policies a fault's ``retries: standard | off`` puts on the publishers.
+
 Usage::
 
     sqs = session.client("sqs", endpoint_url=url, config=client_config())

@@ -148,6 +148,23 @@ def test_a_deleted_payload_is_a_dangling_pointer(applied: Manifest, tmp_path: Pa
     assert "1 delivered pointer(s) whose object was gone" in line and len(result.sections["payloads"]["dangling"]) == 1
 
 
+def test_an_overwritten_payload_is_delivered_corrupted(applied: Manifest, tmp_path: Path) -> None:
+    result = run_scenario(applied, _scenario(tmp_path, "overwritten", """\
+        send: {from: A/us-east-1, queue: b-eu, count: 2, offload: always}
+        expect:
+          - {queue: b-eu, within: 20s}
+        faults:
+          - {kind: payload_overwritten, queue: b-eu, count: 1}
+        """))
+    assert result.status == FAILED
+    [line] = result.failures
+    assert line.startswith("b-eu: message ") and "is corrupted" in line, result.failures
+    [path] = result.paths
+    assert path.counts["corrupted"] == 1 and path.counts["intact"] == 1
+    [fault] = result.sections["faults"]["injected"]
+    assert fault["events"] == {"payload_overwritten": 1}
+
+
 def _harness_run(applied: Manifest, scenario: Path, reports: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HARNESS_REPORTS_DIR": str(reports)}
     return subprocess.run([sys.executable, "-m", "harness.cli", "run", "--run-id", applied.run_id, str(scenario)],

@@ -154,7 +154,7 @@ def test_fault_entries_are_read_with_their_when(tmp_path: Path) -> None:
     crash, throttle = section.faults
     assert crash.kind == "consumer_crash" and crash.when == When(count=2) and crash.settle_seconds() == 35.0  # b-eu: 30 s visibility
     assert throttle.when == When(start=1.0, duration=5.0, probability=0.2) and throttle.retries == "off"
-    assert one_line_problem([section]) == "faults: " + FaultsSection.load
+    assert one_line_problem([section]) == "faults: consumer_crash: " + crash.load  # each fault says why load refuses it
 
 
 @pytest.mark.parametrize(("body", "fragment"), [
@@ -276,3 +276,22 @@ def test_a_faulty_consumer_rejects_or_crashes_then_takes_the_message(kind: str) 
         assert consumer.sqs.visibility == [] and consumer.deleted == [cid, cid] and len(watch.deliveries()) == 3
         assert live.log.messages[cid]["crashed"] == 1
     assert watch.behaviour is None  # off once the scenario's block is left
+
+
+def test_a_slow_consumer_deletes_late_and_the_scenario_end_finishes_its_deletes() -> None:
+    from harness.scenario.execute.watch import QueueWatch
+    from harness.scenario.faults.base import LiveFault
+    from harness.scenario.faults.consumer import ConsumerSlow, _on_watch
+
+    cids = [f"{TOKEN}.0", f"{TOKEN}.1"]
+    consumer = _Consumer([[_message(cids[0], "h1"), _message(cids[1], "h2")]])
+    watch = QueueWatch("q", consumer, TOKEN, "run1", {}, False)  # type: ignore[arg-type]
+    fault = ConsumerSlow("q", When(count=1), delay=60.0, visibility=5)
+    live = LiveFault(fault, Trigger(fault.when))
+    live.trigger.begin()
+    assert fault.settle_seconds() == 10.0  # the visibility timeout (5 s) + the margin: when the second delivery comes
+    with _on_watch(watch, live):
+        watch.poll()
+        assert consumer.deleted == [cids[1]] and watch.received() == 2  # the slow one is processed, not yet deleted
+    assert consumer.deleted == [cids[1], cids[0]]  # the scenario's end does the pending delete
+    assert live.log.messages[cids[0]]["slow"] == 1

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from harness.scenario.expectations.base import Expectation, ReadContext, RunContext, Watch
+from harness.scenario.expectations.base import SUPPORTED, Expectation, ReadContext, RunContext, Watch
 from harness.scenario.expectations.dead_letter import DeadLetterCheck
 from harness.scenario.expectations.outcomes import DeadLettered
 from harness.scenario.expectations.subscription_dead_letter import SubscriptionDeadLetterCheck
@@ -84,6 +84,10 @@ class FaultsSection(Expectation):
 
     def watches(self) -> list[Watch]:
         return [w for f in self.faults for w in f.watches()]
+
+    def load_refusal(self) -> str | None:
+        # each fault says whether `harness load` takes it (none does yet: one line for the first)
+        return next((f"{f.kind}: {f.load}" for f in self.faults if f.load != SUPPORTED), None)
 
     def quiet_for(self) -> float:
         # the wait goes on until what the faults set off can show (a crashed consumer's redelivery)

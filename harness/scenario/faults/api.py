@@ -111,8 +111,8 @@ def _installed(fault: ApiFault, live: LiveFault, run: RunContext) -> Iterator[No
             return None
         live.log.opened()
         live.log.note("injected")
-        for cid in cids:
-            live.log.note("struck", cid)
+        for cid in cids:  # the messages the struck call carried: retried, or not published in the end
+            live.log.mark(cid, f"publish call hit by {fault.kind}")
         return effect
 
     injector.rules.append(rule)

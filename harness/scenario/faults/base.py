@@ -55,6 +55,11 @@ class FaultLog:
             if cid:
                 self.messages[cid][event] += n
 
+    def mark(self, cid: str, what: str) -> None:
+        """What happened to one message, without counting it as an event of the fault."""
+        with self._lock:
+            self.messages[cid][what] += 1
+
     def opened(self) -> None:
         if self.applied_at is None:
             self.applied_at = time.time()

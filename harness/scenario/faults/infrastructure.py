@@ -275,13 +275,14 @@ class PayloadDeleted(ConsumerFault):
 @dataclass(frozen=True)
 class PayloadOverwritten(PayloadDeleted):
     kind = "payload_overwritten"
-    summary = "a message's payload object is overwritten with other bytes before it is read: a corrupted delivery"
+    summary = "a message's payload object is overwritten with as many other bytes before it is read: a corrupted delivery"
 
     def what(self) -> str:
-        return "payload object overwritten before it is read"
+        return "payload object overwritten (same size, other bytes) before it is read"
 
     def damage(self, s3: Any, bucket: str, key: str) -> None:
-        retry.call("s3.PutObject", s3.put_object, Bucket=bucket, Key=key, Body=b"overwritten by a harness fault")
+        size = int(retry.call("s3.HeadObject", s3.head_object, Bucket=bucket, Key=key)["ContentLength"])
+        retry.call("s3.PutObject", s3.put_object, Bucket=bucket, Key=key, Body=b"\xff" * size)  # in memory: a test-sized payload
 
 
 INFRASTRUCTURE_FAULTS: tuple[type[Fault], ...] = (QueuePolicyFault, KeyDisabled, QueueDeleted, FilterPolicyChanged,
