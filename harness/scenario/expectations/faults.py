@@ -36,6 +36,7 @@ from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
     from harness.scenario.cost import CostContext
+    from harness.scenario.judge.verdicts import PathVerdict
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,13 @@ class FaultsSection(Expectation):
             run.fail(f"faults: {len(unsent)} message(s) never published after the retries gave up ({', '.join(first)}); "
                      "they are lost to every consumer")
         run.section("faults", report(faults, target, unsent, _fates(run)))
+
+    def partial(self, run: RunContext) -> list[PathVerdict]:
+        # the scenario could not finish: the report still says what was injected and undone
+        faults = shared(run)
+        if faults is not None:
+            run.section("faults", report(faults, run.manifest().target, dict(faults.unsent)))
+        return []
 
     def cost(self, c: CostContext) -> None:
         for f in self.faults:
