@@ -56,7 +56,7 @@ from harness.provision import lifecycle  # noqa: E402
 from harness.provision.manifest import Manifest  # noqa: E402
 from harness.provision.sessions import Sessions  # noqa: E402
 from harness.provision.targets import Target  # noqa: E402
-from harness.scenario import send_pool, watch  # noqa: E402
+from harness.scenario.execute import send_pool, watch  # noqa: E402
 from harness.scenario.execute.runner import ScenarioRunner  # noqa: E402
 from harness.scenario.format.loader import load_scenario  # noqa: E402
 from harness.scenario.judge.measure import summarize  # noqa: E402
