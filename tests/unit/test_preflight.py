@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import InputFileError
+from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.units import unit_problem
 from harness.topology.loader import load_topology
 
 # -- $or filter policies -------------------------------------------------------------------------
@@ -61,3 +63,26 @@ def test_or_filter_policies_are_held_to_the_limits(tmp_path: Path, policy: str, 
 def test_the_same_key_in_two_alternatives_counts_once(tmp_path: Path) -> None:
     policy = '{"$or": [{a: [1], b: [1]}, {a: [2], c: [1]}], d: [1], e: [1]}'  # a, b, c, d, e: 5 keys
     assert _policy(tmp_path, policy) is not None
+
+
+# -- sizes ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [("1MB", "write 1MiB, or 1000000 for exactly 1,000,000 bytes"), ("2 GB", "write 2GiB"), ("5kb", "write 5KiB"),
+     ("sns_limit+1KB", "write sns_limit+1KiB"), ("1mib", "units are case-sensitive; write 1MiB")],
+)
+def test_decimal_units_are_refused_with_the_binary_spelling(text: str, fix: str) -> None:
+    why = unit_problem(text)
+    assert why is not None and fix in why
+
+
+def test_a_decimal_size_in_a_scenario_is_refused_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "t.topology.yaml").write_text(Path("scenarios/reference.topology.yaml").read_text())
+    path = tmp_path / "s.scenario.yaml"
+    path.write_text("name: s\ntopology: t.topology.yaml\nsend:\n  from: A/us-east-1\n  queue: b-eu\n  sizes: [1KiB, 1MB]\n"
+                    "expect:\n  - {queue: b-eu, within: 5s}\n")
+    with pytest.raises(InputFileError) as err:
+        load_scenario(path)
+    [p] = err.value.errors
+    assert (p.line, p.field) == (6, "send.sizes[1]") and "decimal unit" in p.message and "1MiB" in p.message
