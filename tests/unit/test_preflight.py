@@ -4,12 +4,20 @@ the fix, and what goes through S3."""
 
 from __future__ import annotations
 
+import dataclasses
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from harness.access.deployment import Deployment
+from harness.access.static import rendered_policies
+from harness.access.verdicts import judge
 from harness.errors import InputFileError
+from harness.scenario.execute.access_step import AccessCheck
+from harness.scenario.expectations import Expect
 from harness.scenario.format.loader import load_scenario
+from harness.scenario.format.preflight import scenario_hops
 from harness.scenario.format.units import unit_problem
 from harness.topology.loader import load_topology
 
@@ -86,3 +94,93 @@ def test_a_decimal_size_in_a_scenario_is_refused_at_its_line(tmp_path: Path) -> 
         load_scenario(path)
     [p] = err.value.errors
     assert (p.line, p.field) == (6, "send.sizes[1]") and "decimal unit" in p.message and "1MiB" in p.message
+
+
+# -- the access step's refusals, at validation -----------------------------------------------------
+
+TOPOLOGY = """\
+name: shop
+accounts:
+  A: {id: "111111111111"}
+  B: {id: "222222222222"}
+  C: {id: "333333333333"}
+  D: {id: "444444444444"}
+regions: [us-east-1]
+keys:
+  pk: {account: A, region: us-east-1, decrypt: [B]}
+topics:
+  orders: {account: A, region: us-east-1}
+queues:
+  b-q: {account: B, region: us-east-1}
+  c-q: {account: C, region: us-east-1}
+  d-q: {account: D, region: us-east-1}
+buckets:
+  payloads: {account: D, region: us-east-1, writers: [A], readers: [B], kms_key: pk}
+subscriptions:
+  - {topic: orders, queue: b-q}
+  - {topic: orders, queue: c-q}
+  - {topic: orders, queue: d-q}
+"""
+
+
+def _scenario(tmp_path: Path, expect: str, size: str = "5MiB"):  # noqa: ANN202 - (scenario or error, path)
+    (tmp_path / "shop.topology.yaml").write_text(TOPOLOGY)
+    path = tmp_path / "s.scenario.yaml"
+    path.write_text(f"name: s\ntopology: shop.topology.yaml\nsend: {{from: A/us-east-1, topic: orders, size: {size}}}\nexpect:\n"
+                    + textwrap.indent(textwrap.dedent(expect), "  "))
+    try:
+        return load_scenario(path)
+    except InputFileError as err:
+        return err
+
+
+def test_consumers_without_the_grants_the_run_needs_are_refused_with_the_fix(tmp_path: Path) -> None:
+    err = _scenario(tmp_path, """\
+        - {queue: b-q, within: 30s, delete_payloads: true}
+        - {queue: c-q, within: 30s}
+        - {queue: d-q, within: 30s}
+        """)
+    assert isinstance(err, InputFileError)
+    found = [(p.line, p.field, p.message.split("; ")[-1]) for p in err.errors]
+    assert found == [
+        (5, "expect[0].delete_payloads", "set buckets.payloads.readers_may_delete: true in the topology, or remove delete_payloads here"),
+        (6, "expect[1].queue", "add C to buckets.payloads.readers in the topology"),
+        (6, "expect[1].queue", "add C to keys.pk.decrypt in the topology"),
+        (7, "expect[2].queue", "add D to keys.pk.decrypt in the topology"),  # the bucket's owner, but not the key's
+    ]
+
+
+def test_validation_says_what_the_access_step_would_say(tmp_path: Path) -> None:
+    """Same words: each problem starts with the line the run's access step prints for that hop
+    (AccessCheck.failures, judged here against the policies the modules would write)."""
+    err = _scenario(tmp_path, "- {queue: c-q, within: 30s}\n")
+    assert isinstance(err, InputFileError)
+    ok = _scenario(tmp_path, "- {queue: b-q, within: 30s}\n")
+    assert not isinstance(ok, InputFileError), str(ok)
+    as_if = dataclasses.replace(ok, expectations=(Expect("c-q", 30.0),))  # what the refused file asks for
+    topo = load_topology(tmp_path / "shop.topology.yaml")
+    dep = Deployment.from_topology(topo)
+    hops = scenario_hops(dep, as_if, [s.queue for s in topo.subscriptions], as_if.send)
+    run_lines = AccessCheck(judge(hops, rendered_policies(topo, dep))).failures
+    assert len(run_lines) == len(err.errors) == 2
+    for line, problem in zip(run_lines, err.errors, strict=True):
+        assert problem.message.startswith(line + "; "), (line, problem.message)
+
+
+def test_nothing_offloaded_means_no_payload_grant_is_needed(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "- {queue: c-q, within: 30s}\n", size="1KiB")
+    assert not isinstance(scenario, InputFileError), str(scenario)
+
+
+def test_payload_deleted_after_ack_without_a_deleting_consumer_is_a_warning(tmp_path: Path) -> None:
+    """The run's check would fail (nobody deletes); a warning, so the run's own check stays testable."""
+    from harness.scenario.format.loader import check_scenario_files
+
+    (tmp_path / "t.topology.yaml").write_text(Path("scenarios/reference.topology.yaml").read_text())
+    path = tmp_path / "s.scenario.yaml"
+    path.write_text("name: s\ntopology: t.topology.yaml\nsend: {from: A/us-east-1, queue: b-eu, size: 2MiB}\n"
+                    "expect:\n  - {queue: b-eu, within: 5s}\npayload_deleted_after_ack: true\n")
+    scenarios, problems = check_scenario_files([path])
+    assert len(scenarios) == 1
+    assert [(p.line, p.field, p.level) for p in problems] == [(6, "payload_deleted_after_ack", "warning")]
+    assert "add delete_payloads: true to expect[0]" in problems[0].message
