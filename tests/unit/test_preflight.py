@@ -18,6 +18,7 @@ from harness.scenario.execute.access_step import AccessCheck
 from harness.scenario.expectations import Expect
 from harness.scenario.format.loader import load_scenario
 from harness.scenario.format.preflight import scenario_hops
+from harness.scenario.format.routes import EITHER, INLINE, S3, send_routes
 from harness.scenario.format.units import unit_problem
 from harness.topology.loader import load_topology
 
@@ -184,3 +185,29 @@ def test_payload_deleted_after_ack_without_a_deleting_consumer_is_a_warning(tmp_
     assert len(scenarios) == 1
     assert [(p.line, p.field, p.level) for p in problems] == [(6, "payload_deleted_after_ack", "warning")]
     assert "add delete_payloads: true to expect[0]" in problems[0].message
+
+
+# -- what goes through S3 --------------------------------------------------------------------------
+
+def test_routes_say_which_sizes_go_through_s3_and_where(tmp_path: Path) -> None:
+    (tmp_path / "t.topology.yaml").write_text(Path("scenarios/reference.topology.yaml").read_text())
+    path = tmp_path / "s.scenario.yaml"
+    path.write_text("name: s\ntopology: t.topology.yaml\nsends:\n"
+                    "  - {from: A/us-east-1, topic: orders, sizes: [1KiB, sns_limit, sns_limit+1, 256KiB, 0, 5MiB]}\n"
+                    "  - {from: A/us-east-1, queue: b-eu, size: 1KiB, offload: always}\n"
+                    "expect:\n  - {queue: b-eu, within: 5s}\n")
+    scenario = load_scenario(path)
+    first, second = send_routes(scenario, load_topology(tmp_path / "t.topology.yaml"))
+    assert [s.route for s in first.sizes] == [INLINE, INLINE, S3, S3, S3, S3]
+    assert (first.field, first.bucket, first.threshold) == ("sends[0]", "payloads", 262_144)
+    assert first.line() == ("sends[0] (A/us-east-1 → topic orders): 1KiB, sns_limit inline; sns_limit+1, 256KiB, 0, 5MiB through S3 "
+                            "(bucket payloads, A/us-east-1)")
+    assert [s.route for s in second.sizes] == [S3] and second.threshold == 1_048_576
+    near = load_scenario(_write(tmp_path, "near", "{from: A/us-east-1, topic: orders, size: 262100}"))
+    assert [s.route for s in send_routes(near, load_topology(tmp_path / "t.topology.yaml"))[0].sizes] == [EITHER]
+
+
+def _write(tmp_path: Path, name: str, send: str) -> Path:
+    path = tmp_path / f"{name}.scenario.yaml"
+    path.write_text(f"name: {name}\ntopology: t.topology.yaml\nsend: {send}\nexpect:\n  - {{queue: b-eu, within: 5s}}\n")
+    return path
