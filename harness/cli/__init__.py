@@ -114,7 +114,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.topology and not args.files:
         raise HarnessError("nothing to validate: give --topology FILE and/or scenario files.")
     out = _output(args)
-    inputs = check_inputs(args.topology, args.files)  # every file's problems at once, each once
+    inputs = check_inputs(args.topology, args.files, preflight=True)  # every file's problems at once, each once
     ok = not inputs.errors
     for line in results.validate_lines(inputs) if ok else ():  # nothing is called ok while anything is wrong
         out.text(line)

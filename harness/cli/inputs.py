@@ -106,9 +106,10 @@ def _identity(p: Problem) -> tuple[str, int, str, str, str]:
     return (os.path.realpath(p.file), p.line, p.field, p.message, p.level)
 
 
-def check_inputs(topology_file: str | None, scenario_files: Sequence[str], hint: str = VALIDATE_HINT) -> Inputs:
+def check_inputs(topology_file: str | None, scenario_files: Sequence[str], hint: str = VALIDATE_HINT, preflight: bool = False) -> Inputs:
     """The topology file (if given) and every scenario file, each validated against the topology it
-    names; never raises for what the files hold (see :attr:`Inputs.problems`)."""
+    names; never raises for what the files hold (see :attr:`Inputs.problems`). ``preflight``: also
+    what the run's access step would refuse (:mod:`harness.scenario.format.preflight`)."""
     from harness.scenario.format.loader import check_scenario_files
 
     out = Inputs()
@@ -133,7 +134,7 @@ def check_inputs(topology_file: str | None, scenario_files: Sequence[str], hint:
         else:
             files.append(Path(name))
     if files:
-        scenarios, problems = check_scenario_files(files, cache)
+        scenarios, problems = check_scenario_files(files, cache, preflight)
         out.scenarios = scenarios
         out.add(problems)
     return out

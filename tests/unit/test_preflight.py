@@ -130,7 +130,7 @@ def _scenario(tmp_path: Path, expect: str, size: str = "5MiB"):  # noqa: ANN202 
     path.write_text(f"name: s\ntopology: shop.topology.yaml\nsend: {{from: A/us-east-1, topic: orders, size: {size}}}\nexpect:\n"
                     + textwrap.indent(textwrap.dedent(expect), "  "))
     try:
-        return load_scenario(path)
+        return load_scenario(path, preflight=True)
     except InputFileError as err:
         return err
 
@@ -166,6 +166,14 @@ def test_validation_says_what_the_access_step_would_say(tmp_path: Path) -> None:
     assert len(run_lines) == len(err.errors) == 2
     for line, problem in zip(run_lines, err.errors, strict=True):
         assert problem.message.startswith(line + "; "), (line, problem.message)
+
+
+def test_only_validate_refuses_first_the_run_judges_the_policies_applied_then(tmp_path: Path) -> None:
+    """Without preflight (run, e2e, change, load) the scenario loads, and the access step judges it
+    against the policies read back then (which may have been edited since): the change example that
+    drops a reader is rejected by its failing scenario, not refused before the change."""
+    assert isinstance(_scenario(tmp_path, "- {queue: c-q, within: 30s}\n"), InputFileError)
+    assert load_scenario(tmp_path / "s.scenario.yaml").name == "s"
 
 
 def test_nothing_offloaded_means_no_payload_grant_is_needed(tmp_path: Path) -> None:

@@ -42,7 +42,9 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
 A scenario needs ``send:`` (or ``sends:``, :mod:`.sends`) with expectations (each a registered
 expectation, :mod:`harness.scenario.expectations`), or ``expect_denied:``, or both. The topology a scenario
 names must also pass the static access check (:mod:`harness.access.static`): its modules must
-authorise every subscription, publisher, producer and reader it declares.
+authorise every subscription, publisher, producer and reader it declares. With ``preflight``
+(``harness validate``), each scenario's own path hops are judged too, as the run's access step
+would judge them (:mod:`harness.scenario.format.preflight`).
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ def top_keys() -> tuple[str, ...]:
 
 
 class _Reader:
-    def __init__(self, root: Node, path: Path, topologies: dict[Path, Topology | InputFileError] | None = None):
+    def __init__(self, root: Node, path: Path, topologies: dict[Path, Topology | InputFileError] | None = None, preflight: bool = False):
         self.root = root
+        self.preflight = preflight
         self.path = path
         self.topology: Topology | None = None
         self.topology_error: InputFileError | None = None  # the named topology's own problems
@@ -134,6 +137,8 @@ class _Reader:
             more_sends=tuple(sends[1:]),
             expectations=tuple(expectations),
         )
+        if not self.preflight:
+            return scenario
         # What the run's access step would refuse before sending, refused now (harness.scenario.format.preflight).
         return scenario if check_scenario_access(scenario, self.topology, top, self.root) else None
 
@@ -171,11 +176,11 @@ class _Reader:
                 )
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], preflight: bool = False) -> Scenario:
     """Read and validate one scenario file (and the topology it names); raises InputFileError."""
     path = Path(path)
     root = load_yaml(path)
-    scenario = _Reader(root, path).run()
+    scenario = _Reader(root, path, preflight=preflight).run()
     root.problems.raise_if_any()
     assert scenario is not None
     return scenario
@@ -186,12 +191,14 @@ def discover_scenarios(directory: Path) -> list[Path]:
 
 
 def check_scenario_files(
-    paths: Iterable[str | os.PathLike[str]], topologies: dict[Path, Topology | InputFileError] | None = None
+    paths: Iterable[str | os.PathLike[str]], topologies: dict[Path, Topology | InputFileError] | None = None, preflight: bool = False
 ) -> tuple[list[Scenario], list[Problem]]:
     """The scenarios that validate, and every problem of every file — errors and warnings, those of
     each topology they name once, after the first scenario naming it. ``topologies``: the ones
     loaded already, by resolved path (``harness validate --topology T`` passes T's, so a scenario
-    naming T reports T's problems as the same lines, once)."""
+    naming T reports T's problems as the same lines, once). ``preflight``: also refuse what the run's
+    access step would refuse under the policies the topology's modules write (``harness validate``;
+    the run itself judges the policies applied then, which may have been edited since)."""
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
     topologies = topologies if topologies is not None else {}
@@ -203,7 +210,7 @@ def check_scenario_files(
         except InputFileError as err:
             problems.extend(err.problems)
             continue
-        reader = _Reader(root, path, topologies)
+        reader = _Reader(root, path, topologies, preflight)
         scenario = reader.run()
         problems.extend(root.problems.items)
         named = reader.topology_error or reader.topology
