@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 ENVIRONMENT = {
     "HARNESS_STATE_DIR": "where runs (manifests, Terraform roots) and emulator state live (default .harness/)",
-    "HARNESS_REPORTS_DIR": "where reports/<run-id>/ are written (default reports/)",
+    "HARNESS_REPORTS_DIR": "where reports/<run-id>/ are written (default reports/; --report-dir overrides it)",
     "HARNESS_ENDPOINT_URL": "a LocalStack endpoint to use instead of the recorded or an embedded emulator",
     "HARNESS_LOCALSTACK_VENV": "the LocalStack virtualenv of host mode (default .venv-localstack/)",
     "HARNESS_TOOLS_DIR": "the provider mirror and Terraform CLI config (default .harness/tools/)",
