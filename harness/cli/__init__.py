@@ -22,13 +22,13 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness import emulator
 from harness.cli import results
 from harness.cli.inputs import RUN_HINT, check_inputs, check_same_topology, load_inputs, load_topology_file
 from harness.cli.inputs import load_authorised as _load_authorised
-from harness.cli.output import GITHUB, TEXT, Output, annotation
+from harness.cli.output import GITHUB, TEXT, Output, annotation, report_annotations
 from harness.cli.parser import build_parser
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
 from harness.provision import lifecycle
@@ -190,19 +190,37 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             "`harness runs` lists the runs; `harness up --topology FILE` applies a new one."
         )
     check_same_topology(scenarios, manifest)
-    finished = run_scenarios(settings, manifest, scenarios, sys.stdout, max_cost_usd=args.max_cost_usd)
-    print("\n" + console_summary(finished.report))
-    print(f"reports: {finished.files['json'].parent}")
-    return exit_status(finished.report, args.accept_inconclusive)
+    out = _output(args)
+    progress = sys.stderr if out.is_json else sys.stdout
+    finished = run_scenarios(settings, manifest, scenarios, progress, max_cost_usd=args.max_cost_usd)
+    print("\n" + console_summary(finished.report), file=progress)
+    print(f"reports: {finished.files['json'].parent}", file=progress)
+    status = exit_status(finished.report, args.accept_inconclusive)
+    _run_verdicts(out, finished.report.as_dict(), finished.files["json"].parent, status)
+    return status
+
+
+def _run_verdicts(out: Output, data: dict[str, Any], reports: Path, status: int) -> None:
+    """``run`` / ``e2e --output``: json, the report as one document; github, annotations."""
+    if out.is_json:
+        out.document(status == 0, exit_status=status, reports=str(reports), report=data)
+    elif out.format == GITHUB:
+        for line in report_annotations(data):
+            print(line, file=out.stdout)
 
 
 @command("e2e")
 def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
-    from harness.run import e2e
+    from harness.run import Finished, e2e
 
     settings = settings.replace(endpoint_url=args.endpoint_url, reports_dir=args.report_dir)
-    return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd,
-               accept_inconclusive=args.accept_inconclusive)
+    out = _output(args)
+    finished: list[Finished] = []
+    status = e2e(settings, Path(args.topology), Path(args.scenarios), out=sys.stderr if out.is_json else None, target=args.target,
+                 max_cost_usd=args.max_cost_usd, accept_inconclusive=args.accept_inconclusive, finished=finished)
+    [result] = finished
+    _run_verdicts(out, result.report.as_dict(), result.files["json"].parent, status)
+    return status
 
 
 def _change_options(args: argparse.Namespace) -> ChangeOptions:

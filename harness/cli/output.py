@@ -119,3 +119,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def report_annotations(data: Mapping[str, Any], root: Path | None = None) -> list[str]:
+    """A run's verdicts as workflow commands: ``::error`` at the scenario file's line for each
+    missed outcome objective and each failure, ``::warning`` for each missed condition or objective
+    not observable here (the scenario is inconclusive), titled ``<scenario>: <objective>``."""
+    out = []
+    for sc in data.get("scenarios", []):
+        file = workspace_path(str(sc.get("file", "")), root)
+        objectives = sc.get("objectives") or []
+        for o in objectives:
+            if o["result"] == "met":
+                continue
+            level = "error" if o["result"] == "missed" and o["kind"] == "outcome" else "warning"
+            text = f"{o['what']} [{o['where']}]: {o['measured']}, bound {o['bound']}" + (f" — {o['reason']}" if o.get("reason") else "")
+            out.append(annotation(level, text, file=file, line=o.get("line") or 1, title=f"{sc['name']}: {o['what']}"))
+        for f in sc.get("failures") or []:
+            out.append(annotation("error", f, file=file, line=1, title=f"{sc['name']}: {sc['status']}"))
+    return out

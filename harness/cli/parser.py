@@ -49,6 +49,13 @@ def _output(cmd: argparse.ArgumentParser, what: str) -> None:
                           "GitHub Actions ::error/::warning annotations at file:line (default: text)")
 
 
+def _run_output(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--output", choices=OUTPUTS, default="text",
+                     help="text: progress and the verdict first; json: progress on stderr, report.json's document on stdout; github: "
+                          "the text, then an ::error annotation at the scenario file's line per missed objective and failure, "
+                          "::warning per inconclusive one (default: text)")
+
+
 def _report_dir(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--report-dir", default=None, metavar="DIR",
                      help="write reports under DIR/<run-id>/ (default: $HARNESS_REPORTS_DIR, else reports/)")
@@ -108,6 +115,7 @@ def _run(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--run-id", default=None, help="the applied run to use (default: the latest run still applied)")
     _max_cost(r)
     _accept_inconclusive(r)
+    _run_output(r)
     _report_dir(r)
 
 
@@ -120,6 +128,7 @@ def _e2e(sub: argparse._SubParsersAction) -> None:
                    "endpoint override for a rehearsal (default: $HARNESS_ENDPOINT_URL, else the recorded emulator, else one started)")
     _max_cost(x)
     _accept_inconclusive(x)
+    _run_output(x)
     _report_dir(x)
 
 

@@ -341,8 +341,10 @@ def test_a_rate_the_machine_cannot_produce_is_inconclusive_never_green(applied: 
     assert html_text.index("send rate") < html_text.index("Delivery paths") and "inconclusive" in html_text.split("</table>")[0]
     junit = (report_dir / "junit.xml").read_text()
     assert '<skipped message="inconclusive: ✗ send rate' in junit
-    accepted = _harness_run(applied, Path(sc.source), tmp_path / "reports2", "--accept-inconclusive")
+    accepted = _harness_run(applied, Path(sc.source), tmp_path / "reports2", "--accept-inconclusive", "--output", "json")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    doc = json.loads(accepted.stdout)  # progress went to stderr: stdout is one document
+    assert doc["command"] == "run" and doc["ok"] and doc["report"]["scenarios"][0]["status"] == "inconclusive"
 
 
 def test_a_latency_bound_a_large_payload_cannot_meet_fails_and_shows_the_measured_p99(applied: Manifest, tmp_path: Path) -> None:
@@ -360,3 +362,6 @@ def test_a_latency_bound_a_large_payload_cannot_meet_fails_and_shows_the_measure
     assert f"✗ latency p99 [{p99['where']}]: {p99['measured']}, bound ≤ 1.0 ms" in proc.stdout.split("\n\nscenario")[0]
     md = (report_dir / "report.md").read_text()
     assert md.index("latency p99") < md.index("```mermaid")
+    annotated = _harness_run(applied, Path(sc.source), tmp_path / "reports2", "--output", "github")
+    line = next(n for n, text in enumerate(Path(sc.source).read_text().splitlines(), 1) if "p99: 1ms" in text)
+    assert f"::error file={sc.source},line={line},title=p99-1ms%3A latency p99::latency p99 [" in annotated.stdout, annotated.stdout[-2000:]
