@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from payload_benchmark import log, own_emulator  # noqa: E402
-from pipeline_benchmark import TOPOLOGY, Timed, process_cpu, raw_burst, run_scenario, scenario_file  # noqa: E402
+from pipeline_benchmark import TOPOLOGY, Requests, Timed, process_cpu, raw_burst, run_scenario, scenario_file  # noqa: E402
 
 from harness.provision import lifecycle  # noqa: E402
 from harness.provision.manifest import Manifest  # noqa: E402
@@ -98,29 +98,6 @@ def breakdown(raw_file: Path) -> collections.Counter[str]:
 
 
 # -- the child: one side's bursts, its requests counted ------------------------------------------------
-class Requests:
-    """API requests per operation of every client the child makes, from botocore's after-call event."""
-
-    def __init__(self) -> None:
-        self.by_op: collections.Counter[str] = collections.Counter()
-        self.empty_receives = 0
-        self._hooked: set[int] = set()
-
-    def hook(self, client: Any) -> Any:
-        if id(client) in self._hooked:  # clients are cached: count each one's calls once
-            return client
-        self._hooked.add(id(client))
-
-        def after_call(model: Any, parsed: Any, **_: Any) -> None:
-            name = f"{client.meta.service_model.service_name}.{model.name}"
-            self.by_op[name] += 1
-            if model.name == "ReceiveMessage" and not parsed.get("Messages"):
-                self.empty_receives += 1
-
-        client.meta.events.register("after-call", after_call)
-        return client
-
-
 def child(args: argparse.Namespace) -> None:
     settings = Settings.from_env(os.environ, state_dir=Path(args.state_dir))
     manifest = Manifest.load(args.run_id, settings)
@@ -129,13 +106,6 @@ def child(args: argparse.Namespace) -> None:
 
     def counted(service: str, account: str, region: str) -> Any:
         return requests.hook(sessions.client(service, account, region))  # type: ignore[call-overload]
-
-    from harness.provision import sessions as sessions_module
-
-    plain_client = sessions_module.Sessions.client
-
-    def counted_client(self: Sessions, service: str, account: str, region: str) -> Any:
-        return requests.hook(plain_client(self, service, account, region))  # type: ignore[call-overload]
 
     delivered, cpu = 0, 0.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,11 +120,8 @@ def child(args: argparse.Namespace) -> None:
             else:
                 Timed.install()
                 Timed.expected = args.count
-                sessions_module.Sessions.client = counted_client  # type: ignore[method-assign,assignment]
-                try:
+                with requests.on_harness_clients():
                     run_scenario(manifest, path)
-                finally:
-                    sessions_module.Sessions.client = plain_client  # type: ignore[method-assign]
                 cpu += Timed.cpu_last_recv - Timed.cpu_first_send
             delivered += args.count
     print(json.dumps({"side": args.side, "delivered": delivered, "cpu_s": cpu, "requests": dict(requests.by_op),
