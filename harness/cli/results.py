@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness import kinds
 from harness.cli.inputs import Inputs
 from harness.scenario.format.model import Scenario
 from harness.scenario.format.routes import SendRoute, send_routes
@@ -16,16 +17,16 @@ from harness.topology.model import Topology
 
 
 def topology_summary(topo: Topology) -> dict[str, Any]:
-    return {
-        "file": topo.source, "name": topo.name, "accounts": len(topo.accounts), "topics": len(topo.topics),
-        "queues": len(topo.queues), "buckets": len(topo.buckets), "subscriptions": len(topo.subscriptions),
-    }
+    """The file, the name and how many accounts and entries of every registered kind it declares."""
+    counts = {kind.group: len(topo.of(kind.group)) for kind in kinds.kinds()}
+    return {"file": topo.source, "name": topo.name, "accounts": len(topo.accounts), **counts}
 
 
 def topology_line(topo: Topology) -> str:
     s = topology_summary(topo)
-    return (f"{topo.source}: ok — topology '{topo.name}': {s['accounts']} accounts, {s['topics']} topics, "
-            f"{s['queues']} queues, {s['buckets']} buckets, {s['subscriptions']} subscriptions")
+    parts = [f"{s['accounts']} account{'s' if s['accounts'] != 1 else ''}"]
+    parts += [f"{s[k.group]} {k.name if s[k.group] == 1 else k.group}" for k in kinds.kinds() if s[k.group]]
+    return f"{topo.source}: ok — topology '{topo.name}': " + ", ".join(parts)
 
 
 def routes_of(inputs: Inputs, scenario: Scenario) -> list[SendRoute]:
