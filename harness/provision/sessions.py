@@ -20,6 +20,7 @@ import boto3
 from harness import retry
 from harness.provision.clients import AwsClient, ServiceName
 from harness.provision.manifest import Manifest
+from harness.provision.requests import RequestCounter
 from harness.provision.targets import Target
 from harness.topology.model import Account, AwsAccess
 
@@ -39,6 +40,7 @@ class Sessions:
         self._clients: dict[tuple[str, str, str], AwsClient] = {}
         self._sessions: dict[str, boto3.session.Session] = {}
         self._lock = threading.Lock()
+        self.requests = RequestCounter()  # every call of every client handed out, per operation and resource
 
     @classmethod
     def for_manifest(cls, manifest: Manifest) -> Sessions:
@@ -90,7 +92,11 @@ class Sessions:
             return cached
         client = self.target.client(self.session(account, region), service, region)
         with self._lock:
-            return self._clients.setdefault(key, client)
+            if key in self._clients:
+                return self._clients[key]
+            self.requests.attach(client)
+            self._clients[key] = client
+            return client
 
     def plain_http_client(self, service: ServiceName, account: str, region: str) -> AwsClient:
         """A client that talks plain HTTP (``use_ssl=False``), for probing what a policy does to

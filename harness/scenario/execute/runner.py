@@ -35,6 +35,7 @@ from harness.errors import HarnessError, ServiceUnavailableError
 from harness.payload.consumer import Consumer
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
+from harness.provision.requests import Count
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.access_step import check_access
 from harness.scenario.execute.budget import ByteBudget
@@ -54,6 +55,9 @@ from harness.scenario.judge.objectives import MET, MISSED, Objective
 from harness.scenario.judge.result import ERROR, ScenarioResult
 
 WAIT_SLICE_SECONDS = 0.05
+SEND_OPERATIONS = ("sns.Publish", "sns.PublishBatch", "sqs.SendMessage", "sqs.SendMessageBatch")
+RECEIVE_OPERATIONS = ("sqs.ReceiveMessage", "sqs.DeleteMessage", "sqs.DeleteMessageBatch", "sqs.ChangeMessageVisibility",
+                      "sqs.ChangeMessageVisibilityBatch")
 
 
 @dataclass
@@ -111,6 +115,7 @@ class ScenarioRunner:
         buckets = [s.bucket for s in scenario.sends if s.bucket]
         bucket = self.manifest.buckets.get(buckets[0]) if buckets else None
         attempt = _Attempt(scenario, f"{self.manifest.run_id}.{scenario.name}.{uuid.uuid4().hex[:6]}", bucket)
+        counted = self.sessions.requests.snapshot()
         try:
             self._run(attempt, result)
         except ServiceUnavailableError as err:
@@ -125,8 +130,23 @@ class ScenarioRunner:
             result.duration_s = time.monotonic() - started
             result.sent = len(attempt.sent())
             self._summarise_sends(attempt, result)
+            self._count_requests(attempt, result, self.sessions.requests.snapshot() - counted)
             result.settle()
         return result
+
+    def _count_requests(self, attempt: _Attempt, result: ScenarioResult, count: Count) -> None:
+        """What the scenario cost in API requests: per operation, and per path its publishes (shared
+        by the paths one send fans out to), its queue's receives and deletes, and its S3 requests."""
+        result.requests = {"by_operation": count.by_operation(), "total": sum(count.calls.values()),
+                           "empty_receives": sum(count.empty_receives.values())}
+        bucket = attempt.bucket.name if attempt.bucket else ""
+        for stats in result.paths:
+            kind, _, name = stats.key.via.partition(":")
+            source = self.manifest.topics[name].arn if kind == "topic" and name in self.manifest.topics else (
+                self.manifest.queues[name].url if name in self.manifest.queues else "")
+            queue = self.manifest.queues[stats.key.queue].url if stats.key.queue in self.manifest.queues else ""
+            stats.requests = {"publish": count.on(source, SEND_OPERATIONS), "receive": count.on(queue, RECEIVE_OPERATIONS),
+                              "empty_receives": count.empty_receives.get(queue, 0), "s3": count.on(bucket) if bucket else 0}
 
     @staticmethod
     def _summarise_sends(attempt: _Attempt, result: ScenarioResult) -> None:

@@ -135,6 +135,7 @@ class PathStats:
     failed: bool = False  # the path's own verdict had a failure (set by the runner)
     timeline: Timeline = field(default_factory=Timeline)
     delivered_rate: float | None = None  # msg/s from the first intended send to the last delivery
+    requests: dict[str, int] = field(default_factory=dict)  # publish (shared by a fan-out), receive, empty_receives, s3 (shared)
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -174,6 +175,7 @@ class PathStats:
             "distribution_ms": self.distribution_ms(),
             "delivered_rate": round(self.delivered_rate, 2) if self.delivered_rate is not None else None,
             "timeline": self.timeline.as_dict(),
+            **({"requests": dict(self.requests)} if self.requests else {}),
         }
 
 

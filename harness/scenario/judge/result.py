@@ -45,6 +45,7 @@ class ScenarioResult:
     sent: int = 0  # messages the scenario sent (whatever its paths: right for an expect_not-only scenario)
     description: str = ""
     objectives: list[Objective] = field(default_factory=list)  # every objective stated or implied, judged
+    requests: dict[str, Any] | None = None  # API requests: by_operation, total, empty_receives
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -84,6 +85,7 @@ class ScenarioResult:
             "expect_denied": list(self.expect_denied),
             **({"send": self.send} if self.send is not None else {}),
             **({"sent": self.sent} if self.sent else {}),
+            **({"requests": self.requests} if self.requests is not None else {}),
         }
 
 
