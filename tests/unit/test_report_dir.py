@@ -23,14 +23,18 @@ def handed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
     """The settings each driver entry point is handed (they do nothing else)."""
     got: dict[str, Any] = {}
 
+    finished = SimpleNamespace(report=SimpleNamespace(status="passed", as_dict=lambda: {"scenarios": []}),
+                               files={"json": tmp_path / "x" / "report.json"})
+
     def record(name: str, result: Any) -> Any:
         def fake(settings: Any, *args: Any, **kwargs: Any) -> Any:
             got[name] = settings
+            if isinstance(kwargs.get("finished"), list):  # e2e hands back what it wrote
+                kwargs["finished"].append(finished)
             return result
 
         return fake
 
-    finished = SimpleNamespace(report=SimpleNamespace(status="passed"), files={"json": tmp_path / "x" / "report.json"})
     monkeypatch.setattr(harness.run, "e2e", record("e2e", 0))
     monkeypatch.setattr(harness.run, "accept", record("accept", 0))
     monkeypatch.setattr(harness.run, "change_run", record("change", 0))
