@@ -223,6 +223,23 @@ def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
+@command("capacity")
+def cmd_capacity(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.capacity import DEFAULT_START, Ladder, run_capacity
+
+    settings = settings.replace(endpoint_url=args.endpoint_url, reports_dir=args.report_dir)
+    [scenario] = _load_scenarios([args.file])
+    manifest = Manifest.load(args.run_id, settings) if args.run_id else None
+    if manifest is not None and manifest.status != STATUS_APPLIED:
+        raise RunNotFoundError(f"run {manifest.run_id} is {manifest.status}, not applied; leave out --run-id to apply one for the search")
+    if manifest is not None:
+        check_same_topology([scenario], manifest)
+    start = args.start or (scenario.send.rate if scenario.send and scenario.send.rate else DEFAULT_START)
+    ladder = Ladder(start, args.factor, args.maximum or max(5000.0, start), args.step_seconds, args.refine)
+    capacity, _ = run_capacity(settings, scenario, ladder, sys.stdout, manifest.target if manifest else args.target, manifest, args.max_cost_usd)
+    return 0 if capacity.best is not None else 1
+
+
 def _change_options(args: argparse.Namespace) -> ChangeOptions:
     from harness.change.probe import ProbeSettings
     from harness.run import ChangeOptions

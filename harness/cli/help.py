@@ -126,6 +126,18 @@ COMMANDS: dict[str, CommandHelp] = {
          "harness e2e --topology my.topology.yaml --scenarios my-scenarios/ --report-dir ci-reports",
          "harness e2e --target aws --topology aws.topology.yaml --max-cost-usd 2"),
     ),
+    "capacity": CommandHelp(
+        "step a scenario's send rate up until an objective breaks; the highest rate that met all",
+        "Capacity search: the scenario runs again and again on one applied run, its send paced at\n"
+        "--start, then x --factor each step (--step-seconds long) up to --max, until a step is not\n"
+        "passed (an objective missed, the rate not reached, anything inconclusive); --refine steps then\n"
+        "bisect the gap. The answer is the highest rate whose step met every objective the scenario\n"
+        "states or implies. Each step is a scenario of the run's report; capacity.json holds the\n"
+        "ladder. Exit 0 when a rate passed, 1 when even the first step did not.",
+        ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "HARNESS_ENDPOINT_URL", *TERRAFORM, "AWS_PROFILE"),
+        ("harness capacity scenarios/sustained-100.scenario.yaml --step-seconds 10   # 100, 200, 400 ... msg/s",
+         "harness capacity s.scenario.yaml --run-id 3f9c2a1b --start 200 --factor 1.5 --max 3000 --refine 3"),
+    ),
     "change": CommandHelp(
         "change an applied run to a new topology under probe traffic; judge it",
         "Change an applied run to NEW: the plan's hazards are listed (refused unless --allow names\n"

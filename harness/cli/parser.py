@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging (default: info)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _change, _accept, _cost, _compare, _access, _load):
+    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _capacity, _change, _accept, _cost, _compare, _access, _load):
         add(sub)
     return p
 
@@ -130,6 +130,23 @@ def _e2e(sub: argparse._SubParsersAction) -> None:
     _accept_inconclusive(x)
     _run_output(x)
     _report_dir(x)
+
+
+def _capacity(sub: argparse._SubParsersAction) -> None:
+    c = command_parser(sub, "capacity")
+    c.add_argument("file", help="a scenario file with one send (no default)")
+    c.add_argument("--run-id", default=None, help="an applied run of the scenario's topology, left applied (default: apply one for the "
+                   "search, destroyed after, on an emulator started unless one is given or recorded)")
+    c.add_argument("--start", type=float, default=None, help="msg/s of the first step (default: the send's rate, else 50)")
+    c.add_argument("--factor", type=float, default=2.0, help="each step's rate over the one before, more than 1 (default: 2)")
+    c.add_argument("--max", type=float, default=None, dest="maximum", help="no step above this many msg/s (default: 5000, or --start when higher)")
+    c.add_argument("--step-seconds", type=float, default=10.0, help="how long each step sends (default: 10)")
+    c.add_argument("--refine", type=int, default=2, help="steps bisecting the gap between the last pass and the first miss (default: 2)")
+    c.add_argument("--target", choices=TARGETS, default="localstack", help="where to apply, without --run-id (default: localstack)")
+    c.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack (default: $HARNESS_ENDPOINT_URL, "
+                   "else the recorded emulator, else one started)")
+    _max_cost(c)
+    _report_dir(c)
 
 
 def _change_options(cmd: argparse.ArgumentParser) -> None:
