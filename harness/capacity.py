@@ -102,12 +102,10 @@ class Capacity:
         best, miss = self.best, self.first_missed
         if best is None:
             assert miss is not None
-            return (f"capacity of {self.scenario}: below {miss.rate:g} msg/s — the first step missed "
-                    f"{'; '.join(miss.missed) or miss.status}; lower --start")
+            return f"capacity of {self.scenario}: below {miss.rate:g} msg/s — the first step missed {_few(miss)}; lower --start"
         if miss is None:
             return f"capacity of {self.scenario}: at least {best.rate:g} msg/s — every step up to --max passed; raise --max to look further"
-        return (f"capacity of {self.scenario}: {best.rate:g} msg/s with every objective met; "
-                f"at {miss.rate:g} msg/s it missed {'; '.join(miss.missed) or miss.status}")
+        return f"capacity of {self.scenario}: {best.rate:g} msg/s with every objective met; at {miss.rate:g} msg/s it missed {_few(miss)}"
 
     def table(self) -> str:
         lines = ["| step | requested msg/s | achieved msg/s | p99 latency | verdict |", "| --- | ---: | ---: | ---: | --- |"]
@@ -132,6 +130,12 @@ class Capacity:
         return path
 
 
+def _few(step: Step) -> str:
+    """The first two objectives a step missed, and how many more."""
+    more = len(step.missed) - 2
+    return "; ".join(step.missed[:2]) + (f" (and {more} more)" if more > 0 else "") if step.missed else step.status
+
+
 def steppable(scenario: Scenario) -> None:
     """Refuse, in one line, a scenario with no single send to pace."""
     if scenario.send is None:
@@ -152,7 +156,7 @@ def at_rate(scenario: Scenario, rate: float, seconds: float) -> Scenario:
 
 def _step(rate: float, result: ScenarioResult) -> Step:
     missed = [f"{o.what} ({o.where}): {o.measured}, bound {o.bound}" for o in result.objectives if o.result != MET]
-    missed += [f for f in result.failures if not any(f in m for m in missed)][:3]
+    missed = missed or result.failures[:3]  # an error, or a failure no objective states
     p99s = [p.percentiles_ms().get("p99") for p in result.paths]
     p99 = max((float(v) for v in p99s if v is not None), default=None)
     achieved = (result.send or {}).get("achieved_rate")
