@@ -16,27 +16,47 @@ class HarnessError(Exception):
     exit_code = 1
 
 
+ERROR = "error"
+WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One defect in an input file: ``file:line: field: message``."""
+    """One finding in an input file: ``file:line: field: message``.
+
+    ``level`` is :data:`ERROR` (the file is refused) or :data:`WARNING` (harmless redundancy, e.g.
+    the owner listed among a topic's publishers): a warning reads ``file:line: field: warning:
+    message`` and never changes an exit status."""
 
     file: str
     line: int
     field: str
     message: str
+    level: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == ERROR
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        tag = "" if self.is_error else f"{self.level}: "
+        return f"{self.file}:{self.line}: {self.field}: {tag}{self.message}"
 
 
 class InputFileError(HarnessError):
-    """A topology or scenario file is malformed. Carries every problem found, one per line."""
+    """A topology or scenario file is malformed. Carries every problem found, one per line: the
+    errors, and the warnings found beside them (those never refuse a file on their own)."""
 
     exit_code = 2
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that refuse the file (without the warnings)."""
+        return [p for p in self.problems if p.is_error]
 
 
 class SetupError(HarnessError):

@@ -296,9 +296,11 @@ def e2e(
     target: str = "localstack",
     max_cost_usd: float | None = None,
     accept_inconclusive: bool = False,
+    finished: list[Finished] | None = None,
 ) -> int:
     """``harness e2e``: emulator, apply, every scenario naming the topology, reports, destroy, stop.
-    On ``target="aws"`` the cost guard runs first and no emulator is started."""
+    On ``target="aws"`` the cost guard runs first and no emulator is started. ``finished`` (a list)
+    receives the run's report and files."""
     out = out or sys.stdout
     started = time.monotonic()
     scenarios = validate_scenario_files(discover_scenarios(scenario_dir))  # every file's problems at once
@@ -312,8 +314,10 @@ def e2e(
         driver.apply(Path(topology_file))
         driver.run_all(mine)
     finally:
-        finished = driver.close()
-    [result] = finished
+        closed = driver.close()
+    [result] = closed
+    if finished is not None:  # the caller's view of what was written (harness e2e --output)
+        finished.append(result)
     print("\n" + console_summary(result.report), file=out)
     print(f"reports: {result.files['json'].parent}  (report.json, junit.xml, report.html, report.md)", file=out)
     print(f"total time {time.monotonic() - started:.1f}s", file=out, flush=True)

@@ -3,6 +3,7 @@ session (per xdist worker) on a free port, with its own state directory, and sto
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,11 @@ from pathlib import Path
 import boto3
 import pytest
 
+from harness import paths
 from harness.emulator import EmulatorState, HostEmulator, ephemeral_port
+from harness.provision import lifecycle
+from harness.provision.manifest import Manifest
+from harness.provision.targets import Target
 from harness.settings import Settings
 
 
@@ -64,6 +69,18 @@ class AwsClients:
             )
             self._cache[key] = session.client(service, endpoint_url=self.endpoint_url)
         return self._cache[key]
+
+
+@pytest.fixture(scope="session")
+def reference_run(endpoint_url: str, settings: Settings) -> Iterator[Manifest]:
+    """The reference topology applied once for the whole session (per xdist worker) and destroyed
+    at its end: for the modules that only run scenarios against it and read it. A module that breaks
+    a policy or destroys resources applies a run of its own."""
+    manifest = lifecycle.up(paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
+    try:
+        yield manifest
+    finally:
+        lifecycle.down(manifest.run_id, settings, out=io.StringIO())
 
 
 @pytest.fixture(scope="session")

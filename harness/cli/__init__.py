@@ -22,18 +22,19 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness import emulator
-from harness.cli.inputs import check_same_topology, load_inputs
+from harness.cli import results
+from harness.cli.inputs import RUN_HINT, check_inputs, check_same_topology, load_inputs, load_topology_file
 from harness.cli.inputs import load_authorised as _load_authorised
+from harness.cli.output import GITHUB, TEXT, Output, annotation, report_annotations
 from harness.cli.parser import build_parser
 from harness.errors import HarnessError, InputFileError, RunNotFoundError
 from harness.provision import lifecycle
 from harness.provision.manifest import STATUS_APPLIED, Manifest, latest_active_run, list_runs
 from harness.provision.targets import Target
 from harness.settings import Settings
-from harness.topology.loader import load_topology
 
 if TYPE_CHECKING:
     from harness.run import ChangeOptions
@@ -103,28 +104,27 @@ def _target(args: argparse.Namespace, settings: Settings) -> Target:
     return Target("localstack", endpoint.rstrip("/"))
 
 
+def _output(args: argparse.Namespace) -> Output:
+    """The invocation's ``--output`` (text for a command without the option)."""
+    return Output(getattr(args, "output", None) or TEXT, args.command)
+
+
 @command("validate")
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.topology and not args.files:
         raise HarnessError("nothing to validate: give --topology FILE and/or scenario files.")
-    topo, scenarios = load_inputs(args.topology, args.files)  # every file's problems at once
-    if topo is not None:
-        print(
-            f"{args.topology}: ok — topology '{topo.name}': {len(topo.accounts)} accounts, {len(topo.topics)} topics, "
-            f"{len(topo.queues)} queues, {len(topo.buckets)} buckets, {len(topo.subscriptions)} subscriptions"
-        )
-        from harness.provision.payload_expiry import expiry_lines
-
-        for line in expiry_lines(topo):
-            print(f"  {line}")
-    for scenario in scenarios:
-        print(f"{scenario.source}: ok — scenario '{scenario.name}' against {scenario.topology_file}")
-    return 0
+    out = _output(args)
+    inputs = check_inputs(args.topology, args.files, preflight=True)  # every file's problems at once, each once
+    ok = not inputs.errors
+    for line in results.validate_lines(inputs) if ok else ():  # nothing is called ok while anything is wrong
+        out.text(line)
+    out.document(ok, inputs.problems, **results.validate_data(inputs))
+    return 0 if ok else 2
 
 
 def _load_scenarios(files: Sequence[str]) -> list:
     """Every scenario file, validated against its topology; the problems of all files in one go."""
-    return load_inputs(None, files)[1]
+    return load_inputs(None, files, RUN_HINT)[1]
 
 
 @command("up")
@@ -158,7 +158,7 @@ def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     from harness.provision.sweep import parse_duration, sweep_topology
 
-    topology = load_topology(Path(args.topology))  # the file's own errors first
+    topology = load_topology_file(args.topology)  # the file's own errors first
     older_than = parse_duration(args.older_than) if args.older_than else None
     report = sweep_topology(topology, _target(args, settings), settings, older_than=older_than, dry_run=args.dry_run)
     return 0 if report.ok else 1
@@ -166,11 +166,13 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("runs")
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
+    out = _output(args)
     runs = list_runs(settings)
     if not runs:
-        print("no runs")
+        out.text("no runs")
     for m in runs:
-        print(f"{m.run_id}  {m.status:<10} {m.target:<10} {m.topology}")
+        out.text(f"{m.run_id}  {m.status:<10} {m.target:<10} {m.topology}")
+    out.document(True, **results.runs_data(runs))
     return 0
 
 
@@ -179,6 +181,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from harness.report import console_summary
     from harness.run import exit_status, run_scenarios
 
+    settings = settings.replace(reports_dir=args.report_dir)
     scenarios = _load_scenarios(args.files)  # input errors first, all files at once
     manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
     if manifest.status != STATUS_APPLIED:
@@ -187,19 +190,54 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             "`harness runs` lists the runs; `harness up --topology FILE` applies a new one."
         )
     check_same_topology(scenarios, manifest)
-    finished = run_scenarios(settings, manifest, scenarios, sys.stdout, max_cost_usd=args.max_cost_usd)
-    print("\n" + console_summary(finished.report))
-    print(f"reports: {finished.files['json'].parent}")
-    return exit_status(finished.report, args.accept_inconclusive)
+    out = _output(args)
+    progress = sys.stderr if out.is_json else sys.stdout
+    finished = run_scenarios(settings, manifest, scenarios, progress, max_cost_usd=args.max_cost_usd)
+    print("\n" + console_summary(finished.report), file=progress)
+    print(f"reports: {finished.files['json'].parent}", file=progress)
+    status = exit_status(finished.report, args.accept_inconclusive)
+    _run_verdicts(out, finished.report.as_dict(), finished.files["json"].parent, status)
+    return status
+
+
+def _run_verdicts(out: Output, data: dict[str, Any], reports: Path, status: int) -> None:
+    """``run`` / ``e2e --output``: json, the report as one document; github, annotations."""
+    if out.is_json:
+        out.document(status == 0, exit_status=status, reports=str(reports), report=data)
+    elif out.format == GITHUB:
+        for line in report_annotations(data):
+            print(line, file=out.stdout)
 
 
 @command("e2e")
 def cmd_e2e(args: argparse.Namespace, settings: Settings) -> int:
-    from harness.run import e2e
+    from harness.run import Finished, e2e
 
-    settings = settings.replace(endpoint_url=args.endpoint_url)
-    return e2e(settings, Path(args.topology), Path(args.scenarios), target=args.target, max_cost_usd=args.max_cost_usd,
-               accept_inconclusive=args.accept_inconclusive)
+    settings = settings.replace(endpoint_url=args.endpoint_url, reports_dir=args.report_dir)
+    out = _output(args)
+    finished: list[Finished] = []
+    status = e2e(settings, Path(args.topology), Path(args.scenarios), out=sys.stderr if out.is_json else None, target=args.target,
+                 max_cost_usd=args.max_cost_usd, accept_inconclusive=args.accept_inconclusive, finished=finished)
+    [result] = finished
+    _run_verdicts(out, result.report.as_dict(), result.files["json"].parent, status)
+    return status
+
+
+@command("capacity")
+def cmd_capacity(args: argparse.Namespace, settings: Settings) -> int:
+    from harness.capacity import DEFAULT_START, Ladder, run_capacity
+
+    settings = settings.replace(endpoint_url=args.endpoint_url, reports_dir=args.report_dir)
+    [scenario] = _load_scenarios([args.file])
+    manifest = Manifest.load(args.run_id, settings) if args.run_id else None
+    if manifest is not None and manifest.status != STATUS_APPLIED:
+        raise RunNotFoundError(f"run {manifest.run_id} is {manifest.status}, not applied; leave out --run-id to apply one for the search")
+    if manifest is not None:
+        check_same_topology([scenario], manifest)
+    start = args.start or (scenario.send.rate if scenario.send and scenario.send.rate else DEFAULT_START)
+    ladder = Ladder(start, args.factor, args.maximum or max(5000.0, start), args.step_seconds, args.refine)
+    capacity, _ = run_capacity(settings, scenario, ladder, sys.stdout, manifest.target if manifest else args.target, manifest, args.max_cost_usd)
+    return 0 if capacity.best is not None else 1
 
 
 def _change_options(args: argparse.Namespace) -> ChangeOptions:
@@ -214,7 +252,8 @@ def _change_options(args: argparse.Namespace) -> ChangeOptions:
 def cmd_change(args: argparse.Namespace, settings: Settings) -> int:
     from harness.run import change_run
 
-    load_topology(Path(args.to))  # input errors first
+    load_topology_file(args.to)  # input errors first
+    settings = settings.replace(reports_dir=args.report_dir)
     manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
     scenario_dir = Path(args.scenarios) if args.scenarios else Path(args.to).resolve().parent
     return change_run(settings, manifest, Path(args.to), scenario_dir, _change_options(args))
@@ -224,9 +263,9 @@ def cmd_change(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
     from harness.run import accept
 
-    load_topology(Path(args.base))
-    load_topology(Path(args.new))
-    settings = settings.replace(endpoint_url=args.endpoint_url or settings.endpoint_url)
+    load_topology_file(args.base)
+    load_topology_file(args.new)
+    settings = settings.replace(endpoint_url=args.endpoint_url or settings.endpoint_url, reports_dir=args.report_dir)
     scenario_dir = Path(args.scenarios) if args.scenarios else Path(args.new).resolve().parent
     return accept(settings, Path(args.base), Path(args.new), scenario_dir, _change_options(args))
 
@@ -234,13 +273,19 @@ def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
 @command("cost")
 def cmd_cost(args: argparse.Namespace, settings: Settings) -> int:
     from harness.scenario import cost
+    from harness.scenario.cost.prices import Prices
 
-    load_inputs(args.topology, args.files)  # every file's problems at once
+    out = _output(args)
+    inputs = check_inputs(args.topology, args.files)  # every file's problems at once
+    inputs.raise_if_errors()
     estimates = cost.estimate_files(args.files, args.topology)
-    print(cost.format_table(estimates, itemised=args.itemised))
-    total = sum(e.usd for e in estimates)
-    limit = args.max_cost_usd
-    print(f"total ${total:.4f}; the AWS limit is ${limit:g} (--max-cost-usd)")
+    prices = Prices.load()
+    total, limit = sum(e.usd for e in estimates), args.max_cost_usd
+    out.text(cost.format_table(estimates, prices, itemised=args.itemised))
+    out.text(f"total ${total:.4f}; the AWS limit is ${limit:g} (--max-cost-usd)")
+    out.document(total <= limit, inputs.warnings, **results.cost_data(estimates, limit, prices.as_of))
+    if out.format == GITHUB and total > limit:
+        print(annotation("error", f"estimated total ${total:.4f} is above the limit ${limit:g} (--max-cost-usd)", title="harness cost"))
     return 0 if total <= limit else 1
 
 
@@ -248,9 +293,17 @@ def cmd_cost(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from harness.report import compare
 
+    out = _output(args)
     result = compare.compare(compare.load_report(args.old), compare.load_report(args.new), ratio=args.ratio, min_ms=args.min_ms)
-    print(compare.comparison_markdown(result))
-    return 1 if args.fail_on_regression and result.regressed else 0
+    failed = args.fail_on_regression and result.regressed
+    out.text(compare.comparison_markdown(result))
+    out.document(not failed, **results.compare_data(result))
+    if out.format == GITHUB:
+        for change in result.new_failures:
+            print(annotation("error", "; ".join(change.failures) or change.new_status, title=f"new failure: {change.scenario}"))
+        for lat in result.regressions:
+            print(annotation("warning", f"{lat.metric} {lat.old_ms:.1f} ms → {lat.new_ms:.1f} ms", title=f"slower: {lat.scenario}: {lat.path}"))
+    return 1 if failed else 0
 
 
 @command("access")
@@ -260,6 +313,7 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
     from harness.provision.sessions import Sessions
     from harness.scenario.execute.access_step import applied_matrix, static_matrix
 
+    out = _output(args)
     outsiders = list(args.outsider or [])
     for account in outsiders:
         if not (len(account) == 12 and account.isdigit()):
@@ -268,33 +322,29 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
         raise HarnessError("give --topology FILE (the modules' policies) or --run-id ID (the applied run's), not both")
     if args.topology:
         matrix = static_matrix(_load_authorised(args.topology), outsiders)
-        print(f"access matrix of {args.topology} under the policies its Terraform modules would write:")
+        source = {"topology": args.topology}
+        title = f"access matrix of {args.topology} under the policies its Terraform modules would write:"
     else:
         manifest = Manifest.load(args.run_id, settings) if args.run_id else latest_active_run(settings, (STATUS_APPLIED,))
         if manifest.status != STATUS_APPLIED:
             raise RunNotFoundError(f"run {manifest.run_id} is {manifest.status}, not applied: `harness runs` lists the runs; use --topology FILE for the static matrix")
         matrix = applied_matrix(manifest, Sessions.for_manifest(manifest), outsiders)
-        print(f"access matrix of run {manifest.run_id} ({manifest.target}), from the policies read back now:")
-    print(matrix.table())
-    print("yes = allowed, - = not granted (implicit deny), DENY = explicitly denied; callers hold full access in their own account")
-    print(_expiry_text(args.topology, None if args.topology else manifest))
-    if args.json:
-        Path(args.json).write_text(json.dumps(matrix.as_dict(), indent=2) + "\n")
-        print(f"written to {args.json}")
+        source = {"run_id": manifest.run_id, "target": manifest.target}
+        title = f"access matrix of run {manifest.run_id} ({manifest.target}), from the policies read back now:"
+    to_stdout = args.json is not None and results.as_path(args.json) is None  # --json -: the document is the output
+    if not to_stdout:
+        out.text(title)
+        out.text(matrix.table())
+        out.text("yes = allowed, - = not granted (implicit deny), DENY = explicitly denied; callers hold full access in their own account")
+        out.text(results.expiry_text(_load_authorised(args.topology) if args.topology else None, None if args.topology else manifest))
+    document = json.dumps(matrix.as_dict(), indent=2) + "\n"
+    if to_stdout and not out.is_json:
+        sys.stdout.write(document)
+    elif args.json:
+        Path(args.json).write_text(document)
+        out.text(f"written to {args.json}")
+    out.document(True, source=source, matrix=matrix.as_dict())
     return 0
-
-
-def _expiry_text(topology: str | None, manifest: Manifest | None) -> str:
-    """Whether each payload bucket has an expiry rule: as the topology says, or as read back now."""
-    from harness.provision import payload_expiry
-    from harness.provision.sessions import Sessions
-
-    if manifest is None:
-        return "\n".join(payload_expiry.expiry_lines(_load_authorised(topology or ""))) or "no payload buckets"
-    found = payload_expiry.applied_expiry(manifest, Sessions.for_manifest(manifest))
-    return "\n".join(f"bucket {name}: " + (f"payload objects expire {days} day(s) after upload (read back)" if days else
-                     "no expiry rule (read back): a payload no message points to stays until the run is destroyed")
-                     for name, days in found.items()) or "no payload buckets"
 
 
 @command("load")
@@ -330,14 +380,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     _terminate_like_ctrl_c()
+    out = _output(args)
     try:
         settings = Settings.from_env(os.environ)
         return _COMMANDS[args.command](args, settings)
     except InputFileError as err:
-        print(str(err), file=sys.stderr)
+        out.document(False, err.problems)  # text: a line each on stderr; json: the document; github: annotations
         return err.exit_code
     except HarnessError as err:
-        print(f"error: {err}", file=sys.stderr)
+        out.error(str(err), err.exit_code)
         return err.exit_code
     except KeyboardInterrupt:
         # Cleanup has run (or was stopped by a second interrupt, which said so); a further Ctrl-C

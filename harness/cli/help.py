@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 ENVIRONMENT = {
     "HARNESS_STATE_DIR": "where runs (manifests, Terraform roots) and emulator state live (default .harness/)",
-    "HARNESS_REPORTS_DIR": "where reports/<run-id>/ are written (default reports/)",
+    "HARNESS_REPORTS_DIR": "where reports/<run-id>/ are written (default reports/; --report-dir overrides it)",
     "HARNESS_ENDPOINT_URL": "a LocalStack endpoint to use instead of the recorded or an embedded emulator",
     "HARNESS_LOCALSTACK_VENV": "the LocalStack virtualenv of host mode (default .venv-localstack/)",
     "HARNESS_TOOLS_DIR": "the provider mirror and Terraform CLI config (default .harness/tools/)",
@@ -54,13 +54,18 @@ COMMANDS: dict[str, CommandHelp] = {
     "validate": CommandHelp(
         "validate a topology file and/or scenario files (no run needed)",
         "Check a topology file and scenario files without applying anything: every field, every\n"
-        "cross-reference (a scenario against the topology it names) and the access the topology's own\n"
-        "modules would grant. Every problem of every file is reported in one go, one line each:\n"
-        "file:line: field: what is wrong and what to write instead.",
+        "cross-reference (a scenario against the topology it names), the access the topology's own\n"
+        "modules would grant, and every access a scenario's run would need (its sender, SNS, each\n"
+        "consumer of offloaded payloads and the keys), judged as the run's access step judges it.\n"
+        "Every problem of every file is reported in one go, once, one line each: file:line: field:\n"
+        "what is wrong and what to write instead; harmless redundancy (the owner among a topic's\n"
+        "publishers) is a warning (file:line: field: warning: ...), which never changes the exit\n"
+        "status. A file's kind is read from its name (*.topology.yaml, *.scenario.yaml). For each valid\n"
+        "scenario it says, per send, which sizes go inline and which through S3, to which bucket.",
         (),
         ("harness validate --topology scenarios/reference.topology.yaml",
-         "harness validate scenarios/*.scenario.yaml",
-         "harness validate --topology my.topology.yaml my-*.scenario.yaml"),
+         "harness validate scenarios/*.scenario.yaml --output github   # CI: annotations at file:line",
+         "harness validate --topology my.topology.yaml my-*.scenario.yaml --output json"),
     ),
     "up": CommandHelp(
         "apply a topology and write a run manifest",
@@ -94,9 +99,9 @@ COMMANDS: dict[str, CommandHelp] = {
     "runs": CommandHelp(
         "list runs and their status",
         "List the runs in the state directory: id, status (applying, applied, destroyed, failed, gone),\n"
-        "target and topology.",
+        "target and topology (--output json: one document with every run's record).",
         ("HARNESS_STATE_DIR",),
-        ("harness runs", "HARNESS_STATE_DIR=/tmp/ci-state harness runs"),
+        ("harness runs", "HARNESS_STATE_DIR=/tmp/ci-state harness runs --output json"),
     ),
     "run": CommandHelp(
         "run scenario files against an applied run",
@@ -108,7 +113,7 @@ COMMANDS: dict[str, CommandHelp] = {
         ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "AWS_PROFILE"),
         ("harness run scenarios/offload-5mib.scenario.yaml",
          "harness run scenarios/*.scenario.yaml --run-id 3f9c2a1b",
-         "HARNESS_REPORTS_DIR=out harness run scenarios/fanout-small.scenario.yaml"),
+         "harness run scenarios/fanout-small.scenario.yaml --report-dir out   # reports in out/<run-id>/"),
     ),
     "e2e": CommandHelp(
         "emulator + apply + every scenario + reports + destroy + stop",
@@ -118,8 +123,20 @@ COMMANDS: dict[str, CommandHelp] = {
         "guard first, no emulator.",
         ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "HARNESS_ENDPOINT_URL", "HARNESS_LOCALSTACK_VENV", *TERRAFORM, "AWS_PROFILE"),
         ("harness e2e                                   # the reference topology and scenarios/",
-         "harness e2e --topology my.topology.yaml --scenarios my-scenarios/",
+         "harness e2e --topology my.topology.yaml --scenarios my-scenarios/ --report-dir ci-reports",
          "harness e2e --target aws --topology aws.topology.yaml --max-cost-usd 2"),
+    ),
+    "capacity": CommandHelp(
+        "step a scenario's send rate up until an objective breaks; the highest rate that met all",
+        "Capacity search: the scenario runs again and again on one applied run, its send paced at\n"
+        "--start, then x --factor each step (--step-seconds long) up to --max, until a step is not\n"
+        "passed (an objective missed, the rate not reached, anything inconclusive); --refine steps then\n"
+        "bisect the gap. The answer is the highest rate whose step met every objective the scenario\n"
+        "states or implies. Each step is a scenario of the run's report; capacity.json holds the\n"
+        "ladder. Exit 0 when a rate passed, 1 when even the first step did not.",
+        ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", "HARNESS_ENDPOINT_URL", *TERRAFORM, "AWS_PROFILE"),
+        ("harness capacity scenarios/sustained-100.scenario.yaml --step-seconds 10   # 100, 200, 400 ... msg/s",
+         "harness capacity s.scenario.yaml --run-id 3f9c2a1b --start 200 --factor 1.5 --max 3000 --refine 3"),
     ),
     "change": CommandHelp(
         "change an applied run to a new topology under probe traffic; judge it",
@@ -128,7 +145,7 @@ COMMANDS: dict[str, CommandHelp] = {
         "scenarios run. change.md and change.json judge it; exit 0 when the change is accepted.",
         ("HARNESS_STATE_DIR", "HARNESS_REPORTS_DIR", *TERRAFORM),
         ("harness change --to scenarios/changes/add-region.topology.yaml --plan-only   # summary and hazards only",
-         "harness change --to new.topology.yaml --allow replace:b-eu --run-id 3f9c2a1b"),
+         "harness change --to new.topology.yaml --allow replace:b-eu --run-id 3f9c2a1b --report-dir ci-reports"),
     ),
     "accept": CommandHelp(
         "apply BASE, change it to NEW under probe traffic, run NEW's scenarios, destroy",
@@ -147,28 +164,28 @@ COMMANDS: dict[str, CommandHelp] = {
         "applied or sent.",
         (),
         ("harness cost scenarios/*.scenario.yaml",
-         "harness cost scenarios/large-100mib.scenario.yaml --itemised",
+         "harness cost scenarios/large-100mib.scenario.yaml --itemised --output json",
          "harness cost my-*.scenario.yaml --topology aws.topology.yaml --max-cost-usd 1"),
     ),
     "compare": CommandHelp(
         "new failures and latency regressions between two report.json files",
         "Compare two runs' report.json: new failures, fixed scenarios, and per delivery path the p50\n"
         "and p99 latency that grew by more than --ratio times and more than --min-ms. Prints a\n"
-        "Markdown section (for a CI job summary).",
+        "Markdown section (for a CI job summary), or with --output json the comparison as data.",
         (),
         ("harness compare reports/OLD/report.json reports/NEW/report.json",
-         "harness compare old.json new.json --ratio 2 --min-ms 50 --fail-on-regression"),
+         "harness compare old.json new.json --ratio 2 --min-ms 50 --fail-on-regression --output github"),
     ),
     "access": CommandHelp(
         "who may publish, subscribe, send, receive, put, read and delete what",
         "The access matrix: per topic, queue and bucket, which account may publish, subscribe, send,\n"
         "receive, put, read and delete (yes, - not granted, DENY explicitly denied), and which topics\n"
         "SNS may deliver into which queues — from an applied run's policies read back now, or from the\n"
-        "policies a topology's modules would write.",
+        "policies a topology's modules would write. --json - (or --output json) prints only the JSON.",
         ("HARNESS_STATE_DIR", "AWS_PROFILE"),
         ("harness access                                # the latest applied run",
          "harness access --topology scenarios/reference.topology.yaml --outsider 999999999999",
-         "harness access --run-id 3f9c2a1b --json matrix.json"),
+         "harness access --run-id 3f9c2a1b --json -     # the matrix as JSON on stdout"),
     ),
     "load": CommandHelp(
         "run scenarios as a distributed Locust load (master + workers) with the kit's verdicts",

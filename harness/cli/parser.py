@@ -11,6 +11,7 @@ from harness import paths
 from harness.cli.help import MAIN, command_parser
 
 TARGETS = ["localstack", "aws"]
+OUTPUTS = ["text", "json", "github"]
 
 
 def _port(text: str) -> int:
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging (default: info)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _change, _accept, _cost, _compare, _access, _load):
+    for add in (_emulator, _validate, _up, _down, _sweep, _runs, _run, _e2e, _capacity, _change, _accept, _cost, _compare, _access, _load):
         add(sub)
     return p
 
@@ -42,10 +43,29 @@ def _emulator(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--endpoint-url", default=None, help="external mode: the LocalStack URL (default: none; required there)")
 
 
+def _output(cmd: argparse.ArgumentParser, what: str) -> None:
+    cmd.add_argument("--output", choices=OUTPUTS, default="text",
+                     help=f"text: {what}; json: one JSON document on stdout; github: the text, with input problems as "
+                          "GitHub Actions ::error/::warning annotations at file:line (default: text)")
+
+
+def _run_output(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--output", choices=OUTPUTS, default="text",
+                     help="text: progress and the verdict first; json: progress on stderr, report.json's document on stdout; github: "
+                          "the text, then an ::error annotation at the scenario file's line per missed objective and failure, "
+                          "::warning per inconclusive one (default: text)")
+
+
+def _report_dir(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--report-dir", default=None, metavar="DIR",
+                     help="write reports under DIR/<run-id>/ (default: $HARNESS_REPORTS_DIR, else reports/)")
+
+
 def _validate(sub: argparse._SubParsersAction) -> None:
     v = command_parser(sub, "validate")
     v.add_argument("--topology", default=None, help="a topology file to validate (default: none, only the scenario files)")
     v.add_argument("files", nargs="*", help="scenario files, each validated against the topology it names (default: none)")
+    _output(v, "ok lines on stdout, problems as file:line: field: message lines on stderr")
 
 
 def _target_options(cmd: argparse.ArgumentParser, endpoint_help: str) -> None:
@@ -75,7 +95,7 @@ def _sweep(sub: argparse._SubParsersAction) -> None:
 
 
 def _runs(sub: argparse._SubParsersAction) -> None:
-    command_parser(sub, "runs")
+    _output(command_parser(sub, "runs"), "a line per run")
 
 
 def _max_cost(cmd: argparse.ArgumentParser) -> None:
@@ -95,6 +115,8 @@ def _run(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--run-id", default=None, help="the applied run to use (default: the latest run still applied)")
     _max_cost(r)
     _accept_inconclusive(r)
+    _run_output(r)
+    _report_dir(r)
 
 
 def _e2e(sub: argparse._SubParsersAction) -> None:
@@ -106,6 +128,25 @@ def _e2e(sub: argparse._SubParsersAction) -> None:
                    "endpoint override for a rehearsal (default: $HARNESS_ENDPOINT_URL, else the recorded emulator, else one started)")
     _max_cost(x)
     _accept_inconclusive(x)
+    _run_output(x)
+    _report_dir(x)
+
+
+def _capacity(sub: argparse._SubParsersAction) -> None:
+    c = command_parser(sub, "capacity")
+    c.add_argument("file", help="a scenario file with one send (no default)")
+    c.add_argument("--run-id", default=None, help="an applied run of the scenario's topology, left applied (default: apply one for the "
+                   "search, destroyed after, on an emulator started unless one is given or recorded)")
+    c.add_argument("--start", type=float, default=None, help="msg/s of the first step (default: the send's rate, else 50)")
+    c.add_argument("--factor", type=float, default=2.0, help="each step's rate over the one before, more than 1 (default: 2)")
+    c.add_argument("--max", type=float, default=None, dest="maximum", help="no step above this many msg/s (default: 5000, or --start when higher)")
+    c.add_argument("--step-seconds", type=float, default=10.0, help="how long each step sends (default: 10)")
+    c.add_argument("--refine", type=int, default=2, help="steps bisecting the gap between the last pass and the first miss (default: 2)")
+    c.add_argument("--target", choices=TARGETS, default="localstack", help="where to apply, without --run-id (default: localstack)")
+    c.add_argument("--endpoint-url", default=None, help="an endpoint to use instead of starting LocalStack (default: $HARNESS_ENDPOINT_URL, "
+                   "else the recorded emulator, else one started)")
+    _max_cost(c)
+    _report_dir(c)
 
 
 def _change_options(cmd: argparse.ArgumentParser) -> None:
@@ -114,6 +155,7 @@ def _change_options(cmd: argparse.ArgumentParser) -> None:
                      help="acknowledge a hazard, e.g. replace:b-eu; repeatable (default: none acknowledged)")
     cmd.add_argument("--probe-rate", type=float, default=10.0, help="probe messages per second per surviving path (default: 10)")
     cmd.add_argument("--probe-settle", type=float, default=2.0, help="seconds of probe traffic after the apply (default: 2)")
+    _report_dir(cmd)
 
 
 def _change(sub: argparse._SubParsersAction) -> None:
@@ -139,6 +181,7 @@ def _cost(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--topology", default=None, help="the topology the AWS run will use (default: the one each file names)")
     c.add_argument("--itemised", action="store_true", help="add each scenario's line items (default: off)")
     c.add_argument("--max-cost-usd", type=float, default=5.0, help="exit 1 when the total is above this many USD (default: 5)")
+    _output(c, "the table and the total")
 
 
 def _compare(sub: argparse._SubParsersAction) -> None:
@@ -148,6 +191,7 @@ def _compare(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--ratio", type=float, default=1.5, help="p50/p99 must grow by more than this factor (default: 1.5)")
     k.add_argument("--min-ms", type=float, default=20.0, help="… and by more than this many ms (default: 20)")
     k.add_argument("--fail-on-regression", action="store_true", help="exit 1 when something got worse (default: off, exit 0)")
+    _output(k, "the Markdown section; github adds an annotation per new failure and latency regression")
 
 
 def _access(sub: argparse._SubParsersAction) -> None:
@@ -156,7 +200,9 @@ def _access(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--topology", default=None, help="instead: a topology file, under the policies its modules would write (default: none)")
     a.add_argument("--outsider", action="append",
                    help="also show this 12-digit account id from outside the topology; repeatable (default: none)")
-    a.add_argument("--json", default=None, help="also write the matrix, with each cell's deciding statement, to this file (default: none)")
+    a.add_argument("--json", default=None, metavar="FILE",
+                   help="also write the matrix, with each cell's deciding statement, to FILE; - writes only that JSON to stdout (default: none)")
+    _output(a, "the matrix table")
 
 
 def _load(sub: argparse._SubParsersAction) -> None:

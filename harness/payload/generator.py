@@ -3,9 +3,13 @@
 Why: a 2 GiB payload is checked without ever being stored. Producer and consumer (or a test) both
 derive the bytes and their sha256 from ``(seed, size)``.
 
-Format (version 1; tests/payload/golden/generator_vectors.json pins it):
+Format (version 2; tests/payload/golden/generator_vectors.json pins it):
 
-- The payload is a sequence of 1 MiB blocks; block ``k`` depends only on ``(seed, k)``, so any
+- A short payload (at most 64 KiB, :data:`SHORT_MAX`) is ``SHAKE-128(b"harness-payload-v2-short" ||
+  seed (8 bytes LE))``'s first ``size`` bytes mapped to the base64 alphabet as below: its cost is
+  its size (version 1 derived every payload from a 64 KiB block, ~100 µs per small message —
+  most of what generating a scenario's small messages cost).
+- A longer payload is a sequence of 1 MiB blocks (unchanged since version 1); block ``k`` depends only on ``(seed, k)``, so any
   range, hence any multipart part, is produced independently and in parallel.
 - Block ``k``: ``r = SHAKE-128(b"harness-payload-v1" || seed (8 bytes LE) || k (8 bytes LE))``
   yields 64 KiB + 32 bytes. The 64 KiB are mapped to the base64 alphabet with ``bytes.translate``
@@ -30,12 +34,14 @@ from collections.abc import Iterator
 
 ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _TABLE = bytes(ALPHABET[i & 63] for i in range(256))
-_DOMAIN = b"harness-payload-v1"
+_DOMAIN = b"harness-payload-v1"  # the blocks of a long payload: as in version 1
+_SHORT_DOMAIN = b"harness-payload-v2-short"
 
 BLOCK_SIZE = 1 << 20
 _BASE_SIZE = 1 << 16
 _ROTATIONS = BLOCK_SIZE // _BASE_SIZE
 _HASH_CHUNK = 2 * BLOCK_SIZE  # small: the pre-pass keeps at most 3 chunks alive
+SHORT_MAX = _BASE_SIZE  # a payload this size or smaller is one SHAKE stream, not a block
 
 
 class GeneratedPayload:
@@ -55,9 +61,10 @@ class GeneratedPayload:
         self._prefix = _DOMAIN + seed.to_bytes(8, "little")
         self._sha256: str | None = None
         self._lock = threading.Lock()
-        # The last block generated: a small payload's sha256 and its text share one generation.
+        # The last block generated: a payload's sha256 and its parts share one generation.
         # Replaced as one tuple (atomic), so concurrent part readers need no lock.
         self._last_block: tuple[int, list[memoryview]] | None = None
+        self._short: bytes | None = None  # a short payload, generated once
 
     @property
     def size(self) -> int:
@@ -81,6 +88,13 @@ class GeneratedPayload:
         self._last_block = (k, slices)
         return slices
 
+    def _short_bytes(self) -> bytes:
+        short = self._short
+        if short is None:
+            stream = hashlib.shake_128(_SHORT_DOMAIN + self.seed.to_bytes(8, "little")).digest(self._size)
+            short = self._short = stream.translate(_TABLE)
+        return short
+
     def read_range(self, offset: int, length: int) -> bytes:
         """Bytes ``[offset, offset + length)`` clipped to the payload, in one allocation."""
         end = min(self._size, offset + max(0, length))
@@ -88,6 +102,8 @@ class GeneratedPayload:
             raise ValueError("offset must be >= 0")
         if offset >= end:
             return b""
+        if self._size <= SHORT_MAX:
+            return self._short_bytes()[offset:end]
         views: list[memoryview] = []
         pos = offset
         while pos < end:

@@ -20,6 +20,7 @@ import boto3
 from harness import retry
 from harness.provision.clients import AwsClient, ServiceName
 from harness.provision.manifest import Manifest
+from harness.provision.requests import RequestCounter
 from harness.provision.targets import Target
 from harness.topology.model import Account, AwsAccess
 
@@ -42,6 +43,7 @@ class Sessions:
         self._clients: dict[tuple[str, str, str], AwsClient] = {}
         self._sessions: dict[str, boto3.session.Session] = {}
         self._lock = threading.Lock()
+        self.requests = RequestCounter()  # every call of every client handed out, per operation and resource
         # Hooks a scenario's faults install on every client, made so far or later
         # (harness.scenario.faults: botocore event handlers), and the retry policy they ask for.
         self._client_hooks: list[ClientHook] = []
@@ -114,11 +116,14 @@ class Sessions:
             return cached
         client = self.target.client(self.session(account, region), service, region)
         with self._lock:
-            kept = self._clients.setdefault(key, client)
-            hooks = list(self._client_hooks) if kept is client else []
+            if key in self._clients:
+                return self._clients[key]
+            self.requests.attach(client)
+            self._clients[key] = client
+            hooks = list(self._client_hooks)
         for hook in hooks:
-            hook(service, account, region, kept)
-        return kept
+            hook(service, account, region, client)
+        return client
 
     def plain_http_client(self, service: ServiceName, account: str, region: str) -> AwsClient:
         """A client that talks plain HTTP (``use_ssl=False``), for probing what a policy does to

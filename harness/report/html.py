@@ -14,7 +14,7 @@ from typing import Any
 from harness.report.access import matrix_html, scenario_access_html
 from harness.report.diagram import delivery_graph, mermaid
 from harness.report.faults import chart_marks, faults_html
-from harness.report.plots import carried, latency_overlay_svg, latency_svg
+from harness.report.plots import carried, latency_overlay_svg, latency_svg, requests_text
 from harness.report.resources import resources_html
 from harness.report.summary import COLOUR, MARK, html_block, objective_line, ordered, send_lines
 from harness.report.svg_diagram import diagram_svg
@@ -99,7 +99,8 @@ def _path(sc: dict[str, Any], p: dict[str, Any], requested: float | None) -> str
     esc = html.escape
     c, lat = p["counts"], p["latency_ms"]
     bounds = _bounds(sc, p["label"])
-    out = [f"<h3>{esc(p['label'])}</h3><p>carried: {esc(carried(p))} · delivered {esc(human.rate(p.get('delivered_rate')))}</p>"]
+    out = [f"<h3>{esc(p['label'])}</h3><p>carried: {esc(carried(p))} · delivered {esc(human.rate(p.get('delivered_rate')))} · "
+           f"requests: {esc(requests_text(p))}</p>"]
     out.append(
         '<div style="overflow-x:auto"><table><tr>' + "".join(f"<th>{esc(k)}</th>" for k in c) + "<th>p50</th><th>p90</th><th>p99</th><th>max</th></tr><tr>"
         + "".join(f"<td>{v}</td>" for v in c.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from harness.report.access import access_markdown
 from harness.report.diagram import mermaid_markdown
-from harness.report.plots import carried
+from harness.report.plots import carried, requests_text
 from harness.report.resources import resources_markdown
 from harness.report.summary import markdown_block
 from harness.scenario.judge import human
@@ -19,8 +19,8 @@ def markdown_report(data: dict) -> str:
     lines += ["## Run", "", " · ".join(f"{k} `{v}`" for k, v in (("target", data["target"]), ("topology", data["topology"]), *meta.items()) if v), ""]
     lines += ["## Delivery paths", ""]
     lines += mermaid_markdown(data)
-    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | carried |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | carried | requests |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for sc in data["scenarios"]:
         for p in sc["paths"] or [{"label": "–", "counts": {}, "latency_ms": {}}]:
             c, lat = p["counts"], p["latency_ms"]
@@ -28,7 +28,7 @@ def markdown_report(data: dict) -> str:
                 f"| {sc['name']} | {sc['status']} | {p['label']} | {c.get('sent', '')} | {c.get('received', '')} | "
                 f"{c.get('intact', '')} | {c.get('missing', '')} | {c.get('duplicate', '')} | {c.get('late', '')} | "
                 f"{human.rate(p.get('delivered_rate'))} | {human.millis(lat.get('p50'))} | {human.millis(lat.get('p99'))} | "
-                f"{human.millis(lat.get('max'))} | {carried(p)} |"
+                f"{human.millis(lat.get('max'))} | {carried(p)} | {requests_text(p)} |"
             )
     lines += access_markdown(data)
     lines += resources_markdown(data)

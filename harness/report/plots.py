@@ -70,6 +70,15 @@ def carried(path: dict) -> str:
     return ", ".join(parts)
 
 
+def requests_text(path: dict) -> str:
+    """What a path cost in API requests: ``"50 publish (shared by its fan-out), 112 receive + delete (3 empty), 0 S3"``."""
+    r = path.get("requests")
+    if not r:
+        return "–"
+    return (f"{r['publish']} publish (shared by its fan-out), {r['receive']} receive + delete ({r['empty_receives']} empty), "
+            f"{r['s3']} S3 (shared)")
+
+
 PALETTE = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#1b7c83", "#bc4c00", "#4d2d00", "#6e7781", "#e85aad")
 
 

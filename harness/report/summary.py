@@ -83,6 +83,9 @@ def scenario_block(sc: dict[str, Any], fold_passed: bool = True) -> list[str]:
         failures = sc.get("failures", [])
         lines += [f"    why: {f}" for f in failures[:10]] + ([f"    … and {len(failures) - 10} more (report.md)"] if len(failures) > 10 else [])
     lines += [f"    {line}" for line in send_lines(sc)]
+    req = sc.get("requests")
+    if req and req.get("total"):
+        lines.append(f"    requests: {req['total']} ({req['empty_receives']} empty receives)")
     lines += [f"    {line}" for line in fault_lines(sc)]
     lines += [f"    note: {n}" for n in sc.get("notes", [])]
     return lines

@@ -85,7 +85,7 @@ def build_topology(d: Drafts) -> Topology:
     for spec in specs():
         entries = (spec.build(draft, d) for draft in d.section(spec.group).values())
         resources[spec.group] = {spec.key_of(e): e for e in entries}
-    return Topology(need(d, d.name, "name"), d.problems.file, accounts, tuple(d.regions), resources)
+    return Topology(need(d, d.name, "name"), d.problems.file, accounts, tuple(d.regions), resources, tuple(d.problems.warnings))
 
 
 def load_topology(path: str | os.PathLike[str]) -> Topology:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import dacite
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, Problem
 
 if TYPE_CHECKING:
     from harness.kinds.bucket.spec import Bucket
@@ -57,6 +57,8 @@ class Topology:
     accounts: dict[str, Account]
     regions: tuple[str, ...]
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # group -> key -> entry
+    # Harmless redundancy its file holds (the owner among a topic's publishers, ...): not part of the model.
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     def of(self, group: str) -> Mapping[str, Any]:
         """The entries of one kind (by its group, e.g. ``"queues"``); empty when it has none."""

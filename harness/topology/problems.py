@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from harness.errors import InputFileError, Problem
+from harness.errors import ERROR, WARNING, InputFileError, Problem
 
 __all__ = ["ROOT_FIELD", "Problems", "quote", "join_names", "suggest", "article", "one_line", "child_field"]
 
@@ -74,36 +74,54 @@ def one_line(text: str) -> str:
 
 
 class Problems:
-    """Collects :class:`Problem` s for one file; :meth:`raise_if_any` raises them all at once."""
+    """Collects :class:`Problem` s for one file; :meth:`raise_if_any` raises them all at once.
+
+    Errors refuse the file; warnings (:meth:`warn`) are kept beside them: they are raised with the
+    errors when there are any, and otherwise read from :attr:`warnings` by whoever built the model.
+    ``len()`` and truth count errors only."""
 
     def __init__(self, file: str):
         self.file = file
         self._items: list[Problem] = []
-        self._seen: set[tuple[int, str, str]] = set()
+        self._seen: set[tuple[int, str, str, str]] = set()
 
-    def add(self, line: int, field: str, message: str) -> None:
+    def add(self, line: int, field: str, message: str, level: str = ERROR) -> None:
         line = max(int(line), 1)
         field = one_line(field) or ROOT_FIELD
         message = one_line(message)
-        key = (line, field, message)
+        key = (line, field, message, level)
         if key not in self._seen:
             self._seen.add(key)
-            self._items.append(Problem(self.file, line, field, message))
+            self._items.append(Problem(self.file, line, field, message, level))
+
+    def warn(self, line: int, field: str, message: str) -> None:
+        """Record harmless redundancy: said at ``file:line: field: warning:``, never refusing the file."""
+        self.add(line, field, message, WARNING)
 
     @property
     def items(self) -> list[Problem]:
-        """All problems so far, sorted by line (stable: same-line problems keep discovery order)."""
+        """All problems so far, warnings included, sorted by line (stable: same-line problems keep
+        discovery order)."""
         return sorted(self._items, key=lambda p: p.line)
 
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if not p.is_error]
+
     def __len__(self) -> int:
-        return len(self._items)
+        return sum(1 for p in self._items if p.is_error)
 
     def __bool__(self) -> bool:
-        return bool(self._items)
+        return any(p.is_error for p in self._items)
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.items)
 
     def raise_if_any(self) -> None:
-        if self._items:
+        """Raise every problem (warnings too) when there is at least one error."""
+        if self:
             raise InputFileError(self.items)

@@ -69,14 +69,17 @@ def region_ref(d: Drafts, node: Node) -> Ref | None:
 
 
 def grantees(d: Drafts, node: Node, owner: Ref | None, role: str) -> list[str]:
-    """A list of account names other than the owner (publishers, producers, readers)."""
+    """A list of account names other than the owner (publishers, producers, readers). The owner
+    listed, or an account listed twice, is harmless redundancy: a warning, and left out."""
     known = join_names(d.account_names)
     others = [a for a in d.account_names if owner is None or a != owner.value][:2] or ["B"]
     items = node.string_list(
         what="account name",
         hint=f"write a list of account names, e.g. {node.field.rsplit('.', 1)[-1]}: [{', '.join(others)}]",
+        allow_duplicates=True,
     )
     out: list[str] = []
+    first: dict[str, int] = {}
     for value, item in items or []:
         if d.accounts_known and value not in d.account_names:
             item.problem(
@@ -85,11 +88,12 @@ def grantees(d: Drafts, node: Node, owner: Ref | None, role: str) -> list[str]:
             )
             continue
         if owner is not None and value == owner.value:
-            item.problem(
-                f"{quote(value)} owns this {role} and already has access; list only other accounts "
-                "(remove it from this list)"
-            )
+            item.warning(f"{quote(value)} owns this {role} and already has access; remove it from this list (nothing changes)")
             continue
+        if value in first:
+            item.warning(f"{quote(value)} is listed twice (first at line {first[value]}); remove the repeat (nothing changes)")
+            continue
+        first[value] = item.line
         out.append(value)
     return out
 

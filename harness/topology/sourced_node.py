@@ -90,6 +90,10 @@ class Node:
         """Record a problem at this node (or at ``field``/``line`` when given)."""
         self.problems.add(self.line if line is None else line, field or self.field, message)
 
+    def warning(self, message: str) -> None:
+        """Record harmless redundancy at this node (``file:line: field: warning: message``)."""
+        self.problems.warn(self.line, self.field, message)
+
     # ---- kind ---------------------------------------------------------------------------
 
     @property

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.payload.generator import ALPHABET, BLOCK_SIZE, GeneratedPayload
+from harness.payload.generator import ALPHABET, BLOCK_SIZE, SHORT_MAX, GeneratedPayload
 
 VECTORS = json.loads((Path(__file__).parent / "golden" / "generator_vectors.json").read_text())["vectors"]
 
@@ -31,6 +31,13 @@ def _reference_block(seed: int, k: int) -> bytes:
         o = int.from_bytes(r[65536 + 2 * j : 65536 + 2 * j + 2], "little")
         out += base[o:] + base[:o]
     return out
+
+
+def test_a_short_payload_matches_the_documented_format() -> None:
+    for size in (1, 256, SHORT_MAX):
+        stream = hashlib.shake_128(b"harness-payload-v2-short" + (99).to_bytes(8, "little")).digest(size)
+        assert GeneratedPayload(99, size).read_range(0, size) == bytes(ALPHABET[b & 63] for b in stream)
+    assert GeneratedPayload(99, SHORT_MAX + 1).read_range(0, 10) == _reference_block(99, 0)[:10], "one byte longer: a block"
 
 
 def test_matches_the_documented_format() -> None:

@@ -6,16 +6,13 @@ import io
 import json
 import os
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from harness import paths
-from harness.provision import lifecycle
 from harness.provision.manifest import Manifest
-from harness.provision.targets import Target
 from harness.run import Driver
 from harness.scenario.format.loader import load_scenario
 from harness.settings import Settings
@@ -50,18 +47,14 @@ def scenario(tmp: Path, name: str, body: str):
 
 
 @pytest.fixture(scope="package")
-def finished_run(endpoint_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FinishedRun]:
-    """The reference topology applied on the session's LocalStack, two scenarios run, reports written."""
+def finished_run(reference_run: Manifest, tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
+    """Two scenarios run on the session's reference run, reports written (the run stays applied)."""
     settings = Settings.from_env(os.environ)
     tmp = tmp_path_factory.mktemp("report-run")
-    manifest = lifecycle.up(REF, Target("localstack", endpoint_url), settings, out=io.StringIO()).manifest
-    try:
-        driver = Driver(settings, "localstack", out=io.StringIO(), show_progress=False)
-        driver.adopt(manifest)
-        driver.run_all([scenario(tmp, "mixed-carriers", MIXED), scenario(tmp, "missed-filter", MISSED)])
-        [finished] = driver.close(reports_dir=tmp / "reports")
-        data = json.loads(finished.files["json"].read_text())
-        yield FinishedRun(manifest, data, finished.files)
-    finally:
-        lifecycle.down(manifest.run_id, settings, out=io.StringIO())
+    driver = Driver(settings, "localstack", out=io.StringIO(), show_progress=False)
+    driver.adopt(reference_run)
+    driver.run_all([scenario(tmp, "mixed-carriers", MIXED), scenario(tmp, "missed-filter", MISSED)])
+    [finished] = driver.close(reports_dir=tmp / "reports")
+    data = json.loads(finished.files["json"].read_text())
+    return FinishedRun(reference_run, data, finished.files)
 

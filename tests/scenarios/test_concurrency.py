@@ -5,7 +5,6 @@ stays small in the reference burst."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,14 @@ from harness.scenario.execute import receive_pool, watch
 from harness.scenario.format.loader import load_scenario
 from harness.scenario.format.model import Scenario
 from harness.scenario.judge.result import FAILED, PASSED
-from tests.scenarios.kit import applied_run, run_scenario, write_scenario
+from tests.scenarios.kit import run_scenario, write_scenario
 
 REF = paths.REFERENCE_TOPOLOGY
 
 
 @pytest.fixture(scope="module")
-def applied(endpoint_url: str) -> Iterator[Manifest]:
-    with applied_run(REF, endpoint_url) as manifest:
-        yield manifest
+def applied(reference_run: Manifest) -> Manifest:
+    return reference_run  # the session's: what a scenario takes away (an outage) it puts back
 
 
 def _scenario(tmp_path: Path, name: str, body: str) -> Scenario:

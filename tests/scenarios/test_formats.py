@@ -128,7 +128,7 @@ def test_three_fifo_groups_sent_at_once_keep_order_per_group(applied: Manifest, 
           - {queue: steps-q, within: 20s, ordered: true, duplicates: forbidden}
         """)
     result = _run(applied, sc)
-    assert result.status == PASSED, result.failures
+    assert result.status == PASSED, result.failures + result.inconclusive_because
     [path] = result.paths  # the three sends share one delivery path
     assert path.counts["sent"] == 45 and path.counts["received"] == 45 and path.counts["intact"] == 45
     assert result.sent == 45 and len(result.send["sends"]) == 3

@@ -22,7 +22,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("report", ("harness.report",)),
     ("load", ("harness.load",)),
     ("change", ("harness.change",)),
-    ("driver", ("harness.run",)),
+    ("driver", ("harness.run", "harness.capacity")),
     ("edge", ("harness.cli", "harness.pytest_plugin", "harness.load_agent")),
 ]
 # Edges read the environment and build Settings from it; nothing below them does.

@@ -105,17 +105,18 @@ def test_latency_starts_at_the_intended_send_time_not_the_late_actual_send() -> 
 
 
 def test_a_stalled_sender_catches_up_in_batches_and_is_flagged() -> None:
-    sns, log = FakeSns(delay=lambda n: 0.3 if n == 0 else 0.0), SendLog()
+    # A stall longer than the 1 s lag a paced send may have (a shorter one is caught up within bounds).
+    sns, log = FakeSns(delay=lambda n: 1.2 if n == 0 else 0.0), SendLog()
     pacer = Pacer(200.0)
     SendPool(_sender(sns, log), pacer, senders=1).send_all(plan(_send(count=60), TOKEN))
     sent = log.snapshot()
     assert [s.seq for s in sent] == list(range(60))
     assert all(s.t_intended == pytest.approx(pacer.start_wall + s.seq / 200.0) for s in sent)
     assert all(s.t_send >= s.t_intended - 0.002 for s in sent)
-    # The first call stalled 0.3 s: the overdue messages went in full batches afterwards.
+    # The first call stalled 1.2 s: the overdue messages went in full batches afterwards.
     assert max(len(b) for b in sns.batches) == MAX_BATCH_ENTRIES
     summary = send_summary(sent, 1, 200.0)
-    assert summary.fell_behind and summary.lag["max"] > 250
+    assert summary.fell_behind and summary.lag["max"] > 1100
     assert summary.note() is not None and "fell behind" in summary.note()
     report = summary.as_dict()
     assert report["requested_rate"] == 200.0 and report["senders"] == 1 and report["lag_ms"]["count"] == 60

@@ -254,12 +254,6 @@ CASES = [
         'do not write .fifo in the logical queue name (the harness adds it); name it "q1" and set fifo: true',
     ),
     Case(
-        "producers-name-the-owner",
-        HEAD + "queues:\n  q1:\n    account: B\n    region: eu-west-1\n    producers:\n      - A\n      - B  # <-\n",
-        "queues.q1.producers[1]",
-        '"B" owns this queue and already has access',
-    ),
-    Case(
         "publishers-unknown-account",
         HEAD + "topics:\n  orders: {account: A, region: us-east-1, publishers: [Z]}  # <-\n",
         "topics.orders.publishers[0]",

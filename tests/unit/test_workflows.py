@@ -390,6 +390,15 @@ def test_topology_change_runs_only_for_changes_and_its_own_labels(action: str, l
     assert bool(_evaluate(wf["jobs"]["accept"].get("if", "true"), _pull_request_event(action, label))) is runs
 
 
+def test_a_skipped_run_never_stands_in_for_the_accept_check() -> None:
+    """GitHub counts a job skipped by its `if:` as passed for a required check of the same name: the
+    run an unrelated label starts names its skipped job otherwise, so it cannot hide a rejection."""
+    wf = _load("topology-change.yml")
+    for action, label, runs in TOPOLOGY_CHANGE_TRIGGERS:
+        name = _interpolate(wf["jobs"]["accept"]["name"], _pull_request_event(action, label)).strip()
+        assert (name == "accept") is runs, (action, label, name)
+
+
 def test_a_label_event_that_does_not_run_cancels_no_acceptance() -> None:
     wf = _load("topology-change.yml")
     assert wf["concurrency"]["cancel-in-progress"] is True

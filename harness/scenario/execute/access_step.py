@@ -25,47 +25,14 @@ from harness.access.paths import Hop
 from harness.access.readback import read_applied
 from harness.access.static import rendered_policies
 from harness.access.verdicts import AppliedPolicies, HopVerdict, denial_verdict, judge
-from harness.payload import wire
 from harness.provision.clients import ServiceName
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.denial_calls import DenialOutcome, attempt_denial
 from harness.scenario.expectations import ExpectDenied
-from harness.scenario.format.model import Scenario, Send
-from harness.scenario.format.sends import ATTRIBUTE_ALLOWANCE
+from harness.scenario.format.model import Scenario
+from harness.scenario.format.preflight import scenario_hops  # the same hops validation judges
 from harness.topology.model import Topology
-
-
-def may_offload(send: Send) -> bool:
-    """Whether some payload of ``send`` may go through S3 (the loader's rule: ``offload: always``,
-    or a size within the attribute allowance of the path's threshold)."""
-    threshold = wire.DEFAULT_SNS_THRESHOLD if send.topic else wire.DEFAULT_SQS_THRESHOLD
-    return send.offload == "always" or any(s.bytes > threshold - ATTRIBUTE_ALLOWANCE for s in send.sizes)
-
-
-def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str] | None = None, send: Send | None = None) -> list[Hop]:
-    """Every hop of the paths of one send (the first by default; none when it sends nothing).
-    ``subscribed``: the queues subscribed to its topic (a dead-letter check's queue counts only when
-    it is one)."""
-    send = send or scenario.send
-    if send is None:
-        return []
-    fed = set(subscribed) if subscribed is not None and send.topic else {send.queue}
-    reads = [r for e in scenario.expectations for r in e.reads_from()]  # (queue, deletes payloads) of each consumer
-    receivers = list(dict.fromkeys(q for q, _ in reads))
-    if subscribed is not None or send.queue:  # only the consumers of queues this send reaches
-        receivers = [q for q in receivers if q in fed]
-    deleting = list(dict.fromkeys(q for q, deletes in reads if deletes))
-    bucket = send.bucket if send.bucket and may_offload(send) else None
-    return dep.path_hops(
-        send.account,
-        topic=send.topic,
-        queue=send.queue,
-        receivers=receivers,
-        deleting=deleting,
-        bucket=bucket,
-        secure_transport=True,
-    )
 
 
 def client_for(manifest: Manifest, sessions: Sessions) -> Any:

@@ -36,6 +36,7 @@ from harness.errors import HarnessError, ServiceUnavailableError
 from harness.payload.consumer import Consumer
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
+from harness.provision.requests import Count
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.access_step import check_access
 from harness.scenario.execute.budget import ByteBudget
@@ -44,7 +45,7 @@ from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
 from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
 from harness.scenario.execute.send_pool import SendPool, send_objectives, send_summary
-from harness.scenario.execute.watch import QueueWatch, consumer_for, list_payloads
+from harness.scenario.execute.watch import QueueWatch, consumer_for
 from harness.scenario.execute.watch import still_stored as _still_stored
 from harness.scenario.expectations.base import Arrival, Expectation
 from harness.scenario.format.model import Scenario, Send
@@ -55,6 +56,9 @@ from harness.scenario.judge.objectives import MET, MISSED, Objective
 from harness.scenario.judge.result import ERROR, ScenarioResult
 
 WAIT_SLICE_SECONDS = 0.05
+SEND_OPERATIONS = ("sns.Publish", "sns.PublishBatch", "sqs.SendMessage", "sqs.SendMessageBatch")
+RECEIVE_OPERATIONS = ("sqs.ReceiveMessage", "sqs.DeleteMessage", "sqs.DeleteMessageBatch", "sqs.ChangeMessageVisibility",
+                      "sqs.ChangeMessageVisibilityBatch")
 
 
 @dataclass
@@ -82,6 +86,9 @@ class _Attempt:
         """What the sends (all, or those of ``which``) sent so far."""
         picked = range(len(self.logs)) if which is None else which
         return sorted((s for i in picked for s in self.logs[i].snapshot()), key=lambda s: s.seq)
+
+    def absorb(self, error: BaseException, cids: Sequence[str]) -> bool:  # a failed publish an injected fault owns
+        return any(e.send_failed(error, cids) for e in self.scenario.expectations)
 
     def token_of(self, index: int) -> str:
         """Correlation ids are ``<token>.<seq>`` for one send, ``<token>.<send>.<seq>`` for several."""
@@ -113,6 +120,7 @@ class ScenarioRunner:
         buckets = [s.bucket for s in scenario.sends if s.bucket]
         bucket = self.manifest.buckets.get(buckets[0]) if buckets else None
         attempt = _Attempt(scenario, f"{self.manifest.run_id}.{scenario.name}.{uuid.uuid4().hex[:6]}", bucket)
+        counted = self.sessions.requests.snapshot()
         try:
             self._run(attempt, result)
         except ServiceUnavailableError as err:
@@ -127,8 +135,23 @@ class ScenarioRunner:
             result.duration_s = time.monotonic() - started
             result.sent = len(attempt.sent())
             self._summarise_sends(attempt, result)
+            self._count_requests(attempt, result, self.sessions.requests.snapshot() - counted)
             result.settle()
         return result
+
+    def _count_requests(self, attempt: _Attempt, result: ScenarioResult, count: Count) -> None:
+        """What the scenario cost in API requests: per operation, and per path its publishes (shared
+        by the paths one send fans out to), its queue's receives and deletes, and its S3 requests."""
+        result.requests = {"by_operation": count.by_operation(), "total": sum(count.calls.values()),
+                           "empty_receives": sum(count.empty_receives.values())}
+        bucket = attempt.bucket.name if attempt.bucket else ""
+        for stats in result.paths:
+            kind, _, name = stats.key.via.partition(":")
+            source = self.manifest.topics[name].arn if kind == "topic" and name in self.manifest.topics else (
+                self.manifest.queues[name].url if name in self.manifest.queues else "")
+            queue = self.manifest.queues[stats.key.queue].url if stats.key.queue in self.manifest.queues else ""
+            stats.requests = {"publish": count.on(source, SEND_OPERATIONS), "receive": count.on(queue, RECEIVE_OPERATIONS),
+                              "empty_receives": count.empty_receives.get(queue, 0), "s3": count.on(bucket) if bucket else 0}
 
     @staticmethod
     def _summarise_sends(attempt: _Attempt, result: ScenarioResult) -> None:
@@ -212,14 +235,9 @@ class ScenarioRunner:
         """Every send at once (one thread each when there are several); the first error is raised."""
         label = attempt.scenario.name if self.show_progress else None
         pools = []
-        expectations = attempt.scenario.expectations
-
-        def absorb(error: BaseException, cids: Sequence[str]) -> bool:  # a publish an injected fault made fail
-            return any(e.send_failed(error, cids) for e in expectations)
-
         for i, send in enumerate(attempt.scenario.sends):
             sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.logs[i], label, f"{attempt.token}/")
-            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget, absorb), plan(send, attempt.token_of(i))))
+            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget, attempt.absorb), plan(send, attempt.token_of(i))))
         if len(pools) == 1:
             pools[0][0].send_all(pools[0][1])
             return
@@ -365,19 +383,11 @@ class _Run:
 
     def planned(self, queue: str) -> list[str]:
         """The correlation ids the scenario meant to deliver to ``queue`` (sent or not)."""
-        sends = self.scenario.sends
         return [f"{self.attempt.token_of(i)}.{seq}" for i in self.scenario.sends_to(queue, self.runner._subscribed)
-                for seq in range(sends[i].count)]
+                for seq in range(self.scenario.sends[i].count)]
 
     def bucket(self) -> ResourceEntry | None:
         return self.attempt.bucket
-
-    def payload_objects(self) -> dict[str, tuple[str, float]]:
-        """The scenario's payload objects now in its bucket: key -> (etag, last modified, epoch)."""
-        bucket = self.attempt.bucket
-        if bucket is None:
-            return {}
-        return list_payloads(self.runner.sessions.client("s3", bucket.account, bucket.region), bucket.name, f"{self.attempt.token}/")
 
     def share(self) -> dict[str, Any]:
         return self.attempt.shared

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.payload.outcome import Outcome
+from harness.scenario.execute.watch import list_payloads
 from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
 from harness.scenario.judge.objectives import at_most
 from harness.topology.sourced_yaml import Node
@@ -65,7 +66,7 @@ class OrphanedPayloads(Expectation):
         bucket = run.bucket()
         if bucket is None:
             return
-        objects = run.payload_objects()
+        objects = list_payloads(run.sessions().client("s3", bucket.account, bucket.region), bucket.name, f"{run.token()}/")
         pointed = {key for s in run.sent() if s.pointer for key in (s.pointer[1],)}
         if not objects and not pointed and not self.stated:
             return  # nothing offloaded: nothing to account for

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
+from harness.scenario.format.preflight import may_offload
 from harness.scenario.judge import verdicts
 from harness.scenario.judge.objectives import MET, MISSED, NOT_OBSERVABLE, Objective
 from harness.topology.sourced_yaml import Node
@@ -41,6 +42,13 @@ class PayloadsDeleted(Expectation):
                 "would take it away from the others; split the scenario"
             )
             return False
+        deleting = [e for e in r.read.get("expect", []) if getattr(e, "delete_payloads", False)]
+        if r.of(cls) and r.read.get("expect") and not deleting and any(may_offload(s) for s in r.sends):
+            where = getattr(r.read["expect"][0], "where", "expect[0]")
+            node.warning(  # a warning: the run's check that catches a payload left behind must stay testable
+                f"checks that the consumer deleted each payload on acknowledgement, but {where} does not delete "
+                f"them, so every offloaded payload is left and this check fails; add delete_payloads: true to {where}"
+            )
         return True
 
     def judge(self, run: RunContext) -> None:

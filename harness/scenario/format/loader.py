@@ -42,7 +42,9 @@ reader as topology files, :mod:`harness.topology.sourced_yaml`). Format::
 A scenario needs ``send:`` (or ``sends:``, :mod:`.sends`) with expectations (each a registered
 expectation, :mod:`harness.scenario.expectations`), or ``expect_denied:``, or both. The topology a scenario
 names must also pass the static access check (:mod:`harness.access.static`): its modules must
-authorise every subscription, publisher, producer and reader it declares.
+authorise every subscription, publisher, producer and reader it declares. With ``preflight``
+(``harness validate``), each scenario's own path hops are judged too, as the run's access step
+would judge them (:mod:`harness.scenario.format.preflight`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from harness.errors import InputFileError, Problem
 from harness.scenario.expectations import ReadContext, registry
 from harness.scenario.expectations.base import Expectation
 from harness.scenario.format.model import Scenario
+from harness.scenario.format.preflight import check_scenario_access
 from harness.scenario.format.sends import read_sends
 from harness.scenario.format.units import parse_duration, parse_size
 from harness.topology.loader import load_topology
@@ -68,6 +71,7 @@ __all__ = [
     "parse_duration",
     "discover_scenarios",
     "validate_scenario_files",
+    "check_scenario_files",
     "scenario_file_problems",
     "top_keys",
 ]
@@ -82,8 +86,9 @@ def top_keys() -> tuple[str, ...]:
 
 
 class _Reader:
-    def __init__(self, root: Node, path: Path, topologies: dict[Path, Topology | InputFileError] | None = None):
+    def __init__(self, root: Node, path: Path, topologies: dict[Path, Topology | InputFileError] | None = None, preflight: bool = False):
         self.root = root
+        self.preflight = preflight
         self.path = path
         self.topology: Topology | None = None
         self.topology_error: InputFileError | None = None  # the named topology's own problems
@@ -125,7 +130,7 @@ class _Reader:
         expectations: list[Expectation] = [e for kind in kinds for e in ctx.read[kind.key]]
         if sends:  # what a scenario gets without writing it (payload accounting where it offloads)
             expectations += [e for kind in registry() if kind.key not in top for e in kind.implied(ctx)]
-        return Scenario(
+        scenario = Scenario(
             name=name,
             source=str(self.path),
             topology_file=self.topology.source,
@@ -134,6 +139,10 @@ class _Reader:
             more_sends=tuple(sends[1:]),
             expectations=tuple(expectations),
         )
+        if not self.preflight:
+            return scenario
+        # What the run's access step would refuse before sending, refused now (harness.scenario.format.preflight).
+        return scenario if check_scenario_access(scenario, self.topology, top, self.root) else None
 
     def _topology(self, node: Node) -> None:
         rel = node.string(what="topology file path", hint="e.g. topology: reference.topology.yaml")
@@ -151,7 +160,7 @@ class _Reader:
         loaded = self._topologies[target]
         if isinstance(loaded, InputFileError):
             self.topology_error = loaded
-            count = len(loaded.problems)
+            count = len(loaded.errors)
             node.problem(
                 f"topology {quote(rel)} is invalid ({count} problem{'s' if count != 1 else ''}; "
                 f"run `harness validate --topology {rel}`)"
@@ -165,15 +174,15 @@ class _Reader:
                 self.topology, self.topology_error = None, err
                 node.problem(
                     f"topology {quote(rel)} declares access its own modules would not authorise "
-                    f"({len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}; run `harness validate --topology {rel}`)"
+                    f"({len(err.errors)} problem{'s' if len(err.errors) != 1 else ''}; run `harness validate --topology {rel}`)"
                 )
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], preflight: bool = False) -> Scenario:
     """Read and validate one scenario file (and the topology it names); raises InputFileError."""
     path = Path(path)
     root = load_yaml(path)
-    scenario = _Reader(root, path).run()
+    scenario = _Reader(root, path, preflight=preflight).run()
     root.problems.raise_if_any()
     assert scenario is not None
     return scenario
@@ -183,10 +192,18 @@ def discover_scenarios(directory: Path) -> list[Path]:
     return sorted(Path(directory).glob("*.scenario.yaml"))
 
 
-def _validate(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Scenario], list[Problem]]:
+def check_scenario_files(
+    paths: Iterable[str | os.PathLike[str]], topologies: dict[Path, Topology | InputFileError] | None = None, preflight: bool = False
+) -> tuple[list[Scenario], list[Problem]]:
+    """The scenarios that validate, and every problem of every file — errors and warnings, those of
+    each topology they name once, after the first scenario naming it. ``topologies``: the ones
+    loaded already, by resolved path (``harness validate --topology T`` passes T's, so a scenario
+    naming T reports T's problems as the same lines, once). ``preflight``: also refuse what the run's
+    access step would refuse under the policies the topology's modules write (``harness validate``;
+    the run itself judges the policies applied then, which may have been edited since)."""
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
-    topologies: dict[Path, Topology | InputFileError] = {}
+    topologies = topologies if topologies is not None else {}
     reported: set[int] = set()  # topologies whose own problems are listed already
     for raw in paths:
         path = Path(raw)
@@ -195,12 +212,13 @@ def _validate(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Scenario], 
         except InputFileError as err:
             problems.extend(err.problems)
             continue
-        reader = _Reader(root, path, topologies)
+        reader = _Reader(root, path, topologies, preflight)
         scenario = reader.run()
         problems.extend(root.problems.items)
-        if reader.topology_error is not None and id(reader.topology_error) not in reported:
-            reported.add(id(reader.topology_error))
-            problems.extend(reader.topology_error.problems)
+        named = reader.topology_error or reader.topology
+        if named is not None and id(named) not in reported:
+            reported.add(id(named))
+            problems.extend(named.problems if isinstance(named, InputFileError) else named.warnings)
         if scenario is not None and not root.problems:
             scenarios.append(scenario)
     return scenarios, problems
@@ -208,15 +226,16 @@ def _validate(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Scenario], 
 
 def scenario_file_problems(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
     """Every problem of every scenario file (and of each topology they name, once), in file order."""
-    return _validate(paths)[1]
+    return check_scenario_files(paths)[1]
 
 
 def validate_scenario_files(paths: Iterable[str | os.PathLike[str]]) -> list[Scenario]:
-    """Load every scenario file without an applied run, or raise one InputFileError with ALL problems.
+    """Load every scenario file without an applied run, or raise one InputFileError with ALL problems
+    (warnings included) when any of them is an error.
 
     The problems of a topology a scenario names follow that scenario's own (once per topology).
     """
-    scenarios, problems = _validate(paths)
-    if problems:
+    scenarios, problems = check_scenario_files(paths)
+    if any(p.is_error for p in problems):
         raise InputFileError(problems)
     return scenarios

@@ -45,6 +45,7 @@ class ScenarioResult:
     sent: int = 0  # messages the scenario sent (whatever its paths: right for an expect_not-only scenario)
     description: str = ""
     objectives: list[Objective] = field(default_factory=list)  # every objective stated or implied, judged
+    requests: dict[str, Any] | None = None  # API requests: by_operation, total, empty_receives
     sections: dict[str, Any] = field(default_factory=dict)  # further report sections by name: "faults", "payloads"
 
     def fail(self, message: str) -> None:
@@ -85,6 +86,7 @@ class ScenarioResult:
             "expect_denied": list(self.expect_denied),
             **({"send": self.send} if self.send is not None else {}),
             **({"sent": self.sent} if self.sent else {}),
+            **({"requests": self.requests} if self.requests is not None else {}),
             **self.sections,
         }
 
