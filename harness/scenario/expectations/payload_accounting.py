@@ -63,9 +63,13 @@ class OrphanedPayloads(Expectation):
         return self.load if self.stated else None  # implied: not judged under load, and no reason to refuse it
 
     def judge(self, run: RunContext) -> None:
+        from harness.scenario.faults.running import shared
+
         bucket = run.bucket()
-        if bucket is None:
-            return
+        faults = shared(run)
+        offloaded = any(s.pointer for s in run.sent()) or (faults is not None and bool(faults.unsent))
+        if bucket is None or not (self.stated or offloaded):
+            return  # implied, and nothing went through S3 (nor failed on its way): no listing, no request
         objects = list_payloads(run.sessions().client("s3", bucket.account, bucket.region), bucket.name, f"{run.token()}/")
         pointed = {key for s in run.sent() if s.pointer for key in (s.pointer[1],)}
         if not objects and not pointed and not self.stated:
@@ -81,7 +85,8 @@ class OrphanedPayloads(Expectation):
                      + ", ".join(f"s3://{bucket.name}/{k}" for k in orphans[:5]))
 
     def cost(self, c: CostContext) -> None:
-        c.tally.gets += 1  # one ListObjectsV2 (priced as a GET-class request is not quite right: a LIST costs more)
+        if self.stated or any(b.offload for b in c.batches):
+            c.tally.gets += 1  # one ListObjectsV2 (priced as a GET-class request, though a LIST costs more)
 
 
 @dataclass(frozen=True)
