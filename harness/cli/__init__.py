@@ -112,6 +112,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"{args.topology}: ok — topology '{topo.name}': {len(topo.accounts)} accounts, {len(topo.topics)} topics, "
             f"{len(topo.queues)} queues, {len(topo.buckets)} buckets, {len(topo.subscriptions)} subscriptions"
+            + (f", {len(topo.functions)} functions" if topo.functions else "")
         )
     for scenario in scenarios:
         print(f"{scenario.source}: ok — scenario '{scenario.name}' against {scenario.topology_file}")
