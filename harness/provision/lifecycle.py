@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import emulator
 from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
 from harness.provision import leftovers, retarget, runlock
-from harness.provision.body_filters import set_body_filters
+from harness.provision.after_apply import complete as complete_apply
 from harness.provision.kind import swept_kind
 from harness.provision.manifest import (
     STATUS_APPLIED,
@@ -225,7 +225,7 @@ def _up(
                 f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
             )
         manifest.resources = rendered.outputs.read(tf.output())
-        set_body_filters(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope)
+        complete_apply(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope, response types, topic sizes)
         manifest.transition(STATUS_APPLIED, settings)
     except (Exception, KeyboardInterrupt) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
