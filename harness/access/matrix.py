@@ -1,5 +1,6 @@
 """The access matrix of a deployment (issue 11, item 5): who may publish, subscribe, send, receive,
-put, read and delete what — and which topics SNS may deliver into which queues.
+put, read, delete and invoke what — and which topics SNS may deliver into which queues and which
+functions it may invoke.
 
 Pure: it takes a :class:`~harness.access.deployment.Deployment` and the policies read back
 (:class:`~harness.access.verdicts.AppliedPolicies`) and judges one request per (resource,
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from harness.access.deployment import Deployment
 from harness.access.evaluate import Decision, Outcome
 from harness.access.kind import access_kinds
+from harness.access.paths import invoke_hop
 from harness.access.verdicts import AppliedPolicies, judge_hop, judge_request
 
 MARK = {Outcome.ALLOWED: "yes", Outcome.IMPLICIT_DENY: "-", Outcome.EXPLICIT_DENY: "DENY"}
@@ -34,8 +36,13 @@ class MatrixCell:
 @dataclass(frozen=True)
 class DeliveryCell:
     topic: str
-    queue: str
+    queue: str  # the queue's logical name, or the function's when ``function``
     decision: Decision
+    function: bool = False
+
+    @property
+    def endpoint(self) -> str:
+        return f"function {self.queue}" if self.function else self.queue
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class AccessMatrix:
             rows.append([f"{kind} {resource}", capability, *(marks.get(a, "?") for a in self.accounts)])
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-        allowed = [f"{d.topic} -> {d.queue}" for d in self.deliveries if d.decision.allowed]
+        allowed = [f"{d.topic} -> {d.endpoint}" for d in self.deliveries if d.decision.allowed]
         lines.append("")
         lines.append("SNS may deliver: " + (", ".join(allowed) if allowed else "nothing"))
         return "\n".join(lines)
@@ -80,7 +87,7 @@ class AccessMatrix:
                 {"kind": c.kind, "resource": c.resource, "capability": c.capability, "account": c.account, **decision(c.decision)}
                 for c in self.cells
             ],
-            "deliveries": [{"topic": d.topic, "queue": d.queue, **decision(d.decision)} for d in self.deliveries],
+            "deliveries": [{"topic": d.topic, ("function" if d.function else "queue"): d.queue, **decision(d.decision)} for d in self.deliveries],
         }
 
 
@@ -97,5 +104,8 @@ def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequenc
                     cells.append(MatrixCell(kind.kind, name, capability, account, judge_request(request, policy_arn, policies)))
     deliveries = tuple(
         DeliveryCell(t, q, judge_hop(dep.delivery_hop(t, q), policies).decision) for t in dep.topics for q in dep.queues
+    ) + tuple(
+        DeliveryCell(t, f, judge_hop(invoke_hop(dep.topic(t), dep.function(f)), policies).decision, function=True)
+        for t in dep.topics for f in dep.functions
     )
     return AccessMatrix(accounts, tuple(cells), deliveries)
