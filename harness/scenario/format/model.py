@@ -150,6 +150,11 @@ class Scenario:
         return next(iter(self.of(DeadLetterCheck)), None)
 
     @property
+    def functions_expected(self) -> tuple[str, ...]:
+        """The Lambda functions the scenario's expectations judge (their receipts are watched)."""
+        return tuple(dict.fromkeys(f for e in self.expectations for f, _ in e.functions_read()))
+
+    @property
     def subscription_dead_letter(self) -> SubscriptionDeadLetterCheck | None:
         from harness.scenario.expectations.subscription_dead_letter import SubscriptionDeadLetterCheck
 
