@@ -231,6 +231,8 @@ class Deployment:
     ) -> Hop:
         """The hop of one ``expect_denied`` entry: ``account`` (name or 12-digit id) attempts
         ``action`` (one of :data:`DENIAL_ACTIONS`) on the named topic, queue, bucket or function."""
+        if action == "deliver" and topic and function:  # SNS is the caller; ``account`` is not used
+            return invoke_hop(self.topic(topic), self.function(function))
         who = self.account_id(account)
         if action == "publish" and topic:
             return publish_hop(who, self.topic(topic), secure_transport)
@@ -240,8 +242,6 @@ class Deployment:
             return _subscribe_hop(who, self.topic(topic), self.queue(queue))
         if action == "deliver" and topic and queue:
             return self.delivery_hop(topic, queue)  # SNS is the caller; ``account`` is not used
-        if action == "deliver" and topic and function:
-            return invoke_hop(self.topic(topic), self.function(function))
         if action == "invoke" and function:
             return account_invoke_hop(who, self.function(function), secure_transport)
         kinds = {"put_payloads": HopKind.PUT_PAYLOAD, "read_payloads": HopKind.GET_PAYLOAD, "delete_payloads": HopKind.DELETE_PAYLOAD}
@@ -254,4 +254,5 @@ class Deployment:
         raise AccessError(f"access {action!r} needs the {needs} it is attempted on")
 
     def delivery_hop(self, topic: str, queue: str) -> Hop:
+        """SNS delivering from ``topic`` into ``queue``."""
         return deliver_hop(self.topic(topic), self.queue(queue))

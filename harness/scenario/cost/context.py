@@ -63,7 +63,7 @@ class CostContext:
 
     def _batches(self) -> list[Batch]:
         send = self.send
-        threshold = wire.DEFAULT_SNS_THRESHOLD if self.topic is not None else wire.DEFAULT_SQS_THRESHOLD
+        threshold = self.topic.message_limit if self.topic is not None else wire.DEFAULT_SQS_THRESHOLD  # on AWS
         attr_bytes = wire.attributes_bytes({k: a.wire() for k, a in send.attributes.items()}) + HARNESS_ATTRIBUTE_BYTES
         repeats = 2 if send.dedup == "repeat" else 1
         # A FIFO topic or queue drops the repeated copy: deliveries count each message once.

@@ -43,7 +43,7 @@ from harness.scenario.execute.function_watch import FunctionWatch, Receipt, func
 from harness.scenario.execute.oneline import one_line
 from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
-from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
+from harness.scenario.execute.send import Pacer, SendLog, large_topic_objectives, plan, sender_for
 from harness.scenario.execute.send_pool import SendPool, send_objectives, send_summary
 from harness.scenario.execute.watch import QueueWatch, consumer_for
 from harness.scenario.execute.watch import still_stored as _still_stored
@@ -102,6 +102,7 @@ class ScenarioRunner:
         # budget on the same dead endpoint.
         self.unreachable_during: str | None = None
         self.not_run = 0
+        self.on_emulator = bool(sessions.target.endpoint_url)  # LocalStack, or the AWS rehearsal on it
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario.name, scenario.source, description=scenario.description)
@@ -131,8 +132,7 @@ class ScenarioRunner:
             result.settle()
         return result
 
-    @staticmethod
-    def _summarise_sends(attempt: _Attempt, result: ScenarioResult) -> None:
+    def _summarise_sends(self, attempt: _Attempt, result: ScenarioResult) -> None:
         """How each send kept its schedule: the ``send`` section (``{"sends": [...]}`` for several)."""
         summaries = []
         for send, log in zip(attempt.scenario.sends, attempt.logs):
@@ -142,6 +142,7 @@ class ScenarioRunner:
             summaries.append({"from": f"{send.account}/{send.region}", "via": send.via, **summary.as_dict()})
             if result.status != ERROR:  # a cut-short run's sends say nothing about the rate it could keep
                 result.objectives += send_objectives(send, summary)
+                result.objectives += large_topic_objectives(send, log.snapshot(), self.on_emulator)
             note = summary.note()
             if note:
                 result.notes.append(note if len(attempt.logs) == 1 else f"{send.via} from {send.account}/{send.region}: {note}")

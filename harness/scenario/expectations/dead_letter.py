@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from harness.scenario.execute.watch import collect_dead_letters
 from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
-from harness.scenario.expectations.function_expect import has_function
 from harness.scenario.expectations.function_dead_letter import FUNCTION_DEAD_LETTER_KEYS, FunctionDeadLetter
+from harness.scenario.expectations.function_expect import has_function
 from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts

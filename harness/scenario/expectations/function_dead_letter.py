@@ -127,8 +127,10 @@ class FunctionDeadLetter(Expectation):
             Objective(f"moved only after {self.receives} failed receives", where, "none earlier", f"{early} earlier", MET if not early else MISSED,
                       unit="messages", bound_value=0, measured_value=early, line=self.line),
         ]
-        into_dlq.note = (f"dead_letter function {self.function}: every {self.fail_every}. message failed on each of its receives "
-                         f"({dict(failed_receives) or 'none seen'}), {arrived}/{total} in {self.dead_letter_queue}")
+        seqs = sorted(int(c.rsplit(".", 1)[-1]) for c in failed_receives if c.rsplit(".", 1)[-1].isdigit())
+        times = sorted(set(failed_receives.values()))
+        into_dlq.note = (f"dead_letter function {self.function}: messages {seqs[:10] or 'none'} failed on each receive "
+                         f"({'/'.join(map(str, times)) or 0} times), {arrived}/{total} in {self.dead_letter_queue}")
         if arrived < total:
             into_dlq.failures.append(f"{self.dead_letter_queue}: {total - arrived} of {total} failed messages not dead-lettered within {self.within:g}s; "
                                      f"the redrive of {self.queue} (max_receive_count {self.receives}) did not move them")
