@@ -127,6 +127,7 @@ class FunctionKind(SweptKind):
                 retry.call("lambda.UpdateFunctionConfiguration", lam.update_function_configuration, policy=sessions.retry_policy,
                            FunctionName=entry.arn, Runtime=LAMBDA_RUNTIME)
                 wait_updated(lam, entry.arn, sessions.retry_policy)
+                wait_ready(lam, entry.arn, sessions.retry_policy)
                 lines.append(f"function {name}: runtime {config.get('Runtime')} → {LAMBDA_RUNTIME} (set after the apply)")
             if spec is not None and spec.partial_batch and entry.mapping_uuid:
                 retry.call("lambda.UpdateEventSourceMapping", lam.update_event_source_mapping, policy=sessions.retry_policy,
@@ -190,6 +191,20 @@ def wait_updated(lam: LambdaClient, function: str, policy: retry.RetryPolicy, ti
         if time.monotonic() >= deadline:
             raise TargetError(f"function {function}: its configuration update still in progress after {timeout:.0f}s; check it in the Lambda console")
         time.sleep(0.5)
+
+
+READY_EVENT = b'{"Records": []}'  # an event without records: the kit's handler does nothing with it
+
+
+def wait_ready(lam: LambdaClient, function: str, policy: retry.RetryPolicy) -> None:
+    """One synchronous invocation with an empty event, so the function's updated configuration
+    serves invocations before anything is sent to it: on LocalStack 4.13.1 an asynchronous (SNS)
+    invocation that arrives while a just-updated function starts its new environment is dropped
+    without a trace. On AWS it costs one invocation and warms an environment."""
+    answer = retry.call("lambda.Invoke", lam.invoke, policy=policy, FunctionName=function, Payload=READY_EVENT)
+    if answer.get("FunctionError"):
+        detail = answer["Payload"].read().decode("utf-8", "replace")[:500] if "Payload" in answer else ""
+        raise TargetError(f"function {function} fails even an empty event ({answer['FunctionError']}): {detail}; see its log group")
 
 
 _GONE = frozenset({"ResourceNotFoundException", "NoSuchEntity", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})

@@ -7,7 +7,9 @@ the function's ``HARNESS_BEHAVIOUR`` environment variable with the scenario's to
 (:class:`harness.payload.function_consumer.Behaviour`): it applies to that scenario's messages
 only, so it never needs undoing — a later scenario's messages carry another token. The update is
 one ``UpdateFunctionConfiguration`` (the other variables kept), waited for until Lambda reports it
-done; the function's next invocations run with it, on AWS as on the emulator. The module ignores
+done and one empty synchronous invocation has gone through (LocalStack drops an SNS invocation that
+arrives while the updated function starts); its next invocations run with it, on AWS as on the
+emulator. The module ignores
 the variable, so a later ``terraform plan`` does not take it back.
 """
 
@@ -17,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from harness import retry
-from harness.kinds.function.provision import wait_updated
+from harness.kinds.function.provision import wait_ready, wait_updated
 from harness.payload.function_consumer import BEHAVIOUR_ENV, Behaviour
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
@@ -46,4 +48,5 @@ def set_behaviour(manifest: Manifest, sessions: Sessions, function: str, behavio
     retry.call("lambda.UpdateFunctionConfiguration", lam.update_function_configuration, policy=sessions.retry_policy,
                FunctionName=entry.arn, Environment={"Variables": variables})
     wait_updated(lam, entry.arn, sessions.retry_policy)
+    wait_ready(lam, entry.arn, sessions.retry_policy)
     return True
