@@ -52,7 +52,7 @@ class CostContext:
         self.bucket_region = _bucket_region(send, topology)
         self.topic = topology.topics[send.topic] if send.topic is not None else None
         if self.topic is not None:
-            subs = [s for s in topology.subscriptions if s.topic == self.topic.name]
+            subs = [s for s in topology.queue_subscriptions if s.topic == self.topic.name]
             self.targets = {s.queue: (topology.queues[s.queue], s.raw_delivery) for s in subs}
             self.dlqs = {s.queue: s.dead_letter_queue for s in subs if s.dead_letter_queue}
         else:
@@ -148,7 +148,7 @@ class CostContext:
         if through:
             if through not in self.targets:
                 return  # the send does not reach its queue
-        elif self.topic is None or function not in self.topology.topics_invoking(self.topic.name):
+        elif self.topic is None or self.topic.name not in self.topology.topics_invoking(function):
             return
         t, gb = self.tally, fn.memory / 1024.0
         for b in self.batches:
