@@ -110,6 +110,11 @@ class ProvisionKind(ABC):
         f = placed.facts
         return ResourceEntry(f["account"], f["account_id"], f["region"], value["arn"], value["name"], value.get("url", ""), f["fifo"], f["kms_key"])
 
+    def refuse(self, topology: Topology, target: Target, profile: ProviderProfile) -> None:
+        """Raise a :class:`harness.errors.TargetError` when this kind's entries of ``topology``
+        cannot be applied to ``target`` with ``profile`` (``up`` asks before anything is rendered)."""
+        return None
+
     def after_apply(self, manifest: Manifest, topology: Topology, sessions: Sessions) -> list[str]:
         """Set what the provider cannot, once the apply finished (one line per thing done, for the
         user): :func:`harness.provision.after_apply.complete` calls it on every kind. Nothing by default."""

@@ -13,6 +13,7 @@ import pytest
 
 from harness import paths
 from harness.errors import TargetError
+from harness.kinds.function.provision import FunctionKind
 from harness.provision import function_package
 from harness.provision.provider import ProviderProfile
 from harness.provision.render import render_root
@@ -78,8 +79,11 @@ def test_render_writes_the_function_calls_and_the_package(tmp_path: Path) -> Non
 
 
 def test_aws_needs_a_provider_that_creates_a_current_runtime(tmp_path: Path) -> None:
+    kind = FunctionKind()
     with pytest.raises(TargetError, match=r"function c-fn: hashicorp/aws 3\.39\.0 .* HARNESS_PROVIDER_SOURCE=registry"):
-        render_root(NIGHTLY, Target("aws"), MIRROR, "r1", tmp_path / "a")
+        kind.refuse(NIGHTLY, Target("aws"), MIRROR)
+    kind.refuse(NIGHTLY, Target("aws"), REGISTRY)
+    kind.refuse(NIGHTLY, Target("aws", "http://127.0.0.1:4566"), MIRROR)  # the rehearsal
     rendered = render_root(NIGHTLY, Target("aws"), REGISTRY, "r1", tmp_path / "b")
     assert rendered.document["module"]["function_c_fn"]["runtime"] == "python3.12"
     # the rehearsal (the AWS path on LocalStack) creates python3.8 and moves it after the apply

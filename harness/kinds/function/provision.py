@@ -34,8 +34,9 @@ from harness.provision.naming import (
     receipts_queue_name,
     topic_module,
 )
-from harness.provision.provider import LAMBDA_RUNTIME
+from harness.provision.provider import LAMBDA_RUNTIME, ProviderProfile
 from harness.provision.sessions import Sessions
+from harness.provision.targets import Target
 from harness.topology.model import Topology
 
 if TYPE_CHECKING:
@@ -59,13 +60,16 @@ class FunctionKind(SweptKind):
     def physical_name(self, ctx: RenderContext, logical: str, spec: Function) -> str:
         return physical_name(ctx.run_id, logical)
 
-    def module_call(self, ctx: RenderContext, logical: str, spec: Function) -> dict[str, Any]:
-        if ctx.target.name == "aws" and not ctx.target.endpoint_url and not ctx.profile.functions_on_aws():
+    def refuse(self, topology: Topology, target: Target, profile: ProviderProfile) -> None:
+        """AWS with provider 3.x: it cannot create a function with a current Python runtime."""
+        if topology.functions and target.name == "aws" and not target.endpoint_url and not profile.functions_on_aws():
             raise TargetError(
-                f"function {logical}: hashicorp/aws {ctx.profile.version} creates Lambda functions only with runtimes up to "
-                "python3.8, which AWS no longer creates; apply topologies with functions to AWS with provider 4 or later: "
+                f"function {next(iter(topology.functions))}: hashicorp/aws {profile.version} creates Lambda functions only with runtimes "
+                "up to python3.8, which AWS no longer creates; apply topologies with functions to AWS with provider 4 or later: "
                 "HARNESS_PROVIDER_SOURCE=registry (HARNESS_AWS_PROVIDER_VERSION, default 5.100.0)"
             )
+
+    def module_call(self, ctx: RenderContext, logical: str, spec: Function) -> dict[str, Any]:
         topo = ctx.topology
         package = function_package.build(ctx.root_dir)
         buckets = {b: topo.buckets[b] for b in spec.reads}

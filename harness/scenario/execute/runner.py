@@ -102,7 +102,7 @@ class ScenarioRunner:
         # budget on the same dead endpoint.
         self.unreachable_during: str | None = None
         self.not_run = 0
-        self.on_emulator = bool(sessions.target.endpoint_url)  # LocalStack, or the AWS rehearsal on it
+        self.on_emulator = bool(manifest.endpoint_url)  # LocalStack, or the AWS rehearsal on it
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario.name, scenario.source, description=scenario.description)

@@ -318,7 +318,7 @@ def sender_for(
     settings = PublishSettings(
         bucket=bucket.name if bucket else NO_BUCKET,
         # A topic may take up to 1 MiB on AWS (its max_message_size); the emulator keeps 256 KiB.
-        sns_threshold=sns_threshold(send, on_emulator=bool(sessions.target.endpoint_url)),
+        sns_threshold=sns_threshold(send, on_emulator=bool(manifest.endpoint_url)),
         always_through_s3=send.offload == "always",
         # A writer account's object must belong to the bucket owner, whose policy grants the readers.
         bucket_owner_full_control=bucket is not None and bucket.account != send.account,

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 from harness.access.deployment import DENIAL_ACTIONS
 from harness.scenario.expectations.base import Expectation, ReadContext
-from harness.scenario.format.sends import function_ref, queue_ref
+from harness.scenario.format.routes import function_ref
+from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.topology.model import Topology
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest

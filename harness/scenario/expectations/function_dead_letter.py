@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from harness.payload.function_consumer import ACK, FAIL
 from harness.scenario.execute.function_watch import Receipt, function_key
 from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
-from harness.scenario.format.sends import function_ref, function_routes
+from harness.scenario.format.routes import function_ref, function_routes
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
 from harness.scenario.judge.facts import Sent

@@ -28,7 +28,8 @@ from harness.scenario.execute.function_watch import function_key
 from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
 from harness.scenario.format.bounds import read_throughput
 from harness.scenario.format.model import RateBound
-from harness.scenario.format.sends import function_expect_problem, function_ref, function_routes, may_offload
+from harness.scenario.format.routes import function_expect_problem, function_ref, function_routes
+from harness.scenario.format.sends import may_offload
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
 from harness.scenario.judge.measure import FUNCTION_HOPS
