@@ -19,11 +19,20 @@ from harness.provision.provider import ProviderProfile
 from harness.provision.render import render_root
 from harness.provision.targets import Target
 from harness.topology.loader import load_topology
+from harness.topology.model import Topology
 
 MIRROR = ProviderProfile("mirror", "3.39.0")
 REGISTRY = ProviderProfile("registry", "5.100.0")
 TOPOLOGY = load_topology(paths.REFERENCE_TOPOLOGY)
-NIGHTLY = load_topology(paths.SCENARIOS_DIR / "aws" / "nightly.topology.yaml")  # the same resources, with role ARNs
+
+def _on_aws(tmp_path: Path) -> Topology:
+    """The reference topology with a role to assume in each account (what the AWS target needs)."""
+    text = paths.REFERENCE_TOPOLOGY.read_text()
+    for name, account in (("A", "111111111111"), ("B", "222222222222"), ("C", "333333333333")):
+        text = text.replace(f'  {name}: {{id: "{account}"}}', f'  {name}: {{id: "{account}", aws: {{role_arn: "arn:aws:iam::{account}:role/e2e-harness"}}}}')
+    path = tmp_path / "aws.topology.yaml"
+    path.write_text(text)
+    return load_topology(path)
 
 
 def test_the_package_is_the_same_bytes_every_time(tmp_path: Path) -> None:
@@ -79,15 +88,16 @@ def test_render_writes_the_function_calls_and_the_package(tmp_path: Path) -> Non
 
 
 def test_aws_needs_a_provider_that_creates_a_current_runtime(tmp_path: Path) -> None:
+    on_aws = _on_aws(tmp_path)
     kind = FunctionKind()
     with pytest.raises(TargetError, match=r"function c-fn: hashicorp/aws 3\.39\.0 .* HARNESS_PROVIDER_SOURCE=registry"):
-        kind.refuse(NIGHTLY, Target("aws"), MIRROR)
-    kind.refuse(NIGHTLY, Target("aws"), REGISTRY)
-    kind.refuse(NIGHTLY, Target("aws", "http://127.0.0.1:4566"), MIRROR)  # the rehearsal
-    rendered = render_root(NIGHTLY, Target("aws"), REGISTRY, "r1", tmp_path / "b")
+        kind.refuse(on_aws, Target("aws"), MIRROR)
+    kind.refuse(on_aws, Target("aws"), REGISTRY)
+    kind.refuse(on_aws, Target("aws", "http://127.0.0.1:4566"), MIRROR)  # the rehearsal
+    rendered = render_root(on_aws, Target("aws"), REGISTRY, "r1", tmp_path / "b")
     assert rendered.document["module"]["function_c_fn"]["runtime"] == "python3.12"
     # the rehearsal (the AWS path on LocalStack) creates python3.8 and moves it after the apply
-    rehearsal = render_root(NIGHTLY, Target("aws", "http://127.0.0.1:4566"), MIRROR, "r1", tmp_path / "c")
+    rehearsal = render_root(on_aws, Target("aws", "http://127.0.0.1:4566"), MIRROR, "r1", tmp_path / "c")
     assert rehearsal.document["module"]["function_c_fn"]["runtime"] == "python3.8"
 
 

@@ -129,6 +129,21 @@ def _publish(manifest: Manifest, sessions: Sessions, sub: SubscriptionEntry, ite
         ) from exc
 
 
+def _arrived(
+    manifest: Manifest, sessions: Sessions, endpoint: str, function: bool, by_id: dict[str, tuple[str, str]], clock: SettleClock
+) -> list[tuple[str, str]]:
+    """(canary id, the endpoint it proves) of the canaries that arrived at ``endpoint``: a queue's
+    own, and those a function polling it took first (its receipts name them); a function's
+    receipts prove the endpoint each canary was published for."""
+    if function:
+        return [(cid, by_id.get(cid, ("", ""))[1]) for cid in _drain_receipts(manifest, sessions, endpoint, clock)]
+    found = [(cid, endpoint) for cid in _drain(manifest, sessions, endpoint, clock)]
+    for name, entry in manifest.functions.items():
+        if entry.queue == endpoint:  # its event source mapping may have received the canary first
+            found += [(cid, endpoint) for cid in _drain_receipts(manifest, sessions, name, clock)]
+    return found
+
+
 def _drain_receipts(manifest: Manifest, sessions: Sessions, function: str, clock: SettleClock) -> list[str]:
     """One long-poll of ``function``'s receipts queue: the receipts of this run's canaries are
     deleted; the canaries' ids returned."""
@@ -238,10 +253,10 @@ def settle_deliveries(
             if item.canaries > 1:
                 log.warning("settle: %s: canary %d published (none received yet, %.0fs after apply)", item.label, item.canaries, now - started)
         for queue, function in sorted({(item.queue, item.function) for _, item in pending}):
-            for cid in (_drain_receipts if function else _drain)(manifest, sessions, queue, clock):
+            for cid, endpoint in _arrived(manifest, sessions, queue, function, by_id, clock):
                 topic = by_id.get(cid, ("", ""))[0]  # any canary of the topic proves its delivery to this queue
                 for _, item in waiting:
-                    if item.topic == topic and item.queue == queue and item.status == NOT_DELIVERED:
+                    if item.topic == topic and item.queue == endpoint and item.status == NOT_DELIVERED:
                         item.status, item.seconds = DELIVERED, clock.now() - started
                         _say(out, f"settle: {item.label} delivers ({item.seconds:.1f}s after apply, {item.canaries} canary/ies)")
         if clock.now() >= next_progress:
