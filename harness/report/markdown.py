@@ -24,7 +24,7 @@ def markdown_report(data: dict) -> str:
     lines += ["## Run", "", " · ".join(f"{k} `{v}`" for k, v in (("target", data["target"]), ("topology", data["topology"]), *meta.items()) if v), ""]
     lines += ["## Delivery paths", ""]
     lines += mermaid_markdown(data)
-    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | carried | per hop p50 / p99 |",
+    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | per hop p50 / p99 | carried |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for sc in data["scenarios"]:
         for p in sc["paths"] or [{"label": "–", "counts": {}, "latency_ms": {}}]:
@@ -33,7 +33,7 @@ def markdown_report(data: dict) -> str:
                 f"| {sc['name']} | {sc['status']} | {p['label']} | {c.get('sent', '')} | {c.get('received', '')} | "
                 f"{c.get('intact', '')} | {c.get('missing', '')} | {c.get('duplicate', '')} | {c.get('late', '')} | "
                 f"{human.rate(p.get('delivered_rate'))} | {human.millis(lat.get('p50'))} | {human.millis(lat.get('p99'))} | "
-                f"{human.millis(lat.get('max'))} | {carried(p)} | {hops(p)} |"
+                f"{human.millis(lat.get('max'))} | {hops(p)} | {carried(p)} |"
             )
     lines += access_markdown(data)
     lines += resources_markdown(data)

@@ -40,7 +40,7 @@ TOPOLOGY = textwrap.dedent("""\
       b-fn-dlq: {account: B, region: eu-west-1}
       big-q: {account: A, region: us-east-1}
     buckets:
-      payloads: {account: A, region: us-east-1, readers: [B, C]}
+      payloads: {account: A, region: us-east-1, readers: [B, C], writers: [B], readers_may_delete: true}
     functions:
       c-fn: {account: C, region: us-east-1, reads: [payloads]}
       b-fn: {account: B, region: eu-west-1, queue: b-fn-in, batching_window: 1, timeout: 5, reads: [payloads]}
@@ -104,6 +104,29 @@ def test_failed_batch_items_and_only_they_end_in_the_dlq(applied: Manifest, topo
     assert fn.counts["sent"] == 3 and fn.counts["received"] == 3 and fn.counts["duplicate"] == 0
     met = {o.what for o in result.objectives if o.result == "met"}
     assert "moved only after 2 failed receives" in met and "batches with failed and acknowledged items (partial batch response)" in met
+
+
+def test_a_function_rejects_takes_its_time_and_deletes_payloads_as_the_scenario_asks(applied: Manifest, topology: Path, tmp_path: Path) -> None:
+    rejecting = run_scenario(applied, write_scenario(tmp_path, topology, "reject-once", """\
+        send: {from: B/eu-west-1, queue: b-fn-in, count: 2, size: 1KiB}
+        expect:
+          - {function: b-fn, within: 30s, reject: 1, slow: 300ms}
+        """))
+    assert rejecting.status == PASSED, rejecting.failures
+    assert "rejected 1× before it was acknowledged" in {o.what for o in rejecting.objectives if o.result == "met"}
+    [path] = rejecting.paths
+    assert path.counts["received"] == 2 and path.counts["duplicate"] == 0
+    assert path.hops["function_duration"].get_min_value() >= 299_000  # µs (3 significant digits): slow applies to each message
+    assert any("rejects each message 1×, takes 300 ms per message" in n for n in rejecting.notes), rejecting.notes
+
+    deleting = run_scenario(applied, write_scenario(tmp_path, topology, "delete-on-ack", """\
+        send: {from: B/eu-west-1, queue: b-fn-in, count: 1, size: 2MiB}
+        expect:
+          - {function: b-fn, within: 20s, delete_payloads: true}
+        payload_deleted_after_ack: true
+        """))
+    assert deleting.status == PASSED, deleting.failures
+    assert "payload objects gone after ack" in {o.what for o in deleting.objectives if o.result == "met"}
 
 
 def test_a_role_without_its_bucket_grant_fails_naming_the_function_the_bucket_and_the_grant(
