@@ -19,7 +19,8 @@ from harness.access.deployment import Deployment
 from harness.access.evaluate import Decision, Outcome
 from harness.access.kind import access_kinds
 from harness.access.paths import invoke_hop
-from harness.access.verdicts import AppliedPolicies, judge_hop, judge_request
+from harness.access.verdicts import AppliedPolicies, HopVerdict, judge_hop, judge_request
+from harness.topology.model import Topology
 
 MARK = {Outcome.ALLOWED: "yes", Outcome.IMPLICIT_DENY: "-", Outcome.EXPLICIT_DENY: "DENY"}
 
@@ -46,10 +47,20 @@ class DeliveryCell:
 
 
 @dataclass(frozen=True)
+class RoleCell:
+    """What a principal the deployment creates (a function's execution role) may do: one declared
+    access of it (``where``: the topology field declaring it) and the verdict's line."""
+
+    where: str
+    verdict: HopVerdict
+
+
+@dataclass(frozen=True)
 class AccessMatrix:
     accounts: tuple[str, ...]
     cells: tuple[MatrixCell, ...]
     deliveries: tuple[DeliveryCell, ...]
+    roles: tuple[RoleCell, ...] = ()
 
     def cell(self, kind: str, resource: str, capability: str, account: str) -> MatrixCell:
         for c in self.cells:
@@ -70,6 +81,9 @@ class AccessMatrix:
         allowed = [f"{d.topic} -> {d.endpoint}" for d in self.deliveries if d.decision.allowed]
         lines.append("")
         lines.append("SNS may deliver: " + (", ".join(allowed) if allowed else "nothing"))
+        if self.roles:
+            lines.append("Function roles:")
+            lines += [f"  {'yes' if r.verdict.ok else 'NO '} {r.verdict.line}" for r in self.roles]
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
@@ -88,12 +102,15 @@ class AccessMatrix:
                 for c in self.cells
             ],
             "deliveries": [{"topic": d.topic, ("function" if d.function else "queue"): d.queue, **decision(d.decision)} for d in self.deliveries],
+            **({"roles": [{"where": r.where, "hop": r.verdict.hop.kind.value, "subject": r.verdict.hop.subject, **decision(r.verdict.decision),
+                           "line": r.verdict.line} for r in self.roles]} if self.roles else {}),
         }
 
 
-def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequence[str] = ()) -> AccessMatrix:
+def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequence[str] = (), topology: Topology | None = None) -> AccessMatrix:
     """Judge every capability of every resource for every account of ``dep`` (and ``outsiders``,
-    12-digit ids of accounts outside it, to show they are shut out)."""
+    12-digit ids of accounts outside it, to show they are shut out); with ``topology``, also what
+    each principal the deployment creates may do (a function's role: poll its queue, read payloads)."""
     accounts = tuple(dep.accounts) + tuple(outsiders)
     cells: list[MatrixCell] = []
     for kind in access_kinds():
@@ -108,4 +125,9 @@ def access_matrix(dep: Deployment, policies: AppliedPolicies, outsiders: Sequenc
         DeliveryCell(t, f, judge_hop(invoke_hop(dep.topic(t), dep.function(f)), policies).decision, function=True)
         for t in dep.topics for f in dep.functions
     )
-    return AccessMatrix(accounts, tuple(cells), deliveries)
+    roles: tuple[RoleCell, ...] = ()
+    if topology is not None:
+        declared = [(where, hop) for kind in access_kinds() for name, spec in topology.of(kind.group).items()
+                    for where, hop in kind.declared_hops(topology, name, spec, dep) if hop.caller]
+        roles = tuple(RoleCell(where, judge_hop(hop, policies)) for where, hop in declared)
+    return AccessMatrix(accounts, tuple(cells), deliveries, roles)

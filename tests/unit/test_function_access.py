@@ -74,3 +74,14 @@ def test_the_matrix_shows_who_may_invoke_and_what_sns_may_invoke() -> None:
     assert ("orders", "function c-fn") in allowed and ("orders-fifo", "function c-fn") not in allowed
     assert "orders -> function c-fn" in matrix.table()
     assert {"topic": "orders", "function": "c-fn"}.items() <= next(d for d in matrix.as_dict()["deliveries"] if d.get("function") == "c-fn").items()
+
+
+def test_harness_access_shows_what_each_function_role_may_do() -> None:
+    from harness.scenario.execute.access_step import static_matrix
+
+    matrix = static_matrix(TOPOLOGY)
+    lines = {(r.where, r.verdict.ok) for r in matrix.roles}
+    assert lines == {("functions.c-fn.reads", True), ("functions.b-fn.queue", True), ("functions.b-fn.reads", True)}
+    table = matrix.table()
+    assert "Function roles:" in table and "yes b-fn: function b-fn's role may receive from queue b-fn-in" in table
+    assert {r["where"] for r in matrix.as_dict()["roles"]} == {"functions.c-fn.reads", "functions.b-fn.queue", "functions.b-fn.reads"}

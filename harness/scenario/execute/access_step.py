@@ -175,9 +175,9 @@ def outsiders_of(scenarios: Iterable[Scenario], topology_ids: Iterable[str]) -> 
 
 def applied_matrix(manifest: Manifest, sessions: Sessions, outsiders: Iterable[str] = ()) -> AccessMatrix:
     """Who may do what in an applied run, from the policies read back now (``harness access --run-id``)."""
-    return access_matrix(Deployment.from_manifest(manifest), read_policies(manifest, sessions), list(outsiders))
+    return access_matrix(Deployment.from_manifest(manifest), read_policies(manifest, sessions), list(outsiders), manifest.applied_topology())
 
 
 def static_matrix(topology: Topology, outsiders: Iterable[str] = ()) -> AccessMatrix:
     """Who may do what under the policies the modules would write (``harness access --topology``)."""
-    return access_matrix(Deployment.from_topology(topology), rendered_policies(topology), list(outsiders))
+    return access_matrix(Deployment.from_topology(topology), rendered_policies(topology), list(outsiders), topology)
