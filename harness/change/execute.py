@@ -30,7 +30,7 @@ from harness.change.probe import Probe, ProbedPath, ProbeSettings
 from harness.change.select import probed_paths
 from harness.errors import HarnessError, TerraformError
 from harness.provision import leftovers
-from harness.provision.body_filters import set_body_filters
+from harness.provision.after_apply import complete as complete_apply
 from harness.provision.lifecycle import Progress, terraform_dir
 from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED, Manifest
 from harness.provision.provider import current_profile, write_cli_config
@@ -166,7 +166,7 @@ def _adopt_new(manifest: Manifest, new: Topology, rendered: RenderedRoot, tf: Te
     manifest.resources = rendered.outputs.read(tf.output())
     manifest.accounts = {**manifest.accounts, **{n: a.id for n, a in new.accounts.items()}}
     manifest.aws_access = {**manifest.aws_access, **{n: asdict(a.aws) for n, a in new.accounts.items()}}
-    set_body_filters(manifest)  # what provider 3.39 cannot set (filter_policy_scope)
+    complete_apply(manifest)  # what provider 3.39 cannot set (filter_policy_scope, response types, topic sizes)
     manifest.record_topology(new)
     manifest.topology_file = str(new_file.resolve())
     manifest.transition(STATUS_APPLIED, settings)

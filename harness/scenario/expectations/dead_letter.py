@@ -3,6 +3,9 @@ must reach the queue's dead-letter queue — intact, and not before it was rejec
 times (default: the redrive's ``max_receive_count``)::
 
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
+
+Naming ``function:`` instead of ``queue:``, the function polling the queue fails the messages and
+its partial batch responses are checked too (:mod:`.function_dead_letter`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from harness.scenario.execute.watch import collect_dead_letters
 from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
+from harness.scenario.expectations.function_dead_letter import FUNCTION_DEAD_LETTER_KEYS, FunctionDeadLetter
+from harness.scenario.expectations.function_expect import has_function
 from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
@@ -34,11 +39,14 @@ class DeadLetterCheck(Expectation):
     many = False
     one_send_only = True
     load = "a rejecting consumer and its dead-letter queue are checked per scenario run, not under load; use `harness run`"
-    keys = ("queue", "rejections", "within")
+    keys = ("queue", "rejections", "within", *(k for k in FUNCTION_DEAD_LETTER_KEYS if k != "within"))  # a queue's, and a function's
 
     @classmethod
     def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
-        f = node.mapping(allowed=cls.keys, required=("queue", "within"))
+        if has_function(node):
+            return FunctionDeadLetter.read(r, node)
+        f = node.mapping(allowed=("queue", "rejections", "within"), required=("queue", "within"),
+                         required_hints={"queue": "add queue: <name> (or function: <name>, the function polling it)"})
         if f is None:
             return None
         queue = queue_ref(r.topology, f["queue"]) if "queue" in f else None
