@@ -19,13 +19,16 @@ from harness.access.kind import Placed, access_kinds
 from harness.access.paths import (
     BucketRef,
     Consumer,
+    FunctionRef,
     Hop,
     HopKind,
     KeyRef,
     Named,
+    account_invoke_hop,
     account_key_hop,
     deliver_hop,
     hop_requests,
+    invoke_hop,
     payload_hop,
     publish_hop,
     send_hop,
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 # expect_denied actions → the hop they stand for
-DENIAL_ACTIONS = ("publish", "send", "subscribe", "deliver", "put_payloads", "read_payloads", "delete_payloads")
+DENIAL_ACTIONS = ("publish", "send", "subscribe", "deliver", "put_payloads", "read_payloads", "delete_payloads", "invoke")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class Deployment:
     @property
     def keys(self) -> Mapping[str, Placed]:
         return self.resources.get("keys", {})
+
+    @property
+    def functions(self) -> Mapping[str, Placed]:
+        return self.resources.get("functions", {})
 
     def replaced(self, group: str, entries: Mapping[str, Placed]) -> Deployment:
         """This deployment with ``group``'s entries replaced (tests: other URLs, other ARNs)."""
@@ -115,6 +122,10 @@ class Deployment:
         p = self._get("queue", self.queues, name)
         return Named(name, p.arn)
 
+    def function(self, name: str) -> FunctionRef:
+        p = self._get("function", self.functions, name)
+        return FunctionRef(name, p.arn, p.principal)
+
     def bucket(self, name: str) -> BucketRef:
         p = self._get("bucket", self.buckets, name)
         return BucketRef(name, p.arn, p.account_id)
@@ -145,31 +156,43 @@ class Deployment:
         deleting: Iterable[str] = (),
         bucket: str | None = None,
         secure_transport: bool = True,
+        invoked: Iterable[str] = (),
+        polling: Iterable[tuple[str, str]] = (),
     ) -> list[Hop]:
         """The hops of one scenario path, from logical names: ``sender`` (account), ``topic`` or
         ``queue``, the queues expected to receive (``receivers``; their accounts read payloads),
-        those whose consumers delete payloads (``deleting``), and the payload ``bucket`` when the
-        path offloads."""
-        receivers = list(receivers)
+        the functions SNS invokes (``invoked``) and those polling a queue the path reaches
+        (``polling``: (function, queue); their roles read payloads), those whose consumers delete
+        payloads (``deleting``: queues and functions), and the payload ``bucket`` when the path
+        offloads."""
+        receivers, invoked, polling = list(receivers), list(invoked), list(polling)
         deleting = set(deleting)
         consumers = [Consumer(q, self._get("queue", self.queues, q).account_id, q in deleting) for q in receivers]
+        functions = [self.function(f) for f in dict.fromkeys([*invoked, *(f for f, _ in polling)])]
+        consumers += [Consumer(f.name, f.role_arn, f.name in deleting, f.caller) for f in functions]
+        fed = [q for _, q in polling if q not in receivers]  # a polled queue SNS delivers to is part of the path
         hops = hop_requests(
             self.account_id(sender),
             topic=self.topic(topic) if topic else None,
             queue=self.queue(queue) if queue else None,
-            subscribed=[self.queue(q) for q in receivers] if topic else (),
+            subscribed=[self.queue(q) for q in [*receivers, *fed]] if topic else (),
             bucket=self.bucket(bucket) if bucket else None,
             consumers=consumers if bucket else (),
             secure_transport=secure_transport,
+            invoked=[self.function(f) for f in invoked] if topic else (),
+            polled=[(self.function(f), self.queue(q)) for f, q in polling],
         )
-        return hops + self._key_hops(self.account_id(sender), topic, queue, consumers, bucket, secure_transport)
+        keyed = consumers + [Consumer(q, self._get("queue", self.queues, q).account_id) for q in fed]
+        return hops + self._key_hops(self.account_id(sender), topic, queue, keyed, bucket, secure_transport, dict(polling))
 
     def _key_hops(
-        self, sender: str, topic: str | None, queue: str | None, consumers: list[Consumer], bucket: str | None, tls: bool
+        self, sender: str, topic: str | None, queue: str | None, consumers: list[Consumer], bucket: str | None, tls: bool,
+        polling: dict[str, str],
     ) -> list[Hop]:
         """What the path asks of KMS, as AWS decides it: the sender encrypts for an encrypted topic
         or queue (GenerateDataKey, and Decrypt, which AWS requires of producers too); SNS encrypts
-        into each encrypted queue it delivers to; each consumer decrypts what it receives; the
+        into each encrypted queue it delivers to; each consumer decrypts what it receives (a
+        function what its queue holds, as its role; a function SNS invokes reads no queue); the
         sender encrypts an offloaded payload with the bucket's key and each consumer decrypts it."""
         E, D = HopKind.ENCRYPT, HopKind.DECRYPT
         hops: list[Hop] = []
@@ -179,18 +202,20 @@ class Deployment:
             what = f"topic {start.name}" if topic else f"queue {start.name}"
             hops += [account_key_hop(E, start.name, sender, first, what, tls), account_key_hop(D, start.name, sender, first, what, tls)]
         for c in consumers:
-            placed = self._get("queue", self.queues, c.name)
-            key = self.key_of(placed)
+            read = polling.get(c.name, c.name) if c.caller else c.name  # a function reads the queue it polls
+            if read not in self.queues:
+                continue  # a function SNS invokes: no queue of its own
+            key = self.key_of(self._get("queue", self.queues, read))
             if key is None:
                 continue
-            if topic:
-                hops.append(sns_key_hop(self.topic(topic), self.queue(c.name), key))
-            hops.append(account_key_hop(D, c.name, c.account, key, f"queue {c.name}", tls))
+            if topic and not c.caller:
+                hops.append(sns_key_hop(self.topic(topic), self.queue(read), key))
+            hops.append(account_key_hop(D, c.name, c.account, key, f"queue {read}", tls, c.caller))
         payload_key = self.key_of(self._get("bucket", self.buckets, bucket)) if bucket else None
         if payload_key is not None:
             what = f"payloads of bucket {bucket}"
             hops.append(account_key_hop(E, str(bucket), sender, payload_key, what, tls))
-            hops += [account_key_hop(D, c.name, c.account, payload_key, what, tls) for c in consumers]
+            hops += [account_key_hop(D, c.name, c.account, payload_key, what, tls, c.caller) for c in consumers]
         return hops
 
     def denial_hop(
@@ -202,9 +227,12 @@ class Deployment:
         queue: str | None = None,
         bucket: str | None = None,
         secure_transport: bool = True,
+        function: str | None = None,
     ) -> Hop:
         """The hop of one ``expect_denied`` entry: ``account`` (name or 12-digit id) attempts
-        ``action`` (one of :data:`DENIAL_ACTIONS`) on the named topic, queue or bucket."""
+        ``action`` (one of :data:`DENIAL_ACTIONS`) on the named topic, queue, bucket or function."""
+        if action == "deliver" and topic and function:  # SNS is the caller; ``account`` is not used
+            return invoke_hop(self.topic(topic), self.function(function))
         who = self.account_id(account)
         if action == "publish" and topic:
             return publish_hop(who, self.topic(topic), secure_transport)
@@ -214,13 +242,17 @@ class Deployment:
             return _subscribe_hop(who, self.topic(topic), self.queue(queue))
         if action == "deliver" and topic and queue:
             return self.delivery_hop(topic, queue)  # SNS is the caller; ``account`` is not used
+        if action == "invoke" and function:
+            return account_invoke_hop(who, self.function(function), secure_transport)
         kinds = {"put_payloads": HopKind.PUT_PAYLOAD, "read_payloads": HopKind.GET_PAYLOAD, "delete_payloads": HopKind.DELETE_PAYLOAD}
         if action in kinds and bucket:
             return payload_hop(kinds[action], account, who, self.bucket(bucket), secure_transport=secure_transport)
-        needs = {"publish": "topic", "send": "queue", "subscribe": "topic and queue", "deliver": "topic and queue"}.get(action, "bucket")
+        needs = {"publish": "topic", "send": "queue", "subscribe": "topic and queue", "deliver": "topic and queue (or function)",
+                 "invoke": "function"}.get(action, "bucket")
         if action not in DENIAL_ACTIONS:
             raise AccessError(f"unknown access {action!r}: use one of {', '.join(DENIAL_ACTIONS)}")
         raise AccessError(f"access {action!r} needs the {needs} it is attempted on")
 
     def delivery_hop(self, topic: str, queue: str) -> Hop:
+        """SNS delivering from ``topic`` into ``queue``."""
         return deliver_hop(self.topic(topic), self.queue(queue))

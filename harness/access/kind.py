@@ -4,7 +4,8 @@ Per kind: where an entry is (its ARN from a topology alone, or from the run reco
 Terraform module writes (a reproduction, statement for statement: see each kind's
 ``rendered_policy``), how that policy is read back from the applied resource, the accesses the
 topology declares through it (each must be authorised by the policies), and what the access matrix
-asks of it. The checks (:mod:`.static`, :mod:`.deployment`, :mod:`.matrix`, :mod:`.readback`)
+asks of it. A kind whose entries act themselves (a function's execution role) also says which
+identity policy its module gives that principal and how it is read back. The checks (:mod:`.static`, :mod:`.deployment`, :mod:`.matrix`, :mod:`.readback`)
 iterate :func:`access_kinds` and never branch on a kind.
 """
 
@@ -38,6 +39,7 @@ class Placed:
     region: str
     url: str = ""  # queues
     kms_key: str = ""  # logical name of the key that encrypts it ("" for none)
+    principal: str = ""  # the IAM principal it acts as (a function's execution role ARN); "" for none
 
 
 def logical_arn(service: str, region: str, account_id: str, resource: str) -> str:
@@ -60,7 +62,8 @@ class AccessKind(ABC):
 
     def place_applied(self, name: str, entry: Any) -> Placed:
         """Where an applied entry of the run record is."""
-        return Placed(name, entry.arn, entry.account_id, entry.region, getattr(entry, "url", "") or "", getattr(entry, "kms_key", "") or "")
+        return Placed(name, entry.arn, entry.account_id, entry.region, getattr(entry, "url", "") or "", getattr(entry, "kms_key", "") or "",
+                      getattr(entry, "role_arn", "") or "")
 
     def rendered_policy(self, topology: Topology, name: str, spec: Any, where: Deployment) -> Document | None:
         """The policy this kind's Terraform module writes for ``spec`` (None: it writes none)."""
@@ -69,6 +72,14 @@ class AccessKind(ABC):
     def read_policy(self, placed: Placed, client_for: ClientFor) -> Policy:
         """The policy the applied resource carries now."""
         raise AccessError(f"a {self.kind} has no policy of its own to read")
+
+    def rendered_identity(self, topology: Topology, name: str, spec: Any, where: Deployment) -> Document | None:
+        """The identity policy this kind's module gives the entry's principal (None: it has none)."""
+        return None
+
+    def read_identity(self, placed: Placed, client_for: ClientFor) -> list[Policy]:
+        """The identity policies the entry's principal carries now (none by default)."""
+        return []
 
     def declared_hops(self, topology: Topology, name: str, spec: Any, dep: Deployment) -> list[tuple[str, Hop]]:
         """(topology field, hop) for every access the topology declares through ``spec``."""

@@ -1,8 +1,10 @@
 """The hops of one scenario path, as requests to judge — built from plain data (ARNs, account ids).
 
 A path is: a sender publishes to a topic (or sends to a queue directly); SNS delivers to every
-subscribed queue; when the payload is offloaded, the sender puts the object into the payload
-bucket and every consumer gets it (and deletes it when it deletes payloads). :func:`hop_requests`
+subscribed queue and invokes every subscribed Lambda function (``invoke``: the function's resource
+policy decides); a function fed by a queue has its execution role poll it (``poll``); when the
+payload is offloaded, the sender puts the object into the payload bucket and every consumer gets it
+(and deletes it when it deletes payloads) — a function's consumer as its execution role. :func:`hop_requests`
 turns that into :class:`Hop` objects carrying a :class:`~harness.access.evaluate.Request` each;
 :mod:`harness.access.verdicts` judges them. No boto3 here.
 
@@ -60,6 +62,8 @@ class HopKind(StrEnum):
     DELETE_PAYLOAD = "delete_payload"
     ENCRYPT = "encrypt"  # kms:GenerateDataKey with the key of a topic, queue or payload bucket
     DECRYPT = "decrypt"  # kms:Decrypt with it
+    INVOKE = "invoke"  # lambda:InvokeFunction: SNS invoking a subscribed function, or an account calling it
+    POLL = "poll"  # sqs:ReceiveMessage by a function's execution role (its event source mapping)
 
 
 RESOURCE_KIND = {
@@ -72,6 +76,8 @@ RESOURCE_KIND = {
     HopKind.DELETE_PAYLOAD: "bucket",
     HopKind.ENCRYPT: "key",
     HopKind.DECRYPT: "key",
+    HopKind.INVOKE: "function",
+    HopKind.POLL: "queue",
 }
 
 
@@ -94,12 +100,14 @@ class BucketRef:
 
 @dataclass(frozen=True)
 class Consumer:
-    """Who reads payloads: a label for messages (the queue it consumes), its account, and whether
-    it deletes the payload object after processing."""
+    """Who reads payloads: a label for messages (the queue or function it consumes), the principal
+    that reads (an account id, or a function's execution role ARN), and whether it deletes the
+    payload object after processing. ``caller`` says who that is in a verdict line."""
 
     name: str
     account: str
     deletes_payloads: bool = False
+    caller: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +116,9 @@ class Hop:
     subject: str  # first word of the verdict line: the queue, topic, bucket or consumer concerned
     request: Request
     resource: str  # logical name of the topic / queue / bucket whose policy decides
-    via: str | None = None  # for DELIVER: the topic's logical name; for a key hop: what the key protects
+    via: str | None = None  # for DELIVER / INVOKE by SNS: the topic's logical name; for a key hop: what the key protects
     policy_arn: str = ""  # ARN whose resource policy decides (the bucket for object requests)
+    caller: str | None = None  # who acts, in words ("function c-fn's role"); None: the account, or SNS
 
     @property
     def resource_kind(self) -> str:
@@ -149,9 +158,9 @@ def send_hop(sender_account: str, queue: Named, secure_transport: bool = True) -
     return Hop(HopKind.SEND, queue.name, req, queue.name, policy_arn=queue.arn)
 
 
-def subscribe_hop(queue_account: str, topic: Named, queue: Named) -> Hop:
-    """The queue's account subscribing its queue (how the kit subscribes on AWS)."""
-    ctx = {**_caller_context(queue_account, True), "sns:Protocol": "sqs", "sns:Endpoint": queue.arn}
+def subscribe_hop(queue_account: str, topic: Named, queue: Named, protocol: str = "sqs") -> Hop:
+    """The endpoint's account subscribing its queue (or, protocol lambda, its function): how the kit subscribes on AWS."""
+    ctx = {**_caller_context(queue_account, True), "sns:Protocol": protocol, "sns:Endpoint": queue.arn}
     req = Request(queue_account, "sns:Subscribe", topic.arn, context=ctx)
     return Hop(HopKind.SUBSCRIBE, queue.name, req, topic.name, via=topic.name, policy_arn=topic.arn)
 
@@ -162,10 +171,53 @@ def deliver_hop(topic: Named, queue: Named) -> Hop:
     return Hop(HopKind.DELIVER, queue.name, req, queue.name, via=topic.name, policy_arn=queue.arn)
 
 
-def payload_hop(kind: HopKind, subject: str, account: str, bucket: BucketRef, key: str = PAYLOAD_PROBE_KEY, secure_transport: bool = True) -> Hop:
+def payload_hop(
+    kind: HopKind, subject: str, account: str, bucket: BucketRef, key: str = PAYLOAD_PROBE_KEY, secure_transport: bool = True,
+    caller: str | None = None,
+) -> Hop:
+    """``account`` (an account id, or a role ARN with ``caller`` saying whose) puts, gets or deletes a payload."""
     action = {HopKind.PUT_PAYLOAD: "s3:PutObject", HopKind.GET_PAYLOAD: "s3:GetObject", HopKind.DELETE_PAYLOAD: "s3:DeleteObject"}[kind]
-    req = Request(account, action, f"{bucket.arn}/{key}", resource_account=bucket.account, context=_caller_context(account, secure_transport))
-    return Hop(kind, subject, req, bucket.name, policy_arn=bucket.arn)
+    ctx = _caller_context(principal_account_of(account), secure_transport)
+    req = Request(account, action, f"{bucket.arn}/{key}", resource_account=bucket.account, context=ctx)
+    return Hop(kind, subject, req, bucket.name, policy_arn=bucket.arn, caller=caller)
+
+
+def principal_account_of(principal: str) -> str:
+    """The account of a principal: an account id is its own, an IAM ARN names it."""
+    parts = split_arn(principal)
+    return parts[3] if parts is not None and parts[3] else principal
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A Lambda function: logical name, ARN and its execution role's ARN."""
+
+    name: str
+    arn: str
+    role_arn: str
+
+    @property
+    def caller(self) -> str:
+        return f"function {self.name}'s role"
+
+
+def invoke_hop(topic: Named, function: FunctionRef) -> Hop:
+    """SNS invokes a subscribed function (``aws:SourceArn`` = the topic): the function's resource policy decides."""
+    ctx = {"aws:SourceArn": topic.arn, "aws:SourceAccount": arn_account(topic.arn), "aws:SecureTransport": "true"}
+    req = Request(sns_principal(arn_region(topic.arn)), "lambda:InvokeFunction", function.arn, context=ctx)
+    return Hop(HopKind.INVOKE, function.name, req, function.name, via=topic.name, policy_arn=function.arn)
+
+
+def account_invoke_hop(account: str, function: FunctionRef, secure_transport: bool = True) -> Hop:
+    """An account calls Invoke on the function."""
+    req = Request(account, "lambda:InvokeFunction", function.arn, context=_caller_context(account, secure_transport))
+    return Hop(HopKind.INVOKE, function.name, req, function.name, policy_arn=function.arn)
+
+
+def poll_hop(function: FunctionRef, queue: Named) -> Hop:
+    """The function's execution role receives from the queue its event source mapping reads."""
+    req = Request(function.role_arn, "sqs:ReceiveMessage", queue.arn, context=_caller_context(arn_account(function.role_arn), True))
+    return Hop(HopKind.POLL, function.name, req, queue.name, via=queue.name, policy_arn=queue.arn, caller=function.caller)
 
 
 @dataclass(frozen=True)
@@ -186,8 +238,12 @@ def key_hop(kind: HopKind, subject: str, principal: str, key: KeyRef, protects: 
     return Hop(kind, subject, req, key.name, via=protects, policy_arn=key.arn)
 
 
-def account_key_hop(kind: HopKind, subject: str, account: str, key: KeyRef, protects: str, secure_transport: bool = True) -> Hop:
-    return key_hop(kind, subject, account, key, protects, _caller_context(account, secure_transport))
+def account_key_hop(
+    kind: HopKind, subject: str, account: str, key: KeyRef, protects: str, secure_transport: bool = True, caller: str | None = None
+) -> Hop:
+    """``account`` (an account id, or a role ARN with ``caller``) encrypts or decrypts with ``key``."""
+    hop = key_hop(kind, subject, account, key, protects, _caller_context(principal_account_of(account), secure_transport))
+    return Hop(hop.kind, hop.subject, hop.request, hop.resource, hop.via, hop.policy_arn, caller)
 
 
 def sns_key_hop(topic: Named, queue: Named, key: KeyRef) -> Hop:
@@ -206,11 +262,15 @@ def hop_requests(
     consumers: Sequence[Consumer] = (),
     payload_key: str = PAYLOAD_PROBE_KEY,
     secure_transport: bool = True,
+    invoked: Sequence[FunctionRef] = (),
+    polled: Sequence[tuple[FunctionRef, Named]] = (),
 ) -> list[Hop]:
     """Every hop of one path, in the order a message travels.
 
     Give ``topic`` (with the queues ``subscribed`` to it that this path expects to reach) or
-    ``queue`` for a direct send; ``bucket`` and ``consumers`` when payloads are offloaded."""
+    ``queue`` for a direct send; ``bucket`` and ``consumers`` when payloads are offloaded; the
+    functions SNS invokes (``invoked``, topic paths) and those polling a queue the path reaches
+    (``polled``: function and queue)."""
     if (topic is None) == (queue is None):
         raise AccessError("a path starts at a topic (publish) or at a queue (direct send): give exactly one of topic= and queue=")
     if queue is not None and subscribed:
@@ -219,15 +279,19 @@ def hop_requests(
     if topic is not None:
         hops.append(publish_hop(sender_account, topic, secure_transport))
         hops.extend(deliver_hop(topic, q) for q in subscribed)
+        hops.extend(invoke_hop(topic, f) for f in invoked)
     else:
         assert queue is not None
         hops.append(send_hop(sender_account, queue, secure_transport))
+        if invoked:
+            raise AccessError("invoked= only applies to a path that publishes to a topic")
+    hops.extend(poll_hop(f, q) for f, q in polled)
     if bucket is not None:
         hops.append(payload_hop(HopKind.PUT_PAYLOAD, bucket.name, sender_account, bucket, payload_key, secure_transport))
         for c in consumers:
-            hops.append(payload_hop(HopKind.GET_PAYLOAD, c.name, c.account, bucket, payload_key, secure_transport))
+            hops.append(payload_hop(HopKind.GET_PAYLOAD, c.name, c.account, bucket, payload_key, secure_transport, c.caller))
             if c.deletes_payloads:
-                hops.append(payload_hop(HopKind.DELETE_PAYLOAD, c.name, c.account, bucket, payload_key, secure_transport))
+                hops.append(payload_hop(HopKind.DELETE_PAYLOAD, c.name, c.account, bucket, payload_key, secure_transport, c.caller))
     elif consumers:
         raise AccessError("consumers= reads payloads from a bucket: give bucket= as well")
     return hops

@@ -14,7 +14,10 @@ judge, with the evaluator, every access the topology declares:
 - each subscription across accounts: the queue's account may ``sns:Subscribe`` (protocol sqs);
 - each topic publisher: ``sns:Publish``; each queue producer: ``sqs:SendMessage``;
 - each bucket writer: ``s3:PutObject`` over TLS;
-- each bucket reader: ``s3:GetObject`` over TLS, and ``s3:DeleteObject`` with ``readers_may_delete``.
+- each bucket reader: ``s3:GetObject`` over TLS, and ``s3:DeleteObject`` with ``readers_may_delete``;
+- each function subscription: SNS invokes the function (its resource policy, ``aws:SourceArn``);
+- each function's execution role: receives from the queue it polls and gets the payloads of each
+  bucket it reads (the role's own policy and the bucket's, across accounts).
 
 ARNs are built from the logical names (the physical ``hx-<run>-`` names do not change who may
 do what). Callers are assumed to have full access in their own account, as on the harness's roles.
@@ -64,13 +67,18 @@ def rendered_policies(topology: Topology, where: Deployment | None = None) -> Ap
     the ARNs of ``where`` (default: logical names, :meth:`Deployment.from_topology`)."""
     where = where or Deployment.from_topology(topology)
     by_arn = {}
+    roles = {}
     for kind in access_kinds():
         if kind.policy_name is None:
             continue
         for name, spec in topology.of(kind.group).items():
+            placed = where.resources[kind.group][name]
             doc = kind.rendered_policy(topology, name, spec, where)
-            by_arn[where.resources[kind.group][name].arn] = parse_policy(doc, kind.policy_name)
-    return AppliedPolicies(by_arn)
+            by_arn[placed.arn] = parse_policy(doc, kind.policy_name)
+            identity = kind.rendered_identity(topology, name, spec, where)
+            if identity is not None and placed.principal:
+                roles[placed.principal] = [parse_policy(identity, f"{kind.kind} {name}'s role policy")]
+    return AppliedPolicies(by_arn, roles=roles)
 
 
 def declared_hops(topology: Topology) -> list[tuple[str, Hop]]:

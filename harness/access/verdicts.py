@@ -31,11 +31,14 @@ CALLER_FULL_ACCESS = parse_policy(
 
 @dataclass(frozen=True)
 class AppliedPolicies:
-    """Resource policies by the ARN of the queue / topic / bucket (``Policy(present=False)`` for a
-    resource without one), and optionally the identity policies of each account's callers."""
+    """Resource policies by the ARN of the queue / topic / bucket / function (``Policy(present=False)``
+    for a resource without one), optionally the identity policies of each account's callers, and the
+    identity policies of the principals the deployment itself creates (a function's execution role,
+    by its ARN: judged by those alone, never by the full access assumed for an account's callers)."""
 
     by_arn: Mapping[str, Policy]
     identity: Mapping[str, Sequence[Policy]] = field(default_factory=dict)
+    roles: Mapping[str, Sequence[Policy]] = field(default_factory=dict)
 
     def resource_policy(self, arn: str) -> Policy:
         try:
@@ -51,8 +54,17 @@ class AppliedPolicies:
             return ()
         return self.identity.get(account, (CALLER_FULL_ACCESS,))
 
+    def identities_of(self, request: Request) -> Sequence[Policy]:
+        """The identity policies that judge ``request``'s caller: a role of the deployment's by its
+        own, anyone else as their account's caller."""
+        if request.principal in self.roles:
+            return self.roles[request.principal]
+        return self.identity_for(request.principal_account)
+
 
 def _who(hop: Hop) -> str:
+    if hop.caller:
+        return hop.caller
     return "SNS" if hop.kind is HopKind.DELIVER or hop.request.is_service else f"account {hop.request.principal}"
 
 
@@ -69,6 +81,8 @@ def hop_action(hop: Hop, may: bool) -> str:
         HopKind.DELETE_PAYLOAD: f"delete the payload from bucket {hop.resource}",
         HopKind.ENCRYPT: f"encrypt {hop.via} with KMS key {hop.resource}",
         HopKind.DECRYPT: f"decrypt {hop.via} with KMS key {hop.resource}",
+        HopKind.INVOKE: f"invoke function {hop.resource}" + (f" for topic {hop.via}" if hop.via else ""),
+        HopKind.POLL: f"receive from queue {hop.resource} (the function's event source mapping)",
     }
     return f"{_who(hop)} {verb} {phrases[hop.kind]}"
 
@@ -111,7 +125,7 @@ class HopVerdict:
 
 def judge_request(request: Request, policy_arn: str, policies: AppliedPolicies) -> Decision:
     """Evaluate one request against the resource policy of ``policy_arn`` and the caller's identity."""
-    identities = () if request.is_service else policies.identity_for(request.principal_account)
+    identities = () if request.is_service else policies.identities_of(request)
     return evaluate(request, policies.resource_policy(policy_arn), identities)
 
 

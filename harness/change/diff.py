@@ -57,9 +57,10 @@ class DeliveryPath:
 
 
 def delivery_paths(topology: Topology) -> dict[tuple[str, str, str], DeliveryPath]:
-    """Every delivery path of ``topology`` by key."""
+    """Every delivery path of ``topology`` to a queue, by key (a function's are not probed by
+    ``harness change``: its probes are read from queues)."""
     paths: dict[tuple[str, str, str], DeliveryPath] = {}
-    for sub in topology.subscriptions:
+    for sub in topology.queue_subscriptions:
         t, q = topology.topics[sub.topic], topology.queues[sub.queue]
         p = DeliveryPath(f"topic:{sub.topic}", t.account, t.region, sub.queue, q.account, q.region, sub.filter_policy)
         paths[p.key] = p

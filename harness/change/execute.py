@@ -30,10 +30,9 @@ from harness.change.probe import Probe, ProbedPath, ProbeSettings
 from harness.change.select import probed_paths
 from harness.errors import HarnessError, TerraformError
 from harness.provision import leftovers
-from harness.provision.body_filters import set_body_filters
+from harness.provision.after_apply import complete as complete_apply
 from harness.provision.lifecycle import Progress, terraform_dir
 from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, STATUS_FAILED, Manifest
-from harness.provision.payload_expiry import set_payload_expiry
 from harness.provision.provider import current_profile, write_cli_config
 from harness.provision.render import RenderedRoot, render_root
 from harness.provision.sessions import Sessions
@@ -167,9 +166,8 @@ def _adopt_new(manifest: Manifest, new: Topology, rendered: RenderedRoot, tf: Te
     manifest.resources = rendered.outputs.read(tf.output())
     manifest.accounts = {**manifest.accounts, **{n: a.id for n, a in new.accounts.items()}}
     manifest.aws_access = {**manifest.aws_access, **{n: asdict(a.aws) for n, a in new.accounts.items()}}
-    set_body_filters(manifest)  # what provider 3.39 cannot set (filter_policy_scope)
-    manifest.record_topology(new)
-    set_payload_expiry(manifest)  # nor a lifecycle rule that works on 3.39 .. 6.x (reads NEW's snapshot)
+    manifest.record_topology(new)  # first: each kind's after-apply step reads the applied topology, NEW's
+    complete_apply(manifest)  # what provider 3.39 cannot set (filter_policy_scope, response types, topic sizes, expiry)
     manifest.topology_file = str(new_file.resolve())
     manifest.transition(STATUS_APPLIED, settings)
 

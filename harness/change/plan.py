@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import TerraformError
-from harness.provision.naming import bucket_module, queue_module, subscription_module, topic_module
+from harness.provision.naming import bucket_module, function_module, queue_module, subscription_module, topic_module
 from harness.topology.model import Topology
 
 CREATED, UPDATED, REPLACED, DESTROYED = "created", "updated", "replaced", "destroyed"
@@ -85,9 +85,11 @@ def module_index(*topologies: Topology) -> dict[str, Logical]:
             index[queue_module(name)] = Logical("queue", name, q.account, q.region)
         for name, b in topo.buckets.items():
             index[bucket_module(name)] = Logical("bucket", name, b.account, b.region)
+        for name, f in topo.functions.items():
+            index[function_module(name)] = Logical("function", name, f.account, f.region)
         for sub in topo.subscriptions:
             topic = topo.topics[sub.topic]
-            index[subscription_module(sub.topic, sub.queue)] = Logical("subscription", sub.key, topo.queues[sub.queue].account, topic.region)
+            index[subscription_module(sub.topic, sub.endpoint)] = Logical("subscription", sub.key, topo.endpoint_account(sub), topic.region)
     return index
 
 

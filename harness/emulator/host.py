@@ -145,6 +145,10 @@ class HostEmulator:
                 # processes, no Docker; logs: their START/END/REPORT and output in /aws/lambda/<name>.
                 "SERVICES": f"{SERVICES},lambda,logs",
                 "LAMBDA_RUNTIME_EXECUTOR": LAMBDA_EXECUTOR,
+                # An event source mapping on AWS long-polls its queue all the time; LocalStack's
+                # backs off up to 10 s after an empty poll, which would add seconds to the first
+                # message after a pause. Its pollers wait at most 1 s instead.
+                "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
                 "DNS_ADDRESS": "0",
                 "EAGER_SERVICE_LOADING": "1",
                 "DISABLE_EVENTS": "1",

@@ -52,12 +52,14 @@ class Kind:
 
 
 #: The built-in kinds, in the order a topology file's sections are read: keys before what they
-#: encrypt, topics and queues before the subscriptions that join them.
+#: encrypt, queues and buckets before the functions that poll and read them, topics, queues and
+#: functions before the subscriptions that join them.
 BUILTIN: tuple[Kind, ...] = (
     Kind("key", "keys", "harness.kinds.key"),
     Kind("topic", "topics", "harness.kinds.topic"),
     Kind("queue", "queues", "harness.kinds.queue"),
     Kind("bucket", "buckets", "harness.kinds.bucket"),
+    Kind("function", "functions", "harness.kinds.function"),
     Kind("subscription", "subscriptions", "harness.kinds.subscription"),
 )
 

@@ -54,7 +54,8 @@ class PublishSettings:
     """Offloading behaviour of a publisher; thresholds are per path (SQS direct, SNS).
 
     - ``sqs_threshold`` / ``sns_threshold``: largest message (body + attributes) sent inline;
-      defaults are the service limits, 1 MiB and 256 KiB.
+      defaults are the service limits, 1 MiB and 256 KiB (a topic with a larger
+      ``MaximumMessageSize`` takes up to 1 MiB: pass its limit).
     - ``legacy_names``: write ``com.amazon.sqs.javamessaging.MessageS3Pointer`` and
       ``SQSLargePayloadSize`` for old Java consumers.
     - ``pointer_style``: PYTHON (PyPI libraries' bytes) or JAVA (compact JSON).
@@ -90,8 +91,8 @@ class PublishSettings:
             raise ValueError("bucket is required (the payload bucket for offloaded messages)")
         if not 0 <= self.sqs_threshold <= wire.SQS_MAX_MESSAGE_BYTES:
             raise ValueError(f"sqs_threshold must be within [0, {wire.SQS_MAX_MESSAGE_BYTES}]")
-        if not 0 <= self.sns_threshold <= wire.SNS_MAX_MESSAGE_BYTES:
-            raise ValueError(f"sns_threshold must be within [0, {wire.SNS_MAX_MESSAGE_BYTES}]")
+        if not 0 <= self.sns_threshold <= wire.SNS_TOPIC_MAX_MESSAGE_BYTES:
+            raise ValueError(f"sns_threshold must be within [0, {wire.SNS_TOPIC_MAX_MESSAGE_BYTES}] (a topic's MaximumMessageSize at most)")
         if len(self.key_prefix.encode("utf-8")) > 1024 - 36:
             raise ValueError("key_prefix leaves no room for the 36-character object id (S3 keys <= 1024 bytes)")
 
@@ -298,7 +299,7 @@ class Publisher:
             pointer = wire.S3Pointer(s.bucket, s.key_prefix + self._key_factory(), wire.pointer_class(s.legacy_names))
             body = wire.encode_pointer(pointer, s.pointer_style)
             attrs = wire.with_reserved_attribute(attrs, payload.size, s.legacy_names)
-            limit = wire.SQS_MAX_MESSAGE_BYTES if via == "sqs" else wire.SNS_MAX_MESSAGE_BYTES
+            limit = wire.SQS_MAX_MESSAGE_BYTES if via == "sqs" else max(wire.SNS_MAX_MESSAGE_BYTES, s.sns_threshold)
             if wire.message_bytes(len(body.encode("utf-8")), attrs) > limit:
                 raise PayloadError(
                     f"even with the payload in S3 the message exceeds {limit} bytes: its attributes take "

@@ -42,7 +42,10 @@ MAX_USER_ATTRIBUTES_OFFLOADED = MAX_ATTRIBUTES - 1
 
 #: Service limits a threshold may not exceed (message body + attributes).
 SQS_MAX_MESSAGE_BYTES = 1_048_576
-SNS_MAX_MESSAGE_BYTES = 262_144
+SNS_MAX_MESSAGE_BYTES = 262_144  # a topic's limit unless it sets its own MaximumMessageSize
+#: The largest MaximumMessageSize an SNS topic may set (since 2026-09; above 256 KiB only SQS,
+#: Lambda and Firehose subscriptions): the SNS threshold of a path through such a topic follows it.
+SNS_TOPIC_MAX_MESSAGE_BYTES = 1_048_576
 #: Default thresholds per path: the service limit (an offloaded message is then as rare as possible).
 #: The one home of the offload thresholds: the publisher and the scenario loader both read these.
 DEFAULT_SQS_THRESHOLD = SQS_MAX_MESSAGE_BYTES

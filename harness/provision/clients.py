@@ -12,15 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, overload
 
 if TYPE_CHECKING:
+    from types_boto3_iam.client import IAMClient
     from types_boto3_kms.client import KMSClient
+    from types_boto3_lambda.client import LambdaClient
+    from types_boto3_logs.client import CloudWatchLogsClient
     from types_boto3_s3.client import S3Client
     from types_boto3_sns.client import SNSClient
     from types_boto3_sqs.client import SQSClient
     from types_boto3_sts.client import STSClient
 
-ServiceName: TypeAlias = Literal["sqs", "sns", "s3", "kms", "sts"]
+ServiceName: TypeAlias = Literal["sqs", "sns", "s3", "kms", "sts", "lambda", "iam", "logs"]
 # Any of the clients above: what a call with a service name known only at run time gets.
-AwsClient: TypeAlias = "SQSClient | SNSClient | S3Client | KMSClient | STSClient"
+AwsClient: TypeAlias = "SQSClient | SNSClient | S3Client | KMSClient | STSClient | LambdaClient | IAMClient | CloudWatchLogsClient"
 
 
 class ClientFor(Protocol):
@@ -36,5 +39,11 @@ class ClientFor(Protocol):
     def __call__(self, service: Literal["kms"], account: str, region: str, /) -> KMSClient: ...
     @overload
     def __call__(self, service: Literal["sts"], account: str, region: str, /) -> STSClient: ...
+    @overload
+    def __call__(self, service: Literal["lambda"], account: str, region: str, /) -> LambdaClient: ...
+    @overload
+    def __call__(self, service: Literal["iam"], account: str, region: str, /) -> IAMClient: ...
+    @overload
+    def __call__(self, service: Literal["logs"], account: str, region: str, /) -> CloudWatchLogsClient: ...
     @overload
     def __call__(self, service: ServiceName, account: str, region: str, /) -> AwsClient: ...

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypedDict, cast
 
 from harness import kinds as registry
-from harness.provision.manifest import Planned, ResourceEntry
+from harness.provision.manifest import Manifest, Planned, ResourceEntry
 from harness.provision.naming import provider_alias
 from harness.provision.provider import ProviderProfile
 from harness.provision.sessions import Sessions
@@ -109,6 +109,16 @@ class ProvisionKind(ABC):
         """The manifest entry from :meth:`place`'s facts and the reported ``value`` of :meth:`output`."""
         f = placed.facts
         return ResourceEntry(f["account"], f["account_id"], f["region"], value["arn"], value["name"], value.get("url", ""), f["fifo"], f["kms_key"])
+
+    def refuse(self, topology: Topology, target: Target, profile: ProviderProfile) -> None:
+        """Raise a :class:`harness.errors.TargetError` when this kind's entries of ``topology``
+        cannot be applied to ``target`` with ``profile`` (``up`` asks before anything is rendered)."""
+        return None
+
+    def after_apply(self, manifest: Manifest, topology: Topology, sessions: Sessions) -> list[str]:
+        """Set what the provider cannot, once the apply finished (one line per thing done, for the
+        user): :func:`harness.provision.after_apply.complete` calls it on every kind. Nothing by default."""
+        return []
 
     # -- the run record ---------------------------------------------------------------------------
     def dump(self, entries: Mapping[str, Any]) -> Any:

@@ -23,8 +23,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import emulator
 from harness.errors import CleanupError, EmulatorError, HarnessError, TerraformError
 from harness.provision import leftovers, retarget, runlock
-from harness.provision.body_filters import set_body_filters
-from harness.provision.kind import swept_kind
+from harness.provision.after_apply import complete as complete_apply
+from harness.provision.kind import provision_kinds, swept_kind
 from harness.provision.manifest import (
     STATUS_APPLIED,
     STATUS_APPLYING,
@@ -34,7 +34,6 @@ from harness.provision.manifest import (
     Manifest,
 )
 from harness.provision.naming import TAG_RUN_ID
-from harness.provision.payload_expiry import set_payload_expiry
 from harness.provision.provider import ProviderProfile, current_profile, write_cli_config
 from harness.provision.render import render_root
 from harness.provision.sessions import Sessions
@@ -188,6 +187,8 @@ def _up(
     topology_file: Path, topology: Topology, profile: ProviderProfile, target: Target, settings: Settings, run_id: str, out: TextIO
 ) -> UpResult:
     _refuse_live_run(run_id, settings)
+    for kind in provision_kinds():  # what this target and provider cannot apply, before anything is written
+        kind.refuse(topology, target, profile)
     tf_dir = terraform_dir(run_id, settings)
     rendered = render_root(topology, target, profile, run_id, tf_dir)
     rendered.write(tf_dir)
@@ -226,8 +227,7 @@ def _up(
                 f"apply of run {run_id} failed:\n" + "\n".join(result.diagnostics())
             )
         manifest.resources = rendered.outputs.read(tf.output())
-        set_body_filters(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope)
-        set_payload_expiry(manifest, out)  # nor a lifecycle rule that works on 3.39 .. 6.x
+        complete_apply(manifest, out)  # what provider 3.39 cannot set (filter_policy_scope, response types, topic sizes)
         manifest.transition(STATUS_APPLIED, settings)
     except (Exception, KeyboardInterrupt) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)

@@ -52,12 +52,35 @@ class ResourceEntry:
 @dataclass
 class SubscriptionEntry:
     topic: str
-    queue: str
+    queue: str  # "" for a function subscription
     arn: str
     raw_delivery: bool
     filter_policy: dict[str, Any] | None
     created_by: str  # account name whose provider created it
     filter_policy_scope: str = "MessageAttributes"  # MessageBody: set after apply (harness.provision.body_filters)
+    function: str = ""  # logical function name of a lambda subscription
+
+    @property
+    def endpoint(self) -> str:
+        return self.function or self.queue
+
+
+@dataclass
+class FunctionEntry:
+    """An applied Lambda function: where it is, its execution role, the queue its handler writes
+    receipts to, and its event source mapping (``queue`` is the logical queue it polls)."""
+
+    account: str
+    account_id: str
+    region: str
+    arn: str = ""
+    name: str = ""
+    role_arn: str = ""
+    role_name: str = ""
+    receipts_url: str = ""
+    receipts_arn: str = ""
+    mapping_uuid: str = ""
+    queue: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +146,10 @@ class Manifest:
     @property
     def keys(self) -> dict[str, ResourceEntry]:
         return self.resources.setdefault("keys", {})  # KMS keys: arn, name = alias without alias/
+
+    @property
+    def functions(self) -> dict[str, FunctionEntry]:
+        return self.resources.setdefault("functions", {})  # the function kind's entry_type
 
     @property
     def subscriptions(self) -> list[SubscriptionEntry]:

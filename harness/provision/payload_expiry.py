@@ -4,8 +4,9 @@ Why not in Terraform: provider hashicorp/aws 3.39 only has the inline ``lifecycl
 ``aws_s3_bucket`` (deprecated from 4.0, read-only in 5.x), and ``aws_s3_bucket_lifecycle_configuration``
 does not exist before 4.0 — no form works on 3.39 through 6.x (tests/terraform/test_modules.py lists
 both as NOT_PORTABLE). So, as :mod:`harness.provision.body_filters` does for filter-policy scopes,
-this step puts the rule with ``PutBucketLifecycleConfiguration`` as the bucket's account after
-``harness up`` and after ``harness change`` applies: one rule, ``harness-payload-expiry``, on every
+the bucket kind puts the rule with ``PutBucketLifecycleConfiguration`` as the bucket's account
+once an apply finished (:meth:`harness.kinds.bucket.provision.BucketKind.after_apply`, after
+``harness up`` and after ``harness change``): one rule, ``harness-payload-expiry``, on every
 object (payload objects are the bucket's only objects), expiring N days after upload and aborting
 multipart uploads left unfinished for a day. Terraform never sees the rule and never removes it;
 the bucket is destroyed with the run.
@@ -16,7 +17,7 @@ the bucket is destroyed with the run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -42,22 +43,20 @@ def expiry_lines(topology: Topology) -> list[str]:
             for name, days in _days(topology).items()]
 
 
-def set_payload_expiry(manifest: Manifest, out: TextIO | None = None, sessions: Sessions | None = None) -> int:
-    """Put the expiry rule on every bucket of the run that asks for one; returns how many."""
-    wanted = {name: days for name, days in _days(manifest.applied_topology()).items() if days}
-    if not wanted:
-        return 0
-    sessions = sessions or Sessions.for_manifest(manifest)
-    for name, days in wanted.items():
-        entry = manifest.buckets[name]
+def set_payload_expiry(manifest: Manifest, topology: Topology, sessions: Sessions) -> list[str]:
+    """Put the expiry rule on every bucket of the run that asks for one; a line for each."""
+    lines = []
+    for name, days in _days(topology).items():
+        entry = manifest.buckets.get(name)
+        if not days or entry is None:
+            continue
         s3 = sessions.client("s3", entry.account, entry.region)
         rule = {"ID": RULE_ID, "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": days},
                 "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}
         retry.call("s3.PutBucketLifecycleConfiguration", s3.put_bucket_lifecycle_configuration, policy=sessions.retry_policy,
                    Bucket=entry.name, LifecycleConfiguration={"Rules": [rule]})
-    if out is not None:
-        print(f"run {manifest.run_id}: set the payload expiry rule of {len(wanted)} bucket(s)", file=out, flush=True)
-    return len(wanted)
+        lines.append(f"bucket {name}: payload objects expire {days} day{'s' if days != 1 else ''} after upload")
+    return lines
 
 
 def applied_expiry(manifest: Manifest, sessions: Sessions) -> dict[str, int | None]:

@@ -24,6 +24,7 @@ from harness.provision import offline_mirror
 from harness.settings import Settings
 
 VERSION_CONSTRAINT = ">= 3.39, < 7.0"  # what the modules accept
+LAMBDA_RUNTIME = "python3.12"  # the runtime the kit's functions run on (a current Python runtime)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,17 @@ class ProviderProfile:
         """SQS accepts 1 MiB messages (since 2025). 3.39 does not range-check the argument; 4.x, 5.x
         and early 6.x validate it against the old 256 KiB limit and fail at plan."""
         return 262_144 if self.major in (4, 5) else 1_048_576
+
+    def lambda_runtime(self) -> str:
+        """The runtime a function is created with. 3.39 validates ``runtime`` against the runtimes of
+        its day (up to python3.8, which AWS no longer creates): it creates python3.8 on an emulator and
+        the harness moves it to :data:`LAMBDA_RUNTIME` after the apply; on AWS the function kind
+        refuses 3.x (:meth:`functions_on_aws`)."""
+        return LAMBDA_RUNTIME if self.major >= 4 else "python3.8"
+
+    def functions_on_aws(self) -> bool:
+        """Whether this provider can create a function with a current Python runtime on AWS."""
+        return self.major >= 4
 
     def bucket_object_ownership(self) -> str:
         """3.39's validation predates BucketOwnerEnforced (added by AWS in late 2021)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.provision.provider import ProviderProfile
 
-ENDPOINT_SERVICES = ("sns", "sqs", "s3", "sts", "iam", "kms")
+ENDPOINT_SERVICES = ("sns", "sqs", "s3", "sts", "iam", "kms", "lambda", "cloudwatchlogs")
 
 #: Whether the queue's account can create a cross-account subscription in the rehearsal as it does
 #: on AWS. It cannot: LocalStack answers NotFound to the queue owner's GetSubscriptionAttributes,
@@ -39,7 +39,7 @@ class Difference:
 DIFFERENCES: tuple[Difference, ...] = (
     Difference(
         "providers and boto3 use the public AWS endpoints",
-        "every service (sns, sqs, s3, sts, iam, kms) is pointed at the emulator's URL",
+        "every service (sns, sqs, s3, sts, iam, kms, lambda, cloudwatchlogs) is pointed at the emulator's URL",
         "that is the emulator",
     ),
     Difference(
@@ -82,6 +82,18 @@ DIFFERENCES: tuple[Difference, ...] = (
         "every canary arrives at once (the step passes in about a second)",
         "the emulator delivers as soon as the subscription exists; the waiting, republishing and the error "
         "naming the subscription are tested with a stub SNS/SQS (tests/unit/test_aws_behaviour.py)",
+    ),
+    Difference(
+        "a Lambda function is created with a current Python runtime (python3.12), which needs provider 4 or later: with "
+        "3.39 the AWS target refuses a topology with functions before anything is applied",
+        "provider 3.39 creates the function as python3.8 and the harness moves it to python3.12 right after the apply",
+        "3.39 validates runtime against the runtimes of its day; AWS no longer creates python3.8 functions, LocalStack 4.13.1 "
+        "still does (and the kit's executor runs every Python function on the host's Python 3.11)",
+    ),
+    Difference(
+        "a topic's max_message_size above 256 KiB is set after the apply (SetTopicAttributes MaximumMessageSize)",
+        "it is not set; a scenario relying on it is reported as not observable",
+        "LocalStack 4.13.1 hard-codes SNS's 256 KiB limit",
     ),
     Difference(
         "the hub role's session comes from GitHub's OIDC token (aws-actions/configure-aws-credentials) and "

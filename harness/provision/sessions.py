@@ -25,7 +25,10 @@ from harness.provision.targets import Target
 from harness.topology.model import Account, AwsAccess
 
 if TYPE_CHECKING:
+    from types_boto3_iam.client import IAMClient
     from types_boto3_kms.client import KMSClient
+    from types_boto3_lambda.client import LambdaClient
+    from types_boto3_logs.client import CloudWatchLogsClient
     from types_boto3_s3.client import S3Client
     from types_boto3_sns.client import SNSClient
     from types_boto3_sqs.client import SQSClient
@@ -105,6 +108,12 @@ class Sessions:
     def client(self, service: Literal["kms"], account: str, region: str) -> KMSClient: ...
     @overload
     def client(self, service: Literal["sts"], account: str, region: str) -> STSClient: ...
+    @overload
+    def client(self, service: Literal["lambda"], account: str, region: str) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["iam"], account: str, region: str) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["logs"], account: str, region: str) -> CloudWatchLogsClient: ...
     @overload
     def client(self, service: ServiceName, account: str, region: str) -> AwsClient: ...
     def client(self, service: ServiceName, account: str, region: str) -> AwsClient:

@@ -36,7 +36,7 @@ def denial_rows(data: dict) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for sc in data["scenarios"]:
         for d in sc.get("expect_denied", []):
-            target = " ".join(f"{k} {d[k]}" for k in ("topic", "queue", "bucket") if d.get(k))
+            target = " ".join(f"{k} {d[k]}" for k in ("topic", "queue", "bucket", "function") if d.get(k))
             entry = f"{d['from'] or 'SNS'} {d['action']} {target}" + (" via http" if d.get("via") == "http" else "")
             rows.append((sc["name"], entry, d["status"], d["judged_by"], d["line"]))
     return rows
@@ -77,7 +77,8 @@ def access_markdown(data: dict) -> list[str]:
         else:
             header, rows = matrix_rows(access)
             lines += _md_table(header, rows)
-            allowed = [f"{d['topic']} → {d['queue']}" for d in access.get("deliveries", []) if d["verdict"] == "allowed"]
+            allowed = [f"{d['topic']} → {d['queue'] if d.get('queue') else 'function ' + d['function']}" for d in access.get("deliveries", [])
+               if d["verdict"] == "allowed"]
             lines += ["", "SNS may deliver: " + (", ".join(allowed) or "nothing")]
     return lines
 
@@ -110,7 +111,8 @@ def matrix_html(data: dict) -> str:
     if "error" in access:
         return f"<h2>Access matrix</h2><p>not available: {html.escape(access['error'])}</p>"
     header, rows = matrix_rows(access)
-    allowed = [f"{d['topic']} → {d['queue']}" for d in access.get("deliveries", []) if d["verdict"] == "allowed"]
+    allowed = [f"{d['topic']} → {d['queue'] if d.get('queue') else 'function ' + d['function']}" for d in access.get("deliveries", [])
+               if d["verdict"] == "allowed"]
     return (
         "<h2>Access matrix</h2>" + _html_table(header, rows) + f"<p>SNS may deliver: {html.escape(', '.join(allowed) or 'nothing')}</p>"
     )

@@ -1,10 +1,11 @@
 """The run's delivery paths as a graph, and that graph as a Mermaid flowchart for ``report.md``.
 
-Nodes are the producers (one per sending account/region), topics, queues and payload buckets,
-each placed in its account and region (from report.json's ``resources``; a path's own ends when a
-resource is not listed there). Edges: producer → topic (publish), topic → queue (SNS delivery),
-producer → queue (a direct send; on a dead-letter path producer → queue → its DLQ, the redrive),
-and for offloaded messages producer ⇢ bucket ⇢ queue. An edge
+Nodes are the producers (one per sending account/region), topics, queues, Lambda functions and
+payload buckets, each placed in its account and region (from report.json's ``resources``; a path's
+own ends when a resource is not listed there). Edges: producer → topic (publish), topic → queue
+(SNS delivery), topic → function (SNS invokes it), queue → function (its event source mapping
+polls), producer → queue (a direct send; on a dead-letter path producer → queue → its DLQ, the
+redrive), and for offloaded messages producer ⇢ bucket ⇢ queue or function. An edge
 shared by several scenarios is drawn once; its verdict is the worst of theirs (failed over error
 over passed; per scenario the best of its paths on the edge, so a publish that reached one queue
 and not another is not the culprit), its label the messages received of those sent on it. :mod:`harness.report.svg_diagram`
@@ -28,7 +29,7 @@ DASHED = ("put", "get")  # payload edges: the message itself travelled on the so
 @dataclass
 class Node:
     id: str
-    kind: str  # producer | topic | queue | bucket
+    kind: str  # producer | topic | queue | function | bucket
     name: str
     account: str
     region: str
@@ -38,7 +39,7 @@ class Node:
 class Edge:
     source: str
     target: str
-    kind: str  # publish | deliver | send | redrive | put | get
+    kind: str  # publish | deliver | send | redrive | invoke | poll | put | get
     verdicts: dict[str, str] = field(default_factory=dict)  # scenario -> the best verdict of its paths on this edge
     sent: dict[str, int] = field(default_factory=dict)  # scenario -> messages sent on this edge
     received: int | None = None  # deliver/send edges: messages that arrived
@@ -74,6 +75,12 @@ class Graph:
         return dict(sorted(out.items()))
 
 
+def endpoint(to: dict) -> tuple[str, str]:
+    """Where a path ends: ("queue", name) or ("function", name). Reports written before functions
+    existed name a queue only."""
+    return ("function", to["function"]) if to.get("function") else ("queue", to["queue"])
+
+
 def path_verdict(scenario: dict, path: dict) -> str:
     """``error`` when the scenario could not finish; ``failed`` when the path's own verdict failed
     (its ``failed``; in reports written before that field: a failure naming the path's queue,
@@ -82,7 +89,7 @@ def path_verdict(scenario: dict, path: dict) -> str:
         return ERROR
     if "failed" in path:
         return FAILED if path["failed"] else PASSED
-    queue = path["to"]["queue"]
+    queue = endpoint(path["to"])[1]
     named = any(f.startswith(f"{queue}:") or f"→ {queue}:" in f for f in scenario.get("failures", []))
     lost = path.get("counts", {}).get("lost", 0) and scenario["status"] == FAILED
     return FAILED if named or lost else PASSED
@@ -133,9 +140,40 @@ class _Builder:
 
     def add(self, sc: dict, p: dict) -> None:
         src, dst = p["from"], p["to"]
-        verdict, label, counts = path_verdict(sc, p), f"{sc['name']}: {p['label']}", p.get("counts", {})
-        sent, received = counts.get("sent", 0), counts.get("received", 0)
+        verdict, label, received = path_verdict(sc, p), f"{sc['name']}: {p['label']}", p.get("counts", {}).get("received", 0)
         producer = self.node("producer", f"{src['account']}/{src['region']}", src["account"], src["region"])
+        if endpoint(dst)[0] == "function":
+            last = self._to_function(sc, p, producer, verdict, label)
+        else:
+            last = self._to_queue(sc, p, producer, verdict, label)
+        last.received = (last.received or 0) + received
+        for physical, n in sorted(((p.get("carried") or {}).get("buckets") or {}).items()):
+            name, account, region = self.bucket(physical, (src["account"], src["region"]))
+            bucket = self.node("bucket", name, account, region)
+            self.edge(producer, bucket, "put", sc["name"], n, verdict, label)
+            self.edge(bucket, last.target, "get", sc["name"], n, verdict, label)
+
+    def _to_function(self, sc: dict, p: dict, producer: str, verdict: str, label: str) -> Edge:
+        """producer → topic → function (SNS invokes it), or → queue → function (its mapping polls)."""
+        src, dst, sent = p["from"], p["to"], p.get("counts", {}).get("sent", 0)
+        function = self.node("function", dst["function"], *self.place("function", dst["function"], (dst["account"], dst["region"])))
+        kind, _, via = src["via"].partition(":")
+        through = dst.get("through")
+        if kind == "topic":
+            topic = self.node("topic", via, *self.place("topic", via, (src["account"], src["region"])))
+            self.edge(producer, topic, "publish", sc["name"], sent, verdict, label)
+            if not through:
+                return self.edge(topic, function, "invoke", sc["name"], sent, verdict, label)
+            queue = self.node("queue", through, *self.place("queue", through, (dst["account"], dst["region"])))
+            self.edge(topic, queue, "deliver", sc["name"], sent, verdict, label)
+        else:
+            queue = self.node("queue", via, *self.place("queue", via, (dst["account"], dst["region"])))
+            self.edge(producer, queue, "send", sc["name"], sent, verdict, label)
+        return self.edge(queue, function, "poll", sc["name"], sent, verdict, label)
+
+    def _to_queue(self, sc: dict, p: dict, producer: str, verdict: str, label: str) -> Edge:
+        src, dst, counts = p["from"], p["to"], p.get("counts", {})
+        sent, received = counts.get("sent", 0), counts.get("received", 0)
         queue = self.node("queue", dst["queue"], *self.place("queue", dst["queue"], (dst["account"], dst["region"])))
         kind, _, via = src["via"].partition(":")
         if kind == "topic":
@@ -149,12 +187,7 @@ class _Builder:
             last = self.edge(source, queue, "redrive", sc["name"], sent, verdict, label)
         else:
             last = self.edge(producer, queue, "send", sc["name"], sent, verdict, label)
-        last.received = (last.received or 0) + received
-        for physical, n in sorted(((p.get("carried") or {}).get("buckets") or {}).items()):
-            name, account, region = self.bucket(physical, (src["account"], src["region"]))
-            bucket = self.node("bucket", name, account, region)
-            self.edge(producer, bucket, "put", sc["name"], n, verdict, label)
-            self.edge(bucket, queue, "get", sc["name"], n, verdict, label)
+        return last
 
 
 def delivery_graph(data: dict) -> Graph:

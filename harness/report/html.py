@@ -111,7 +111,7 @@ def _path(sc: dict[str, Any], p: dict[str, Any], requested: float | None) -> str
         out.append("<p>per hop (server timestamps): " + ", ".join(
             f"{esc(h)} p50 {esc(human.millis(v.get('p50')))} / p99 {esc(human.millis(v.get('p99')))}" for h, v in p["hops_ms"].items()) + "</p>")
     timeline = p.get("timeline") or {}
-    marks = chart_marks(sc, p["to"]["queue"], float(timeline.get("t0") or 0.0)) if timeline else []
+    marks = chart_marks(sc, str(p["to"].get("queue") or p["to"].get("function") or ""), float(timeline.get("t0") or 0.0)) if timeline else []
     out.append(rate_svg(timeline, requested) + latency_over_time_svg(timeline, bounds, marks))
     out.append(latency_svg(p["distribution_ms"], bounds=bounds))
     return "".join(out)

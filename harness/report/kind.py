@@ -16,7 +16,8 @@ from harness import kinds as registry
 @dataclass(frozen=True)
 class NodeLook:
     """How a node of the delivery diagram looks: its Mermaid shape (``{}`` is the label), fill and
-    stroke colours, and its column in the SVG (``producer``, ``middle`` or ``end``, where paths end)."""
+    stroke colours, and its column in the SVG (``producer``, ``middle``, ``end`` where paths end in
+    queues, or ``consumer``: a function, right of the queues it polls)."""
 
     shape: str
     fill: str

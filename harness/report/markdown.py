@@ -12,6 +12,11 @@ from harness.report.summary import markdown_block
 from harness.scenario.judge import human
 
 
+def hops(path: dict) -> str:
+    """``sns_to_invoke 1.68 s / 2.23 s, function_duration 200 ms / 515 ms`` (server timestamps)."""
+    return ", ".join(f"{hop} {human.millis(h.get('p50'))} / {human.millis(h.get('p99'))}" for hop, h in (path.get("hops_ms") or {}).items())
+
+
 def markdown_report(data: dict) -> str:
     meta = data.get("meta") or {}
     lines = [f"# Run {data['run_id']}: {data['status']}", ""]
@@ -19,8 +24,8 @@ def markdown_report(data: dict) -> str:
     lines += ["## Run", "", " · ".join(f"{k} `{v}`" for k, v in (("target", data["target"]), ("topology", data["topology"]), *meta.items()) if v), ""]
     lines += ["## Delivery paths", ""]
     lines += mermaid_markdown(data)
-    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | carried | requests |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| scenario | status | path | sent | received | intact | missing | dup | late | delivered | p50 | p99 | max | per hop p50 / p99 | carried | requests |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for sc in data["scenarios"]:
         for p in sc["paths"] or [{"label": "–", "counts": {}, "latency_ms": {}}]:
             c, lat = p["counts"], p["latency_ms"]
@@ -28,7 +33,7 @@ def markdown_report(data: dict) -> str:
                 f"| {sc['name']} | {sc['status']} | {p['label']} | {c.get('sent', '')} | {c.get('received', '')} | "
                 f"{c.get('intact', '')} | {c.get('missing', '')} | {c.get('duplicate', '')} | {c.get('late', '')} | "
                 f"{human.rate(p.get('delivered_rate'))} | {human.millis(lat.get('p50'))} | {human.millis(lat.get('p99'))} | "
-                f"{human.millis(lat.get('max'))} | {carried(p)} | {requests_text(p)} |"
+                f"{human.millis(lat.get('max'))} | {hops(p)} | {carried(p)} | {requests_text(p)} |"
             )
     lines += access_markdown(data)
     lines += resources_markdown(data)

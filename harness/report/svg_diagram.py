@@ -1,7 +1,7 @@
 """The delivery-path graph of :mod:`harness.report.diagram`, drawn as inline SVG for ``report.html``
 (no script, no CDN: the report works offline).
 
-Layout: three columns — producers; topics and payload buckets; where paths end, queues (empty ones left out) — and one
+Layout: up to four columns — producers; topics and payload buckets; queues; Lambda functions (empty ones left out) — and one
 horizontal band per account and region, bands of one account shaded alike; edges are curves from a
 node's right side to the next one's left side, coloured by verdict, dashed for payloads through S3.
 """
@@ -13,7 +13,7 @@ import html
 from harness.report.diagram import COLOUR, DASHED, Graph, node_text
 from harness.report.kind import looks
 
-ORDER = ("producer", "middle", "end")  # columns; each kind's look names its own (harness.report.kind)
+ORDER = ("producer", "middle", "end", "consumer")  # columns; each kind's look names its own (harness.report.kind)
 BAND_SHADES = ("#f3f4f6", "#eaf2fb", "#f6f0e6", "#eef6ee", "#f6eef6")
 LEFT, NODE_W, NODE_H, GAP_X, ROW_H, BAND_PAD, LOOP = 170, 150, 28, 150, 40, 10, 60
 

@@ -15,6 +15,7 @@ from harness.topology.sourced_yaml import Node, Problems
 
 if TYPE_CHECKING:
     from harness.kinds.bucket.spec import BucketDraft
+    from harness.kinds.function.spec import FunctionDraft
     from harness.kinds.key.spec import KeyDraft
     from harness.kinds.queue.spec import QueueDraft
     from harness.kinds.subscription.spec import SubscriptionDraft
@@ -95,6 +96,10 @@ class Drafts:
     @property
     def keys(self) -> dict[str, KeyDraft]:
         return self.section("keys")
+
+    @property
+    def functions(self) -> dict[str, FunctionDraft]:
+        return self.section("functions")
 
     @property
     def subscriptions(self) -> list[SubscriptionDraft]:

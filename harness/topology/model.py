@@ -24,6 +24,7 @@ from harness.errors import HarnessError, Problem
 
 if TYPE_CHECKING:
     from harness.kinds.bucket.spec import Bucket
+    from harness.kinds.function.spec import Function
     from harness.kinds.key.spec import Key
     from harness.kinds.queue.spec import Queue
     from harness.kinds.subscription.spec import Subscription
@@ -83,8 +84,21 @@ class Topology:
         return cast("Mapping[str, Key]", self.of("keys"))
 
     @property
+    def functions(self) -> Mapping[str, Function]:
+        return cast("Mapping[str, Function]", self.of("functions"))
+
+    @property
     def subscriptions(self) -> tuple[Subscription, ...]:
+        """Every subscription: to a queue (``queue``) or to a function (``function``)."""
         return tuple(cast("Mapping[str, Subscription]", self.of("subscriptions")).values())
+
+    @property
+    def queue_subscriptions(self) -> tuple[Subscription, ...]:
+        return tuple(s for s in self.subscriptions if not s.function)
+
+    @property
+    def function_subscriptions(self) -> tuple[Subscription, ...]:
+        return tuple(s for s in self.subscriptions if s.function)
 
     def account_id(self, account_name: str) -> str:
         return self.accounts[account_name].id
@@ -98,8 +112,22 @@ class Topology:
     def subscriber_accounts(self, topic: str) -> list[str]:
         """Accounts other than the topic's owner whose queues subscribe to ``topic``."""
         owner = self.topics[topic].account
-        accounts = {self.queues[s.queue].account for s in self.subscriptions if s.topic == topic}
+        accounts = {self.queues[s.queue].account for s in self.queue_subscriptions if s.topic == topic}
         return sorted(accounts - {owner})
+
+    def function_subscriber_accounts(self, topic: str) -> list[str]:
+        """Accounts other than the topic's owner whose functions subscribe to ``topic`` (protocol lambda)."""
+        owner = self.topics[topic].account
+        accounts = {self.functions[str(s.function)].account for s in self.function_subscriptions if s.topic == topic}
+        return sorted(accounts - {owner})
+
+    def topics_invoking(self, function: str) -> list[str]:
+        """Topics subscribed to ``function`` (SNS invokes it: its resource policy must admit them)."""
+        return sorted({s.topic for s in self.function_subscriptions if s.function == function})
+
+    def endpoint_account(self, sub: Subscription) -> str:
+        """The account of a subscription's endpoint (its queue's or its function's)."""
+        return self.functions[sub.function].account if sub.function else self.queues[sub.queue].account
 
     # -- snapshot ---------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

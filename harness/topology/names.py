@@ -4,9 +4,10 @@ One home for the folding, so that validation (:mod:`harness.topology.cross_check
 mapping one-to-one and provisioning renders exactly the names that were checked:
 
 * provider alias of an (account, region): ``tf_ident(f"{account}_{region}")``;
-* module names: ``topic_<ident>``, ``queue_<ident>``, ``bucket_<ident>``, ``key_<ident>`` and
-  ``sub_<ident(topic)>__<ident(queue)>``;
-* physical names: topics, queues and KMS key aliases (``alias/`` + it) ``hx-<run-id>-<logical>[.fifo]``, buckets
+* module names: ``topic_<ident>``, ``queue_<ident>``, ``bucket_<ident>``, ``key_<ident>``,
+  ``function_<ident>`` and ``sub_<ident(topic)>__<ident(queue or function)>``;
+* physical names: topics, queues, functions (and their execution roles) and KMS key aliases (``alias/`` + it)
+  ``hx-<run-id>-<logical>[.fifo]``, a function's receipts queue ``hx-<run-id>-<logical>-receipts``, buckets
   ``hx-<run-id>-<logical>-<account-id>`` (S3 names are global; the account id keeps accounts apart).
 """
 
@@ -23,6 +24,8 @@ __all__ = [
     "bucket_module",
     "subscription_module",
     "key_module",
+    "function_module",
+    "receipts_queue_name",
     "physical_name",
     "bucket_name",
 ]
@@ -57,8 +60,22 @@ def key_module(key: str) -> str:
     return f"key_{tf_ident(key)}"
 
 
-def subscription_module(topic: str, queue: str) -> str:
-    return f"sub_{tf_ident(topic)}__{tf_ident(queue)}"
+def function_module(function: str) -> str:
+    return f"function_{tf_ident(function)}"
+
+
+def subscription_module(topic: str, endpoint: str) -> str:
+    """A subscription's module: its topic and its endpoint (a queue or a function; their logical
+    names never coincide, :mod:`harness.kinds.function.spec`)."""
+    return f"sub_{tf_ident(topic)}__{tf_ident(endpoint)}"
+
+
+RECEIPTS_SUFFIX = "-receipts"
+
+
+def receipts_queue_name(run_id: str, function: str) -> str:
+    """The queue a function's handler writes its receipts to: ``hx-<run-id>-<function>-receipts``."""
+    return physical_name(run_id, function + RECEIPTS_SUFFIX)
 
 
 def physical_name(run_id: str, logical: str, fifo: bool = False) -> str:

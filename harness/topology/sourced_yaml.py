@@ -228,7 +228,8 @@ def line_resolver(root: Node) -> Callable[[str], int]:
         if sub:
             subs = _child(root, "subscriptions")
             for item in (subs.items() if subs is not None and subs.kind == "list" else None) or []:
-                if _scalar(_child(item, "topic")) == sub["topic"] and _scalar(_child(item, "queue")) == sub["queue"]:
+                endpoint = _scalar(_child(item, "queue")) or _scalar(_child(item, "function"))
+                if _scalar(_child(item, "topic")) == sub["topic"] and endpoint == sub["queue"]:
                     deeper = _child(item, sub["rest"]) if sub["rest"] else None
                     return (deeper or item).line
             return 1

@@ -172,7 +172,7 @@ def test_real_calls_only_on_aws_itself(target: str, endpoint: str | None, method
 
     resources = {"topics": entries(DEP.topics), "queues": entries(DEP.queues), "buckets": entries(DEP.buckets)}
     manifest = SimpleNamespace(target=target, endpoint_url=endpoint, accounts=IDS, resources=resources, subscriptions=[],
-                               topics=resources["topics"], queues=resources["queues"], buckets=resources["buckets"])
+                               topics=resources["topics"], queues=resources["queues"], buckets=resources["buckets"], functions={})
     monkeypatch.setattr(access_step, "read_policies", lambda *a, **k: POLICIES)
     monkeypatch.setattr(access_step, "attempt_denial", lambda entry, dep, hop, verdict, *a: DenialOutcome(entry, True, "call", "refused", verdict))
     check = access_step.check_access(manifest, None, load_scenario(paths.SCENARIOS_DIR / "denied-consumer-payloads.scenario.yaml"))

@@ -26,7 +26,8 @@ def test_reference_matrix() -> None:
     assert reader.statement is not None and reader.statement.sid == "AllowReaderAccountsToGetPayloads"
 
     delivered = {(d.topic, d.queue) for d in m.deliveries if d.decision.allowed}
-    assert delivered == {("orders", "b-eu"), ("orders", "b-sub-dlq"), ("orders", "b-ap"), ("orders", "c-us"), ("orders-fifo", "b-eu-fifo")}
+    assert delivered == {("orders", "b-eu"), ("orders", "b-sub-dlq"), ("orders", "b-ap"), ("orders", "c-us"), ("orders-fifo", "b-eu-fifo"),
+                         ("orders", "b-fn-in"), ("orders", "c-fn")}  # the last: SNS invoking function c-fn
 
     table = m.table()
     header, *rows = table.splitlines()

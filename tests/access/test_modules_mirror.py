@@ -22,7 +22,7 @@ T = "arn:aws:sns:us-east-1:111111111111:t"
 BK = "arn:aws:s3:::b"
 OURS = {
     "queue": queue_policy(Q, [T], ["111111111111"]),
-    "topic": topic_policy(T, ["222222222222"], ["333333333333"]),
+    "topic": topic_policy(T, ["222222222222"], ["333333333333"], ["444444444444"]),
     "payload-bucket": bucket_policy(BK, ["222222222222"], True, ["111111111111"]),
     "kms": key_policy("444444444444", ["111111111111"], ["222222222222"], [T]),
 }

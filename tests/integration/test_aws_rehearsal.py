@@ -188,7 +188,8 @@ def test_reference_scenarios_run_through_the_aws_code_path_with_assume_role_per_
         # (harness/scenario/execute/settle.py): on the emulator at once, with one canary each.
         settled = out.getvalue()
         for sub in manifest.subscriptions:
-            assert re.search(rf"settle: {re.escape(sub.topic)} → {re.escape(sub.queue)} (delivers \(\d+\.\ds after apply, 1 canary|: its filter policy)", settled), settled
+            endpoint = f"function {sub.function}" if sub.function else sub.queue
+            assert re.search(rf"settle: {re.escape(sub.topic)} → {re.escape(endpoint)} (delivers \(\d+\.\ds after apply, 1 canary|: its filter policy)", settled), settled
 
         for name in SCENARIOS:
             result = driver.run(load_scenario(topology_dir / f"{name}.scenario.yaml"))

@@ -146,9 +146,10 @@ def test_payload_bucket_policy_readers_tls_and_access_block(applied: Manifest, a
 def test_subscriptions_carry_declared_settings(applied: Manifest, aws) -> None:
     sns = aws("sns", A, "us-east-1")  # LocalStack: the topic's account created them
     for sub in TOPOLOGY.subscriptions:
-        [entry] = [s for s in applied.subscriptions if s.topic == sub.topic and s.queue == sub.queue]
+        [entry] = [s for s in applied.subscriptions if s.topic == sub.topic and s.endpoint == sub.endpoint]
         attrs = sns.get_subscription_attributes(SubscriptionArn=entry.arn)["Attributes"]
-        assert attrs["Endpoint"] == applied.queues[sub.queue].arn
+        assert attrs["Protocol"] == sub.protocol
+        assert attrs["Endpoint"] == (applied.functions[sub.function].arn if sub.function else applied.queues[sub.queue].arn)
         assert attrs["TopicArn"] == applied.topics[sub.topic].arn
         assert attrs.get("RawMessageDelivery", "false") == ("true" if sub.raw_delivery else "false"), sub.key
         if sub.filter_policy is None:

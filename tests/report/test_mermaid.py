@@ -18,7 +18,7 @@ from tests.report.conftest import FinishedRun
 
 pytestmark = pytest.mark.localstack
 
-NODE = re.compile(r'^(?P<id>[A-Za-z0-9_]+)(?P<shape>\(\["|\{\{"|\[\("|\[/")(?P<label>[^"]*)"(?:\]\)|\}\}|\)\]|\\\])$')
+NODE = re.compile(r'^(?P<id>[A-Za-z0-9_]+)(?P<shape>\(\["|\{\{"|\[\("|\[/"|\[\[")(?P<label>[^"]*)"(?:\]\)|\}\}|\)\]|\\\]|\]\])$')
 EDGE = re.compile(r'^(?P<src>[A-Za-z0-9_]+) (?P<arrow>-->|-\.->)\|"(?P<label>[^"]*)"\| (?P<dst>[A-Za-z0-9_]+)$')
 SUBGRAPH = re.compile(r'^subgraph (?P<id>[A-Za-z0-9_]+)\["(?P<label>[^"]*)"\]$')
 LINKSTYLE = re.compile(r"^linkStyle (?P<indices>[0-9,]+) (?P<style>\S+)$")

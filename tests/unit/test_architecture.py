@@ -26,7 +26,9 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("edge", ("harness.cli", "harness.pytest_plugin", "harness.load_agent")),
 ]
 # Edges read the environment and build Settings from it; nothing below them does.
-ENV_READERS = {"harness.cli", "harness.pytest_plugin", "harness.provision.offline_mirror", "harness.load_agent"}
+# harness.payload.lambda_handler is the Lambda entry of the kit's consumer: inside a function, its
+# configuration is the function's environment.
+ENV_READERS = {"harness.cli", "harness.pytest_plugin", "harness.provision.offline_mirror", "harness.load_agent", "harness.payload.lambda_handler"}
 MAX_LINES = 400
 
 

@@ -18,7 +18,10 @@ def test_nightly_topology_mirrors_the_reference_names() -> None:
     assert set(nightly.topics) == set(reference.topics)
     assert set(nightly.queues) == set(reference.queues)
     assert set(nightly.buckets) == set(reference.buckets)
-    assert {s.key for s in nightly.subscriptions} == {s.key for s in reference.subscriptions}
+    # All but the reference's Lambda functions: on AWS they need IAM grants the bootstrap does not give
+    # yet (docs/aws-nightly.md); the queue one of them polls and its subscription are there.
+    assert not nightly.functions and set(reference.functions) == {"c-fn", "b-fn"}
+    assert {s.key for s in nightly.subscriptions} == {s.key for s in reference.queue_subscriptions}
 
 
 def test_every_account_names_its_bootstrap_role() -> None:

@@ -73,7 +73,7 @@ def test_render_plans_every_physical_resource_and_reads_its_outputs_into_manifes
     topology = load_topology(REFERENCE)
     rendered = render_root(topology, Target("localstack", "http://127.0.0.1:4566"), PROFILE, "abc123", tmp_path / "root")
     planned = {(p.kind, p.name): p for p in rendered.planned}
-    assert len(planned) == len(topology.topics) + len(topology.queues) + len(topology.buckets) + len(topology.keys)
+    assert len(planned) == len(topology.topics) + len(topology.queues) + len(topology.buckets) + len(topology.keys) + len(topology.functions)
     orders = planned[("topic", "hx-abc123-orders")]
     assert (orders.account, orders.account_id, orders.region, orders.partition) == ("A", "111111111111", "us-east-1", "aws")
     assert ("topic", "hx-abc123-orders-fifo.fifo") in planned
@@ -83,7 +83,7 @@ def test_render_plans_every_physical_resource_and_reads_its_outputs_into_manifes
     declared = rendered.document["output"]["resources"]["value"]
     fake = {
         group: {name: {field: f"{group}/{name}/{field}" for field in fields} for name, fields in declared[group].items()}
-        for group in ("topics", "queues", "buckets")
+        for group in ("topics", "queues", "buckets", "functions")
     }
     fake["subscriptions"] = {key: {"arn": f"sub/{key}"} for key in declared["subscriptions"]}
     applied = rendered.outputs.read({"resources": fake})

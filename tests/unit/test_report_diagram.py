@@ -81,3 +81,39 @@ def test_the_paths_own_verdict_decides_its_colour_and_older_reports_fall_back_to
     assert path_verdict(sc, {**path, "failed": False}) == "passed"  # e.g. another send's path to b-eu failed
     assert path_verdict(sc, {**path, "failed": True}) == "failed"
     assert path_verdict({**sc, "status": "error"}, {**path, "failed": False}) == "error"
+
+
+def _to_function(frm: str, via: str, to: str, function: str, sent: int, received: int, through: str = "", buckets: dict | None = None) -> dict:
+    path = _path(frm, via, to, function, sent, received, buckets)
+    path["to"] = {k: v for k, v in path["to"].items() if k != "queue"} | {"kind": "function", "function": function, **({"through": through} if through else {})}
+    return path
+
+
+FUNCTIONS = {**DATA, "resources": {"functions": {"c-fn": {"account": "C", "region": "us-east-1", "name": "hx-r1-c-fn"}}},
+             "scenarios": [{"name": "to-functions", "status": "passed", "failures": [], "paths": [
+                 _to_function("A/us-east-1", "topic:orders", "C/us-east-1", "c-fn", 4, 4, buckets={"hx-r1-central-4": 2}),
+                 _to_function("A/us-east-1", "topic:orders", "B/eu-west-1", "b-fn", 4, 3, through="b-fn-in"),
+                 _to_function("B/eu-west-1", "queue:b-fn-in", "B/eu-west-1", "b-fn", 2, 2, through="b-fn-in")]}]}
+
+
+def test_paths_to_functions_end_in_function_nodes() -> None:
+    chart = parse_flowchart(mermaid(delivery_graph(FUNCTIONS)))
+    topic, c, b, q = chart.node("topic orders"), chart.node("function c-fn"), chart.node("function b-fn"), chart.node("queue b-fn-in")
+    assert chart.nodes[c][1] == ["account C", "C · us-east-1"]
+    assert chart.edge(topic, c)[2] == "4/4 ✓"  # SNS invokes it
+    assert chart.edge(topic, q)[2] == "4 sent ✓" and chart.edge(q, b)[2] == "5/6 ✓"  # the mapping polls the queue, both sends
+    assert chart.edge(chart.node("bucket hx-r1-central-4"), c)[1] == "-.->"  # payloads read by the function
+    [result] = mermaid_oracle.parse([mermaid(delivery_graph(FUNCTIONS))])
+    assert result == {"ok": True, "type": "flowchart-v2"}, result
+    svg = diagram_svg(delivery_graph(FUNCTIONS))
+    assert "function c-fn" in svg and svg.count("marker-end=") == len(delivery_graph(FUNCTIONS).edges)
+
+
+def test_a_report_written_before_functions_is_read_as_before() -> None:
+    """report.json without to.kind: every path ends in a queue (harness compare reads old reports)."""
+    from harness.report.diagram import endpoint, path_verdict
+
+    old = DATA["scenarios"][0]["paths"][0]
+    assert "kind" not in old["to"] and endpoint(old["to"]) == ("queue", "q-1")
+    assert path_verdict(DATA["scenarios"][0], old) == "passed"
+    assert "per hop" in markdown_report({**FUNCTIONS, "meta": {}})

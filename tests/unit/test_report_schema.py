@@ -101,3 +101,26 @@ def validate_reports_under(root: Path) -> list[str]:
         except (jsonschema.ValidationError, ValueError) as exc:
             bad.append(f"{path}: {str(exc).splitlines()[0]}")
     return bad
+
+
+def test_a_path_to_a_function_validates_and_a_path_naming_both_ends_does_not(tmp_path: Path) -> None:
+    from harness.scenario.judge.measure import FUNCTION
+    from harness.scenario.judge.verdicts import PathRules, judge_path
+
+    key = PathKey("A", "us-east-1", "topic:orders", "C", "us-east-1", "c-fn", FUNCTION)
+    msgs = _paced(3, 10.0, 0.0)
+    ms = int(T0 * 1000)
+    stamps = MessageTimestamps(None, ms + 5, None, None, ms + 300)
+    deliveries = [Delivery(s.correlation_id, s.t_send + 0.5, Outcome.INTACT, "", stamps, invoked_at=T0 + 0.3) for s in msgs]
+    verdict = judge_path(PathRules(queue="function c-fn", late_after=10.0), key, msgs, deliveries)
+    run = report()
+    run.scenarios.append(ScenarioResult("fn", "fn.scenario.yaml", paths=[verdict.stats], objectives=verdict.objectives))
+    data = _json(run)
+    path = data["scenarios"][-1]["paths"][0]
+    assert path["to"] == {"account": "C", "region": "us-east-1", "kind": "function", "function": "c-fn"}
+    assert set(path["hops_ms"]) == {"publish_to_sns", "sns_to_invoke", "function_duration"}
+    jsonschema.validate(data, SCHEMA)
+    write_reports(run, tmp_path / "reports")  # report.md, report.html and junit.xml draw it too
+    path["to"]["queue"] = "c-fn"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, SCHEMA)

@@ -480,6 +480,8 @@ def test_reference_topology_loads_to_the_expected_model() -> None:
         "orders->b-ap",
         "orders->c-us",
         "orders-fifo->b-eu-fifo",
+        "orders->c-fn",
+        "orders->b-fn-in",
     ]
     assert topology.subscriber_accounts("orders") == ["B", "C"]
 

@@ -1,4 +1,4 @@
-"""SNS → SQS subscription: the ``subscription`` module.
+"""SNS → SQS or SNS → Lambda subscription: the ``subscription`` module.
 
 Not a sweep kind: a subscription has no run-scoped name, and deleting its topic deletes it. Which
 account's provider creates it is the target's rule (:meth:`Target.subscription_creator`); it is
@@ -16,7 +16,7 @@ from typing import Any
 from harness.kinds.subscription.spec import Subscription
 from harness.provision.kind import Placed, ProvisionKind, RenderContext, ref
 from harness.provision.manifest import SubscriptionEntry
-from harness.provision.naming import queue_module, subscription_module, topic_module
+from harness.provision.naming import function_module, queue_module, subscription_module, topic_module
 
 
 class SubscriptionKind(ProvisionKind):
@@ -26,12 +26,11 @@ class SubscriptionKind(ProvisionKind):
     entry_type = SubscriptionEntry
 
     def module_name(self, key: str, spec: Subscription) -> str:
-        return subscription_module(spec.topic, spec.queue)
+        return subscription_module(spec.topic, spec.endpoint)
 
     def place(self, ctx: RenderContext, key: str, spec: Subscription) -> Placed:
         topic = ctx.topology.topics[spec.topic]
-        queue = ctx.topology.queues[spec.queue]
-        creator = ctx.target.subscription_creator(topic.account, queue.account)
+        creator = ctx.target.subscription_creator(topic.account, ctx.topology.endpoint_account(spec))
         return Placed(self, key, {"spec": spec, "created_by": creator})
 
     def module_call(self, ctx: RenderContext, key: str, spec: Subscription) -> dict[str, Any]:
@@ -41,11 +40,16 @@ class SubscriptionKind(ProvisionKind):
             "source": ctx.source(self.module_dir),
             "providers": {"aws": ctx.provider_for(creator, topic.region)},
             "topic_arn": ref(topic_module(spec.topic), "arn"),
-            "queue_arn": ref(queue_module(spec.queue), "arn"),
             "raw_message_delivery": spec.raw_delivery,
-            # The queue's policy must exist before SNS delivers (and on AWS before Subscribe validates).
-            "depends_on": [f"module.{queue_module(spec.queue)}"],
         }
+        if spec.function:
+            # The function's permission for SNS exists before SNS invokes it.
+            call["function_arn"] = ref(function_module(spec.function), "arn")
+            call["depends_on"] = [f"module.{function_module(spec.function)}"]
+        else:
+            call["queue_arn"] = ref(queue_module(spec.queue), "arn")
+            # The queue's policy must exist before SNS delivers (and on AWS before Subscribe validates).
+            call["depends_on"] = [f"module.{queue_module(spec.queue)}"]
         if spec.filter_policy is not None:
             call["filter_policy"] = json.dumps(spec.filter_policy, sort_keys=True)
         if spec.filter_policy_scope != "MessageAttributes":
@@ -63,7 +67,8 @@ class SubscriptionKind(ProvisionKind):
     def entry(self, placed: Placed, value: Mapping[str, str]) -> SubscriptionEntry:
         sub: Subscription = placed.facts["spec"]
         return SubscriptionEntry(
-            sub.topic, sub.queue, value["arn"], sub.raw_delivery, sub.filter_policy, placed.facts["created_by"], sub.filter_policy_scope
+            sub.topic, sub.queue, value["arn"], sub.raw_delivery, sub.filter_policy, placed.facts["created_by"], sub.filter_policy_scope,
+            sub.function or "",
         )
 
     def dump(self, entries: Mapping[str, Any]) -> Any:
@@ -72,7 +77,7 @@ class SubscriptionKind(ProvisionKind):
     def load(self, data: Any) -> dict[str, Any]:
         items = data.values() if isinstance(data, dict) else (data or [])
         entries = [SubscriptionEntry(**s) for s in items]
-        return {f"{e.topic}->{e.queue}": e for e in entries}
+        return {f"{e.topic}->{e.endpoint}": e for e in entries}
 
 
 PART = SubscriptionKind()

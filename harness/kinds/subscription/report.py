@@ -1,5 +1,5 @@
-"""How reports list a subscription: the topic and queue it joins (the diagram draws it as the
-topic → queue edge of the paths it carries)."""
+"""How reports list a subscription: the topic and the queue or function it joins (the diagram draws
+it as the topic → queue or topic → function edge of the paths it carries)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ class SubscriptionReport(ReportKind):
     group = "subscriptions"
 
     def describe(self, name: str, entry: Any) -> dict[str, Any]:
-        return {"topic": entry.topic, "queue": entry.queue, "raw_delivery": entry.raw_delivery, "created_by": entry.created_by}
+        endpoint = {"function": entry.function} if entry.function else {"queue": entry.queue}
+        return {"topic": entry.topic, **endpoint, "raw_delivery": entry.raw_delivery, "created_by": entry.created_by}
 
 
 PART = SubscriptionReport()

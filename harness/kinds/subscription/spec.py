@@ -1,7 +1,10 @@
-"""``subscriptions:``: a list joining topics to queues, each with its delivery options.
+"""``subscriptions:``: a list joining topics to queues or to Lambda functions, each with its
+delivery options.
 
-Cross-checks: one subscription per topic and queue, joining matching kinds (FIFO to FIFO), and a
-subscription dead-letter queue in the subscribing queue's account and the topic's region.
+Cross-checks: one subscription per topic and endpoint, joining matching kinds (FIFO to FIFO; a FIFO
+topic never to a function), a function in the topic's region (SNS invokes functions of its own
+region only), no raw delivery to a function, and a subscription dead-letter queue in the
+endpoint's account and the topic's region.
 """
 
 from __future__ import annotations
@@ -16,21 +19,31 @@ from harness.topology.names import subscription_module
 from harness.topology.readers import choices, kind_of, known_queue
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 
-SUBSCRIPTION_KEYS = ("topic", "queue", "raw_delivery", "filter_policy", "filter_policy_scope", "dead_letter_queue")
+SUBSCRIPTION_KEYS = ("topic", "queue", "function", "raw_delivery", "filter_policy", "filter_policy_scope", "dead_letter_queue")
 
 
 @dataclass(frozen=True)
 class Subscription:
     topic: str
-    queue: str
+    queue: str = ""  # logical queue name; "" for a function subscription
     raw_delivery: bool = False
     filter_policy: dict[str, Any] | None = None  # the JSON object SNS stores, as parsed YAML
     dead_letter_queue: str | None = None  # logical queue name (subscription DLQ)
     filter_policy_scope: str = "MessageAttributes"  # or "MessageBody" (the policy then filters the JSON body)
+    function: str | None = None  # logical function name (protocol lambda) instead of a queue
+
+    @property
+    def endpoint(self) -> str:
+        """The queue's or the function's logical name (never both alike: harness.kinds.function.spec)."""
+        return self.function or self.queue
+
+    @property
+    def protocol(self) -> str:
+        return "lambda" if self.function else "sqs"
 
     @property
     def key(self) -> str:
-        return f"{self.topic}->{self.queue}"
+        return f"{self.topic}->{self.endpoint}"
 
 
 @dataclass
@@ -38,6 +51,7 @@ class SubscriptionDraft:
     node: Node
     topic: Ref | None = None
     queue: Ref | None = None
+    function: Ref | None = None
     raw_delivery: bool = False
     filter_policy: dict[str, Any] | None = None
     dlq: Ref | None = None
@@ -50,7 +64,7 @@ class SubscriptionSpec(KindSpec):
     keys = SUBSCRIPTION_KEYS
     model = Subscription
     named = False
-    example = "- {topic: orders, queue: b-eu}"
+    example = "- {topic: orders, queue: b-eu}  or  - {topic: orders, function: c-fn}"
 
     def read(self, d: Drafts, node: Node) -> None:
         if node.is_null:
@@ -59,15 +73,20 @@ class SubscriptionSpec(KindSpec):
         for item in items or []:
             fields = item.mapping(
                 allowed=SUBSCRIPTION_KEYS,
-                required=("topic", "queue"),
+                required=("topic",),
                 hint="write each subscription as a mapping, e.g. - {topic: orders, queue: b-eu}",
                 required_hints={
                     "topic": f"add topic: <one of {join_names(d.topics)}>" if d.topics else "add topic: <name> and define that topic under topics:",
-                    "queue": f"add queue: <one of {join_names(d.queues)}>" if d.queues else "add queue: <name> and define that queue under queues:",
                 },
             )
             if fields is None:
                 continue
+            if "queue" in fields and "function" in fields:
+                item.problem("name exactly one endpoint: queue: <name> (SNS → SQS) or function: <name> (SNS → Lambda), not both")
+            elif "queue" not in fields and "function" not in fields:
+                queues = f"<one of {join_names(d.queues)}>" if d.queues else "<name> and define that queue under queues:"
+                item.problem(f'missing required field "queue"; add queue: {queues}, or function: <name> for a Lambda function',
+                             field=item.child_path("queue"))
             sub = SubscriptionDraft(item)
             section = d.section(self.group)
             section[str(len(section))] = sub
@@ -81,6 +100,8 @@ class SubscriptionSpec(KindSpec):
                         tnode.problem(f"unknown topic {quote(value)}; {choices(d.topics, 'topics')}{suggest(value, d.topics)}")
             if "queue" in fields:
                 sub.queue = _queue_ref(d, fields["queue"], f"write one of the queues: {join_names(d.queues)}")
+            if "function" in fields:
+                sub.function = _function_ref(d, fields["function"])
             if "raw_delivery" in fields:
                 sub.raw_delivery = bool(fields["raw_delivery"].boolean(hint="write raw_delivery: true or false"))
             if "filter_policy_scope" in fields:
@@ -93,36 +114,40 @@ class SubscriptionSpec(KindSpec):
     def cross_check(self, d: Drafts) -> None:
         seen: dict[tuple[str, str], Node] = {}
         for sub in d.subscriptions:
-            if sub.topic and sub.queue:
-                pair = (sub.topic.value, sub.queue.value)
+            endpoint = sub.queue or sub.function
+            if sub.topic and endpoint:
+                pair = (sub.topic.value, endpoint.value)
                 if pair in seen:
                     first = seen[pair]
                     sub.node.problem(
                         f"{pair[0]} -> {pair[1]} is already subscribed at {first.field} (line {first.line}); "
-                        "remove one of the two (one subscription per topic and queue)"
+                        "remove one of the two (one subscription per topic and endpoint)"
                     )
                 else:
                     seen[pair] = sub.node
             _check_subscription(d, sub)
+            check_function_subscription(d, sub)
 
     def build(self, draft: SubscriptionDraft, d: Drafts) -> Subscription:
         return Subscription(
             topic=need(d, draft.topic, f"{draft.node.field}.topic").value,
-            queue=need(d, draft.queue, f"{draft.node.field}.queue").value,
+            queue=draft.queue.value if draft.queue else "",
             raw_delivery=draft.raw_delivery,
             filter_policy=draft.filter_policy,
             dead_letter_queue=draft.dlq.value if draft.dlq else None,
             filter_policy_scope=draft.filter_policy_scope,
+            function=need(d, draft.function, f"{draft.node.field}.function").value if not draft.queue else None,
         )
 
     def key_of(self, entry: Subscription) -> str:
         return entry.key
 
     def claims(self, draft: SubscriptionDraft, d: Drafts) -> list[NameClaim]:
-        if not (draft.topic and draft.queue):
+        endpoint = draft.queue or draft.function
+        if not (draft.topic and endpoint):
             return []
-        who = f"subscription {draft.topic.value} -> {draft.queue.value}"
-        return [NameClaim(who, subscription_module(draft.topic.value, draft.queue.value), "Terraform module", draft.node)]
+        who = f"subscription {draft.topic.value} -> {endpoint.value}"
+        return [NameClaim(who, subscription_module(draft.topic.value, endpoint.value), "Terraform module", draft.node)]
 
 
 def _queue_ref(d: Drafts, node: Node, hint: str) -> Ref | None:
@@ -133,9 +158,40 @@ def _queue_ref(d: Drafts, node: Node, hint: str) -> Ref | None:
     return ref if known_queue(d, ref, "queue") is not None else None
 
 
+def _function_ref(d: Drafts, node: Node) -> Ref | None:
+    value = node.string(what="function name", hint=f"write one of the functions: {join_names(d.functions)}")
+    if value is None:
+        return None
+    if value not in d.functions:
+        node.problem(f"unknown function {quote(value)}; {choices(d.functions, 'functions')}{suggest(value, d.functions)}")
+        return None
+    return Ref(value, node)
+
+
+def check_function_subscription(d: Drafts, sub: SubscriptionDraft) -> None:
+    """SNS → Lambda: what AWS refuses (a function of another region, a FIFO topic) and raw delivery."""
+    if sub.function is None or sub.topic is None:
+        return
+    topic, fn = d.topics[sub.topic.value], d.functions[sub.function.value]
+    if topic.region and fn.region and topic.region.value != fn.region.value:
+        sub.function.node.problem(
+            f"function {quote(fn.name)} is in {fn.region.value} but topic {quote(topic.name)} is in {topic.region.value}; SNS "
+            f"invokes Lambda functions of the topic's region only, so use a function in {topic.region.value} (or let a "
+            f"function in {fn.region.value} poll a queue subscribed to the topic: functions.{fn.name}.queue)"
+        )
+    if topic.fifo:
+        sub.function.node.problem(
+            f"topic {quote(topic.name)} is FIFO, and a FIFO topic delivers to SQS FIFO queues only; subscribe a FIFO queue and "
+            f"let the function poll it (functions.{fn.name}.queue), or use a standard topic"
+        )
+    if sub.raw_delivery:
+        sub.node.problem("raw_delivery applies to queue endpoints; SNS always invokes a function with its JSON record, so remove raw_delivery")
+
+
 def _check_subscription(d: Drafts, sub: SubscriptionDraft) -> None:
     topic = d.topics[sub.topic.value] if sub.topic else None
     queue = d.queues[sub.queue.value] if sub.queue else None
+    endpoint = queue or (d.functions[sub.function.value] if sub.function else None)
     if topic is not None and queue is not None and sub.queue is not None:
         if topic.fifo and not queue.fifo:
             sub.queue.node.problem(
@@ -155,11 +211,12 @@ def _check_subscription(d: Drafts, sub: SubscriptionDraft) -> None:
     if queue is not None and dlq.name == queue.name:
         node.problem(f"the subscription's dead-letter queue cannot be the subscribed queue {quote(queue.name)}; name a separate queue")
         return
-    if queue is not None and queue.account and dlq.account and dlq.account.value != queue.account.value:
+    what = "queue" if queue is not None else "function"
+    if endpoint is not None and endpoint.account and dlq.account and dlq.account.value != endpoint.account.value:
         node.problem(
             f"dead-letter queue {quote(dlq.name)} is in account {dlq.account.value} but a subscription "
-            f"DLQ must be in the subscribing queue's account ({queue.account.value}); use a queue owned "
-            f"by {queue.account.value}"
+            f"DLQ must be in the subscribing {what}'s account ({endpoint.account.value}); use a queue owned "
+            f"by {endpoint.account.value}"
         )
     if topic is not None and topic.region and dlq.region and dlq.region.value != topic.region.value:
         node.problem(

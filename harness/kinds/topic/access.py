@@ -26,20 +26,25 @@ if TYPE_CHECKING:
 TOPIC_POLICY = "topic policy"
 
 
-def topic_policy(topic_arn: str, subscriber_account_ids: Sequence[str] = (), publisher_account_ids: Sequence[str] = ()) -> Document | None:
+def topic_policy(
+    topic_arn: str, subscriber_account_ids: Sequence[str] = (), publisher_account_ids: Sequence[str] = (),
+    lambda_subscriber_account_ids: Sequence[str] = (),
+) -> Document | None:
     """The topic module's policy, or None when the module writes none (SNS's default policy stays)."""
     statements: list[dict[str, Any]] = []
-    if subscriber_account_ids:
-        statements.append(
-            {
-                "Sid": "AllowCrossAccountSubscribe",
-                "Effect": "Allow",
-                "Principal": {"AWS": roots(subscriber_account_ids)},
-                "Action": "sns:Subscribe",
-                "Resource": topic_arn,
-                "Condition": {"StringEquals": {"sns:Protocol": "sqs"}},
-            }
-        )
+    for sid, accounts, protocol in (("AllowCrossAccountSubscribe", subscriber_account_ids, "sqs"),
+                                    ("AllowCrossAccountLambdaSubscribe", lambda_subscriber_account_ids, "lambda")):
+        if accounts:
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"AWS": roots(accounts)},
+                    "Action": "sns:Subscribe",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"sns:Protocol": protocol}},
+                }
+            )
     if publisher_account_ids:
         statements.append(
             {
@@ -79,7 +84,8 @@ class TopicAccess(AccessKind):
     def rendered_policy(self, topology: Topology, name: str, spec: Topic, where: Deployment) -> Document | None:
         ids = topology.account_id
         subscribers = [ids(a) for a in topology.subscriber_accounts(name)]
-        return topic_policy(where.topic(name).arn, subscribers, [ids(a) for a in spec.publishers])
+        functions = [ids(a) for a in topology.function_subscriber_accounts(name)]
+        return topic_policy(where.topic(name).arn, subscribers, [ids(a) for a in spec.publishers], functions)
 
     def read_policy(self, placed: Placed, client_for: ClientFor) -> Policy:
         return read_topic_policy(client_for("sns", placed.account_id, placed.region), placed.arn)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from harness.payload import wire
 from harness.payload.transfer import S3_MAX_PARTS, TransferSettings
 from harness.scenario.cost.prices import (
+    FUNCTION_BASE_SECONDS,
+    FUNCTION_DOWNLOAD_BYTES_PER_S,
     GIB,
     HARNESS_ATTRIBUTE_BYTES,
     IDLE_POLLS_PER_SECOND,
@@ -50,7 +52,7 @@ class CostContext:
         self.bucket_region = _bucket_region(send, topology)
         self.topic = topology.topics[send.topic] if send.topic is not None else None
         if self.topic is not None:
-            subs = [s for s in topology.subscriptions if s.topic == self.topic.name]
+            subs = [s for s in topology.queue_subscriptions if s.topic == self.topic.name]
             self.targets = {s.queue: (topology.queues[s.queue], s.raw_delivery) for s in subs}
             self.dlqs = {s.queue: s.dead_letter_queue for s in subs if s.dead_letter_queue}
         else:
@@ -61,7 +63,7 @@ class CostContext:
 
     def _batches(self) -> list[Batch]:
         send = self.send
-        threshold = wire.DEFAULT_SNS_THRESHOLD if self.topic is not None else wire.DEFAULT_SQS_THRESHOLD
+        threshold = self.topic.message_limit if self.topic is not None else wire.DEFAULT_SQS_THRESHOLD  # on AWS
         attr_bytes = wire.attributes_bytes({k: a.wire() for k, a in send.attributes.items()}) + HARNESS_ATTRIBUTE_BYTES
         repeats = 2 if send.dedup == "repeat" else 1
         # A FIFO topic or queue drops the repeated copy: deliveries count each message once.
@@ -133,6 +135,34 @@ class CostContext:
         """Receive calls while a watched queue stays empty, up to ``within``."""
         q = self.topology.queues.get(queue)
         self.tally.sqs_requests(math.ceil(within * IDLE_POLLS_PER_SECOND), bool(q and q.fifo))
+
+    def function(self, function: str, through: str, slow_s: float = 0.0, times: int = 1) -> None:
+        """A function handles each message that reaches it ``times`` times: one invocation each (an
+        upper bound: a mapping batches them), its duration (a base allowance, ``slow_s``, the payload's
+        download) at the function's memory, a ranged GET per part of an offloaded payload, and a
+        receipt per handling that the harness receives and deletes. ``through``: the queue it polls
+        ("" when SNS invokes it; then the topic's deliveries reach it)."""
+        fn = self.topology.functions.get(function)
+        if fn is None:
+            return
+        if through:
+            if through not in self.targets:
+                return  # the send does not reach its queue
+        elif self.topic is None or self.topic.name not in self.topology.topics_invoking(function):
+            return
+        t, gb = self.tally, fn.memory / 1024.0
+        for b in self.batches:
+            got = b.delivered * times
+            t.lambda_requests += got
+            seconds = FUNCTION_BASE_SECONDS + slow_s + (b.payload / FUNCTION_DOWNLOAD_BYTES_PER_S if b.offload else 0.0)
+            t.lambda_gb_seconds += got * gb * seconds
+            t.sqs_requests(got // 10 + 1 + got * 2, False)  # receipts: a batch send per invocation's ten, then receive and delete
+            if b.offload:
+                t.gets += got * max(1, math.ceil(b.payload / self.part_size))
+                if self.bucket_region != fn.region:
+                    t.inter += got * b.payload
+            if through:
+                t.sqs_requests(got, self.topology.queues[through].fifo)  # the mapping's receive (and delete) of each
 
     def head_objects(self) -> None:
         """A HeadObject per offloaded payload (is it gone?)."""

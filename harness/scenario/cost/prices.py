@@ -20,6 +20,9 @@ POINTER_BYTES = 256  # the extended-client pointer body, rounded up
 HARNESS_ATTRIBUTE_BYTES = 256  # correlation id, publish stamp: an allowance, rounded up
 SNS_ENVELOPE_BYTES = 1024  # JSON envelope around a non-raw delivery, rounded up
 IDLE_POLLS_PER_SECOND = 1.0  # receive calls while a watched queue stays empty (long polls are fewer)
+FUNCTION_BASE_SECONDS = 0.2  # a function's time per message beside its payload's download (an allowance)
+FUNCTION_DOWNLOAD_BYTES_PER_S = 50 * (1 << 20)  # what a function downloads a payload at (a low estimate: more seconds)
+ESM_POLLS_PER_HOUR = 5 * 3 * 60  # an event source mapping's pollers: 5 long polls of 20 s each, all the time
 
 
 class CostLimitError(HarnessError):
@@ -43,6 +46,8 @@ class Prices:
     inter_region_transfer_per_gb: float
     internet_egress_per_gb: float
     kms_key_per_month: float
+    lambda_requests_per_million: float
+    lambda_gb_second: float
 
     @classmethod
     def load(cls, path: Path = PRICES_FILE) -> Prices:
@@ -107,6 +112,8 @@ class Tally:
         self.sns_fifo_bytes = self.puts = self.gets = 0
         self.gib_hours = 0.0
         self.inter = self.egress = self.stored = 0
+        self.lambda_requests = 0
+        self.lambda_gb_seconds = 0.0
 
     def sqs_requests(self, n: int, fifo: bool) -> None:
         if fifo:
@@ -131,6 +138,8 @@ class Tally:
             ("S3 storage", self.gib_hours / HOURS_PER_MONTH, "GiB-months", self.gib_hours / HOURS_PER_MONTH * p.s3_storage_per_gb_month),
             ("inter-region transfer", self.inter / GIB, "GiB", self.inter / GIB * p.inter_region_transfer_per_gb),
             ("internet egress to the runner", self.egress / GIB, "GiB", self.egress / GIB * p.internet_egress_per_gb),
+            ("Lambda requests", self.lambda_requests, "invocations", self.lambda_requests * p.lambda_requests_per_million / 1e6),
+            ("Lambda duration", self.lambda_gb_seconds, "GB-seconds", self.lambda_gb_seconds * p.lambda_gb_second),
         ]
         est.items = [LineItem(what, qty, unit, usd) for what, qty, unit, usd in rows if qty]
         return est

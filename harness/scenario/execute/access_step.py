@@ -3,8 +3,10 @@
 Right before a scenario sends, the resource policies its path touches are read back from the
 applied resources (:mod:`harness.access.readback`, through the run's :class:`Sessions`), and every
 hop is judged as on AWS (:mod:`harness.access.verdicts`): the sender may publish / send; SNS may
-deliver to each expected queue (by the topic's ARN); when the scenario may offload, the sender may
-put the payload object and each consumer may get it (and delete it when it deletes payloads).
+deliver to each expected queue and invoke each expected function (by the topic's ARN); a function
+fed by a queue has its execution role receive from it; when the scenario may offload, the sender
+may put the payload object and each consumer — a function as its role, judged by the role's own
+policies, read back too — may get it (and delete it when it deletes payloads).
 Hops are judged over TLS (``aws:SecureTransport`` true) even against LocalStack's plain-HTTP
 endpoint: the verdict is about AWS, where the SDKs use HTTPS.
 
@@ -20,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.access.deployment import Deployment
+from harness.access.kind import access_kinds
 from harness.access.matrix import AccessMatrix, access_matrix
 from harness.access.paths import Hop
+from harness.access.policy import Policy
 from harness.access.readback import read_applied
 from harness.access.static import rendered_policies
 from harness.access.verdicts import AppliedPolicies, HopVerdict, denial_verdict, judge
@@ -46,19 +50,35 @@ def client_for(manifest: Manifest, sessions: Sessions) -> Any:
     return make
 
 
-def read_policies(manifest: Manifest, sessions: Sessions, arns: Iterable[str] | None = None) -> AppliedPolicies:
-    """The applied policies of the run's resources (only those of ``arns`` when given)."""
+def read_policies(
+    manifest: Manifest, sessions: Sessions, arns: Iterable[str] | None = None, principals: Iterable[str] | None = None
+) -> AppliedPolicies:
+    """The applied policies of the run's resources (only those of ``arns`` when given) and the
+    identity policies of its own principals, a function's role (only those of ``principals``)."""
     dep = Deployment.from_manifest(manifest)
     wanted = None if arns is None else set(arns)
     resources = [r for r in dep.applied() if wanted is None or r.arn in wanted]
-    return AppliedPolicies(read_applied(resources, client_for(manifest, sessions)))
+    clients = client_for(manifest, sessions)
+    return AppliedPolicies(read_applied(resources, clients), roles=read_identities(dep, clients, principals))
+
+
+def read_identities(dep: Deployment, clients: Any, principals: Iterable[str] | None = None) -> dict[str, list[Policy]]:
+    """Principal ARN → its identity policies now, for each placed entry that acts itself."""
+    wanted = None if principals is None else set(principals)
+    out: dict[str, list[Policy]] = {}
+    for kind in access_kinds():
+        for placed in dep.resources.get(kind.group, {}).values():
+            if placed.principal and (wanted is None or placed.principal in wanted):
+                out[placed.principal] = kind.read_identity(placed, clients)
+    return out
 
 
 def denial_hop(dep: Deployment, entry: ExpectDenied) -> Hop:
-    if entry.action == "deliver":  # SNS is the caller, not an account
+    if entry.action == "deliver" and not entry.function:  # SNS is the caller, not an account
         return dep.delivery_hop(entry.topic or "", entry.queue or "")
     return dep.denial_hop(
-        entry.account, entry.action, topic=entry.topic, queue=entry.queue, bucket=entry.bucket, secure_transport=entry.secure_transport
+        entry.account, entry.action, topic=entry.topic, queue=entry.queue, bucket=entry.bucket, secure_transport=entry.secure_transport,
+        function=entry.function,
     )
 
 
@@ -84,13 +104,17 @@ def check_access(manifest: Manifest, sessions: Sessions, scenario: Scenario) -> 
     """Judge the scenario's hops and ``expect_denied`` entries against the policies applied now."""
     dep = Deployment.from_manifest(manifest)
     hops: list[Hop] = []
+    polls = {name: f.queue for name, f in manifest.functions.items() if f.queue}
     for send in scenario.sends:
-        for hop in scenario_hops(dep, scenario, [s.queue for s in manifest.subscriptions if s.topic == send.topic], send):
+        queues = [s.queue for s in manifest.subscriptions if s.topic == send.topic and s.queue]
+        invoking = [s.function for s in manifest.subscriptions if s.topic == send.topic and s.function]
+        for hop in scenario_hops(dep, scenario, queues, send, invoking, polls):
             if hop not in hops:
                 hops.append(hop)
     denial_hops = [(entry, denial_hop(dep, entry)) for entry in scenario.expect_denied]
     arns = {h.policy_arn for h in hops} | {h.policy_arn for _, h in denial_hops}
-    policies = read_policies(manifest, sessions, arns)
+    principals = {h.request.principal for h in hops} | {h.request.principal for _, h in denial_hops}
+    policies = read_policies(manifest, sessions, arns, principals)
     check = AccessCheck(judge(hops, policies))
     for entry, hop in denial_hops:
         judged = denial_verdict(hop, policies)
@@ -113,9 +137,9 @@ def outsiders_of(scenarios: Iterable[Scenario], topology_ids: Iterable[str]) -> 
 
 def applied_matrix(manifest: Manifest, sessions: Sessions, outsiders: Iterable[str] = ()) -> AccessMatrix:
     """Who may do what in an applied run, from the policies read back now (``harness access --run-id``)."""
-    return access_matrix(Deployment.from_manifest(manifest), read_policies(manifest, sessions), list(outsiders))
+    return access_matrix(Deployment.from_manifest(manifest), read_policies(manifest, sessions), list(outsiders), manifest.applied_topology())
 
 
 def static_matrix(topology: Topology, outsiders: Iterable[str] = ()) -> AccessMatrix:
     """Who may do what under the policies the modules would write (``harness access --topology``)."""
-    return access_matrix(Deployment.from_topology(topology), rendered_policies(topology), list(outsiders))
+    return access_matrix(Deployment.from_topology(topology), rendered_policies(topology), list(outsiders), topology)

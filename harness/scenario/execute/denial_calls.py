@@ -9,7 +9,9 @@ named account and passes when AWS refuses it (``AccessDenied``, SNS's ``Authoriz
 - put_payloads: ``PutObject`` of a probe object (removed by the bucket's owner if it was written);
 - read_payloads / delete_payloads: the owner writes a probe object, the account gets / deletes it,
   the owner removes what is left (a missing key would answer 403 without ``s3:ListBucket``);
-- deliver: the topic's owner publishes a probe, and it must not reach the queue within ``within``.
+- deliver: the topic's owner publishes a probe, and it must not reach the queue (or, to a function,
+  no receipt of it may reach the function's receipts queue) within ``within``;
+- invoke: ``Invoke`` with ``InvocationType=DryRun`` (Lambda checks the permission and runs nothing).
 
 When the call goes through, the failure names the statement of the read-back policies that grants
 it (the same file fails on both targets for the same reason). An account outside the topology has
@@ -31,6 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.access.deployment import Deployment
 from harness.access.paths import Hop
 from harness.access.verdicts import DenialVerdict
+from harness.payload.wire import CORRELATION_ATTRIBUTE as CORRELATION
 from harness.provision.clients import ServiceName
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
@@ -69,6 +72,7 @@ class DenialOutcome:
             "topic": self.entry.topic,
             "queue": self.entry.queue,
             "bucket": self.entry.bucket,
+            "function": self.entry.function,
             "via": self.entry.via,
             "status": "passed" if self.ok else "failed",
             "judged_by": self.method,
@@ -193,10 +197,19 @@ def _remove_probe(owner: Any, bucket: str, key: str) -> None:
         log.warning("could not remove the access probe s3://%s/%s (%s); delete it by hand", bucket, key, err)
 
 
+def _invoke(entry: ExpectDenied, dep: Deployment, caller: str, clients: Clients) -> str:
+    function = dep.functions[entry.function or ""]
+    clients("lambda", caller, function.region, entry.secure_transport).invoke(FunctionName=function.arn, InvocationType="DryRun")
+    return ""
+
+
 def _deliver(entry: ExpectDenied, dep: Deployment, caller: str, clients: Clients) -> str:
-    topic, queue = dep.topics[entry.topic or ""], dep.queues[entry.queue or ""]
+    topic = dep.topics[entry.topic or ""]
     token = uuid.uuid4().hex
     sns = clients("sns", _owner(dep, topic.account_id), topic.region, True)
+    if entry.function:
+        return _deliver_to_function(entry, dep, sns, clients, token)
+    queue = dep.queues[entry.queue or ""]
     sqs = clients("sqs", _owner(dep, queue.account_id), queue.region, True)
     kwargs: dict[str, Any] = {"TopicArn": topic.arn, "Message": f"{PROBE_BODY} {token}"}
     if topic.arn.endswith(".fifo"):
@@ -213,6 +226,24 @@ def _deliver(entry: ExpectDenied, dep: Deployment, caller: str, clients: Clients
     return f"the probe published to topic {entry.topic} did not reach queue {entry.queue} within {entry.within:g}s"
 
 
+def _deliver_to_function(entry: ExpectDenied, dep: Deployment, sns: Any, clients: Clients, token: str) -> str:
+    """The topic's owner publishes a probe whose correlation id is ``token``; a receipt naming it
+    in the function's receipts queue means SNS invoked the function."""
+    topic, function = dep.topics[entry.topic or ""], dep.functions[entry.function or ""]
+    receipts = function.url  # a function's placement carries its receipts queue's URL
+    sqs = clients("sqs", _owner(dep, function.account_id), function.region, True)
+    sns.publish(TopicArn=topic.arn, Message=PROBE_BODY, MessageAttributes={CORRELATION: {"DataType": "String", "StringValue": token}})
+    deadline = time.monotonic() + entry.within
+    while receipts and (left := deadline - time.monotonic()) > 0:
+        got = sqs.receive_message(QueueUrl=receipts, MaxNumberOfMessages=10, WaitTimeSeconds=max(1, min(20, int(left))))
+        for msg in got.get("Messages", []):
+            if token in msg.get("Body", ""):
+                sqs.delete_message(QueueUrl=receipts, ReceiptHandle=msg["ReceiptHandle"])
+                return ""
+            sqs.change_message_visibility(QueueUrl=receipts, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0)
+    return f"the probe published to topic {entry.topic} did not reach function {entry.function} within {entry.within:g}s"
+
+
 _ACTIONS: dict[str, Callable[[ExpectDenied, Deployment, str, Clients], str]] = {
     "publish": _publish,
     "send": _send,
@@ -221,4 +252,5 @@ _ACTIONS: dict[str, Callable[[ExpectDenied, Deployment, str, Clients], str]] = {
     "read_payloads": _payload,
     "delete_payloads": _payload,
     "deliver": _deliver,
+    "invoke": _invoke,
 }

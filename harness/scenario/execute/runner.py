@@ -7,7 +7,7 @@ the report's ``send`` section says how well each kept it), then wait until every
 deadline passed, plus a short grace period to tell *late* from *missing*. What is watched, taken
 away while sending (an endpoint queue, :mod:`~harness.scenario.execute.outage`), waited for and
 judged is each expectation's own (:mod:`harness.scenario.expectations`): the runner iterates the
-scenario's expectations and lends them a :class:`_Run` (the verdicts themselves are
+scenario's expectations and lends them a :class:`~harness.scenario.execute.run_context.Run` (the verdicts themselves are
 :mod:`~harness.scenario.judge.verdicts`, pure functions of what was sent and received).
 
 Two kinds of waiting, kept apart:
@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,32 +33,29 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
-from harness.payload.consumer import Consumer
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
-from harness.provision.requests import Count
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.access_step import check_access
 from harness.scenario.execute.budget import ByteBudget
+from harness.scenario.execute.function_behaviour import behaviours, set_behaviour
+from harness.scenario.execute.function_watch import FunctionWatch, function_consumer, function_of
 from harness.scenario.execute.oneline import one_line
-from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
-from harness.scenario.execute.send import Pacer, SendLog, plan, sender_for
+from harness.scenario.execute.request_count import count_requests
+from harness.scenario.execute.run_context import Run
+from harness.scenario.execute.send import Pacer, SendLog, large_topic_objectives, plan, sender_for
 from harness.scenario.execute.send_pool import SendPool, send_objectives, send_summary
 from harness.scenario.execute.watch import QueueWatch, consumer_for
-from harness.scenario.execute.watch import still_stored as _still_stored
 from harness.scenario.expectations.base import Arrival, Expectation
 from harness.scenario.format.model import Scenario, Send
 from harness.scenario.judge import verdicts
 from harness.scenario.judge.facts import Sent
-from harness.scenario.judge.measure import PathKey
+from harness.scenario.judge.measure import FUNCTION, PathKey
 from harness.scenario.judge.objectives import MET, MISSED, Objective
 from harness.scenario.judge.result import ERROR, ScenarioResult
 
 WAIT_SLICE_SECONDS = 0.05
-SEND_OPERATIONS = ("sns.Publish", "sns.PublishBatch", "sqs.SendMessage", "sqs.SendMessageBatch")
-RECEIVE_OPERATIONS = ("sqs.ReceiveMessage", "sqs.DeleteMessage", "sqs.DeleteMessageBatch", "sqs.ChangeMessageVisibility",
-                      "sqs.ChangeMessageVisibilityBatch")
 
 
 @dataclass
@@ -102,12 +99,14 @@ class ScenarioRunner:
         # topic -> the queues subscribed to it: which sends reach which queue
         self._subscribed: dict[str, set[str]] = {}
         for sub in manifest.subscriptions:
-            self._subscribed.setdefault(sub.topic, set()).add(sub.queue)
+            if sub.queue:
+                self._subscribed.setdefault(sub.topic, set()).add(sub.queue)
         self.show_progress = show_progress  # progress bars for large transfers
         # Once the endpoint is gone, later scenarios are not run: each would spend its whole retry
         # budget on the same dead endpoint.
         self.unreachable_during: str | None = None
         self.not_run = 0
+        self.on_emulator = bool(manifest.endpoint_url)  # LocalStack, or the AWS rehearsal on it
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario.name, scenario.source, description=scenario.description)
@@ -135,26 +134,11 @@ class ScenarioRunner:
             result.duration_s = time.monotonic() - started
             result.sent = len(attempt.sent())
             self._summarise_sends(attempt, result)
-            self._count_requests(attempt, result, self.sessions.requests.snapshot() - counted)
+            count_requests(self.manifest, result, self.sessions.requests.snapshot() - counted, attempt.bucket.name if attempt.bucket else "")
             result.settle()
         return result
 
-    def _count_requests(self, attempt: _Attempt, result: ScenarioResult, count: Count) -> None:
-        """What the scenario cost in API requests: per operation, and per path its publishes (shared
-        by the paths one send fans out to), its queue's receives and deletes, and its S3 requests."""
-        result.requests = {"by_operation": count.by_operation(), "total": sum(count.calls.values()),
-                           "empty_receives": sum(count.empty_receives.values())}
-        bucket = attempt.bucket.name if attempt.bucket else ""
-        for stats in result.paths:
-            kind, _, name = stats.key.via.partition(":")
-            source = self.manifest.topics[name].arn if kind == "topic" and name in self.manifest.topics else (
-                self.manifest.queues[name].url if name in self.manifest.queues else "")
-            queue = self.manifest.queues[stats.key.queue].url if stats.key.queue in self.manifest.queues else ""
-            stats.requests = {"publish": count.on(source, SEND_OPERATIONS), "receive": count.on(queue, RECEIVE_OPERATIONS),
-                              "empty_receives": count.empty_receives.get(queue, 0), "s3": count.on(bucket) if bucket else 0}
-
-    @staticmethod
-    def _summarise_sends(attempt: _Attempt, result: ScenarioResult) -> None:
+    def _summarise_sends(self, attempt: _Attempt, result: ScenarioResult) -> None:
         """How each send kept its schedule: the ``send`` section (``{"sends": [...]}`` for several)."""
         summaries = []
         for send, log in zip(attempt.scenario.sends, attempt.logs):
@@ -164,6 +148,7 @@ class ScenarioRunner:
             summaries.append({"from": f"{send.account}/{send.region}", "via": send.via, **summary.as_dict()})
             if result.status != ERROR:  # a cut-short run's sends say nothing about the rate it could keep
                 result.objectives += send_objectives(send, summary)
+                result.objectives += large_topic_objectives(send, log.snapshot(), self.on_emulator)
             note = summary.note()
             if note:
                 result.notes.append(note if len(attempt.logs) == 1 else f"{send.via} from {send.account}/{send.region}: {note}")
@@ -177,7 +162,11 @@ class ScenarioRunner:
         scenario = attempt.scenario
         if not self._access(scenario, result) or scenario.send is None:
             return
-        run = _Run(self, attempt, result)
+        run = Run(self, attempt, result)
+        asked = [b for e in scenario.expectations for b in e.function_behaviour()]
+        for function, behaviour in behaviours(asked, attempt.token).items():
+            if set_behaviour(self.manifest, self.sessions, function, behaviour):
+                result.notes.append(f"function {function}: {behaviour.describe()} (this scenario's messages only)")
         receivers: dict[str, int] = {}
         for e in scenario.expectations:
             for w in e.watches():
@@ -228,6 +217,10 @@ class ScenarioRunner:
         return True
 
     def _watch(self, attempt: _Attempt, queue: str, delete_payloads: bool) -> QueueWatch:
+        function = function_of(queue)
+        if function is not None:  # a function's receipts
+            return FunctionWatch(function, function_consumer(self.manifest, self.sessions, function), attempt.token, self.manifest.run_id,
+                                 attempt.expected)
         consumer = consumer_for(self.manifest, self.sessions, queue, delete_payloads, attempt.bucket_region)
         return QueueWatch(queue, consumer, attempt.token, self.manifest.run_id, attempt.expected, delete_payloads, self.show_progress)
 
@@ -265,10 +258,14 @@ class ScenarioRunner:
         arrivals = self._arrivals(scenario)
         quiet = [e.quiet_for() for e in scenario.expectations if e.quiet_for() > 0]
         waits = [a.within for a in arrivals] + quiet
-        due = {
-            a.queue: len(attempt.sent(a.sends if a.sends is not None else scenario.sends_to(a.queue, self._subscribed)))
-            for a in arrivals
-        }
+        due: dict[str, int] = {}
+        for a in arrivals:
+            which = attempt.sent(a.sends if a.sends is not None else scenario.sends_to(a.queue, self._subscribed))
+            if a.skip_every:
+                which = [s for s in which if s.seq % a.skip_every != a.skip_every - 1]
+            if a.only_every:
+                which = [s for s in which if s.seq % a.only_every == a.only_every - 1]
+            due[a.queue] = max(due.get(a.queue, 0), len(which))
         if not sent or not waits:
             return
         last_send = max(s.t_send for s in sent)
@@ -287,6 +284,17 @@ class ScenarioRunner:
         entry = self.manifest.queues[queue]
         assert send is not None
         return PathKey(send.account, send.region, send.via, entry.account, entry.region, queue)
+
+    def _function_path(self, send: Send, function: str, through: str) -> PathKey:
+        entry = self.manifest.functions[function]
+        return PathKey(send.account, send.region, send.via, entry.account, entry.region, function, FUNCTION, through)
+
+    def _paths_to_function(self, attempt: _Attempt, function: str, routes: Sequence[tuple[int, str]]) -> dict[PathKey, list[Sent]]:
+        """The messages bound for ``function``, per delivery path (invoked by SNS, or through each queue it polls)."""
+        paths: dict[PathKey, list[Sent]] = {}
+        for i, through in routes:
+            paths.setdefault(self._function_path(attempt.scenario.sends[i], function, through), []).extend(attempt.sent((i,)))
+        return {key: sorted(sent, key=lambda s: s.seq) for key, sent in paths.items()}
 
     def _paths_to(self, attempt: _Attempt, queue: str) -> dict[PathKey, list[Sent]]:
         """The messages bound for ``queue``, per delivery path (sends sharing a path are judged together)."""
@@ -311,89 +319,11 @@ class ScenarioRunner:
         (what was sent and received until then; no verdicts on a cut-short run)."""
         result.status = ERROR
         result.failures.append(message)
-        run = _Run(self, attempt, result)
+        run = Run(self, attempt, result)
         for e in attempt.scenario.expectations:
             for verdict in e.partial(run):
                 if verdict.stats.key not in attempt.judged:
                     result.paths.append(verdict.stats)
-
-
-class _Run:
-    """What the runner lends the scenario's expectations (:class:`harness.scenario.expectations.RunContext`)."""
-
-    def __init__(self, runner: ScenarioRunner, attempt: _Attempt, result: ScenarioResult):
-        self.runner, self.attempt, self.result = runner, attempt, result
-        self.scenario = attempt.scenario
-
-    def watch(self, queue: str) -> QueueWatch:
-        return self.attempt.watches[queue]
-
-    def has_watch(self, queue: str) -> bool:
-        return queue in self.attempt.watches
-
-    def new_watch(self, queue: str) -> QueueWatch:
-        """A watch of ``queue`` after the send (polled by the expectation itself)."""
-        self.attempt.watches[queue] = self.runner._watch(self.attempt, queue, False)
-        return self.attempt.watches[queue]
-
-    def paths_to(self, queue: str) -> dict[PathKey, list[Sent]]:
-        return self.runner._paths_to(self.attempt, queue)
-
-    def path(self, send: Send | None, queue: str) -> PathKey:
-        return self.runner._path(send, queue)
-
-    def requested_rate(self, key: PathKey) -> float | None:
-        """What the sends on ``key``'s path ask for together (None: one of them is unpaced)."""
-        rates = [s.rate for s in self.scenario.sends if self.runner._path(s, key.queue) == key]
-        return sum(r for r in rates if r) if rates and all(rates) else None
-
-    def sent(self) -> list[Sent]:
-        return self.attempt.sent()
-
-    def add(self, verdict: verdicts.PathVerdict) -> None:
-        self.runner._add(self.attempt, self.result, verdict)
-
-    def fail(self, message: str) -> None:
-        self.result.fail(message)
-
-    def objective(self, objective: Objective) -> None:
-        self.result.objectives.append(objective)
-
-    def consumer(self, queue: str) -> Consumer:
-        return consumer_for(self.runner.manifest, self.runner.sessions, queue, False, self.attempt.bucket_region)
-
-    def outage_of(self, queue: str) -> AbstractContextManager[None]:
-        entry = self.runner.manifest.queues[queue]
-        sqs = self.runner.sessions.client("sqs", entry.account, entry.region)
-        return queue_outage(sqs, entry.url, self.runner.sessions.retry_policy)
-
-    def still_stored(self, pointers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        bucket = self.attempt.bucket
-        assert bucket is not None
-        return _still_stored(self.runner.sessions.client("s3", bucket.account, bucket.region), pointers)
-
-    def sessions(self) -> Sessions:
-        return self.runner.sessions
-
-    def manifest(self) -> Manifest:
-        return self.runner.manifest
-
-    def token(self) -> str:
-        return self.attempt.token
-
-    def planned(self, queue: str) -> list[str]:
-        """The correlation ids the scenario meant to deliver to ``queue`` (sent or not)."""
-        return [f"{self.attempt.token_of(i)}.{seq}" for i in self.scenario.sends_to(queue, self.runner._subscribed)
-                for seq in range(self.scenario.sends[i].count)]
-
-    def bucket(self) -> ResourceEntry | None:
-        return self.attempt.bucket
-
-    def share(self) -> dict[str, Any]:
-        return self.attempt.shared
-
-    def section(self, name: str, value: dict[str, Any]) -> None:
-        self.result.sections[name] = value
 
 
 __all__ = ["Expectation", "ScenarioRunner"]

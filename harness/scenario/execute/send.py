@@ -34,7 +34,11 @@ from harness.payload.source import BytesPayload, PayloadSource
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.scenario.format.model import Attribute, Send, Size
+from harness.scenario.format.sends import ATTRIBUTE_ALLOWANCE
 from harness.scenario.judge.facts import Sent
+from harness.scenario.judge.objectives import MET, MISSED, NOT_OBSERVABLE, Objective
+
+EMULATOR_SNS_LIMIT = "LocalStack 4.13.1 hard-codes SNS's 256 KiB limit"
 
 if TYPE_CHECKING:
     from types_boto3_sns.client import SNSClient
@@ -262,6 +266,34 @@ class Sender:
         return self.publisher.to_queue(self.destination, source, **kwargs)
 
 
+def sns_threshold(send: Send, on_emulator: bool) -> int:
+    """The SNS threshold of ``send``'s path: its topic's max_message_size on AWS, 256 KiB on the emulator."""
+    if not send.topic:
+        return wire.DEFAULT_SNS_THRESHOLD
+    return wire.DEFAULT_SNS_THRESHOLD if on_emulator else max(wire.DEFAULT_SNS_THRESHOLD, send.threshold)
+
+
+def large_topic_objectives(send: Send, sent: Sequence[Sent], on_emulator: bool) -> list[Objective]:
+    """Whether the messages over 256 KiB that the topic's max_message_size lets through inline went
+    inline: measured on AWS, not observable on the emulator (which keeps SNS at 256 KiB and sends
+    them through S3) — never passed there. None when no message relies on the larger limit."""
+    if not send.topic or send.threshold <= wire.DEFAULT_SNS_THRESHOLD:
+        return []
+    # over what 256 KiB takes inline (with the attributes beside it), within what the topic takes
+    relying = [s for s in sent if wire.DEFAULT_SNS_THRESHOLD - ATTRIBUTE_ALLOWANCE < s.size <= send.threshold - ATTRIBUTE_ALLOWANCE]
+    if not relying:
+        return []
+    where = f"send {send.via} from {send.account}/{send.region}"
+    what = f"carried inline up to the topic's max_message_size ({send.threshold} B)"
+    if on_emulator:
+        return [Objective(what, where, f"all {len(relying)} inline", "not verifiable on the emulator", NOT_OBSERVABLE, unit="messages",
+                          bound_value=len(relying), line=send.line,
+                          reason=f"{EMULATOR_SNS_LIMIT}: the {len(relying)} message(s) over 256 KiB went through S3 there; run it on AWS")]
+    inline = sum(1 for s in relying if s.pointer is None)
+    return [Objective(what, where, f"all {len(relying)} inline", f"{inline} of {len(relying)}", MET if inline == len(relying) else MISSED,
+                      unit="messages", bound_value=len(relying), measured_value=inline, line=send.line)]
+
+
 def sender_for(
     manifest: Manifest,
     sessions: Sessions,
@@ -286,6 +318,8 @@ def sender_for(
     s3 = sessions.client("s3", send.account, bucket.region if bucket else target.region)
     settings = PublishSettings(
         bucket=bucket.name if bucket else NO_BUCKET,
+        # A topic may take up to 1 MiB on AWS (its max_message_size); the emulator keeps 256 KiB.
+        sns_threshold=sns_threshold(send, on_emulator=bool(manifest.endpoint_url)),
         always_through_s3=send.offload == "always",
         # A writer account's object must belong to the bucket owner, whose policy grants the readers.
         bucket_owner_full_control=bucket is not None and bucket.account != send.account,

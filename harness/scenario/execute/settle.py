@@ -11,7 +11,8 @@ blame the system for what is the apply's settling.
 So before any scenario, :func:`settle_deliveries` sends a **canary** down every subscription — a
 small message published by the topic's account with attributes its filter policy lets through
 (:func:`harness.topology.passing.passing_attributes`) — and waits until it is received from the
-queue (as the queue's account) and deletes it. A canary not received is published again every
+queue (as the queue's account) and deletes it; for a Lambda function, until the function's receipt
+of it arrives in its receipts queue (the function's permission for SNS propagates too). A canary not received is published again every
 :data:`REPUBLISH_SECONDS` (SNS does not retry a refused delivery), within a budget of
 :data:`DEFAULT_BUDGET_SECONDS` counted from the end of the apply; a progress line every
 :data:`PROGRESS_SECONDS`. Outcomes are classified per subscription: ``delivered`` (after how long,
@@ -77,17 +78,18 @@ class Settled:
     """One subscription's outcome."""
 
     topic: str
-    queue: str
+    queue: str  # the endpoint: a queue, or a function when ``function``
     status: str = NOT_DELIVERED
     seconds: float | None = None  # from the start of the settle step to the first canary received
     canaries: int = 0  # how many were published
     detail: str = ""
     attributes: dict[str, str] | None = field(default=None, repr=False)
     last_publish: float | None = field(default=None, repr=False)
+    function: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.topic} → {self.queue}"
+        return f"{self.topic} → {'function ' if self.function else ''}{self.queue}"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,47 @@ def _publish(manifest: Manifest, sessions: Sessions, sub: SubscriptionEntry, ite
             f"settle: cannot publish the delivery canary to topic {sub.topic} ({topic.arn}) as account {topic.account}: "
             f"{retry.error_code(exc)}: {exc}"
         ) from exc
+
+
+def _arrived(
+    manifest: Manifest, sessions: Sessions, endpoint: str, function: bool, by_id: dict[str, tuple[str, str]], clock: SettleClock
+) -> list[tuple[str, str]]:
+    """(canary id, the endpoint it proves) of the canaries that arrived at ``endpoint``: a queue's
+    own, and those a function polling it took first (its receipts name them); a function's
+    receipts prove the endpoint each canary was published for."""
+    if function:
+        return [(cid, by_id.get(cid, ("", ""))[1]) for cid in _drain_receipts(manifest, sessions, endpoint, clock)]
+    found = [(cid, endpoint) for cid in _drain(manifest, sessions, endpoint, clock)]
+    for name, entry in manifest.functions.items():
+        if entry.queue == endpoint:  # its event source mapping may have received the canary first
+            found += [(cid, endpoint) for cid in _drain_receipts(manifest, sessions, name, clock)]
+    return found
+
+
+def _drain_receipts(manifest: Manifest, sessions: Sessions, function: str, clock: SettleClock) -> list[str]:
+    """One long-poll of ``function``'s receipts queue: the receipts of this run's canaries are
+    deleted; the canaries' ids returned."""
+    entry = manifest.functions[function]
+    sqs = sessions.client("sqs", entry.account, entry.region)
+    found = []
+    try:
+        answer = retry.call("sqs.ReceiveMessage", sqs.receive_message, policy=sessions.retry_policy, QueueUrl=entry.receipts_url,
+                            MaxNumberOfMessages=10, WaitTimeSeconds=clock.poll_wait_seconds)
+        for raw in answer.get("Messages", []) or []:
+            try:
+                cid = json.loads(raw.get("Body", "")).get("correlation_id")
+            except (ValueError, AttributeError):
+                continue
+            if is_canary(cid, manifest.run_id):
+                retry.call("sqs.DeleteMessage", sqs.delete_message, policy=sessions.retry_policy, QueueUrl=entry.receipts_url,
+                           ReceiptHandle=raw["ReceiptHandle"])
+                found.append(str(cid))
+    except (ClientError, BotoCoreError) as exc:
+        raise DeliveryNotSettledError(
+            f"settle: cannot receive the receipts of function {function} ({entry.receipts_url}) as account {entry.account}: "
+            f"{retry.error_code(exc)}: {exc}"
+        ) from exc
+    return found
 
 
 def _drain(manifest: Manifest, sessions: Sessions, queue: str, clock: SettleClock) -> list[str]:
@@ -179,7 +222,7 @@ def settle_deliveries(
     started = clock.now()
     items: list[Settled] = []
     for sub in manifest.subscriptions:
-        item = Settled(sub.topic, sub.queue)
+        item = Settled(sub.topic, sub.endpoint, function=bool(sub.function))
         item.attributes = passing_attributes(sub.filter_policy)
         if item.attributes is None:
             item.status = NOT_CHECKED
@@ -206,14 +249,14 @@ def settle_deliveries(
             _publish(manifest, sessions, sub, item, cid)
             item.canaries += 1
             item.last_publish = clock.now()
-            by_id[cid] = (sub.topic, sub.queue)
+            by_id[cid] = (sub.topic, sub.endpoint)
             if item.canaries > 1:
                 log.warning("settle: %s: canary %d published (none received yet, %.0fs after apply)", item.label, item.canaries, now - started)
-        for queue in sorted({sub.queue for sub, _ in pending}):
-            for cid in _drain(manifest, sessions, queue, clock):
+        for queue, function in sorted({(item.queue, item.function) for _, item in pending}):
+            for cid, endpoint in _arrived(manifest, sessions, queue, function, by_id, clock):
                 topic = by_id.get(cid, ("", ""))[0]  # any canary of the topic proves its delivery to this queue
                 for _, item in waiting:
-                    if item.topic == topic and item.queue == queue and item.status == NOT_DELIVERED:
+                    if item.topic == topic and item.queue == endpoint and item.status == NOT_DELIVERED:
                         item.status, item.seconds = DELIVERED, clock.now() - started
                         _say(out, f"settle: {item.label} delivers ({item.seconds:.1f}s after apply, {item.canaries} canary/ies)")
         if clock.now() >= next_progress:
@@ -223,7 +266,15 @@ def settle_deliveries(
             next_progress += PROGRESS_SECONDS
     failed = [item for _, item in waiting if item.status == NOT_DELIVERED]
     for item in failed:
-        topic_entry, queue_entry = manifest.topics[item.topic], manifest.queues[item.queue]
+        topic_entry = manifest.topics[item.topic]
+        if item.function:
+            item.detail = (
+                f"SNS has not invoked function {item.queue} ({manifest.functions[item.queue].arn}) from topic {item.topic} for "
+                f"{budget_seconds:.0f} s after apply ({item.canaries} canaries published, no receipt of one): check the function's "
+                f"resource policy admits sns.amazonaws.com with aws:SourceArn of topic {topic_entry.arn}, and its log group for errors"
+            )
+            continue
+        queue_entry = manifest.queues[item.queue]
         item.detail = (
             f"SNS has not delivered to queue {item.queue} ({queue_entry.name or queue_entry.url}) from topic {item.topic} for "
             f"{budget_seconds:.0f} s after apply ({item.canaries} canaries published, none received): check the queue "

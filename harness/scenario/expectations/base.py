@@ -10,9 +10,11 @@ The hooks, in the order a scenario meets them:
 
 - :meth:`Expectation.read` (file format) and :meth:`Expectation.cross_check` (against the others);
   :meth:`Expectation.implied` (one the scenario gets without writing it: payload accounting);
-- :meth:`Expectation.reads_from` (the access step judges the consumers' hops);
-- :meth:`Expectation.watches`, :meth:`Expectation.outage` (before sending; a scenario's faults are
-  applied there), :meth:`Expectation.send_failed` (a publish a fault made fail: counted, not fatal);
+- :meth:`Expectation.reads_from`, :meth:`Expectation.functions_read` (the access step judges the
+  consumers' hops);
+- :meth:`Expectation.function_behaviour`, :meth:`Expectation.watches`, :meth:`Expectation.outage`
+  (before sending; a scenario's faults are applied there), :meth:`Expectation.send_failed` (a
+  publish a fault made fail: counted, not fatal);
 - :meth:`Expectation.arrivals`, :meth:`Expectation.quiet_for` (what the wait waits for);
 - :meth:`Expectation.judge` (after the wait; verdicts, failures and objectives), or
   :meth:`Expectation.partial` when the scenario could not finish;
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from harness.provision.manifest import Manifest, ResourceEntry
     from harness.provision.sessions import Sessions
     from harness.scenario.cost import CostContext
+    from harness.scenario.execute.function_watch import Receipt
     from harness.scenario.execute.watch import QueueWatch
     from harness.scenario.format.model import Scenario
     from harness.scenario.judge.facts import Sent
@@ -63,7 +66,8 @@ class ReadContext:
 @dataclass(frozen=True)
 class Watch:
     """A queue the scenario watches while it sends: its consumer verifies and records the scenario's
-    messages; ``receivers`` long-poll in parallel (None: the default)."""
+    messages; ``receivers`` long-poll in parallel (None: the default). ``queue`` may be a function's
+    key (:func:`harness.scenario.execute.function_watch.function_key`): its receipts queue."""
 
     queue: str
     delete_payloads: bool = False
@@ -73,11 +77,14 @@ class Watch:
 @dataclass(frozen=True)
 class Arrival:
     """What the wait waits for: every message of ``sends`` (indexes; None: all of the scenario's)
-    in ``queue``, each within ``within`` seconds of its send."""
+    in ``queue`` (or a function's watch), each within ``within`` seconds of its send; with ``every``
+    only the messages whose sequence number is not one of every ``every``-th (those go elsewhere)."""
 
     queue: str
     within: float
     sends: tuple[int, ...] | None = None
+    skip_every: int = 0  # leave out every k-th message (seq % k == k - 1); 0: none
+    only_every: int = 0  # count only every k-th message; 0: all
 
 
 class RunContext(Protocol):
@@ -88,6 +95,8 @@ class RunContext(Protocol):
     def watch(self, queue: str) -> QueueWatch: ...
     def has_watch(self, queue: str) -> bool: ...
     def paths_to(self, queue: str) -> dict[PathKey, list[Sent]]: ...
+    def paths_to_function(self, function: str, routes: Sequence[tuple[int, str]]) -> dict[PathKey, list[Sent]]: ...
+    def receipts(self, function: str) -> list[Receipt]: ...
     def path(self, send: Send | None, queue: str) -> PathKey: ...
     def requested_rate(self, key: PathKey) -> float | None: ...
     def sent(self) -> list[Sent]: ...
@@ -137,6 +146,16 @@ class Expectation(ABC):
     def reads_from(self) -> list[tuple[str, bool]]:
         """(queue, deletes payloads) for each queue whose consumer this expectation runs: the access
         step judges their receive, payload and key hops before anything is sent."""
+        return []
+
+    def functions_read(self) -> list[tuple[str, bool]]:
+        """(function, deletes payloads) for each Lambda function whose deliveries this expectation
+        judges: the access step judges its hops (invocation or polling, payload and key reads)."""
+        return []
+
+    def function_behaviour(self) -> list[tuple[str, dict[str, Any]]]:
+        """(function, what it should do with this scenario's messages: ``reject``, ``fail_every``,
+        ``slow_ms``, ``delete_payloads``), set on the function before the scenario sends."""
         return []
 
     def watches(self) -> list[Watch]:

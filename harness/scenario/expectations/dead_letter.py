@@ -10,6 +10,9 @@ waits; the wait waits for every message in the dead-letter queue. Written as fau
 
     faults: [{kind: consumer_reject, queue: b-eu, times: 3}]
     dead_lettered: {queue: b-eu-dlq, count: <every message>, within: 30s}
+
+Naming ``function:`` instead of ``queue:``, the function polling the queue fails the messages and
+its partial batch responses are checked too (:mod:`.function_dead_letter`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
+from harness.scenario.expectations.function_dead_letter import FUNCTION_DEAD_LETTER_KEYS, FunctionDeadLetter
+from harness.scenario.expectations.function_expect import has_function
 from harness.scenario.faults.base import LiveFault
 from harness.scenario.faults.consumer import ConsumerReject
 from harness.scenario.faults.when import Trigger, When
@@ -45,11 +50,14 @@ class DeadLetterCheck(Expectation):
     many = False
     one_send_only = True
     load = "a rejecting consumer and its dead-letter queue are checked per scenario run, not under load; use `harness run`"
-    keys = ("queue", "rejections", "within")
+    keys = ("queue", "rejections", "within", *(k for k in FUNCTION_DEAD_LETTER_KEYS if k != "within"))  # a queue's, and a function's
 
     @classmethod
     def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
-        f = node.mapping(allowed=cls.keys, required=("queue", "within"))
+        if has_function(node):
+            return FunctionDeadLetter.read(r, node)
+        f = node.mapping(allowed=("queue", "rejections", "within"), required=("queue", "within"),
+                         required_hints={"queue": "add queue: <name> (or function: <name>, the function polling it)"})
         if f is None:
             return None
         queue = queue_ref(r.topology, f["queue"]) if "queue" in f else None

@@ -14,7 +14,8 @@ time, in order (FIFO), without duplicates if asked, fast enough (latency percent
         receivers: 4                    # receivers long-polling this queue in parallel
 
 Each is judged into objectives (:mod:`harness.scenario.judge.path_objectives`): delivered within
-``within``, intact, ordered, duplicates, every latency and hop percentile, throughput.
+``within``, intact, ordered, duplicates, every latency and hop percentile, throughput. An entry
+naming ``function:`` instead of ``queue:`` is a Lambda function's (:mod:`.function_expect`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import SUPPORTED, Arrival, Expectation, ReadContext, RunContext, Watch
+from harness.scenario.expectations.function_expect import ONLY_FUNCTIONS, has_function, read_function_expect
 from harness.scenario.format.bounds import read_throughput
 from harness.scenario.format.model import RateBound
 from harness.scenario.format.sends import expect_problem, queue_ref, reaching
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
-from harness.scenario.judge.measure import HOPS
+from harness.scenario.judge.measure import HOPS, QUEUE_HOPS
 from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
@@ -72,14 +74,14 @@ class Expect(Expectation):
 
     key = "expect"
     load = SUPPORTED
-    keys = EXPECT_KEYS
+    keys = EXPECT_KEYS + ONLY_FUNCTIONS  # a queue's, and a function's (function_expect.FUNCTION_EXPECT_KEYS)
 
     @classmethod
     def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
         out: list[Expectation] = []
         ok = True
         for item in node.items() or []:
-            one = cls._read_one(r, item)
+            one: Expectation | None = read_function_expect(r, item) if has_function(item) else cls._read_one(r, item)
             ok = ok and one is not None
             if one is not None:
                 out.append(one)
@@ -88,7 +90,8 @@ class Expect(Expectation):
     @classmethod
     def _read_one(cls, r: ReadContext, node: Node) -> Expect | None:
         topo = r.topology
-        f = node.mapping(allowed=EXPECT_KEYS, required=("queue", "within"))
+        f = node.mapping(allowed=EXPECT_KEYS, required=("queue", "within"),
+                         required_hints={"queue": "add queue: <name> (or function: <name> for a Lambda function)"})
         if f is None:
             return None
         queue = queue_ref(topo, f["queue"]) if "queue" in f else None
@@ -103,8 +106,8 @@ class Expect(Expectation):
         duplicates = "allowed"
         if "duplicates" in f:
             duplicates = f["duplicates"].string(pattern=r"allowed|forbidden", what="duplicates mode", hint="write allowed or forbidden") or "allowed"
-        latency = _latency(f["latency"], "e.g. latency: {p99: 500ms}") if "latency" in f else Latency()
-        hops = _hops(f["hops"]) if "hops" in f else {}
+        latency = read_latency(f["latency"], "e.g. latency: {p99: 500ms}") if "latency" in f else Latency()
+        hops = read_hops(f["hops"], QUEUE_HOPS) if "hops" in f else {}
         throughput = None
         if "throughput" in f and queue is not None:
             rates = [s.rate for s in reaching(topo, r.sends, queue)]
@@ -149,12 +152,19 @@ class Expect(Expectation):
         c.idle_polls(self.queue, self.within)
 
 
-def _latency(node: Node, hint: str) -> Latency:
+def read_latency(node: Node, hint: str) -> Latency:
     fields = node.mapping(allowed=LATENCY_KEYS, hint=hint) or {}
     values = {k: read_duration(v) for k, v in fields.items()}
     return Latency(**{k: (v * 1000.0 if v is not None else None) for k, v in values.items()})
 
 
-def _hops(node: Node) -> dict[str, Latency]:
-    fields = node.mapping(allowed=HOPS, hint="e.g. hops: {sns_to_sqs: {p99: 200ms}}") or {}
-    return {hop: _latency(value, f"e.g. {hop}: {{p99: 200ms}}") for hop, value in fields.items()}
+def read_hops(node: Node, hops: tuple[str, ...] = HOPS) -> dict[str, Latency]:
+    """Per-hop bounds; ``hops``: the hops this kind of path has (the schema lists them all)."""
+    fields = node.mapping(allowed=HOPS, hint=f"e.g. hops: {{{hops[1]}: {{p99: 200ms}}}}") or {}
+    out = {}
+    for hop, value in fields.items():
+        if hop not in hops:
+            value.problem(f"a path to a {'function' if 'function_duration' in hops else 'queue'} has no hop {hop}; use one of {', '.join(hops)}")
+            continue
+        out[hop] = read_latency(value, f"e.g. {hop}: {{p99: 200ms}}")
+    return out

@@ -7,11 +7,13 @@ Each entry names who attempts what, on which resource, and must be refused::
       - {from: C/us-east-1, action: read_payloads, bucket: payloads, via: http}
       - {from: A/us-east-1, action: publish, topic: orders}
       - {action: deliver, topic: orders, queue: b-eu-dlq, within: 5s}   # SNS is the caller: no from
+      - {from: B/us-east-1, action: invoke, function: c-fn}             # B calls Invoke on C's function
+      - {action: deliver, topic: orders-fifo, function: c-fn}           # SNS invokes a function it is not admitted to
 
 ``from`` is ``<account>/<region>``: a topology account name or a quoted 12-digit id. ``action`` is
 one of :data:`harness.access.deployment.DENIAL_ACTIONS` and names the resources it needs (publish:
-topic; send: queue; subscribe and deliver: topic and queue; put/read/delete_payloads: bucket, the
-topology's only bucket by default). ``via: http`` models a plain-HTTP caller. ``within`` (deliver
+topic; send: queue; subscribe: topic and queue; deliver: topic and queue, or topic and function;
+invoke: function; put/read/delete_payloads: bucket, the topology's only bucket by default). ``via: http`` models a plain-HTTP caller. ``within`` (deliver
 only): on AWS, how long the probe message must not arrive.
 """
 
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from harness.access.deployment import DENIAL_ACTIONS
 from harness.scenario.expectations.base import Expectation, ReadContext
+from harness.scenario.format.function_routes import function_ref
 from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.topology.model import Topology
@@ -31,15 +34,16 @@ from harness.topology.sourced_yaml import Node, join_names, quote, suggest
 if TYPE_CHECKING:
     from harness.scenario.cost import CostContext
 
-DENIED_KEYS = ("from", "action", "topic", "queue", "bucket", "via", "within")
+DENIED_KEYS = ("from", "action", "topic", "queue", "bucket", "via", "within", "function")
 NEEDS: dict[str, tuple[str, ...]] = {
     "publish": ("topic",),
     "send": ("queue",),
     "subscribe": ("topic", "queue"),
-    "deliver": ("topic", "queue"),
+    "deliver": ("topic", "queue"),  # or topic and function: SNS invoking a function
     "put_payloads": ("bucket",),
     "read_payloads": ("bucket",),
     "delete_payloads": ("bucket",),
+    "invoke": ("function",),
 }
 FROM_HINT = 'write from: <account>/<region>, e.g. from: C/us-east-1 or from: "999999999999/us-east-1"'
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -62,6 +66,7 @@ class ExpectDenied(Expectation):
     via: str = "https"  # "http": a plain-HTTP caller (aws:SecureTransport false)
     within: float = 10.0  # deliver, on AWS: how long the probe message must not arrive
     line: int = field(default=0, compare=False)  # in the scenario file, for messages
+    function: str | None = None  # invoke, or deliver to a function
 
     key = "expect_denied"
     needs_send = False
@@ -74,7 +79,8 @@ class ExpectDenied(Expectation):
 
     @property
     def label(self) -> str:
-        target = " ".join(f"{k} {v}" for k, v in (("topic", self.topic), ("queue", self.queue), ("bucket", self.bucket)) if v)
+        named = (("topic", self.topic), ("queue", self.queue), ("bucket", self.bucket), ("function", self.function))
+        target = " ".join(f"{k} {v}" for k, v in named if v)
         who = "SNS" if self.action == "deliver" else f"{self.account}/{self.region}"
         return f"{who} {self.action} {target}" + (" via http" if self.via == "http" else "")
 
@@ -115,6 +121,8 @@ def _origin(topo: Topology, node: Node) -> tuple[str | None, str | None]:
 def _resource(topo: Topology, f: dict[str, Node], kind: str) -> str | None:
     if kind == "queue":
         return queue_ref(topo, f["queue"])
+    if kind == "function":
+        return function_ref(topo, f["function"])
     table = topo.topics if kind == "topic" else topo.buckets
     name = f[kind].string(what=f"{kind} name")
     if name is not None and name not in table:
@@ -147,8 +155,13 @@ def _entry(topo: Topology, node: Node) -> ExpectDenied | None:
         account, region = _origin(topo, f["from"])
         ok = account is not None
     needs = NEEDS[action]
+    if action == "deliver" and "function" in f:
+        needs = ("topic", "function")
+        if "queue" in f:
+            f["queue"].problem("a delivery goes to a queue or to a function; remove one of queue: and function:")
+            ok = False
     names: dict[str, str | None] = {}
-    for kind in ("topic", "queue", "bucket"):
+    for kind in ("topic", "queue", "bucket", "function"):
         if kind in f and kind not in needs:
             f[kind].problem(f"action {action} does not take {kind}:; it needs {' and '.join(n + ':' for n in needs)}")
             ok = False
@@ -177,4 +190,5 @@ def _entry(topo: Topology, node: Node) -> ExpectDenied | None:
             ok = ok and within > 0
     if not ok or account is None or region is None:
         return None
-    return ExpectDenied(account, region, action, names.get("topic"), names.get("queue"), names.get("bucket"), via, within, node.line)
+    return ExpectDenied(account, region, action, names.get("topic"), names.get("queue"), names.get("bucket"), via, within, node.line,
+                        names.get("function"))

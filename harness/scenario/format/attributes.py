@@ -141,7 +141,7 @@ def numeric_filter_on_string(topo: Topology, topic: str, queue: str, attributes:
     """The first attribute sent as a String (or String.Array) that the subscription of ``queue`` to
     ``topic`` filters with a numeric condition, or None. On AWS that subscription never matches it."""
     for sub in topo.subscriptions:
-        if sub.topic != topic or sub.queue != queue or not sub.filter_policy:
+        if sub.topic != topic or sub.endpoint != queue or not sub.filter_policy:
             continue
         if getattr(sub, "filter_policy_scope", "MessageAttributes") == "MessageBody":
             continue
@@ -155,7 +155,7 @@ def body_filter_unmatchable(topo: Topology, topic: str, queue: str, body: str | 
     """Why the MessageBody-scoped subscription of ``queue`` to ``topic`` can never match this send's
     messages (no JSON body, or every body replaced by an S3 pointer), or None."""
     for sub in topo.subscriptions:
-        if sub.topic != topic or sub.queue != queue or sub.filter_policy_scope != "MessageBody" or not sub.filter_policy:
+        if sub.topic != topic or sub.endpoint != queue or sub.filter_policy_scope != "MessageBody" or not sub.filter_policy:
             continue
         if body is None:
             return "its payloads are not JSON; add body: {...} with the fields the policy matches"

@@ -14,6 +14,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from harness.payload import wire
+
 if TYPE_CHECKING:
     from harness.scenario.expectations.base import Expectation
     from harness.scenario.expectations.dead_letter import DeadLetterCheck
@@ -98,10 +100,18 @@ class Send:
     throughput: RateBound | None = None  # the rate the sender must achieve (a paced send: 95% of its rate by default)
     lag_max: float | None = None  # seconds a send may be behind its schedule (a paced send: 1 s by default)
     line: int = field(default=0, compare=False)
+    limit: int = 0  # the path's inline limit: the topic's max_message_size (256 KiB by default) or SQS's 1 MiB; 0: not read from a topology
 
     @property
     def via(self) -> str:
         return f"topic:{self.topic}" if self.topic else f"queue:{self.queue}"
+
+    @property
+    def threshold(self) -> int:
+        """The largest message (body + attributes) sent inline on this send's path (on AWS)."""
+        if self.limit:
+            return self.limit
+        return wire.DEFAULT_SNS_THRESHOLD if self.topic else wire.DEFAULT_SQS_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,11 @@ class Scenario:
     def sends(self) -> tuple[Send, ...]:
         """Every send of the scenario, in file order (``send:`` is a list of one)."""
         return ((self.send,) if self.send is not None else ()) + self.more_sends
+
+    @property
+    def written(self) -> tuple[Expectation, ...]:
+        """The expectations written in the file (without the implied ones: the payload accounting)."""
+        return tuple(e for e in self.expectations if getattr(e, "stated", True))
 
     def of(self, kind: type[E]) -> tuple[E, ...]:
         """The scenario's expectations of one kind."""
@@ -148,6 +163,11 @@ class Scenario:
         from harness.scenario.expectations.dead_letter import DeadLetterCheck
 
         return next(iter(self.of(DeadLetterCheck)), None)
+
+    @property
+    def functions_expected(self) -> tuple[str, ...]:
+        """The Lambda functions the scenario's expectations judge (their receipts are watched)."""
+        return tuple(dict.fromkeys(f for e in self.expectations for f, _ in e.functions_read()))
 
     @property
     def subscription_dead_letter(self) -> SubscriptionDeadLetterCheck | None:

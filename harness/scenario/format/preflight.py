@@ -19,7 +19,7 @@ SSE-KMS bucket without the key's ``decrypt``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from harness.access.deployment import Deployment
 from harness.access.paths import Hop, HopKind
@@ -42,10 +42,17 @@ def may_offload(send: Send) -> bool:
     return send.offload == "always" or any(s.bytes > threshold - ATTRIBUTE_ALLOWANCE for s in send.sizes)
 
 
-def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str] | None = None, send: Send | None = None) -> list[Hop]:
+def scenario_hops(
+    dep: Deployment,
+    scenario: Scenario,
+    subscribed: Iterable[str] | None = None,
+    send: Send | None = None,
+    invoking: Iterable[str] = (),
+    polls: Mapping[str, str] | None = None,
+) -> list[Hop]:
     """Every hop of the paths of one send (the first by default; none when it sends nothing).
     ``subscribed``: the queues subscribed to its topic (a dead-letter check's queue counts only when
-    it is one)."""
+    it is one); ``invoking``: the functions subscribed to it; ``polls``: function → the queue it polls."""
     send = send or scenario.send
     if send is None:
         return []
@@ -54,7 +61,11 @@ def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str]
     receivers = list(dict.fromkeys(q for q, _ in reads))
     if subscribed is not None or send.queue:  # only the consumers of queues this send reaches
         receivers = [q for q in receivers if q in fed]
-    deleting = list(dict.fromkeys(q for q, deletes in reads if deletes))
+    functions = [r for e in scenario.expectations for r in e.functions_read()]  # (function, deletes payloads)
+    named = list(dict.fromkeys(f for f, _ in functions))
+    invoked = [f for f in named if send.topic and f in set(invoking)]
+    polling = [(f, q) for f in named if (q := (polls or {}).get(f)) and q in fed]
+    deleting = list(dict.fromkeys([q for q, deletes in reads if deletes] + [f for f, deletes in functions if deletes]))
     bucket = send.bucket if send.bucket and may_offload(send) else None
     return dep.path_hops(
         send.account,
@@ -64,6 +75,8 @@ def scenario_hops(dep: Deployment, scenario: Scenario, subscribed: Iterable[str]
         deleting=deleting,
         bucket=bucket,
         secure_transport=True,
+        invoked=invoked,
+        polling=polling,
     )
 
 
@@ -73,9 +86,11 @@ def refused_hops(scenario: Scenario, topology: Topology) -> list[tuple[int, HopV
     policies = rendered_policies(topology, dep)
     seen: list[Hop] = []
     out = []
+    polls = {name: f.queue for name, f in topology.functions.items() if f.queue}
     for index, send in enumerate(scenario.sends):
-        subscribed = [s.queue for s in topology.subscriptions if s.topic == send.topic]
-        for hop in scenario_hops(dep, scenario, subscribed, send):
+        subscribed = [s.queue for s in topology.subscriptions if s.topic == send.topic and s.queue]
+        invoking = [s.function for s in topology.subscriptions if s.topic == send.topic and s.function]
+        for hop in scenario_hops(dep, scenario, subscribed, send, invoking, polls):
             if hop in seen:
                 continue
             seen.append(hop)

@@ -147,8 +147,9 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         f["warmup"].problem(f"warmup {warmup} leaves no measured message out of count {count}; lower it")
         ok = False
     offload = f["offload"].string(pattern=r"auto|always", what="offload mode", hint="write auto or always") if "offload" in f else "auto"
-    threshold = wire.DEFAULT_SNS_THRESHOLD if topic else wire.DEFAULT_SQS_THRESHOLD
-    bucket = _bucket(topo, f, node, account, sizes, offload, threshold)
+    threshold = topo.topics[topic].message_limit if topic else wire.DEFAULT_SQS_THRESHOLD
+    # a payload bucket is needed for what may go through S3 on either target: the emulator keeps SNS at 256 KiB
+    bucket = _bucket(topo, f, node, account, sizes, offload, min(threshold, wire.DEFAULT_SNS_THRESHOLD) if topic else threshold)
     if not ok or attributes is None or None in sizes or count is None or warmup is None or offload is None or account is None or region is None or senders is None:
         return None
     return Send(
@@ -170,6 +171,7 @@ def read_send(topo: Topology, node: Node) -> Send | None:
         throughput=throughput,
         lag_max=lag,
         line=node.line,
+        limit=threshold,
     )
 
 
@@ -208,6 +210,14 @@ def _room_for_body(node: Node, sizes: list[Size | None], attributes: dict[str, A
                 f"{size.text} is {size.bytes} bytes on the wire but the attributes take up to {used} "
                 "(yours + the harness's correlation id); use a larger size or fewer attribute bytes"
             )
+
+
+def may_offload(send: Send) -> bool:
+    """Whether some payload of ``send`` may go through S3 (the loader's rule: ``offload: always``,
+    or a size within the attribute allowance of the path's threshold, on AWS or on the emulator,
+    where SNS keeps 256 KiB whatever the topic's max_message_size)."""
+    threshold = min(send.threshold, wire.DEFAULT_SNS_THRESHOLD) if send.topic else send.threshold
+    return send.offload == "always" or any(s.bytes > threshold - ATTRIBUTE_ALLOWANCE for s in send.sizes)
 
 
 def _bucket(
@@ -292,8 +302,9 @@ def read_sends(topo: Topology, top: dict[str, Node], one_send_only: tuple[str, .
 
 
 def subscribed(topo: Topology) -> dict[str, set[str]]:
+    """Topic → the queues subscribed to it."""
     out: dict[str, set[str]] = {}
-    for sub in topo.subscriptions:
+    for sub in topo.queue_subscriptions:
         out.setdefault(sub.topic, set()).add(sub.queue)
     return out
 

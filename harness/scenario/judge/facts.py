@@ -35,11 +35,14 @@ class Sent:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One message of the scenario that a consumer received, verified and acknowledged."""
+    """One message of the scenario that a consumer received, verified and acknowledged — the
+    harness's, or a function's (from its receipt: then ``t_recv`` is when the function was done
+    with it, on its clock, and ``invoked_at`` when its invocation started)."""
 
     correlation_id: str
     t_recv: float  # harness clock (epoch seconds) once the consumer holds the verified payload
     outcome: Outcome
     detail: str
     timestamps: MessageTimestamps | None = None  # server-side times, for the per-hop figures
+    invoked_at: float | None = None  # a function's delivery: when its invocation started (epoch seconds)
     receive_count: int | None = None  # SQS's ApproximateReceiveCount: > 1 is a redelivery

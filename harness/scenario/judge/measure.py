@@ -1,12 +1,16 @@
 """Measurements of one scenario: per delivery path, counts of what happened and latency percentiles.
 
-A delivery path is (sending account/region, topic-or-queue) → (receiving account/region, queue).
+A delivery path is (sending account/region, topic-or-queue) → (receiving account/region, queue or
+Lambda function; a function fed by its event source mapping through the queue it polls).
 End-to-end latency is measured on one clock, the harness's own ``time.time()``, from the message's
 intended send time on a paced (``rate``) schedule, or else from just before the publish call, to the
 moment the consumer has the message and its verified payload. Server
 timestamps (SNS envelope ``Timestamp``, SQS ``SentTimestamp`` and
 ``ApproximateFirstReceiveTimestamp``) give per-hop figures; ``harness_wait`` is the harness's own
-share (its verified receive time minus SQS's first receive). Warm-up messages are counted but kept
+share (its verified receive time minus SQS's first receive). To a function, latency ends when the
+function was done with the message (its receipt); its hops are ``sns_to_invoke`` (SNS's timestamp
+to the invocation's start), ``sqs_to_batch`` (SQS's ``SentTimestamp`` to the start of the
+invocation whose batch held it) and ``function_duration`` (that start to the function being done). Warm-up messages are counted but kept
 out of the latency histograms. Latencies go into an HDR histogram (microsecond resolution, 3
 significant digits), so percentiles stay exact enough at any message count.
 """
@@ -23,7 +27,9 @@ LOWEST_US = 1
 HIGHEST_US = 3600 * 1_000_000  # one hour
 SIGNIFICANT_DIGITS = 3
 PERCENTILES = (50.0, 90.0, 99.0)
-HOPS = ("publish_to_sns", "sns_to_sqs", "sqs_to_first_receive", "harness_wait")
+HOPS = ("publish_to_sns", "sns_to_sqs", "sqs_to_first_receive", "harness_wait", "sns_to_invoke", "sqs_to_batch", "function_duration")
+QUEUE_HOPS = HOPS[:4]  # what a path to a queue has
+FUNCTION_HOPS = ("publish_to_sns", "sns_to_sqs", "sqs_to_first_receive", "sns_to_invoke", "sqs_to_batch", "function_duration")
 
 COUNT_KEYS = (
     "sent",
@@ -41,6 +47,9 @@ COUNT_KEYS = (
 )
 
 
+QUEUE, FUNCTION = "queue", "function"
+
+
 @dataclass(frozen=True)
 class PathKey:
     from_account: str
@@ -48,18 +57,28 @@ class PathKey:
     via: str  # "topic:orders" | "queue:c-us"
     to_account: str
     to_region: str
-    queue: str
+    queue: str  # where the path ends: the queue's logical name, or the function's (to_kind "function")
+    to_kind: str = QUEUE  # QUEUE | FUNCTION
+    through: str = ""  # a function's path: the queue its event source mapping polls ("": SNS invokes it)
+
+    @property
+    def endpoint(self) -> str:
+        return self.queue
 
     @property
     def label(self) -> str:
-        return f"{self.from_account}/{self.from_region} {self.via} → {self.to_account}/{self.to_region} {self.queue}"
+        end = f"{self.to_account}/{self.to_region} {self.queue}"
+        if self.to_kind == FUNCTION:
+            end = f"{self.to_account}/{self.to_region} function {self.queue}" + (f" (polling {self.through})" if self.through else "")
+        return f"{self.from_account}/{self.from_region} {self.via} → {end}"
 
     def as_dict(self) -> dict:
-        return {
-            "from": {"account": self.from_account, "region": self.from_region, "via": self.via},
-            "to": {"account": self.to_account, "region": self.to_region, "queue": self.queue},
-            "label": self.label,
-        }
+        to: dict[str, str] = {"account": self.to_account, "region": self.to_region}
+        if self.to_kind == FUNCTION:
+            to.update({"kind": FUNCTION, "function": self.queue, **({"through": self.through} if self.through else {})})
+        else:
+            to["queue"] = self.queue
+        return {"from": {"account": self.from_account, "region": self.from_region, "via": self.via}, "to": to, "label": self.label}
 
 
 def _histogram() -> HdrHistogram:

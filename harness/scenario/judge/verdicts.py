@@ -140,7 +140,9 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
         order[s.group].append(s.seq)
         if not s.warmup:
             stats.record_latency(latency)
-            if rules.hops and d.timestamps is not None:
+            if rules.hops and d.invoked_at is not None and d.timestamps is not None:
+                _record_function_hops(stats, d.timestamps, s.t_send, d.t_recv, d.invoked_at)
+            elif rules.hops and d.timestamps is not None:
                 _record_hops(stats, d.timestamps, s.t_send, d.t_recv)
         if d.outcome is not Outcome.INTACT and rules.intact:
             failures.append(f"{rules.queue}: message {s.seq} ({s.size} B) is {outcome_words(d.outcome)}: {d.detail}")
@@ -190,6 +192,24 @@ def _record_hops(stats: PathStats, ts: MessageTimestamps, t_send: float, t_recv:
         # how long the message waited for the harness once SQS handed it out: receive, queue for a
         # verifier, verify (the server stamps whole milliseconds, hence never below zero)
         stats.record_hop("harness_wait", max(0.0, t_recv - ts.first_receive_timestamp_ms / 1000.0))
+
+
+def _record_function_hops(stats: PathStats, ts: MessageTimestamps, t_send: float, t_done: float, invoked: float) -> None:
+    """A function's hops, from its receipt: SNS's timestamp, SQS's (a polled queue), the
+    invocation's start and the moment it was done with the message."""
+    sns = ts.sns_timestamp_ms / 1000.0 if ts.sns_timestamp_ms is not None else None
+    sent = ts.sent_timestamp_ms / 1000.0 if ts.sent_timestamp_ms is not None else None
+    if sns is not None:
+        stats.record_hop("publish_to_sns", sns - t_send)
+        if sent is not None:
+            stats.record_hop("sns_to_sqs", sent - sns)
+        else:
+            stats.record_hop("sns_to_invoke", max(0.0, invoked - sns))
+    if sent is not None:
+        stats.record_hop("sqs_to_batch", max(0.0, invoked - sent))
+        if ts.first_receive_timestamp_ms is not None:
+            stats.record_hop("sqs_to_first_receive", ts.first_receive_timestamp_ms / 1000.0 - sent)
+    stats.record_hop("function_duration", max(0.0, t_done - invoked))
 
 
 def judge_expect(

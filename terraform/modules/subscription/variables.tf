@@ -9,17 +9,29 @@ variable "topic_arn" {
 }
 
 variable "queue_arn" {
-  description = "ARN of the SQS queue that receives the topic's messages (`arn:<partition>:sqs:<region>:<account>:<name>`), in any account or region. A FIFO topic needs a FIFO queue and a standard topic a standard queue (checked by a precondition). Its queue policy must admit `sns.amazonaws.com` with `aws:SourceArn` = `topic_arn`."
+  description = "ARN of the SQS queue that receives the topic's messages (`arn:<partition>:sqs:<region>:<account>:<name>`), in any account or region; `null` when `function_arn` is the endpoint. A FIFO topic needs a FIFO queue and a standard topic a standard queue (checked by a precondition). Its queue policy must admit `sns.amazonaws.com` with `aws:SourceArn` = `topic_arn`."
   type        = string
+  default     = null
 
   validation {
-    condition     = startswith(var.queue_arn, "arn:") && can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:[^:]+$", var.queue_arn))
-    error_message = "queue_arn must be an SQS queue ARN: arn:<partition>:sqs:<region>:<12-digit account>:<queue name>."
+    condition     = var.queue_arn == null ? true : can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:[^:]+$", var.queue_arn))
+    error_message = "queue_arn must be an SQS queue ARN: arn:<partition>:sqs:<region>:<12-digit account>:<queue name>, or null."
+  }
+}
+
+variable "function_arn" {
+  description = "ARN of the Lambda function SNS invokes instead of a queue (protocol `lambda`): in any account, in the topic's region (checked by a precondition), for a standard topic only. Its resource policy must admit `sns.amazonaws.com` with `aws:SourceArn` = `topic_arn` (the `function` module's `source_topic_arns`). `null` for a queue endpoint."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.function_arn == null ? true : can(regex("^arn:[^:]+:lambda:[^:]+:[0-9]{12}:function:[^:]+$", var.function_arn))
+    error_message = "function_arn must be a Lambda function ARN (arn:<partition>:lambda:<region>:<12-digit account>:function:<name>) or null."
   }
 }
 
 variable "raw_message_delivery" {
-  description = "Deliver the message body as is instead of wrapped in SNS's JSON envelope (message attributes become SQS message attributes)."
+  description = "Deliver the message body as is instead of wrapped in SNS's JSON envelope (message attributes become SQS message attributes). Queue endpoints only."
   type        = bool
   default     = false
   nullable    = false

@@ -2,8 +2,9 @@
 data "aws_partition" "current" {}
 
 locals {
-  subscriber_principals = [for id in distinct(var.subscriber_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
-  publisher_principals  = [for id in distinct(var.publisher_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
+  subscriber_principals        = [for id in distinct(var.subscriber_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
+  lambda_subscriber_principals = [for id in distinct(var.lambda_subscriber_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
+  publisher_principals         = [for id in distinct(var.publisher_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
 
   subscribe_statements = length(local.subscriber_principals) == 0 ? [] : [{
     Sid       = "AllowCrossAccountSubscribe"
@@ -12,6 +13,17 @@ locals {
     Action    = "sns:Subscribe"
     Resource  = aws_sns_topic.this.arn
     Condition = { StringEquals = { "sns:Protocol" = "sqs" } }
+  }]
+
+  # Accounts whose Lambda functions subscribe (protocol lambda), kept apart from the queue
+  # subscribers: an account that may subscribe its queues may not subscribe functions, and back.
+  lambda_subscribe_statements = length(local.lambda_subscriber_principals) == 0 ? [] : [{
+    Sid       = "AllowCrossAccountLambdaSubscribe"
+    Effect    = "Allow"
+    Principal = { AWS = local.lambda_subscriber_principals }
+    Action    = "sns:Subscribe"
+    Resource  = aws_sns_topic.this.arn
+    Condition = { StringEquals = { "sns:Protocol" = "lambda" } }
   }]
 
   publish_statements = length(local.publisher_principals) == 0 ? [] : [{
@@ -45,11 +57,11 @@ resource "aws_sns_topic" "this" {
 # Only when some other account needs access: a topic policy replaces SNS's default policy.
 # Same-account principals keep their access through IAM identity policies.
 resource "aws_sns_topic_policy" "this" {
-  count = length(local.subscriber_principals) + length(local.publisher_principals) > 0 ? 1 : 0
+  count = length(local.subscriber_principals) + length(local.lambda_subscriber_principals) + length(local.publisher_principals) > 0 ? 1 : 0
 
   arn = aws_sns_topic.this.arn
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = concat(local.subscribe_statements, local.publish_statements)
+    Statement = concat(local.subscribe_statements, local.lambda_subscribe_statements, local.publish_statements)
   })
 }

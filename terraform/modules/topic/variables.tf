@@ -34,6 +34,18 @@ variable "subscriber_account_ids" {
   }
 }
 
+variable "lambda_subscriber_account_ids" {
+  description = "12-digit account ids granted `sns:Subscribe` on the topic for the `lambda` protocol only (their functions subscribe across accounts). Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.lambda_subscriber_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "Every Lambda subscriber account id must be exactly 12 digits, as a string (e.g. \"123456789012\")."
+  }
+}
+
 variable "publisher_account_ids" {
   description = "12-digit account ids granted `sns:Publish` on the topic. Leave empty for none."
   type        = list(string)
