@@ -139,7 +139,7 @@ class QueueWatch:
         """Verify one of the scenario's messages; received = the harness holds the verified payload."""
         cid = msg.correlation_id or ""
         verdict = self.consumer.verify(msg, self.expected.get(cid), self._progress(cid, msg))
-        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps, msg.receive_count)
+        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps, receive_count=msg.receive_count)
 
     def record(self, delivery: Delivery) -> None:
         with self._lock:
