@@ -25,6 +25,10 @@ error code on every retry):
   and is raised unchanged, after one line saying so. A policy that settles is built by composition:
   ``DEFAULT_POLICY.settling(PROPAGATION, NEW_QUEUE)`` (:data:`AFTER_APPLY`).
 
+Who counts: :func:`observe` hears of every retry and give-up (a scenario's faults report them per
+operation and error code: :mod:`harness.scenario.faults`). :data:`STANDARD_MODE` and
+:data:`NO_RETRIES` are the policies a fault's ``retries: standard | off`` puts on the publishers.
+
 Usage::
 
     sqs = session.client("sqs", endpoint_url=url, config=client_config())
@@ -187,6 +191,27 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
+#: No retries at all: the first error stands (a scenario's ``retries: off``, to show what the
+#: kit's retries hide).
+NO_RETRIES = RetryPolicy(max_attempts=1)
+#: The AWS SDKs' ``standard`` retry mode: 3 attempts, full-jitter backoff from 0.1 s capped at 20 s.
+STANDARD_MODE = RetryPolicy(max_attempts=3, max_seconds=60.0, base_delay=0.1, max_delay=20.0)
+
+#: Who hears of every retry and every give-up: ``(operation, error code, what)`` with ``what`` one of
+#: ``"retry"`` and ``"gave up"`` (a scenario's faults count them: :mod:`harness.scenario.faults`).
+RetryObserver = Callable[[str, str, str], None]
+_observers: list[RetryObserver] = []
+
+
+def observe(observer: RetryObserver) -> Callable[[], None]:
+    """Tell ``observer`` of every retry and give-up from now on; returns the function that stops it."""
+    _observers.append(observer)
+    return lambda: _observers.remove(observer) if observer in _observers else None
+
+
+def _notify(operation: str, code: str, what: str) -> None:
+    for observer in list(_observers):
+        observer(operation, code, what)
 #: Calls made right after an apply on AWS: throttling and transient errors as usual, plus the
 #: IAM/policy propagation and new-queue visibility waits.
 AFTER_APPLY = DEFAULT_POLICY.settling(PROPAGATION, NEW_QUEUE)
@@ -323,6 +348,7 @@ def call(
         exc = state.outcome.exception() if state.outcome else None
         why = _why(state)
         wait = state.next_action.sleep if state.next_action else 0.0
+        _notify(operation, error_code(exc) if exc else "?", "retry")
         log.warning(
             "%s failed with %s (attempt %d of %d); retrying in %.2fs (%s)",
             operation,
@@ -344,6 +370,7 @@ def call(
     try:
         return retrying(_attempt, *args, **kwargs)
     except _UNREACHABLE_ERRORS as exc:
+        _notify(operation, error_code(exc), "gave up")
         attempts = retrying.statistics.get("attempt_number", 1)
         elapsed = time.monotonic() - started
         raise ServiceUnavailableError(
@@ -354,6 +381,7 @@ def call(
     except bce.ClientError as exc:
         why = classify(exc, eventually_consistent, policy.settle)
         if why is not None:
+            _notify(operation, error_code(exc), "gave up")
             attempts = retrying.statistics.get("attempt_number", 1)
             log.warning(
                 "%s still failing with %s after %d attempt(s) over %.1fs (%s): giving up, the error stands",

@@ -166,8 +166,8 @@ def _adopt_new(manifest: Manifest, new: Topology, rendered: RenderedRoot, tf: Te
     manifest.resources = rendered.outputs.read(tf.output())
     manifest.accounts = {**manifest.accounts, **{n: a.id for n, a in new.accounts.items()}}
     manifest.aws_access = {**manifest.aws_access, **{n: asdict(a.aws) for n, a in new.accounts.items()}}
-    complete_apply(manifest)  # what provider 3.39 cannot set (filter_policy_scope, response types, topic sizes)
-    manifest.record_topology(new)
+    manifest.record_topology(new)  # first: each kind's after-apply step reads the applied topology, NEW's
+    complete_apply(manifest)  # what provider 3.39 cannot set (filter_policy_scope, response types, topic sizes, expiry)
     manifest.topology_file = str(new_file.resolve())
     manifest.transition(STATUS_APPLIED, settings)
 

@@ -336,6 +336,7 @@ def cmd_access(args: argparse.Namespace, settings: Settings) -> int:
         out.text(title)
         out.text(matrix.table())
         out.text("yes = allowed, - = not granted (implicit deny), DENY = explicitly denied; callers hold full access in their own account")
+        out.text(results.expiry_text(_load_authorised(args.topology) if args.topology else None, None if args.topology else manifest))
     document = json.dumps(matrix.as_dict(), indent=2) + "\n"
     if to_stdout and not out.is_json:
         sys.stdout.write(document)

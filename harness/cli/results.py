@@ -11,6 +11,8 @@ from typing import Any
 
 from harness import kinds
 from harness.cli.inputs import Inputs
+from harness.provision.manifest import Manifest
+from harness.provision.payload_expiry import expiry_lines
 from harness.scenario.format.model import Scenario
 from harness.scenario.format.routes import SendRoute, send_routes
 from harness.topology.model import Topology
@@ -37,6 +39,8 @@ def routes_of(inputs: Inputs, scenario: Scenario) -> list[SendRoute]:
 def validate_lines(inputs: Inputs) -> list[str]:
     """``file: ok — …`` per valid file; under each scenario, a line per send saying what goes through S3."""
     lines = [topology_line(inputs.topology)] if inputs.topology is not None else []
+    if inputs.topology is not None:  # whether each payload bucket expires its objects (docs/faults.md)
+        lines += [f"  {line}" for line in expiry_lines(inputs.topology)]
     for sc in inputs.scenarios:
         lines.append(f"{sc.source}: ok — scenario '{sc.name}' against {sc.topology_file}")
         lines += [f"  {route.line()}" for route in routes_of(inputs, sc)]
@@ -84,3 +88,16 @@ def compare_data(result: Any) -> dict[str, Any]:
 def as_path(value: str) -> Path | None:
     """``-`` is stdout (None); anything else a file."""
     return None if value == "-" else Path(value)
+
+
+def expiry_text(topology: Topology | None, manifest: Manifest | None) -> str:
+    """Whether each payload bucket has an expiry rule: as the topology says, or as read back now."""
+    if manifest is None:
+        return "\n".join(expiry_lines(topology)) if topology is not None and topology.buckets else "no payload buckets"
+    from harness.provision.payload_expiry import applied_expiry
+    from harness.provision.sessions import Sessions
+
+    found = applied_expiry(manifest, Sessions.for_manifest(manifest))
+    return "\n".join(f"bucket {name}: " + (f"payload objects expire {days} day(s) after upload (read back)" if days else
+                     "no expiry rule (read back): a payload no message points to stays until the run is destroyed")
+                     for name, days in found.items()) or "no payload buckets"

@@ -12,7 +12,7 @@ retry layer, so attempts are never multiplied.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, overload
 
 import boto3
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from types_boto3_sts.client import STSClient
 
 
+ClientHook = Callable[[str, str, str, "AwsClient"], None]
+
+
 class Sessions:
     def __init__(self, target: Target, accounts: Mapping[str, Account], run_id: str | None = None):
         self.target = target
@@ -44,6 +47,10 @@ class Sessions:
         self._sessions: dict[str, boto3.session.Session] = {}
         self._lock = threading.Lock()
         self.requests = RequestCounter()  # every call of every client handed out, per operation and resource
+        # Hooks a scenario's faults install on every client, made so far or later
+        # (harness.scenario.faults: botocore event handlers), and the retry policy they ask for.
+        self._client_hooks: list[ClientHook] = []
+        self.retry_override: retry.RetryPolicy | None = None
 
     @classmethod
     def for_manifest(cls, manifest: Manifest) -> Sessions:
@@ -56,8 +63,25 @@ class Sessions:
 
     @property
     def retry_policy(self) -> retry.RetryPolicy:
-        """The policy for calls on a freshly applied run (the target's; see Target.retry_policy)."""
-        return self.target.retry_policy
+        """The policy for calls on a freshly applied run (the target's; see Target.retry_policy), or
+        the one a scenario's fault asks for while it is on (:attr:`retry_override`)."""
+        return self.retry_override or self.target.retry_policy
+
+    def hook_clients(self, hook: ClientHook) -> Callable[[], None]:
+        """Call ``hook(service, account, region, client)`` on every cached client and every client
+        made until the returned function is called."""
+        with self._lock:
+            self._client_hooks.append(hook)
+            existing = list(self._clients.items())
+        for (service, account, region), client in existing:
+            hook(service, account, region, client)
+
+        def unhook() -> None:
+            with self._lock:
+                if hook in self._client_hooks:
+                    self._client_hooks.remove(hook)
+
+        return unhook
 
     def account(self, name: str) -> Account:
         """The account called ``name``; an unknown name is taken as an account id (LocalStack)."""
@@ -105,7 +129,10 @@ class Sessions:
                 return self._clients[key]
             self.requests.attach(client)
             self._clients[key] = client
-            return client
+            hooks = list(self._client_hooks)
+        for hook in hooks:
+            hook(service, account, region, client)
+        return client
 
     def plain_http_client(self, service: ServiceName, account: str, region: str) -> AwsClient:
         """A client that talks plain HTTP (``use_ssl=False``), for probing what a policy does to

@@ -2,7 +2,7 @@
 first, each linking to its section — then the run's metadata, the delivery-path diagram (inline
 SVG, the same graph as report.md's Mermaid block) and every path's latency on one shared axis; then
 per scenario (worst first) its description, objectives (measured, bound, ✓/✗), send figures,
-failures and notes, and per path its table, per-hop figures, rate and latency over time and its
+failures and notes, its faults (what was injected, the retries, what became of each struck message), and per path its table, per-hop figures, rate and latency over time and its
 latency distribution, with the objectives' bounds drawn on the charts. Self-contained: no script, no CDN.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.report.access import matrix_html, scenario_access_html
 from harness.report.diagram import delivery_graph, mermaid
+from harness.report.faults import chart_marks, faults_html
 from harness.report.plots import carried, latency_overlay_svg, latency_svg, requests_text
 from harness.report.resources import resources_html
 from harness.report.summary import COLOUR, MARK, html_block, objective_line, ordered, send_lines
@@ -61,6 +62,7 @@ def _scenario(sc: dict[str, Any]) -> str:
         out.append("<ul>" + "".join(f"<li><code>{esc(f)}</code></li>" for f in sc["failures"]) + "</ul>")
     if sc.get("notes"):
         out.append("<ul>" + "".join(f"<li>note: {esc(n)}</li>" for n in sc["notes"]) + "</ul>")
+    out.append(faults_html(sc))
     out.append(scenario_access_html(sc))
     requested = _requested(sc)
     for p in sc["paths"]:
@@ -109,7 +111,8 @@ def _path(sc: dict[str, Any], p: dict[str, Any], requested: float | None) -> str
         out.append("<p>per hop (server timestamps): " + ", ".join(
             f"{esc(h)} p50 {esc(human.millis(v.get('p50')))} / p99 {esc(human.millis(v.get('p99')))}" for h, v in p["hops_ms"].items()) + "</p>")
     timeline = p.get("timeline") or {}
-    out.append(rate_svg(timeline, requested) + latency_over_time_svg(timeline, bounds))
+    marks = chart_marks(sc, str(p["to"].get("queue") or p["to"].get("function") or ""), float(timeline.get("t0") or 0.0)) if timeline else []
+    out.append(rate_svg(timeline, requested) + latency_over_time_svg(timeline, bounds, marks))
     out.append(latency_svg(p["distribution_ms"], bounds=bounds))
     return "".join(out)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from harness.report.faults import fault_lines
 from harness.scenario.judge import human
 
 ORDER = {"error": 0, "failed": 1, "inconclusive": 2, "passed": 3}  # worst first
@@ -85,6 +86,7 @@ def scenario_block(sc: dict[str, Any], fold_passed: bool = True) -> list[str]:
     req = sc.get("requests")
     if req and req.get("total"):
         lines.append(f"    requests: {req['total']} ({req['empty_receives']} empty receives)")
+    lines += [f"    {line}" for line in fault_lines(sc)]
     lines += [f"    note: {n}" for n in sc.get("notes", [])]
     return lines
 
@@ -117,7 +119,8 @@ def markdown_block(data: dict[str, Any]) -> list[str]:
             lines += ["<details><summary>every objective met</summary>", "", *rows, "", "</details>", ""]
         elif sc.get("objectives"):
             lines += [*rows, ""]
-        lines += [f"- {line}" for line in send_lines(sc)] + [f"- ✗ {f}" for f in sc.get("failures", [])] + [f"- note: {n}" for n in sc.get("notes", [])]
+        lines += [f"- {line}" for line in send_lines(sc)] + [f"- {line}" for line in fault_lines(sc)]
+        lines += [f"- ✗ {f}" for f in sc.get("failures", [])] + [f"- note: {n}" for n in sc.get("notes", [])]
         lines.append("")
     return lines
 

@@ -1,6 +1,7 @@
 """A path over time, as inline SVG for report.html: messages sent and delivered per second (the
 requested rate as a dashed line), and the mean and max end-to-end latency of what was delivered in
-each interval (a latency objective's bound as a dashed line). Input: a path's ``timeline`` from
+each interval (a latency objective's bound as a dashed line; a scenario's fault windows shaded and
+its recovery point marked). Input: a path's ``timeline`` from
 report.json; no script, no CDN."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from harness.scenario.judge import human
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 900, 150, 56, 16, 12, 26
-SENT, DELIVERED, MEAN, MAX, BOUND = "#8c959f", "#0969da", "#1a7f37", "#bc4c00", "#cf222e"
+SENT, DELIVERED, MEAN, MAX, BOUND, FAULT = "#8c959f", "#0969da", "#1a7f37", "#bc4c00", "#cf222e", "#8250df"
 
 
 def _axis(values: list[float], extra: list[float]) -> float:
@@ -81,8 +82,26 @@ def rate_svg(timeline: dict[str, Any], requested: float | None = None) -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H + 16}" role="img" aria-label="rate over time">{"".join(parts)}{legend}</svg>'
 
 
-def latency_over_time_svg(timeline: dict[str, Any], bounds: dict[str, float] | None = None) -> str:
-    """Mean and max end-to-end latency of the messages delivered in each interval."""
+def _marks(marks: list[tuple[str, float, float | None]], x: Any, n: int, bin_s: float) -> str:
+    """Fault windows shaded, a recovery point as a line (seconds from the timeline's start)."""
+    span = max(n * bin_s, 1e-9)
+    out = []
+    for label, start, end in marks:
+        x0 = x(max(0.0, min(start, span)) / bin_s)
+        if end is None:
+            out.append(f'<line x1="{x0:.1f}" x2="{x0:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="{MAX}" stroke-dasharray="2,2"/>'
+                       f'<text x="{x0 + 3:.1f}" y="{PAD_T + 22}" font-size="10" fill="{MAX}">{html.escape(label)}</text>')
+            continue
+        x1 = x(max(0.0, min(end, span)) / bin_s)
+        out.append(f'<rect x="{x0:.1f}" y="{PAD_T}" width="{max(1.0, x1 - x0):.1f}" height="{H - PAD_T - PAD_B}" fill="{FAULT}" fill-opacity="0.15"/>'
+                   f'<text x="{x0 + 3:.1f}" y="{PAD_T + 10}" font-size="10" fill="{FAULT}">fault: {html.escape(label)}</text>')
+    return "".join(out)
+
+
+def latency_over_time_svg(timeline: dict[str, Any], bounds: dict[str, float] | None = None,
+                          marks: list[tuple[str, float, float | None]] | None = None) -> str:
+    """Mean and max end-to-end latency of the messages delivered in each interval; ``marks``: the
+    scenario's fault windows (shaded) and recovery point (a line), seconds from the timeline's start."""
     n, bin_s = len(timeline.get("delivered") or []), float(timeline.get("bin_s") or 1)
     means, maxes = timeline.get("latency_mean_ms") or [], timeline.get("latency_max_ms") or []
     if not n or not any(v is not None for v in maxes):
@@ -91,7 +110,7 @@ def latency_over_time_svg(timeline: dict[str, Any], bounds: dict[str, float] | N
     top = _axis([v for v in maxes if v is not None], list(bounds.values()))
     frame, x, y = _frame("end-to-end latency of what was delivered", top, "ms", n, bin_s)
     xs = [x(i + 0.5) for i in range(n)]
-    parts = [frame, _polyline(xs, [y(v) if v is not None else None for v in means], MEAN),
+    parts = [frame, _marks(marks or [], x, n, bin_s), _polyline(xs, [y(v) if v is not None else None for v in means], MEAN),
              _polyline(xs, [y(v) if v is not None else None for v in maxes], MAX)]
     for name, b in bounds.items():
         parts.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(b):.1f}" y2="{y(b):.1f}" stroke="{BOUND}" stroke-dasharray="5,3"/>'

@@ -50,7 +50,7 @@ def _allowed_in(function: Callable[..., Any]) -> tuple[str, ...]:
 # Where a registered kind's or expectation's entry is described in its schema ($defs name), when it
 # is not the kind's name; a kind or expectation missing here and from the schema fails below.
 SCHEMA_DEF = {"expect_not": "expectNot", "dead_letter": "deadLetter", "subscription_dead_letter": "subscriptionDeadLetter",
-              "expect_denied": "denied"}
+              "expect_denied": "denied", "dead_lettered": "deadLettered"}
 
 
 def loader_keys() -> dict[str, tuple[str, ...]]:
@@ -83,6 +83,10 @@ def loader_keys() -> dict[str, tuple[str, ...]]:
     }
     keys.update({f"topology#/$defs/{SCHEMA_DEF.get(spec.name, spec.name)}": spec.keys for spec in specs()})
     keys.update({f"scenario#/$defs/{SCHEMA_DEF.get(kind.key, kind.key)}": kind.keys for kind in registry() if kind.keys})
+    from harness.scenario.faults import registry as faults
+    from harness.scenario.faults.when import WHEN_KEYS
+
+    keys.update({f"scenario#/$defs/fault_{f.kind}": ("kind", *f.keys, *WHEN_KEYS) for f in faults()})
     return keys
 
 

@@ -102,7 +102,7 @@ def test_duplicates_forbidden_fail_and_allowed_only_count() -> None:
     deliveries = [got(msgs[0], 0.1), got(msgs[0], 0.3), got(msgs[1], 0.1), got(msgs[0], 0.4)]
     forbidden = judge_expect(expect(duplicates_allowed=False), KEY, msgs, deliveries)
     assert forbidden.stats.counts["duplicate"] == 2 and forbidden.stats.counts["received"] == 2
-    assert forbidden.failures == ["q: 2 duplicate deliveries, but duplicates are forbidden here"]
+    assert forbidden.failures == ["q: 2 duplicate deliveries, but duplicates are forbidden here: seq [0] delivered more than once"]
     allowed = judge_expect(expect(duplicates_allowed=True), KEY, msgs, deliveries)
     assert allowed.stats.counts["duplicate"] == 2 and allowed.failures == []
 

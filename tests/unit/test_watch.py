@@ -11,7 +11,7 @@ from botocore import exceptions as bce
 from harness.errors import ServiceUnavailableError
 from harness.payload.message import BodyKind, MessageTimestamps, ReceivedMessage
 from harness.payload.outcome import Expected, Outcome, Verdict
-from harness.scenario.execute.watch import QueueWatch, collect_dead_letters
+from harness.scenario.execute.watch import QueueWatch
 
 RUN = "run1"
 TOKEN = f"{RUN}.sc.ab12cd"
@@ -88,13 +88,3 @@ def test_an_unreachable_endpoint_ends_the_watch_with_one_line() -> None:
     )
 
 
-def test_collect_dead_letters_counts_rejections_until_all_arrived() -> None:
-    mine = {f"{TOKEN}.0", f"{TOKEN}.1"}
-    source = FakeConsumer([[msg(f"{TOKEN}.0"), msg(f"{TOKEN}.1"), msg("other.0")], [msg(f"{TOKEN}.0")], [msg(f"{TOKEN}.1")]])
-    dlq_consumer = FakeConsumer([[], [msg(f"{TOKEN}.0")], [msg(f"{TOKEN}.1")], [msg("never-polled")]])
-    dlq = _watch(dlq_consumer, delete_payloads=False)
-    rejected = collect_dead_letters(source, dlq, mine, within=30.0)  # type: ignore[arg-type]
-    assert rejected == {f"{TOKEN}.0": 2, f"{TOKEN}.1": 2}
-    assert all(r.get("visibility_timeout") == 0 for r in source.receives)  # reject = visible again at once
-    assert dlq.received() == 2 and len(dlq_consumer.batches) == 1
-    assert dlq_consumer.deleted == [(f"{TOKEN}.0", False), (f"{TOKEN}.1", False)]

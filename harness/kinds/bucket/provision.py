@@ -11,12 +11,15 @@ from botocore.exceptions import ClientError
 from harness import retry
 from harness.kinds.bucket.spec import Bucket
 from harness.provision.kind import RenderContext, SweptKind, epoch, tag_value
-from harness.provision.manifest import Planned
+from harness.provision.manifest import Manifest, Planned
 from harness.provision.naming import NAME_PREFIX, bucket_module, bucket_name
+from harness.provision.payload_expiry import set_payload_expiry
 from harness.provision.sessions import Sessions
 
 if TYPE_CHECKING:
     from types_boto3_s3.client import S3Client
+
+    from harness.topology.model import Topology
 
 
 class BucketKind(SweptKind):
@@ -45,6 +48,10 @@ class BucketKind(SweptKind):
             "force_destroy": True,  # payloads are test data; `down` must never leave a bucket behind
             "tags": ctx.tags,
         }
+
+    def after_apply(self, manifest: Manifest, topology: Topology, sessions: Sessions) -> list[str]:
+        """The payload expiry rule (``expire_after_days:``): no Terraform form of it works on 3.39 .. 6.x."""
+        return set_payload_expiry(manifest, topology, sessions)
 
     def discover(self, sessions: Sessions, account: str, region: str) -> Iterator[tuple[str, float | None, str]]:
         s3 = sessions.client("s3", account, region)

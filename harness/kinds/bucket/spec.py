@@ -14,7 +14,8 @@ from harness.topology.sourced_yaml import Node, quote
 BUCKET_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,29}")  # the harness prefixes it; <= 63 in all
 # Suffixes S3 reserves for its own bucket types; the logical name ends the physical bucket name.
 BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
-BUCKET_KEYS = ("account", "region", "readers", "writers", "readers_may_delete", "kms_key")
+BUCKET_KEYS = ("account", "region", "readers", "writers", "readers_may_delete", "kms_key", "expire_after_days")
+EXPIRY_MAX_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Bucket:
     writers: tuple[str, ...] = ()  # other accounts granted s3:PutObject (senders that offload here)
     readers_may_delete: bool = False  # also s3:DeleteObject (consumers delete payloads, as Java does)
     kms_key: str | None = None  # logical name of the KMS key payloads are stored with (SSE-KMS)
+    # Payload objects expire this many days after their upload (an S3 lifecycle rule, set after the
+    # apply: harness.provision.payload_expiry); None: they stay until the run is destroyed.
+    expire_after_days: int | None = None
 
 
 @dataclass
@@ -33,6 +37,7 @@ class BucketDraft(OwnedDraft):
     readers: list[str] = field(default_factory=list)
     writers: list[str] = field(default_factory=list)
     readers_may_delete: bool = False
+    expire_after_days: int | None = None
 
 
 class BucketSpec(KindSpec):
@@ -64,6 +69,9 @@ class BucketSpec(KindSpec):
             if "readers_may_delete" in fields:
                 v = fields["readers_may_delete"].boolean(hint="write readers_may_delete: true or false")
                 draft.readers_may_delete = bool(v)
+            if "expire_after_days" in fields:
+                draft.expire_after_days = fields["expire_after_days"].integer(
+                    1, EXPIRY_MAX_DAYS, hint="e.g. expire_after_days: 7 (payload objects are deleted 7 days after their upload)")
 
     def build(self, draft: BucketDraft, d: Drafts) -> Bucket:
         return Bucket(
@@ -74,6 +82,7 @@ class BucketSpec(KindSpec):
             writers=tuple(draft.writers),
             readers_may_delete=draft.readers_may_delete,
             kms_key=draft.kms_key.value if draft.kms_key else None,
+            expire_after_days=draft.expire_after_days,
         )
 
     def claims(self, draft: BucketDraft, d: Drafts) -> list[NameClaim]:

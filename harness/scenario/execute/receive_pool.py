@@ -120,6 +120,9 @@ class ReceiverPool:
 
     def _receive_until_stopped(self) -> None:
         while not self._stop.is_set() and self.watch.error is None:
+            if self.watch.behaviour is not None and self.watch.behaviour.paused():  # a stopped consumer (a fault)
+                self._stop.wait(0.05)
+                continue
             if not self.window.acquire(self._stop.is_set):
                 return
             try:
@@ -133,6 +136,8 @@ class ReceiverPool:
         acks: list[tuple[ReceivedMessage, bool]] = []
         received = self.watch.consumer.receive(max_messages=10)
         self.window.received(len(received))
+        if self.watch.behaviour is not None:  # a consumer fault takes the messages it acts on
+            received = self.watch.behaviour.intercept(self.watch, received)
         for msg in received:
             kind = self.watch.classify(msg)
             if kind == MINE and msg.pointer is None and not msg.group_id:

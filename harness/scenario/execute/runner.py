@@ -7,7 +7,7 @@ the report's ``send`` section says how well each kept it), then wait until every
 deadline passed, plus a short grace period to tell *late* from *missing*. What is watched, taken
 away while sending (an endpoint queue, :mod:`~harness.scenario.execute.outage`), waited for and
 judged is each expectation's own (:mod:`harness.scenario.expectations`): the runner iterates the
-scenario's expectations and lends them a :class:`_Run` (the verdicts themselves are
+scenario's expectations and lends them a :class:`~harness.scenario.execute.run_context.Run` (the verdicts themselves are
 :mod:`~harness.scenario.judge.verdicts`, pure functions of what was sent and received).
 
 Two kinds of waiting, kept apart:
@@ -25,29 +25,28 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
-from harness.payload.consumer import Consumer
 from harness.payload.outcome import Expected
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.access_step import check_access
 from harness.scenario.execute.budget import ByteBudget
 from harness.scenario.execute.function_behaviour import behaviours, set_behaviour
-from harness.scenario.execute.function_watch import FunctionWatch, Receipt, function_consumer, function_of
+from harness.scenario.execute.function_watch import FunctionWatch, function_consumer, function_of
 from harness.scenario.execute.oneline import one_line
-from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.receive_pool import Watching
 from harness.scenario.execute.request_count import count_requests
+from harness.scenario.execute.run_context import Run
 from harness.scenario.execute.send import Pacer, SendLog, large_topic_objectives, plan, sender_for
 from harness.scenario.execute.send_pool import SendPool, send_objectives, send_summary
 from harness.scenario.execute.watch import QueueWatch, consumer_for
-from harness.scenario.execute.watch import still_stored as _still_stored
 from harness.scenario.expectations.base import Arrival, Expectation
 from harness.scenario.format.model import Scenario, Send
 from harness.scenario.judge import verdicts
@@ -71,6 +70,7 @@ class _Attempt:
     watches: dict[str, QueueWatch] = field(default_factory=dict)
     judged: set[PathKey] = field(default_factory=set)  # paths already in the result
     budget: ByteBudget = field(default_factory=ByteBudget)  # memory of the transfers in flight
+    shared: dict[str, Any] = field(default_factory=dict)  # what expectations hand each other (a fault's log)
 
     def __post_init__(self) -> None:
         self.logs = [SendLog() for _ in self.scenario.sends]
@@ -83,6 +83,9 @@ class _Attempt:
         """What the sends (all, or those of ``which``) sent so far."""
         picked = range(len(self.logs)) if which is None else which
         return sorted((s for i in picked for s in self.logs[i].snapshot()), key=lambda s: s.seq)
+
+    def absorb(self, error: BaseException, cids: Sequence[str]) -> bool:  # a failed publish an injected fault owns
+        return any(e.send_failed(error, cids) for e in self.scenario.expectations)
 
     def token_of(self, index: int) -> str:
         """Correlation ids are ``<token>.<seq>`` for one send, ``<token>.<send>.<seq>`` for several."""
@@ -159,7 +162,7 @@ class ScenarioRunner:
         scenario = attempt.scenario
         if not self._access(scenario, result) or scenario.send is None:
             return
-        run = _Run(self, attempt, result)
+        run = Run(self, attempt, result)
         asked = [b for e in scenario.expectations for b in e.function_behaviour()]
         for function, behaviour in behaviours(asked, attempt.token).items():
             if set_behaviour(self.manifest, self.sessions, function, behaviour):
@@ -226,8 +229,8 @@ class ScenarioRunner:
         label = attempt.scenario.name if self.show_progress else None
         pools = []
         for i, send in enumerate(attempt.scenario.sends):
-            sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.logs[i], label)
-            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget), plan(send, attempt.token_of(i))))
+            sender = sender_for(self.manifest, self.sessions, send, attempt.expected, attempt.logs[i], label, f"{attempt.token}/")
+            pools.append((SendPool(sender, Pacer(send.rate), send.senders, attempt.budget, attempt.absorb), plan(send, attempt.token_of(i))))
         if len(pools) == 1:
             pools[0][0].send_all(pools[0][1])
             return
@@ -316,76 +319,11 @@ class ScenarioRunner:
         (what was sent and received until then; no verdicts on a cut-short run)."""
         result.status = ERROR
         result.failures.append(message)
-        run = _Run(self, attempt, result)
+        run = Run(self, attempt, result)
         for e in attempt.scenario.expectations:
             for verdict in e.partial(run):
                 if verdict.stats.key not in attempt.judged:
                     result.paths.append(verdict.stats)
-
-
-class _Run:
-    """What the runner lends the scenario's expectations (:class:`harness.scenario.expectations.RunContext`)."""
-
-    def __init__(self, runner: ScenarioRunner, attempt: _Attempt, result: ScenarioResult):
-        self.runner, self.attempt, self.result = runner, attempt, result
-        self.scenario = attempt.scenario
-
-    def watch(self, queue: str) -> QueueWatch:
-        return self.attempt.watches[queue]
-
-    def has_watch(self, queue: str) -> bool:
-        return queue in self.attempt.watches
-
-    def new_watch(self, queue: str) -> QueueWatch:
-        """A watch of ``queue`` after the send (polled by the expectation itself)."""
-        self.attempt.watches[queue] = self.runner._watch(self.attempt, queue, False)
-        return self.attempt.watches[queue]
-
-    def paths_to(self, queue: str) -> dict[PathKey, list[Sent]]:
-        return self.runner._paths_to(self.attempt, queue)
-
-    def path(self, send: Send | None, queue: str) -> PathKey:
-        return self.runner._path(send, queue)
-
-    def paths_to_function(self, function: str, routes: Sequence[tuple[int, str]]) -> dict[PathKey, list[Sent]]:
-        return self.runner._paths_to_function(self.attempt, function, routes)
-
-    def receipts(self, function: str) -> list[Receipt]:
-        watch = self.attempt.watches.get(FunctionWatch.key_of(function))
-        return watch.receipts() if isinstance(watch, FunctionWatch) else []
-
-    def requested_rate(self, key: PathKey) -> float | None:
-        """What the sends on ``key``'s path ask for together (None: one of them is unpaced)."""
-        if key.to_kind == FUNCTION:
-            rates = [s.rate for s in self.scenario.sends if self.runner._function_path(s, key.queue, key.through) == key]
-        else:
-            rates = [s.rate for s in self.scenario.sends if self.runner.manifest.queues.get(key.queue) and self.runner._path(s, key.queue) == key]
-        return sum(r for r in rates if r) if rates and all(rates) else None
-
-    def sent(self) -> list[Sent]:
-        return self.attempt.sent()
-
-    def add(self, verdict: verdicts.PathVerdict) -> None:
-        self.runner._add(self.attempt, self.result, verdict)
-
-    def fail(self, message: str) -> None:
-        self.result.fail(message)
-
-    def objective(self, objective: Objective) -> None:
-        self.result.objectives.append(objective)
-
-    def consumer(self, queue: str) -> Consumer:
-        return consumer_for(self.runner.manifest, self.runner.sessions, queue, False, self.attempt.bucket_region)
-
-    def outage_of(self, queue: str) -> AbstractContextManager[None]:
-        entry = self.runner.manifest.queues[queue]
-        sqs = self.runner.sessions.client("sqs", entry.account, entry.region)
-        return queue_outage(sqs, entry.url, self.runner.sessions.retry_policy)
-
-    def still_stored(self, pointers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        bucket = self.attempt.bucket
-        assert bucket is not None
-        return _still_stored(self.runner.sessions.client("s3", bucket.account, bucket.region), pointers)
 
 
 __all__ = ["Expectation", "ScenarioRunner"]

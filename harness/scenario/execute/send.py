@@ -301,6 +301,7 @@ def sender_for(
     expected: MutableMapping[str, Expected],
     log: SendLog,
     progress_label: str | None = None,
+    key_prefix: str = "",
 ) -> Sender:
     """A :class:`Sender` acting as the sending account, in the destination's region."""
     bucket = manifest.buckets.get(send.bucket) if send.bucket else None
@@ -326,6 +327,9 @@ def sender_for(
         # The runner knows every payload's size and sha256 and hands them to its consumers, so it
         # needs no HarnessSha256 attribute: the inline/offload boundary stays the libraries'.
         inline_sha256=False,
+        # Payload objects under the scenario's own prefix: its objects can be listed and every one
+        # no sent message points to is an orphan (harness.scenario.expectations.payload_accounting).
+        key_prefix=key_prefix,
         # On AWS the first sends after an apply may meet IAM/policy propagation or a queue not yet
         # visible: the target's policy waits those out, bounded and logged (harness.retry).
         retry=sessions.retry_policy,

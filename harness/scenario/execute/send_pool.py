@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -91,10 +91,14 @@ class SendPool:
     that sends, so at a slow pace the pool adds no latency to a plain publish loop.
     """
 
-    def __init__(self, sender: Sender, pacer: Pacer, senders: int = DEFAULT_SENDERS, budget: ByteBudget | None = None):
+    def __init__(self, sender: Sender, pacer: Pacer, senders: int = DEFAULT_SENDERS, budget: ByteBudget | None = None,
+                 absorb: Callable[[BaseException, Sequence[str]], bool] | None = None):
         if senders < 1:
             raise ValueError("a send pool needs at least one sender")
         self.sender, self.pacer, self.senders = sender, pacer, senders
+        # A failed publish that ``absorb`` owns (an injected fault: it counts the messages as not
+        # sent) does not stop the pool; any other error does.
+        self.absorb = absorb
         self.budget = budget or ByteBudget()
         self._stop = threading.Event()
         self._turns = _GroupTurns()
@@ -174,6 +178,9 @@ class SendPool:
                     return
                 try:
                     self._send(batch)
+                except (HarnessError, ClientError, BotoCoreError) as exc:
+                    if self.absorb is None or not self.absorb(exc, [o.correlation_id for o, _ in batch.items]):
+                        raise
                 finally:
                     self._turns.done(batch.group, batch.ticket)
             except (HarnessError, ClientError, BotoCoreError) as exc:  # raised again in send_all's thread

@@ -7,8 +7,8 @@ else untouched for its owner.
 
 :class:`~harness.scenario.execute.receive_pool.Watching` runs a pool of receivers per queue while the
 scenario sends and waits; :meth:`QueueWatch.run` is the single-threaded loop.
-:func:`collect_dead_letters` plays a rejecting consumer on a source queue while watching its
-dead-letter queue. :func:`still_stored` probes which payload objects still exist.
+:func:`still_stored` probes which payload objects still exist, :func:`list_payloads` lists a
+scenario's. (A rejecting consumer is the ``consumer_reject`` fault: :mod:`harness.scenario.faults`.)
 
 :meth:`QueueWatch.poll`, :meth:`QueueWatch.handle` and the steps they are made of
 (:meth:`~QueueWatch.classify`, :meth:`~QueueWatch.check`, :meth:`~QueueWatch.record`) are safe to
@@ -20,9 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -45,6 +44,18 @@ WATCH_JOIN_SECONDS = 600.0  # bound on finishing an in-flight verify after the s
 # A receipt handle that expired meanwhile: the message comes back and then counts as a duplicate.
 MINE, STALE, FOREIGN = "mine", "stale", "foreign"
 STALE_RECEIPT_CODES = ("ReceiptHandleIsInvalid", "InvalidParameterValue", "MessageNotInflight")
+
+
+class ConsumerBehaviour(Protocol):
+    """How a faulty consumer departs from the harness's (:mod:`harness.scenario.faults.consumer`)."""
+
+    def paused(self) -> bool:
+        """True while the consumer is stopped: its receivers do not poll."""
+        ...
+
+    def intercept(self, watch: QueueWatch, messages: list[ReceivedMessage]) -> list[ReceivedMessage]:
+        """Act on the received messages it takes (crash, reject, slow, …); the rest are handled as usual."""
+        ...
 
 
 def consumer_for(manifest: Manifest, sessions: Sessions, queue: str, delete_payloads: bool, bucket_region: str | None) -> Consumer:
@@ -88,6 +99,7 @@ class QueueWatch:
         self.unreachable = False  # the error was the endpoint going away
         self._deliveries: list[Delivery] = []
         self._lock = threading.Lock()
+        self.behaviour: ConsumerBehaviour | None = None  # a consumer fault, while it is on
 
     def deliveries(self) -> list[Delivery]:
         with self._lock:
@@ -100,7 +112,10 @@ class QueueWatch:
 
     def poll(self, wait_seconds: int | None = None) -> None:
         """One ReceiveMessage (up to 10 messages), each handled."""
-        for msg in self.consumer.receive(max_messages=10, wait_seconds=wait_seconds):
+        if self.behaviour is not None and self.behaviour.paused():
+            return
+        received = self.consumer.receive(max_messages=10, wait_seconds=wait_seconds)
+        for msg in received if self.behaviour is None else self.behaviour.intercept(self, received):
             self.handle(msg)
 
     def handle(self, msg: ReceivedMessage) -> None:
@@ -124,7 +139,7 @@ class QueueWatch:
         """Verify one of the scenario's messages; received = the harness holds the verified payload."""
         cid = msg.correlation_id or ""
         verdict = self.consumer.verify(msg, self.expected.get(cid), self._progress(cid, msg))
-        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps)
+        return Delivery(cid, time.time(), verdict.outcome, verdict.detail, msg.timestamps, receive_count=msg.receive_count)
 
     def record(self, delivery: Delivery) -> None:
         with self._lock:
@@ -155,23 +170,6 @@ class QueueWatch:
             self.error, self.unreachable = error, unreachable
 
 
-def collect_dead_letters(source: Consumer, dlq: QueueWatch, mine: Collection[str], within: float) -> dict[str, int]:
-    """Reject the scenario's messages on ``source`` (receive, never delete) until all of ``mine``
-    reached the dead-letter queue watched by ``dlq``, or ``within`` seconds passed.
-
-    Returns how many times each message was rejected. Errors propagate (no thread here).
-    """
-    rejected: dict[str, int] = defaultdict(int)
-    deadline = time.time() + within
-    while time.time() < deadline and dlq.received() < len(mine):
-        for msg in source.receive(max_messages=10, visibility_timeout=0):
-            # visibility 0 = reject: the message is immediately receivable again, count + 1
-            if msg.correlation_id is not None and msg.correlation_id in mine:
-                rejected[msg.correlation_id] += 1
-        dlq.poll(wait_seconds=0)
-    return dict(rejected)
-
-
 def still_stored(s3: Any, pointers: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of the (bucket, key) payload objects still exist."""
     left: set[tuple[str, str]] = set()
@@ -184,3 +182,20 @@ def still_stored(s3: Any, pointers: Iterable[tuple[str, str]]) -> set[tuple[str,
             raise
         left.add((bucket, key))
     return left
+
+
+def list_payloads(s3: Any, bucket: str, prefix: str) -> dict[str, tuple[str, float]]:
+    """The objects under ``prefix`` in ``bucket``: key -> (etag, last modified in epoch seconds)."""
+    found: dict[str, tuple[str, float]] = {}
+    token: str | None = None
+    for _ in range(1000):  # bounded: 1000 pages of 1000 keys
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if token:
+            kwargs["ContinuationToken"] = token
+        page = retry.call("s3.ListObjectsV2", s3.list_objects_v2, **kwargs)
+        for obj in page.get("Contents", []):
+            found[obj["Key"]] = (str(obj.get("ETag", "")).strip('"'), obj["LastModified"].timestamp())
+        token = page.get("NextContinuationToken")
+        if not page.get("IsTruncated") or not token:
+            break
+    return found

@@ -2,7 +2,11 @@
 
 Each is one class implementing :class:`~.base.Expectation` (its YAML key, reader, watches, judging,
 cost, load support): :mod:`.expect`, :mod:`.expect_not`, :mod:`.dead_letter`,
-:mod:`.subscription_dead_letter`, :mod:`.payloads_deleted`, :mod:`.expect_denied`. The loader,
+:mod:`.subscription_dead_letter`, :mod:`.payloads_deleted`, :mod:`.expect_denied`, the scenario's
+``faults:`` (:mod:`.faults`), the outcomes of :mod:`.outcomes` (``lost``,
+``duplicates``, ``redelivered``, ``dead_lettered``), :mod:`.recovery` and the payload accounting of
+:mod:`.payload_accounting` (``orphaned_payloads``, ``dangling_pointers``; implied where a scenario
+offloads). The loader,
 runner, cost estimate, load planner and reports iterate :func:`registry` in this order (a reader
 may look at what an earlier one read: ``expect_not`` refuses a queue ``expect`` names). A new
 expectation is one module and one line in :data:`BUILTIN`; extensions and tests may
@@ -19,10 +23,20 @@ from harness.scenario.expectations.dead_letter import DeadLetterCheck
 from harness.scenario.expectations.expect import Expect, Latency
 from harness.scenario.expectations.expect_denied import ExpectDenied
 from harness.scenario.expectations.expect_not import ExpectNot
+from harness.scenario.expectations.faults import FaultsSection
+from harness.scenario.expectations.outcomes import DeadLettered, Duplicates, Lost, Redelivered
+from harness.scenario.expectations.payload_accounting import DanglingPointers, OrphanedPayloads
 from harness.scenario.expectations.payloads_deleted import PayloadsDeleted
+from harness.scenario.expectations.recovery import Recovery
 from harness.scenario.expectations.subscription_dead_letter import SubscriptionDeadLetterCheck
 
-BUILTIN: tuple[type[Expectation], ...] = (Expect, ExpectNot, DeadLetterCheck, SubscriptionDeadLetterCheck, PayloadsDeleted, ExpectDenied)
+# The faults are judged after the outcome expectations (their report says what became of each
+# message, dead-letter queues polled to the end included), the payload accounting last (it lists
+# what every other step left in the bucket).
+BUILTIN: tuple[type[Expectation], ...] = (
+    Expect, ExpectNot, DeadLetterCheck, SubscriptionDeadLetterCheck, PayloadsDeleted, ExpectDenied,
+    Lost, Duplicates, Redelivered, DeadLettered, Recovery, FaultsSection, OrphanedPayloads, DanglingPointers,
+)
 _registry: list[type[Expectation]] = list(BUILTIN)
 
 

@@ -9,10 +9,12 @@ The loader, the runner, the cost estimate, the load planner and the reports iter
 The hooks, in the order a scenario meets them:
 
 - :meth:`Expectation.read` (file format) and :meth:`Expectation.cross_check` (against the others);
+  :meth:`Expectation.implied` (one the scenario gets without writing it: payload accounting);
 - :meth:`Expectation.reads_from`, :meth:`Expectation.functions_read` (the access step judges the
   consumers' hops);
 - :meth:`Expectation.function_behaviour`, :meth:`Expectation.watches`, :meth:`Expectation.outage`
-  (before sending);
+  (before sending; a scenario's faults are applied there), :meth:`Expectation.send_failed` (a
+  publish a fault made fail: counted, not fatal);
 - :meth:`Expectation.arrivals`, :meth:`Expectation.quiet_for` (what the wait waits for);
 - :meth:`Expectation.judge` (after the wait; verdicts, failures and objectives), or
   :meth:`Expectation.partial` when the scenario could not finish;
@@ -34,6 +36,8 @@ from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
     from harness.payload.consumer import Consumer
+    from harness.provision.manifest import Manifest, ResourceEntry
+    from harness.provision.sessions import Sessions
     from harness.scenario.cost import CostContext
     from harness.scenario.execute.function_watch import Receipt
     from harness.scenario.execute.watch import QueueWatch
@@ -103,6 +107,13 @@ class RunContext(Protocol):
     def new_watch(self, queue: str) -> QueueWatch: ...
     def outage_of(self, queue: str) -> AbstractContextManager[None]: ...
     def still_stored(self, pointers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
+    def sessions(self) -> Sessions: ...
+    def manifest(self) -> Manifest: ...
+    def token(self) -> str: ...
+    def planned(self, queue: str) -> list[str]: ...
+    def bucket(self) -> ResourceEntry | None: ...
+    def share(self) -> dict[str, Any]: ...
+    def section(self, name: str, value: dict[str, Any]) -> None: ...
 
 
 class Expectation(ABC):
@@ -120,6 +131,11 @@ class Expectation(ABC):
     @abstractmethod
     def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
         """The entries under ``node`` (the value of :attr:`key`), or None after recording problems."""
+
+    @classmethod
+    def implied(cls, r: ReadContext) -> list[Expectation]:
+        """Entries a scenario has without writing the key (called for kinds absent from the file)."""
+        return []
 
     @classmethod
     def cross_check(cls, r: ReadContext, node: Node) -> bool:
@@ -149,6 +165,11 @@ class Expectation(ABC):
         """Something taken away while the scenario sends and waits (None: nothing)."""
         return None
 
+    def send_failed(self, error: BaseException, correlation_ids: Sequence[str]) -> bool:
+        """A publish of ``correlation_ids`` failed with ``error``: True when this expectation caused
+        it (an injected fault) and took note, so the scenario goes on; False lets the error stand."""
+        return False
+
     def arrivals(self, scenario: Scenario) -> list[Arrival]:
         return []
 
@@ -170,10 +191,15 @@ class Expectation(ABC):
     def cost(self, c: CostContext) -> None:
         """Add what this expectation makes the harness and AWS do on top of the sends."""
 
+    def load_refusal(self) -> str | None:
+        """Why ``harness load`` refuses this entry (None: it takes it); :attr:`load` by default."""
+        return None if self.load == SUPPORTED else self.load
+
 
 def one_line_problem(expectations: Sequence[Expectation]) -> str | None:
     """The first expectation ``harness load`` refuses, as one line (None: every one is supported)."""
     for e in expectations:
-        if e.load != SUPPORTED:
-            return f"{e.key}: {e.load}"
+        why = e.load_refusal()
+        if why is not None:
+            return f"{e.key}: {why}"
     return None

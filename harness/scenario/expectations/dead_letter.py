@@ -4,19 +4,29 @@ times (default: the redrive's ``max_receive_count``)::
 
     dead_letter: {queue: b-eu, rejections: 3, within: 30s}
 
+The rejecting consumer is the ``consumer_reject`` fault (:mod:`harness.scenario.faults.consumer`)
+striking every message ``rejections`` times, on the queue's watch while the scenario sends and
+waits; the wait waits for every message in the dead-letter queue. Written as faults, the same is::
+
+    faults: [{kind: consumer_reject, queue: b-eu, times: 3}]
+    dead_lettered: {queue: b-eu-dlq, count: <every message>, within: 30s}
+
 Naming ``function:`` instead of ``queue:``, the function polling the queue fails the messages and
 its partial batch responses are checked too (:mod:`.function_dead_letter`).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from harness.scenario.execute.watch import collect_dead_letters
-from harness.scenario.expectations.base import Expectation, ReadContext, RunContext
+from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
 from harness.scenario.expectations.function_dead_letter import FUNCTION_DEAD_LETTER_KEYS, FunctionDeadLetter
 from harness.scenario.expectations.function_expect import has_function
+from harness.scenario.faults.base import LiveFault
+from harness.scenario.faults.consumer import ConsumerReject
+from harness.scenario.faults.when import Trigger, When
 from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
@@ -24,6 +34,7 @@ from harness.topology.sourced_yaml import Node
 
 if TYPE_CHECKING:
     from harness.scenario.cost import CostContext
+    from harness.scenario.format.model import Scenario
     from harness.scenario.judge.verdicts import PathVerdict
 
 
@@ -71,11 +82,25 @@ class DeadLetterCheck(Expectation):
     def reads_from(self) -> list[tuple[str, bool]]:
         return [(self.queue, False)]
 
+    def watches(self) -> list[Watch]:
+        return [Watch(self.queue), Watch(self.dead_letter_queue)]
+
+    def outage(self, run: RunContext) -> AbstractContextManager[None] | None:
+        live = LiveFault(ConsumerReject(self.queue, When(), self.line, times=self.rejections), Trigger(When()))
+        live.trigger.begin()
+        run.share()[self._key] = live
+        return live.fault.start(live, run)
+
+    def arrivals(self, scenario: Scenario) -> list[Arrival]:
+        return [Arrival(self.dead_letter_queue, self.within, tuple(range(len(scenario.sends))))]
+
+    @property
+    def _key(self) -> str:
+        return f"dead_letter {self.queue}"
+
     def judge(self, run: RunContext) -> None:
-        source = run.consumer(self.queue)
-        dlq = run.new_watch(self.dead_letter_queue)
-        mine = {s.correlation_id for s in run.sent()}
-        rejected = collect_dead_letters(source, dlq, mine, self.within)
+        live = run.share().get(self._key)
+        rejected = {cid: n["rejected"] for cid, n in live.log.messages.items()} if isinstance(live, LiveFault) else {}
         run.add(self._verdict(run, rejected))
 
     def partial(self, run: RunContext) -> list[PathVerdict]:
@@ -84,7 +109,11 @@ class DeadLetterCheck(Expectation):
     def _verdict(self, run: RunContext, rejected: dict[str, int]) -> PathVerdict:
         # The path into the DLQ is reported like any other; its latency is send → dead-lettered.
         key = run.path(run.scenario.send, self.dead_letter_queue)
-        return verdicts.judge_dead_letter(self, key, run.sent(), run.watch(self.dead_letter_queue).deliveries(), rejected)
+        sent = {s.correlation_id: s for s in run.sent()}
+        # dead-lettered in time: what arrived after `within` (the wait's grace) does not count
+        deliveries = [d for d in run.watch(self.dead_letter_queue).deliveries()
+                      if d.correlation_id in sent and d.t_recv - sent[d.correlation_id].t_origin <= self.within]
+        return verdicts.judge_dead_letter(self, key, run.sent(), deliveries, rejected)
 
     def cost(self, c: CostContext) -> None:
         # Received `rejections` times on the source queue (each a download when offloaded), then

@@ -1,5 +1,6 @@
 """``subscription_dead_letter:``: SNS cannot deliver to ``queue`` (the harness deletes it for the
-duration of the send and restores it after), so every message of the send must arrive in the
+duration of the send and restores it after: the ``queue_deleted`` fault of
+:mod:`harness.scenario.faults.infrastructure`), so every message of the send must arrive in the
 subscription's dead-letter queue within ``within``::
 
     subscription_dead_letter: {queue: b-eu, within: 30s}
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
 from harness.scenario.expectations.expect import Expect
+from harness.scenario.faults.infrastructure import QueueDeleted, applied
+from harness.scenario.faults.when import When
 from harness.scenario.format.sends import queue_ref
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
@@ -72,7 +75,7 @@ class SubscriptionDeadLetterCheck(Expectation):
         return [Watch(self.dead_letter_queue)]
 
     def outage(self, run: RunContext) -> AbstractContextManager[None] | None:
-        return run.outage_of(self.queue)
+        return applied(QueueDeleted(self.queue, When(), self.line), run)
 
     def arrivals(self, scenario: Scenario) -> list[Arrival]:
         return [Arrival(self.dead_letter_queue, self.within, tuple(range(len(scenario.sends))))]  # every message

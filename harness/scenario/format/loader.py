@@ -128,6 +128,8 @@ class _Reader:
         if not ok or name is None:
             return None
         expectations: list[Expectation] = [e for kind in kinds for e in ctx.read[kind.key]]
+        if sends:  # what a scenario gets without writing it (payload accounting where it offloads)
+            expectations += [e for kind in registry() if kind.key not in top for e in kind.implied(ctx)]
         scenario = Scenario(
             name=name,
             source=str(self.path),

@@ -129,6 +129,11 @@ class Scenario:
         """Every send of the scenario, in file order (``send:`` is a list of one)."""
         return ((self.send,) if self.send is not None else ()) + self.more_sends
 
+    @property
+    def written(self) -> tuple[Expectation, ...]:
+        """The expectations written in the file (without the implied ones: the payload accounting)."""
+        return tuple(e for e in self.expectations if getattr(e, "stated", True))
+
     def of(self, kind: type[E]) -> tuple[E, ...]:
         """The scenario's expectations of one kind."""
         return tuple(e for e in self.expectations if isinstance(e, kind))

@@ -45,3 +45,4 @@ class Delivery:
     detail: str
     timestamps: MessageTimestamps | None = None  # server-side times, for the per-hop figures
     invoked_at: float | None = None  # a function's delivery: when its invocation started (epoch seconds)
+    receive_count: int | None = None  # SQS's ApproximateReceiveCount: > 1 is a redelivery

@@ -46,6 +46,7 @@ class ScenarioResult:
     description: str = ""
     objectives: list[Objective] = field(default_factory=list)  # every objective stated or implied, judged
     requests: dict[str, Any] | None = None  # API requests: by_operation, total, empty_receives
+    sections: dict[str, Any] = field(default_factory=dict)  # further report sections by name: "faults", "payloads"
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -86,6 +87,7 @@ class ScenarioResult:
             **({"send": self.send} if self.send is not None else {}),
             **({"sent": self.sent} if self.sent else {}),
             **({"requests": self.requests} if self.requests is not None else {}),
+            **self.sections,
         }
 
 

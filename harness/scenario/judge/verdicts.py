@@ -155,7 +155,9 @@ def judge_path(rules: PathRules, key: PathKey, sent: Sequence[Sent], deliveries:
     if stats.counts["late"]:
         failures.append(f"{rules.queue}: {stats.counts['late']} messages arrived later than {rules.late_after:g}s")
     if stats.counts["duplicate"] and not rules.duplicates_allowed:
-        failures.append(f"{rules.queue}: {stats.counts['duplicate']} duplicate deliveries, but duplicates are forbidden here")
+        twice = sorted(s.seq for s in sent if seen.get(s.correlation_id, 0) > 1)
+        failures.append(f"{rules.queue}: {stats.counts['duplicate']} duplicate deliveries, but duplicates are forbidden here: "
+                        f"seq {twice[:10]} delivered more than once")
     out_of_order = [g for g, seqs in order.items() if seqs != sorted(seqs)] if rules.ordered else []
     for group in out_of_order:
         failures.append(f"{rules.queue}: group {group} arrived out of order: {order[group][:20]}")
