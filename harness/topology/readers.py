@@ -8,8 +8,8 @@ problem on the node, with a hint built from what the file defines (``use one of 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from harness.topology.drafts import Drafts, OwnedDraft, Ref
 from harness.topology.sourced_yaml import Node, join_names, quote, suggest
@@ -140,6 +140,25 @@ def place(d: Drafts, draft: OwnedDraft, fields: dict[str, Node]) -> None:
     if "kms_key" in fields:  # checked against keys: by the cross-checks (keys may come later in the file)
         value = fields["kms_key"].string(what="key name", hint="write the logical name of a key defined under keys:")
         draft.kms_key = Ref(value, fields["kms_key"]) if value is not None else None
+
+
+D = TypeVar("D", bound=OwnedDraft)
+
+
+def owned_entries(
+    d: Drafts, node: Node, kind: str, group: str, make: Callable[[str, Node], D], allowed: tuple[str, ...], limit: int = 40
+) -> Iterator[tuple[D, dict[str, Node]]]:
+    """Each entry of an owned kind's section (a topic, queue, key, function): its draft, filed under
+    ``group`` with its logical name checked, and — when it is a mapping with account: and region: —
+    its fields, the draft placed in its account and region. Entries that are not are filed, not yielded."""
+    for name, value in section(node, kind).items():
+        draft = make(name, value)
+        draft.valid_name = logical_name(name, value, kind, RESOURCE_NAME_RE, limit)
+        d.section(group)[name] = draft
+        fields = owned(d, name, value, kind, allowed)
+        if fields is not None:
+            place(d, draft, fields)
+            yield draft, fields
 
 
 def section(node: Node, kind: str) -> dict[str, Node]:

@@ -18,13 +18,9 @@ from harness.topology.drafts import Drafts, OwnedDraft, Ref
 from harness.topology.kind import KindSpec, NameClaim, need
 from harness.topology.names import function_module, physical_name, receipts_queue_name
 from harness.topology.readers import (
-    RESOURCE_NAME_RE,
     choices,
     known_queue,
-    logical_name,
-    owned,
-    place,
-    section,
+    owned_entries,
 )
 from harness.topology.sourced_yaml import Node, quote, suggest
 
@@ -75,14 +71,7 @@ class FunctionSpec(KindSpec):
     example = "c-fn: {account: C, region: us-east-1, reads: [payloads]}"
 
     def read(self, d: Drafts, node: Node) -> None:
-        for name, value in section(node, "function").items():
-            draft = FunctionDraft(name, value)
-            draft.valid_name = logical_name(name, value, "function", RESOURCE_NAME_RE, NAME_LIMIT)
-            d.section(self.group)[name] = draft
-            fields = owned(d, name, value, "function", FUNCTION_KEYS)
-            if fields is None:
-                continue
-            place(d, draft, fields)
+        for draft, fields in owned_entries(d, node, "function", self.group, FunctionDraft, FUNCTION_KEYS, NAME_LIMIT):
             if "queue" in fields:
                 queue = fields["queue"].string(what="queue name", hint="write the logical name of the queue the function polls")
                 if queue is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from harness.topology.drafts import Drafts, OwnedDraft
 from harness.topology.kind import KindSpec, NameClaim, need, specs
 from harness.topology.names import key_module, physical_name
-from harness.topology.readers import RESOURCE_NAME_RE, choices, grantees, logical_name, owned, place, section
+from harness.topology.readers import choices, grantees, owned_entries
 from harness.topology.sourced_yaml import Node, quote, suggest
 
 KEY_KEYS = ("account", "region", "encrypt", "decrypt")
@@ -50,14 +50,7 @@ class KeySpec(KindSpec):
     example = "my-key: {account: A, region: us-east-1, decrypt: [B]}"
 
     def read(self, d: Drafts, node: Node) -> None:
-        for name, value in section(node, "key").items():
-            draft = KeyDraft(name, value)
-            draft.valid_name = logical_name(name, value, "key", RESOURCE_NAME_RE, 40)
-            d.keys[name] = draft
-            fields = owned(d, name, value, "key", KEY_KEYS)
-            if fields is None:
-                continue
-            place(d, draft, fields)
+        for draft, fields in owned_entries(d, node, "key", self.group, KeyDraft, KEY_KEYS):
             if "encrypt" in fields:
                 draft.encrypt = grantees(d, fields["encrypt"], draft.account, "key")
             if "decrypt" in fields:

@@ -12,15 +12,11 @@ from harness.topology.drafts import Drafts, OwnedDraft, Ref
 from harness.topology.kind import KindSpec, NameClaim, need
 from harness.topology.names import physical_name, queue_module
 from harness.topology.readers import (
-    RESOURCE_NAME_RE,
     fifo_fields,
     grantees,
     kind_of,
     known_queue,
-    logical_name,
-    owned,
-    place,
-    section,
+    owned_entries,
 )
 from harness.topology.sourced_yaml import Node, quote
 
@@ -82,14 +78,7 @@ class QueueSpec(KindSpec):
     example = "b-eu: {account: B, region: eu-west-1}"
 
     def read(self, d: Drafts, node: Node) -> None:
-        for name, value in section(node, "queue").items():
-            draft = QueueDraft(name, value)
-            draft.valid_name = logical_name(name, value, "queue", RESOURCE_NAME_RE, 40)
-            d.queues[name] = draft
-            fields = owned(d, name, value, "queue", QUEUE_KEYS)
-            if fields is None:
-                continue
-            place(d, draft, fields)
+        for draft, fields in owned_entries(d, node, "queue", self.group, QueueDraft, QUEUE_KEYS):
             draft.fifo, draft.cbd = fifo_fields(fields, "queue")
             if "visibility_timeout" in fields:
                 lo, hi = VISIBILITY_TIMEOUT_RANGE

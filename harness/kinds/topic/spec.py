@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from harness.topology.drafts import Drafts, OwnedDraft
 from harness.topology.kind import KindSpec, NameClaim, need
 from harness.topology.names import physical_name, topic_module
-from harness.topology.readers import RESOURCE_NAME_RE, fifo_fields, grantees, logical_name, owned, place, section
+from harness.topology.readers import fifo_fields, grantees, owned_entries
 from harness.topology.sourced_yaml import Node, quote
 
 TOPIC_KEYS = ("account", "region", "fifo", "content_based_deduplication", "publishers", "kms_key", "max_message_size")
@@ -58,14 +58,7 @@ class TopicSpec(KindSpec):
     example = "orders: {account: A, region: us-east-1}"
 
     def read(self, d: Drafts, node: Node) -> None:
-        for name, value in section(node, "topic").items():
-            draft = TopicDraft(name, value)
-            draft.valid_name = logical_name(name, value, "topic", RESOURCE_NAME_RE, 40)
-            d.topics[name] = draft
-            fields = owned(d, name, value, "topic", TOPIC_KEYS)
-            if fields is None:
-                continue
-            place(d, draft, fields)
+        for draft, fields in owned_entries(d, node, "topic", self.group, TopicDraft, TOPIC_KEYS):
             draft.fifo, draft.cbd = fifo_fields(fields, "topic")
             if "publishers" in fields:
                 draft.publishers = grantees(d, fields["publishers"], draft.account, "topic")
