@@ -36,31 +36,34 @@ def _offloads(r: ReadContext) -> bool:
     return any(s.bucket for s in r.sends)
 
 
-def _read_bound(cls: type[OrphanedPayloads] | type[DanglingPointers], node: Node) -> list[Expectation] | None:
-    value = node.integer(min=0, hint=f"e.g. {cls.key}: 0")
-    return None if value is None else [cls(value, True, node.line)]
-
-
 @dataclass(frozen=True)
-class OrphanedPayloads(Expectation):
+class _ImpliedBound(Expectation):
+    """A count that must stay at most ``max``: stated in the file, or implied (bound 0) wherever a
+    scenario offloads. An implied one is not judged under load, and is no reason to refuse it."""
+
     max: int = 0
     stated: bool = True
     line: int = field(default=0, compare=False)
 
-    key = "orphaned_payloads"
     many = False
     load = LOAD_REFUSED
 
     @classmethod
     def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
-        return _read_bound(cls, node)
+        value = node.integer(min=0, hint=f"e.g. {cls.key}: 0")
+        return None if value is None else [cls(value, True, node.line)]
 
     @classmethod
     def implied(cls, r: ReadContext) -> list[Expectation]:
         return [cls(0, False)] if _offloads(r) else []
 
     def load_refusal(self) -> str | None:
-        return self.load if self.stated else None  # implied: not judged under load, and no reason to refuse it
+        return self.load if self.stated else None
+
+
+@dataclass(frozen=True)
+class OrphanedPayloads(_ImpliedBound):
+    key = "orphaned_payloads"
 
     def judge(self, run: RunContext) -> None:
         from harness.scenario.faults.running import shared
@@ -90,25 +93,8 @@ class OrphanedPayloads(Expectation):
 
 
 @dataclass(frozen=True)
-class DanglingPointers(Expectation):
-    max: int = 0
-    stated: bool = True
-    line: int = field(default=0, compare=False)
-
+class DanglingPointers(_ImpliedBound):
     key = "dangling_pointers"
-    many = False
-    load = LOAD_REFUSED
-
-    @classmethod
-    def read(cls, r: ReadContext, node: Node) -> list[Expectation] | None:
-        return _read_bound(cls, node)
-
-    @classmethod
-    def implied(cls, r: ReadContext) -> list[Expectation]:
-        return [cls(0, False)] if _offloads(r) else []
-
-    def load_refusal(self) -> str | None:
-        return self.load if self.stated else None  # implied: not judged under load, and no reason to refuse it
 
     def judge(self, run: RunContext) -> None:
         bucket = run.bucket()
