@@ -35,6 +35,7 @@ from harness.change.outcome import ACCEPTED, ChangeOutcome
 from harness.change.probe import ProbeSettings
 from harness.errors import EmulatorError, HarnessError
 from harness.provision import lifecycle
+from harness.provision.fault_journal import FaultJournal
 from harness.provision.manifest import Manifest
 from harness.provision.sessions import Sessions
 from harness.provision.targets import Target
@@ -141,7 +142,8 @@ class Driver:
 
     # -- runs -------------------------------------------------------------------------------------
     def _track(self, manifest: Manifest, owned: bool) -> _Run:
-        runner = ScenarioRunner(manifest, Sessions.for_manifest(manifest), show_progress=self.show_progress)
+        journal = FaultJournal(self.settings.run_dir(manifest.run_id))
+        runner = ScenarioRunner(manifest, Sessions.for_manifest(manifest), show_progress=self.show_progress, journal=journal)
         run = _Run(manifest, owned, runner, RunReport(manifest.run_id, manifest.target, manifest.endpoint_url, manifest.topology))
         self._runs[manifest.topology_file] = run
         return run
@@ -176,6 +178,11 @@ class Driver:
         """Run scenarios against a run applied earlier; it stays applied when the driver closes.
         A run this driver tracks already under another topology (before ``harness change``) is
         filed under its new one and keeps its ownership: one applied by the driver is destroyed."""
+        journal = FaultJournal(self.settings.run_dir(manifest.run_id))
+        left = journal.left_behind()  # faults a killed process applied and never undid
+        if left:
+            lifecycle.restore(manifest, self.settings, self.out, "a killed process left " + "; ".join(e.describe() for e in left))
+            journal.forget(left)
         owned = False
         for key, run in list(self._runs.items()):
             if run.manifest.run_id == manifest.run_id:

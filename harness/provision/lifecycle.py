@@ -354,6 +354,23 @@ def _down(run_id: str, settings: Settings, out: TextIO) -> Manifest:
     return manifest
 
 
+def restore(manifest: Manifest, settings: Settings, out: TextIO, why: str) -> None:
+    """Put applied run ``manifest`` back as its topology says: Terraform applies the run's root again
+    (a policy or a filter set back, a key enabled, a deleted queue recreated — what a killed process
+    left changed, :mod:`harness.provision.fault_journal`), then the after-apply steps."""
+    run_id = manifest.run_id
+    with runlock.claim(run_id, settings.run_dir(run_id), "restore", out):
+        print(f"run {run_id}: {why}; applying its topology again to put it back…", file=out, flush=True)
+        tf = _terraform_for(run_id, settings)
+        tf.init()
+        result = tf.apply(Progress("restored", out))
+        if result.returncode != 0:
+            raise TerraformError(f"run {run_id}: putting it back failed; `harness down --run-id {run_id}` and a new run are the way out:\n"
+                                 + "\n".join(result.diagnostics()))
+        complete_apply(manifest, out)
+        print(f"run {run_id}: back as its topology says", file=out, flush=True)
+
+
 def forget(run_id: str, settings: Settings, reason: str) -> Manifest:
     """Record that run ``run_id``'s resources are gone without a destroy (the emulator that held
     them went away with them), so no later `run` or `down` picks it as a live run."""

@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from harness.payload.consumer import Consumer
+from harness.provision.fault_journal import FaultJournal
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.function_watch import FunctionWatch, Receipt
@@ -96,6 +97,9 @@ class Run:
 
     def manifest(self) -> Manifest:
         return self.runner.manifest
+
+    def journal(self) -> FaultJournal | None:
+        return self.runner.journal
 
     def token(self) -> str:
         return self.attempt.token

@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import retry
 from harness.errors import HarnessError, ServiceUnavailableError
 from harness.payload.outcome import Expected
+from harness.provision.fault_journal import FaultJournal
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.access_step import check_access
@@ -93,9 +94,10 @@ class _Attempt:
 
 
 class ScenarioRunner:
-    def __init__(self, manifest: Manifest, sessions: Sessions, show_progress: bool = False):
+    def __init__(self, manifest: Manifest, sessions: Sessions, show_progress: bool = False, journal: FaultJournal | None = None):
         self.manifest = manifest
         self.sessions = sessions
+        self.journal = journal  # infrastructure faults recorded until undone (the driver's runs; none in a bare runner)
         # topic -> the queues subscribed to it: which sends reach which queue
         self._subscribed: dict[str, set[str]] = {}
         for sub in manifest.subscriptions:

@@ -53,12 +53,28 @@ def applied(fault: InfrastructureFault, run: RunContext) -> Iterator[None]:
     """``fault`` applied for the body of the ``with`` and undone on its way out, whatever the way
     (for an expectation that takes something away itself: ``subscription_dead_letter``)."""
     live = LiveFault(fault, Trigger(fault.when))
-    undo = fault.apply(live, run)
+    undo = journaled(fault, live, run)
     live.log.opened()
     try:
         yield
     finally:
         undo()
+
+
+def journaled(fault: InfrastructureFault, live: LiveFault, run: RunContext) -> Undo:
+    """``fault.apply``, recorded in the run's journal before the change and cleared once it is undone
+    (:mod:`harness.provision.fault_journal`): a process killed in between leaves the record, and the
+    next one to use the run puts it back. A failed apply or undo keeps the record too."""
+    journal = run.journal()
+    entry = journal.opened(fault.kind, fault.where(), fault.what()) if journal is not None else None
+    undo = fault.apply(live, run)
+
+    def undo_and_clear() -> None:
+        undo()
+        if journal is not None and entry is not None:
+            journal.closed(entry)
+
+    return undo_and_clear
 
 
 @dataclass(frozen=True)

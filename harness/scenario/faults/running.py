@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import retry
 from harness.scenario.faults.base import Fault, LiveFault
-from harness.scenario.faults.infrastructure import InfrastructureFault, Undo
+from harness.scenario.faults.infrastructure import InfrastructureFault, Undo, journaled
 from harness.scenario.faults.inject import Injector, injected
 from harness.scenario.faults.when import Trigger
 
@@ -151,7 +151,7 @@ class Schedule:
         with self.lock:
             if i in self.undo or lf.log.applied_at is not None or self.stop.is_set() and lf.fault.when.start > 0:
                 return
-            self.undo[i] = lf.fault.apply(lf, self.run)
+            self.undo[i] = journaled(lf.fault, lf, self.run)
             lf.log.opened()
             lf.log.note("applied")
             log.info("fault %s applied on %s", lf.fault.kind, lf.fault.where())
