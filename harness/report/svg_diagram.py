@@ -77,8 +77,8 @@ def diagram_svg(graph: Graph) -> str:
             f'stroke="#fff" stroke-width="3" paint-order="stroke">{esc(e.label)}</text></g>'
         )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 10:.0f}" role="img" '
-        f'aria-label="delivery paths of the run"><defs>{markers}</defs>{"".join(parts)}</svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 10:.0f}" viewBox="0 0 {width} {y + 10:.0f}" '
+        f'style="max-width:100%;height:auto" role="img" aria-label="delivery paths of the run"><defs>{markers}</defs>{"".join(parts)}</svg>'
     )
 
 
