@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness import cli, paths
-from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, Manifest
+from harness.provision.manifest import STATUS_APPLIED, STATUS_APPLYING, Manifest, list_runs
 from harness.provision.naming import TAG_RUN_ID
 from harness.provision.sweep import parse_duration, sweep_topology
 from harness.provision.targets import Target
@@ -103,10 +103,20 @@ def leftovers(aws: Any) -> Iterator[Leftovers]:
         made.remove_survivors()
 
 
+def _next_job(settings: Settings, state_dir: Path) -> Settings:
+    """Another job's state directory on this emulator: it knows none of the runs under test here, but
+    the session's own (its shared reference run lives on this emulator: swept as a dead run's, it would
+    vanish under the modules that use it after this one) are recorded as they are in the session's."""
+    own = settings.replace(state_dir=state_dir)
+    for session_run in list_runs(settings):
+        session_run.save(own)
+    return own
+
+
 @pytest.fixture
 def sweep_settings(settings: Settings, tmp_path: Path) -> Settings:
-    """A state directory of its own, in which run LIVE is applied."""
-    own = settings.replace(state_dir=tmp_path / "state")
+    """A state directory of its own (:func:`_next_job`), in which run LIVE is applied."""
+    own = _next_job(settings, tmp_path / "state")
     record = Manifest(
         run_id=LIVE,
         target="localstack",
@@ -209,7 +219,7 @@ def test_sweep_after_an_up_killed_with_sigkill(settings: Settings, endpoint_url:
     live, so a sweep there leaves it alone; a sweep that does not know it (the next CI job) removes
     every leftover, including what Terraform's state never recorded."""
     run_id = "sigkill1"
-    killed = settings.replace(state_dir=tmp_path / "killed")
+    killed = _next_job(settings, tmp_path / "killed")
     env = {**os.environ, "HARNESS_STATE_DIR": str(killed.state_dir)}
     argv = [
         sys.executable,
@@ -236,7 +246,7 @@ def test_sweep_after_an_up_killed_with_sigkill(settings: Settings, endpoint_url:
     target = Target("localstack", endpoint_url)
     there = sweep_topology(topology, target, killed, out=io.StringIO())
     assert not [d for d in there.deleted if run_id in d] and sorted(_named(aws, run_id)) == sorted(leftovers)
-    elsewhere = sweep_topology(topology, target, settings.replace(state_dir=tmp_path / "next-job"), out=io.StringIO())
+    elsewhere = sweep_topology(topology, target, _next_job(settings, tmp_path / "next-job"), out=io.StringIO())
     assert elsewhere.ok, elsewhere.failed
     assert _named(aws, run_id) == []
 
@@ -246,7 +256,7 @@ def test_sweep_after_a_run_killed_with_sigkill_mid_upload(settings: Settings, en
     multipart upload (and maybe objects) in the payload bucket: the next job's sweep removes it all."""
     from harness.provision import lifecycle
 
-    killed = settings.replace(state_dir=tmp_path / "killed")
+    killed = _next_job(settings, tmp_path / "killed")
     run_id = lifecycle.up(
         paths.REFERENCE_TOPOLOGY, Target("localstack", endpoint_url), killed, run_id="sigkill2", out=io.StringIO()
     ).manifest.run_id
@@ -265,7 +275,7 @@ def test_sweep_after_a_run_killed_with_sigkill_mid_upload(settings: Settings, en
     report = sweep_topology(
         load_topology(paths.REFERENCE_TOPOLOGY),
         Target("localstack", endpoint_url),
-        settings.replace(state_dir=tmp_path / "next-job"),
+        _next_job(settings, tmp_path / "next-job"),
         out=io.StringIO(),
     )
     assert report.ok, report.failed
