@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,7 +110,10 @@ def _next_job(settings: Settings, state_dir: Path) -> Settings:
     vanish under the modules that use it after this one) are recorded as they are in the session's."""
     own = settings.replace(state_dir=state_dir)
     for session_run in list_runs(settings):
-        session_run.save(own)
+        # The record as it stands, copied (not re-saved: a destroyed run's record cannot be saved anew).
+        target = Manifest.path_for(session_run.run_id, own)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Manifest.path_for(session_run.run_id, settings), target)
     return own
 
 
