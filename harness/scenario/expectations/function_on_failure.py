@@ -19,7 +19,7 @@ acknowledged once. Read through :class:`~.function_dead_letter.FunctionDeadLette
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from harness.payload.function_consumer import FAIL
@@ -156,7 +156,7 @@ class FunctionOnFailure(Expectation):
         sent = run.sent()
         failing, passing = [s for s in sent if self._failing(s)], [s for s in sent if not self._failing(s)]
         watch = run.watch(failure_key(self.destination))
-        key = run.path(run.scenario.send, self.destination)
+        key = replace(run.path(run.scenario.send, self.destination), after=self.function)
         into = verdicts.judge_path(verdicts.PathRules(queue=self.destination, late_after=None, hops=False, report_lost=False),
                                    key, failing, watch.deliveries())
         mine = {s.correlation_id for s in failing}
