@@ -13,6 +13,14 @@ locals {
     Condition = { ArnEquals = { "aws:SourceArn" = distinct(var.source_topic_arns) } }
   }]
 
+  producer_statements = length(local.producer_principals) == 0 ? [] : [{
+    Sid       = "AllowProducerAccountsToSend"
+    Effect    = "Allow"
+    Principal = { AWS = local.producer_principals }
+    Action    = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    Resource  = aws_sqs_queue.this.arn
+  }]
+
   # Lambda sends the record of a failed asynchronous invocation as the function's execution role:
   # a role of another account is admitted by name, for SendMessage only.
   sender_role_statements = length(var.sender_role_arns) == 0 ? [] : [{
@@ -20,14 +28,6 @@ locals {
     Effect    = "Allow"
     Principal = { AWS = distinct(var.sender_role_arns) }
     Action    = "sqs:SendMessage"
-    Resource  = aws_sqs_queue.this.arn
-  }]
-
-  producer_statements = length(local.producer_principals) == 0 ? [] : [{
-    Sid       = "AllowProducerAccountsToSend"
-    Effect    = "Allow"
-    Principal = { AWS = local.producer_principals }
-    Action    = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
     Resource  = aws_sqs_queue.this.arn
   }]
 }
