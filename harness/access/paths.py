@@ -64,6 +64,7 @@ class HopKind(StrEnum):
     DECRYPT = "decrypt"  # kms:Decrypt with it
     INVOKE = "invoke"  # lambda:InvokeFunction: SNS invoking a subscribed function, or an account calling it
     POLL = "poll"  # sqs:ReceiveMessage by a function's execution role (its event source mapping)
+    ON_FAILURE = "on_failure"  # sqs:SendMessage by a function's execution role: Lambda's record of a failed asynchronous invocation
 
 
 RESOURCE_KIND = {
@@ -78,6 +79,7 @@ RESOURCE_KIND = {
     HopKind.DECRYPT: "key",
     HopKind.INVOKE: "function",
     HopKind.POLL: "queue",
+    HopKind.ON_FAILURE: "queue",
 }
 
 
@@ -220,6 +222,13 @@ def poll_hop(function: FunctionRef, queue: Named) -> Hop:
     return Hop(HopKind.POLL, function.name, req, queue.name, via=queue.name, policy_arn=queue.arn, caller=function.caller)
 
 
+def failure_hop(function: FunctionRef, queue: Named) -> Hop:
+    """Lambda sends the record of the function's failed asynchronous invocation to its on-failure
+    destination as the function's execution role: the role's policy, and across accounts the queue's, decide."""
+    req = Request(function.role_arn, "sqs:SendMessage", queue.arn, context=_caller_context(arn_account(function.role_arn), True))
+    return Hop(HopKind.ON_FAILURE, function.name, req, queue.name, via=queue.name, policy_arn=queue.arn, caller=function.caller)
+
+
 @dataclass(frozen=True)
 class KeyRef:
     """A KMS key: logical name and ARN (the ARN carries account and region)."""
@@ -264,13 +273,15 @@ def hop_requests(
     secure_transport: bool = True,
     invoked: Sequence[FunctionRef] = (),
     polled: Sequence[tuple[FunctionRef, Named]] = (),
+    failing_to: Sequence[tuple[FunctionRef, Named]] = (),
 ) -> list[Hop]:
     """Every hop of one path, in the order a message travels.
 
     Give ``topic`` (with the queues ``subscribed`` to it that this path expects to reach) or
     ``queue`` for a direct send; ``bucket`` and ``consumers`` when payloads are offloaded; the
     functions SNS invokes (``invoked``, topic paths) and those polling a queue the path reaches
-    (``polled``: function and queue)."""
+    (``polled``: function and queue); an invoked function whose failed invocations go to an
+    on-failure destination (``failing_to``: function and queue)."""
     if (topic is None) == (queue is None):
         raise AccessError("a path starts at a topic (publish) or at a queue (direct send): give exactly one of topic= and queue=")
     if queue is not None and subscribed:
@@ -280,11 +291,12 @@ def hop_requests(
         hops.append(publish_hop(sender_account, topic, secure_transport))
         hops.extend(deliver_hop(topic, q) for q in subscribed)
         hops.extend(invoke_hop(topic, f) for f in invoked)
+        hops.extend(failure_hop(f, q) for f, q in failing_to)
     else:
         assert queue is not None
         hops.append(send_hop(sender_account, queue, secure_transport))
-        if invoked:
-            raise AccessError("invoked= only applies to a path that publishes to a topic")
+        if invoked or failing_to:
+            raise AccessError("invoked= and failing_to= only apply to a path that publishes to a topic")
     hops.extend(poll_hop(f, q) for f, q in polled)
     if bucket is not None:
         hops.append(payload_hop(HopKind.PUT_PAYLOAD, bucket.name, sender_account, bucket, payload_key, secure_transport))

@@ -83,6 +83,7 @@ def hop_action(hop: Hop, may: bool) -> str:
         HopKind.DECRYPT: f"decrypt {hop.via} with KMS key {hop.resource}",
         HopKind.INVOKE: f"invoke function {hop.resource}" + (f" for topic {hop.via}" if hop.via else ""),
         HopKind.POLL: f"receive from queue {hop.resource} (the function's event source mapping)",
+        HopKind.ON_FAILURE: f"send the records of failed invocations to queue {hop.resource} (its on-failure destination)",
     }
     return f"{_who(hop)} {verb} {phrases[hop.kind]}"
 

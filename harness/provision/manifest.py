@@ -68,7 +68,8 @@ class SubscriptionEntry:
 @dataclass
 class FunctionEntry:
     """An applied Lambda function: where it is, its execution role, the queue its handler writes
-    receipts to, and its event source mapping (``queue`` is the logical queue it polls)."""
+    receipts to, and its event source mapping (``queue`` is the logical queue it polls;
+    ``on_failure`` the logical queue that gets the records of its failed asynchronous invocations)."""
 
     account: str
     account_id: str
@@ -81,6 +82,7 @@ class FunctionEntry:
     receipts_arn: str = ""
     mapping_uuid: str = ""
     queue: str = ""
+    on_failure: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The tables of the Terraform READMEs, generated from the sources, as terraform-docs writes them.
 
-Each directory under ``terraform/modules/`` and ``terraform/examples/`` has a README whose part
+Each directory under ``terraform/modules/`` and ``terraform/examples/``, ``terraform/bootstrap/`` and each
+of its modules has a README whose part
 between ``<!-- BEGIN_TF_DOCS -->`` and ``<!-- END_TF_DOCS -->`` is generated here from its ``*.tf``
 files: requirements (``versions.tf``), module calls, resources and data sources, inputs (every
 ``variable``: its description, type, default, whether it is required) and outputs. The prose
@@ -35,7 +36,9 @@ from harness.errors import HarnessError
 
 BEGIN = "<!-- BEGIN_TF_DOCS -->"
 END = "<!-- END_TF_DOCS -->"
-DOCUMENTED_ROOTS = (paths.MODULES_DIR, paths.REPO_ROOT / "terraform" / "examples")
+BOOTSTRAP_DIR = paths.REPO_ROOT / "terraform" / "bootstrap"
+DOCUMENTED_ROOTS = (paths.MODULES_DIR, paths.REPO_ROOT / "terraform" / "examples", BOOTSTRAP_DIR / "modules")
+DOCUMENTED_DIRECTORIES = (BOOTSTRAP_DIR,)  # documented themselves, not their subdirectories
 WRITE_HINT = ".venv/bin/python -m harness.provision.module_docs --write"
 
 _OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, preserve_heredocs=False)
@@ -204,9 +207,10 @@ def replace_section(readme: str, generated: str, where: str = "README.md") -> st
 
 
 # -- checking and writing ------------------------------------------------------------------------
-def documented_directories(roots: Sequence[Path] = DOCUMENTED_ROOTS) -> list[Path]:
-    """Every module and example whose README carries generated tables."""
-    return sorted(d for root in roots if root.is_dir() for d in root.iterdir() if d.is_dir() and any(d.glob("*.tf")))
+def documented_directories(roots: Sequence[Path] = DOCUMENTED_ROOTS, directories: Sequence[Path] = DOCUMENTED_DIRECTORIES) -> list[Path]:
+    """Every module, example and bootstrap (with its modules) whose README carries generated tables."""
+    found = {d for root in roots if root.is_dir() for d in root.iterdir() if d.is_dir() and any(d.glob("*.tf"))}
+    return sorted(found | {d for d in directories if d.is_dir() and any(d.glob("*.tf"))})
 
 
 def expected_readme(directory: Path) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from harness.topology.names import (
     NAME_PREFIX,
+    ROLE_PATH,
     bucket_module,
     bucket_name,
     function_module,
@@ -27,6 +28,7 @@ from harness.topology.names import (
 __all__ = [
     "MANAGED_BY",
     "NAME_PREFIX",
+    "ROLE_PATH",
     "TAG_MANAGED_BY",
     "TAG_RUN_ID",
     "TAG_TOPOLOGY",

@@ -5,7 +5,9 @@ Chosen by the settings' ``provider_source`` / ``provider_version`` (:mod:`harnes
 - ``HARNESS_PROVIDER_SOURCE=mirror`` (default): the offline, checksum-verified 3.39.0 mirror that
   ``make setup`` builds (see :mod:`harness.provision.offline_mirror`).
 - ``HARNESS_PROVIDER_SOURCE=registry``: Terraform's normal registry installation; choose the version
-  with ``HARNESS_AWS_PROVIDER_VERSION`` (default ``5.100.0``).
+  with ``HARNESS_AWS_PROVIDER_VERSION`` (default ``5.100.0``). With ``HARNESS_PROVIDER_MIRROR`` (a
+  Terraform filesystem mirror directory holding that version, e.g. a runner without internet)
+  hashicorp/aws is installed from there instead, nothing downloaded.
 
 The harness writes its own Terraform CLI config file for this and points ``TF_CLI_CONFIG_FILE`` at
 it; the user's ``~/.terraformrc`` is never read or written.
@@ -111,6 +113,25 @@ def write_cli_config(profile: ProviderProfile, settings: Settings) -> Path:
             "  }\n"
             "}\n"
         )
+    elif settings.provider_mirror is not None:
+        if not (settings.provider_mirror / "registry.terraform.io" / "hashicorp" / "aws" / profile.version).is_dir():
+            raise SetupError(
+                f"HARNESS_PROVIDER_MIRROR={settings.provider_mirror} holds no hashicorp/aws {profile.version} "
+                f"(registry.terraform.io/hashicorp/aws/{profile.version}/<os>_<arch>/); point it at a filesystem mirror that does, "
+                "set HARNESS_AWS_PROVIDER_VERSION to one it holds, or unset it to download from the registry."
+            )
+        text = (
+            "# Written by the harness; not your ~/.terraformrc.\n"
+            "provider_installation {\n"
+            "  filesystem_mirror {\n"
+            f'    path    = "{settings.provider_mirror}"\n'
+            '    include = ["registry.terraform.io/hashicorp/aws"]\n'
+            "  }\n"
+            "  direct {\n"
+            '    exclude = ["registry.terraform.io/hashicorp/aws"]\n'
+            "  }\n"
+            "}\n"
+        )
     else:
         cache = tools / "plugin-cache"
         cache.mkdir(exist_ok=True)
@@ -119,7 +140,8 @@ def write_cli_config(profile: ProviderProfile, settings: Settings) -> Path:
             f'plugin_cache_dir = "{cache}"\n'
             "provider_installation {\n  direct {}\n}\n"
         )
-    path = tools / f"terraformrc.{profile.source}"
+    suffix = "-mirror" if profile.source == "registry" and settings.provider_mirror is not None else ""
+    path = tools / f"terraformrc.{profile.source}{suffix}"
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path

@@ -91,6 +91,14 @@ DIFFERENCES: tuple[Difference, ...] = (
         "still does (and the kit's executor runs every Python function on the host's Python 3.11)",
     ),
     Difference(
+        "the e2e role may create a function's execution role only under /hx/, only with the account's permissions boundary, "
+        "and pass it to Lambda only; the boundary caps what the function's role may do",
+        "the role is created under /hx/ with the bootstrap's boundary (the rehearsal test reads both back), but nothing checks "
+        "that the e2e role was allowed to, nor that the function keeps within the boundary",
+        "LocalStack community enforces no IAM; the bootstrap's policies and the boundary are judged offline instead, by the kit's "
+        "evaluator and @cloud-copilot/iam-simulate (tests/terraform/test_bootstrap.py)",
+    ),
+    Difference(
         "a topic's max_message_size above 256 KiB is set after the apply (SetTopicAttributes MaximumMessageSize)",
         "it is not set; a scenario relying on it is reported as not observable",
         "LocalStack 4.13.1 hard-codes SNS's 256 KiB limit",

@@ -5,7 +5,8 @@ payload buckets, each placed in its account and region (from report.json's ``res
 own ends when a resource is not listed there). Edges: producer → topic (publish), topic → queue
 (SNS delivery), topic → function (SNS invokes it), queue → function (its event source mapping
 polls), producer → queue (a direct send; on a dead-letter path producer → queue → its DLQ, the
-redrive), and for offloaded messages producer ⇢ bucket ⇢ queue or function. An edge
+redrive), function → queue (Lambda's records of its failed invocations, to its on-failure
+destination, after topic → function), and for offloaded messages producer ⇢ bucket ⇢ queue or function. An edge
 shared by several scenarios is drawn once; its verdict is the worst of theirs (failed over error
 over passed; per scenario the best of its paths on the edge, so a publish that reached one queue
 and not another is not the culprit), its label the messages received of those sent on it. :mod:`harness.report.svg_diagram`
@@ -39,7 +40,7 @@ class Node:
 class Edge:
     source: str
     target: str
-    kind: str  # publish | deliver | send | redrive | invoke | poll | put | get
+    kind: str  # publish | deliver | send | redrive | invoke | poll | on_failure | put | get
     verdicts: dict[str, str] = field(default_factory=dict)  # scenario -> the best verdict of its paths on this edge
     sent: dict[str, int] = field(default_factory=dict)  # scenario -> messages sent on this edge
     received: int | None = None  # deliver/send edges: messages that arrived
@@ -176,7 +177,14 @@ class _Builder:
         sent, received = counts.get("sent", 0), counts.get("received", 0)
         queue = self.node("queue", dst["queue"], *self.place("queue", dst["queue"], (dst["account"], dst["region"])))
         kind, _, via = src["via"].partition(":")
-        if kind == "topic":
+        failing = dst.get("on_failure_of")
+        if kind == "topic" and failing:  # Lambda's records of the function's failed invocations
+            topic = self.node("topic", via, *self.place("topic", via, (src["account"], src["region"])))
+            function = self.node("function", failing, *self.place("function", failing, (dst["account"], dst["region"])))
+            self.edge(producer, topic, "publish", sc["name"], sent, verdict, label)
+            self.edge(topic, function, "invoke", sc["name"], sent, verdict, label)
+            last = self.edge(function, queue, "on_failure", sc["name"], sent, verdict, label)
+        elif kind == "topic":
             topic = self.node("topic", via, *self.place("topic", via, (src["account"], src["region"])))
             self.edge(producer, topic, "publish", sc["name"], sent, verdict, label)
             last = self.edge(topic, queue, "deliver", sc["name"], sent, verdict, label)

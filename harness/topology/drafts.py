@@ -42,6 +42,7 @@ class AccountDraft:
     role_partition: str | None = None
     profile: str | None = None
     external_id: str | None = None
+    function_boundary: str | None = None
 
 
 @dataclass

@@ -77,7 +77,7 @@ def build_topology(d: Drafts) -> Topology:
         a.name: Account(
             name=a.name,
             id=need(d, a.id, f"accounts.{a.name}.id"),
-            aws=AwsAccess(role_arn=a.role_arn, profile=a.profile, external_id=a.external_id),
+            aws=AwsAccess(role_arn=a.role_arn, profile=a.profile, external_id=a.external_id, function_boundary=a.function_boundary),
         )
         for a in d.accounts.values()
     }

@@ -37,11 +37,14 @@ _DACITE = dacite.Config(cast=[tuple], strict=True)
 @dataclass(frozen=True)
 class AwsAccess:
     """How to reach an account on real AWS: a role to assume, a named profile, or both
-    (the profile's credentials assume the role). Ignored on LocalStack."""
+    (the profile's credentials assume the role), and the permissions boundary every execution role
+    the kit creates there carries (``function_boundary``, a managed policy of the account: the
+    bootstrap's roles may create roles only with it). Ignored on LocalStack."""
 
     role_arn: str | None = None
     profile: str | None = None
     external_id: str | None = None
+    function_boundary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,10 @@ class Topology:
     def topics_invoking(self, function: str) -> list[str]:
         """Topics subscribed to ``function`` (SNS invokes it: its resource policy must admit them)."""
         return sorted({s.topic for s in self.function_subscriptions if s.function == function})
+
+    def functions_failing_to(self, queue: str) -> list[str]:
+        """Functions whose on-failure destination is ``queue`` (Lambda sends there as their roles)."""
+        return sorted(name for name, f in self.functions.items() if f.on_failure == queue)
 
     def endpoint_account(self, sub: Subscription) -> str:
         """The account of a subscription's endpoint (its queue's or its function's)."""

@@ -8,7 +8,9 @@ mapping one-to-one and provisioning renders exactly the names that were checked:
   ``function_<ident>`` and ``sub_<ident(topic)>__<ident(queue or function)>``;
 * physical names: topics, queues, functions (and their execution roles) and KMS key aliases (``alias/`` + it)
   ``hx-<run-id>-<logical>[.fifo]``, a function's receipts queue ``hx-<run-id>-<logical>-receipts``, buckets
-  ``hx-<run-id>-<logical>-<account-id>`` (S3 names are global; the account id keeps accounts apart).
+  ``hx-<run-id>-<logical>-<account-id>`` (S3 names are global; the account id keeps accounts apart);
+* a function's execution role lives under the IAM path ``/hx/`` (:data:`ROLE_PATH`): the nightly's
+  bootstrap lets the harness create roles there only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 
 __all__ = [
     "NAME_PREFIX",
+    "ROLE_PATH",
     "tf_ident",
     "provider_alias",
     "topic_module",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 NAME_PREFIX = "hx"
+ROLE_PATH = f"/{NAME_PREFIX}/"  # the IAM path of every role the kit creates (a function's execution role)
 _NOT_IDENT = re.compile(r"[^a-zA-Z0-9_]")
 
 

@@ -12,9 +12,10 @@ ACCOUNT_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 ACCOUNT_ID_RE = re.compile(r"\d{12}")
 ROLE_ARN_RE = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role/.+")
 EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
+POLICY_ARN_RE = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}")
 
 ACCOUNT_KEYS = ("id", "aws")
-AWS_KEYS = ("role_arn", "profile", "external_id")
+AWS_KEYS = ("role_arn", "profile", "external_id", "function_boundary")
 
 
 def read_accounts(d: Drafts, node: Node) -> None:
@@ -115,6 +116,26 @@ def _aws_access(draft: AccountDraft, node: Node) -> None:
                 draft.external_id = ext
             if "role_arn" not in fields:
                 enode.problem("an external id is only used when assuming a role; add role_arn: or remove external_id:")
+    if "function_boundary" in fields:
+        _function_boundary(draft, fields["function_boundary"])
+
+
+def _function_boundary(draft: AccountDraft, node: Node) -> None:
+    """The managed policy every execution role the kit creates in the account carries as its
+    permissions boundary (terraform/bootstrap creates it: its output topology_accounts names it)."""
+    example = f"arn:aws:iam::{draft.id or '123456789012'}:policy/e2e-harness-function-boundary"
+    arn = node.string(what="IAM policy ARN", hint=f"write the ARN of the boundary policy, e.g. function_boundary: {example}")
+    if arn is None:
+        return
+    m = POLICY_ARN_RE.fullmatch(arn)
+    if m is None:
+        node.problem(f"{quote(arn)} is not an IAM policy ARN; write arn:aws:iam::<12-digit id>:policy/<name>, e.g. {example}")
+        return
+    if draft.id is not None and m.group(2) != draft.id:
+        node.problem(f"the policy is in account {m.group(2)} but account {draft.name} has id {draft.id}; a permissions boundary "
+                     f"must be a policy of the role's own account, e.g. {example}")
+        return
+    draft.function_boundary = arn
 
 
 def _role_arn(draft: AccountDraft, rnode: Node) -> None:

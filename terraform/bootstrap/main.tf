@@ -98,28 +98,31 @@ module "account_a" {
   source    = "./modules/account-role"
   providers = { aws = aws.account_a }
 
-  hub_role_arn    = module.hub.role_arn
-  kit_account_ids = local.kit_account_ids
-  role_name       = var.e2e_role_name
-  tags            = var.tags
+  hub_role_arn           = module.hub.role_arn
+  kit_account_ids        = local.kit_account_ids
+  role_name              = var.e2e_role_name
+  function_boundary_name = var.function_boundary_name
+  tags                   = var.tags
 }
 
 module "account_b" {
   source    = "./modules/account-role"
   providers = { aws = aws.account_b }
 
-  hub_role_arn    = module.hub.role_arn
-  kit_account_ids = local.kit_account_ids
-  role_name       = var.e2e_role_name
-  tags            = var.tags
+  hub_role_arn           = module.hub.role_arn
+  kit_account_ids        = local.kit_account_ids
+  role_name              = var.e2e_role_name
+  function_boundary_name = var.function_boundary_name
+  tags                   = var.tags
 }
 
 module "account_c" {
   source    = "./modules/account-role"
   providers = { aws = aws.account_c }
 
-  hub_role_arn    = module.hub.role_arn
-  kit_account_ids = local.kit_account_ids
-  role_name       = var.e2e_role_name
-  tags            = var.tags
+  hub_role_arn           = module.hub.role_arn
+  kit_account_ids        = local.kit_account_ids
+  role_name              = var.e2e_role_name
+  function_boundary_name = var.function_boundary_name
+  tags                   = var.tags
 }

@@ -75,6 +75,12 @@ variable "e2e_role_name" {
   default     = "e2e-harness"
 }
 
+variable "function_boundary_name" {
+  description = "Name of the permissions-boundary policy created in each test account for the kit's Lambda execution roles (the topology's aws.function_boundary ends in policy/<this>)."
+  type        = string
+  default     = "e2e-harness-function-boundary"
+}
+
 variable "tags" {
   description = "Tags for every role and the OIDC provider."
   type        = map(string)

@@ -21,7 +21,7 @@ Q = "arn:aws:sqs:eu-west-1:222222222222:q"
 T = "arn:aws:sns:us-east-1:111111111111:t"
 BK = "arn:aws:s3:::b"
 OURS = {
-    "queue": queue_policy(Q, [T], ["111111111111"]),
+    "queue": queue_policy(Q, [T], ["111111111111"], ["arn:aws:iam::333333333333:role/hx/f"]),
     "topic": topic_policy(T, ["222222222222"], ["333333333333"], ["444444444444"]),
     "payload-bucket": bucket_policy(BK, ["222222222222"], True, ["111111111111"]),
     "kms": key_policy("444444444444", ["111111111111"], ["222222222222"], [T]),
@@ -69,3 +69,20 @@ def test_module_policy_mirror(module: str) -> None:
 def test_paths_exist() -> None:
     assert all((MODULES_DIR / m / "main.tf").is_file() for m in OURS)
     assert isinstance(MODULES_DIR, Path)
+
+
+def test_function_role_policy_mirror() -> None:
+    """The execution role's identity policy (harness/kinds/function/access.py role_policy, every
+    statement present) against terraform/modules/function: same Sids in order, actions, no condition."""
+    from harness.kinds.function.access import role_policy
+
+    ours = role_policy("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f", "arn:aws:sqs:us-east-1:1:r", Q, [BK], [BK],
+                       ["arn:aws:kms:us-east-1:1:key/k"], Q, "arn:aws:kms:us-east-1:1:key/q")["Statement"]
+    tf = {sid: block for sid, block in blocks("function").items() if sid != "LambdaAssumesRole"}  # the trust policy
+    assert [s["Sid"] for s in ours] == list(tf), "statements of terraform/modules/function changed: update harness/kinds/function/access.py"
+    for st in ours:
+        block = tf[st["Sid"]]
+        assert re.search(rf'Effect\s*=\s*"{st["Effect"]}"', block)
+        for action in st["Action"] if isinstance(st["Action"], list) else [st["Action"]]:
+            assert f'"{action}"' in block, f"{st['Sid']}: action {action} not in the module"
+        assert "Condition" not in block and "Principal" not in block

@@ -42,7 +42,7 @@ BOOTSTRAP = paths.REPO_ROOT / "terraform" / "bootstrap"
 HUB_ID = "444444444444"
 ACCOUNTS = {"A": "111111111111", "B": "222222222222", "C": "333333333333"}
 # Names of their own, so this test never meets tests/terraform/test_bootstrap.py's roles.
-HUB_ROLE, E2E_ROLE = "e2e-rehearsal-hub", "e2e-rehearsal"
+HUB_ROLE, E2E_ROLE, BOUNDARY = "e2e-rehearsal-hub", "e2e-rehearsal", "e2e-rehearsal-function-boundary"
 # Every reference scenario but sustained-100 (30 s of 100 msg/s: most of the run on a 2-core emulator; the
 # AWS code path it would exercise is the same as burst-500's).
 SCENARIOS = tuple(
@@ -51,13 +51,14 @@ SCENARIOS = tuple(
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
 
-def _provider_override(endpoint_url: str) -> str:
-    """The bootstrap's providers pointed at LocalStack with each account's test keys."""
+def _provider_override(endpoint_url: str, settings: Settings) -> str:
+    """The bootstrap's providers pointed at LocalStack with each account's test keys (with the
+    provider the settings choose: 3.39 by default, a later major with HARNESS_PROVIDER_SOURCE=registry)."""
+    flags = "".join(f"  {flag} = true\n" for flag in current_profile(settings).emulator_skip_flags() if flag != "skip_requesting_account_id")
     blocks = []
     for alias, account in {"hub": HUB_ID, **{f"account_{n.lower()}": i for n, i in ACCOUNTS.items()}}.items():
         blocks.append(
-            f'provider "aws" {{\n  alias = "{alias}"\n  access_key = "{account}"\n  secret_key = "test"\n'
-            "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n  skip_get_ec2_platforms = true\n"
+            f'provider "aws" {{\n  alias = "{alias}"\n  access_key = "{account}"\n  secret_key = "test"\n{flags}'
             f'  endpoints {{\n    iam = "{endpoint_url}"\n    sts = "{endpoint_url}"\n  }}\n}}\n'
         )
     return "\n".join(blocks)
@@ -73,6 +74,7 @@ def _tf(tf: Terraform, *args: str) -> str:
 class Roles:
     hub_role_arn: str
     e2e_role_arns: dict[str, str]  # account name -> role ARN
+    boundaries: dict[str, str]  # account name -> the function roles' permissions boundary
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +82,13 @@ def roles(tmp_path_factory: pytest.TempPathFactory, settings: Settings, endpoint
     """terraform/bootstrap applied on LocalStack (without the OIDC provider: no GitHub here)."""
     work = tmp_path_factory.mktemp("bootstrap") / "bootstrap"
     shutil.copytree(BOOTSTRAP, work, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
-    (work / "localstack_override.tf").write_text(_provider_override(endpoint_url))
+    (work / "localstack_override.tf").write_text(_provider_override(endpoint_url, settings))
     tfvars = {
         "github_repository": "example-org/messaging-e2e",
         "create_oidc_provider": False,
         "hub_role_name": HUB_ROLE,
         "e2e_role_name": E2E_ROLE,
+        "function_boundary_name": BOUNDARY,
         "hub_account": {"id": HUB_ID},
         **{f"account_{n.lower()}": {"id": i} for n, i in ACCOUNTS.items()},
     }
@@ -95,7 +98,7 @@ def roles(tmp_path_factory: pytest.TempPathFactory, settings: Settings, endpoint
     try:
         _tf(tf, "apply", "-auto-approve", "-input=false")
         outputs = {k: v["value"] for k, v in json.loads(_tf(tf, "output", "-json")).items()}
-        yield Roles(outputs["hub_role_arn"], outputs["e2e_role_arns"])
+        yield Roles(outputs["hub_role_arn"], outputs["e2e_role_arns"], outputs["function_boundaries"])
     finally:
         _tf(tf, "apply", "-destroy", "-auto-approve", "-input=false")
 
@@ -128,13 +131,15 @@ def rehearsal_settings(hub_environment: dict[str, str], settings: Settings, endp
 
 @pytest.fixture(scope="module")
 def topology_dir(tmp_path_factory: pytest.TempPathFactory, roles: Roles) -> Path:
-    """The reference topology with each account's role_arn, and copies of the reference scenarios."""
+    """The reference topology with each account's role_arn and function_boundary (as the nightly's
+    names them), and copies of the reference scenarios."""
     directory = tmp_path_factory.mktemp("rehearsal")
     text = paths.REFERENCE_TOPOLOGY.read_text()
     for name, account_id in ACCOUNTS.items():
         line = f'  {name}: {{id: "{account_id}"}}'
         assert line in text, f"reference topology changed: {line!r} not found"
-        text = text.replace(line, f'  {name}: {{id: "{account_id}", aws: {{role_arn: "{roles.e2e_role_arns[name]}"}}}}')
+        aws = f'role_arn: "{roles.e2e_role_arns[name]}", function_boundary: "{roles.boundaries[name]}"'
+        text = text.replace(line, f'  {name}: {{id: "{account_id}", aws: {{{aws}}}}}')
     (directory / "reference.topology.yaml").write_text(text)
     for name in SCENARIOS:
         shutil.copy(paths.SCENARIOS_DIR / f"{name}.scenario.yaml", directory)
@@ -149,6 +154,9 @@ def _kit_leftovers(aws: Any, run_id: str) -> list[str]:
             found += [u for u in aws("sqs", account, region).list_queues().get("QueueUrls", []) if run_id in u]
             found += [t["TopicArn"] for t in aws("sns", account, region).list_topics()["Topics"] if run_id in t["TopicArn"]]
         found += [b["Name"] for b in aws("s3", account, "us-east-1").list_buckets()["Buckets"] if run_id in b["Name"]]
+        found += [r["Arn"] for r in aws("iam", account, "us-east-1").list_roles(PathPrefix="/hx/")["Roles"] if run_id in r["RoleName"]]
+        for region in REGIONS:
+            found += [f["FunctionArn"] for f in aws("lambda", account, region).list_functions()["Functions"] if run_id in f["FunctionName"]]
     return found
 
 
@@ -183,6 +191,14 @@ def test_reference_scenarios_run_through_the_aws_code_path_with_assume_role_per_
             assert who["Arn"] == f"arn:aws:sts::{account_id}:assumed-role/{E2E_ROLE}/e2e-harness-{run_id}"
         queue = manifest.queues["b-eu"]
         assert queue.account_id == ACCOUNTS["B"] and f":{ACCOUNTS['B']}:" in queue.arn
+
+        # Each function's execution role was created by the account's assumed e2e role under /hx/,
+        # carrying the bootstrap's boundary: what that role's policy allows it to create, and only that.
+        assert set(manifest.functions) == {"c-fn", "b-fn"}
+        for fn in manifest.functions.values():
+            role = aws("iam", fn.account_id, "us-east-1").get_role(RoleName=fn.role_name)["Role"]
+            assert role["Path"] == "/hx/" and role["Arn"] == fn.role_arn == f"arn:aws:iam::{fn.account_id}:role/hx/{fn.name}"
+            assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == roles.boundaries[fn.account], role
 
         # Before any scenario, a delivery canary went down every subscription and came back
         # (harness/scenario/execute/settle.py): on the emulator at once, with one canary each.

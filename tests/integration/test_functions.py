@@ -1,12 +1,15 @@
 """Lambda functions as consumers, on the session's LocalStack (no Docker: the kit's host executor):
 SNS → function across accounts and SQS → function through an event source mapping, judged from the
-functions' receipts; a partial batch failure ending in the queue's DLQ; a role that lost its bucket
-grant; a topic over 256 KiB on the emulator. One topology, applied once for the module."""
+functions' receipts; a partial batch failure ending in the queue's DLQ; failed SNS invocations
+recorded in an on-failure destination of another account; a role that lost its bucket grant (or its
+grant to send failure records); a topic over 256 KiB on the emulator. One topology, applied once
+for the module."""
 
 from __future__ import annotations
 
 import json
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,11 +41,12 @@ TOPOLOGY = textwrap.dedent("""\
         visibility_timeout: 5
         dead_letter: {queue: b-fn-dlq, max_receive_count: 2}
       b-fn-dlq: {account: B, region: eu-west-1}
+      c-failed: {account: B, region: us-east-1}
       big-q: {account: A, region: us-east-1}
     buckets:
       payloads: {account: A, region: us-east-1, readers: [B, C], writers: [B], readers_may_delete: true}
     functions:
-      c-fn: {account: C, region: us-east-1, reads: [payloads]}
+      c-fn: {account: C, region: us-east-1, reads: [payloads], max_retry_attempts: 0, on_failure: c-failed}
       b-fn: {account: B, region: eu-west-1, queue: b-fn-in, batching_window: 1, timeout: 5, reads: [payloads]}
     subscriptions:
       - {topic: orders, function: c-fn}
@@ -104,6 +108,63 @@ def test_failed_batch_items_and_only_they_end_in_the_dlq(applied: Manifest, topo
     assert fn.counts["sent"] == 3 and fn.counts["received"] == 3 and fn.counts["duplicate"] == 0
     met = {o.what for o in result.objectives if o.result == "met"}
     assert "moved only after 2 failed receives" in met and "batches with failed and acknowledged items (partial batch response)" in met
+
+
+def test_failed_sns_invocations_are_recorded_at_the_on_failure_destination_in_another_account(
+    applied: Manifest, topology: Path, tmp_path: Path, aws: AwsClients
+) -> None:
+    started = time.monotonic()
+    result = run_scenario(applied, write_scenario(tmp_path, topology, "on-failure", """\
+        send: {from: A/us-east-1, topic: orders, count: 4, sizes: [1KiB, 2MiB]}
+        dead_letter: {function: c-fn, fail_every: 2, within: 40s}
+        """))
+    took = time.monotonic() - started
+    assert result.status == PASSED, result.failures
+    # max_retry_attempts 0 honoured: the records came without Lambda's retry a minute later
+    assert took < 40, f"{took:.0f}s: LocalStack retried although max_retry_attempts is 0"
+    dest = next(p for p in result.paths if p.key.queue == "c-failed")
+    fn = next(p for p in result.paths if p.key.queue == "c-fn")
+    assert dest.counts["sent"] == 2 and dest.counts["received"] == 2 and dest.counts["intact"] == 2, dest.counts
+    # sizes alternate: the failing (odd) messages are the 2 MiB ones, recovered from the records' SNS events and read from S3
+    assert sum(dest.through_s3.values()) == 2 and fn.inline == 2, (dest.through_s3, fn.inline)
+    assert fn.counts["sent"] == 2 and fn.counts["received"] == 2 and fn.counts["duplicate"] == 0, fn.counts
+    met = {o.what for o in result.objectives if o.result == "met"}
+    assert {"failed events recorded at the on-failure destination within 40s", "tried 1× before the record (max_retry_attempts 0)",
+            "each record names the function and why it failed (requestContext)"} <= met, met
+    assert any("RetriesExhausted" in n and "2/2 recorded in c-failed" in n for n in result.notes), result.notes
+    assert ("on_failure", "c-fn") in {(a["hop"], a["subject"]) for a in result.access}
+    # Across accounts B's queue policy names C's function role, for SendMessage only.
+    queue = applied.queues["c-failed"]
+    policy = json.loads(aws("sqs", queue.account_id, queue.region).get_queue_attributes(QueueUrl=queue.url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    [grant] = [s for s in policy["Statement"] if s["Sid"] == "AllowFunctionRolesToSendFailureRecords"]
+    principals = grant["Principal"]["AWS"]
+    assert (principals if isinstance(principals, list) else [principals]) == [applied.functions["c-fn"].role_arn]
+    assert grant["Action"] == "sqs:SendMessage"
+    assert applied.functions["c-fn"].role_arn.endswith(":role/hx/" + applied.functions["c-fn"].name)
+    config = aws("lambda", applied.functions["c-fn"].account_id, "us-east-1").get_function_event_invoke_config(FunctionName=applied.functions["c-fn"].name)
+    assert config["MaximumRetryAttempts"] == 0 and config["DestinationConfig"]["OnFailure"]["Destination"] == queue.arn
+
+
+def test_a_role_without_its_grant_to_send_failure_records_fails_before_sending(
+    applied: Manifest, topology: Path, tmp_path: Path, aws: AwsClients
+) -> None:
+    fn = applied.functions["c-fn"]
+    iam = aws("iam", fn.account_id, fn.region)
+    original = iam.get_role_policy(RoleName=fn.role_name, PolicyName="least-privilege")["PolicyDocument"]
+    document = original if isinstance(original, dict) else json.loads(original)
+    broken = {**document, "Statement": [s for s in document["Statement"] if s.get("Sid") != "SendFailureRecords"]}
+    iam.put_role_policy(RoleName=fn.role_name, PolicyName="least-privilege", PolicyDocument=json.dumps(broken))
+    try:
+        result = run_scenario(applied, write_scenario(tmp_path, topology, "no-record-grant", """\
+            send: {from: A/us-east-1, topic: orders, count: 2, size: 1KiB}
+            dead_letter: {function: c-fn, fail_every: 2, within: 40s}
+            """))
+    finally:
+        iam.put_role_policy(RoleName=fn.role_name, PolicyName="least-privilege", PolicyDocument=json.dumps(document))
+    assert result.status == FAILED
+    [line] = [f for f in result.failures if f.startswith("access denied:")]
+    assert "function c-fn's role cannot send the records of failed invocations to queue c-failed" in line, line
+    assert result.sent == 0
 
 
 def test_a_function_rejects_takes_its_time_and_deletes_payloads_as_the_scenario_asks(applied: Manifest, topology: Path, tmp_path: Path) -> None:

@@ -81,8 +81,9 @@ def test_no_arn_is_written_with_a_fixed_partition() -> None:
         assert '"arn:aws:' not in tf_file.read_text(), f"{tf_file}: use data.aws_partition, not arn:aws:"
 
 
-# -- the e2e role's policy, rendered offline ------------------------------------------------------
-def _render_policy(tmp_path: Path, settings: Settings, partition: str = "aws") -> dict:
+# -- the e2e role's policies, rendered offline ----------------------------------------------------
+def _render_policies(tmp_path: Path, settings: Settings, partition: str = "aws") -> dict[str, Any]:
+    """The e2e-policy module's outputs: ``policy``, ``functions`` and ``boundary`` (documents) and ``boundary_arn``."""
     root = tmp_path / f"policy-{partition}"
     root.mkdir()
     (root / "main.tf").write_text(
@@ -93,11 +94,19 @@ def _render_policy(tmp_path: Path, settings: Settings, partition: str = "aws") -
         '  kit_account_ids = ["111111111111", "222222222222", "333333333333"]\n'
         "}\n"
         'output "policy" {\n  value = module.policy.policy_json\n}\n'
+        'output "functions" {\n  value = module.policy.functions_policy_json\n}\n'
+        'output "boundary" {\n  value = module.policy.boundary_policy_json\n}\n'
+        'output "boundary_arn" {\n  value = module.policy.boundary_policy_arn\n}\n'
     )
     tf = _terraform(root, settings)
     _run(tf, "init", "-input=false")
     _run(tf, "apply", "-auto-approve", "-input=false")
-    return json.loads(json.loads(_run(tf, "output", "-json", "policy")))
+    out = {k: v["value"] for k, v in json.loads(_run(tf, "output", "-json")).items()}
+    return {k: (v if k == "boundary_arn" else json.loads(v)) for k, v in out.items()}
+
+
+def _render_policy(tmp_path: Path, settings: Settings, partition: str = "aws") -> dict:
+    return _render_policies(tmp_path, settings, partition)["policy"]
 
 
 def _list(value: str | list[str]) -> list[str]:
@@ -146,6 +155,117 @@ def test_e2e_policy_reaches_only_the_kit_accounts(tmp_path: Path, settings: Sett
         assert all("222222222222" in arn for arn in resources if arn != "*"), f"{sid} reaches beyond the role's own account"
 
 
+# -- the Lambda functions' side: IAM only under /hx/, only with the boundary -----------------------
+E2E_B = "arn:aws:iam::222222222222:role/e2e-harness"
+FN_ROLE = "arn:aws:iam::222222222222:role/hx/hx-r1-b-fn"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> dict[str, Any]:
+    return _render_policies(tmp_path_factory.mktemp("e2e-policy"), settings)
+
+
+def _e2e_may(rendered: dict[str, Any], action: str, resource: str, **context: str) -> bool:
+    """Whether B's e2e role's two inline policies allow the call (judged as in its own account, with no
+    resource policy: across accounts the resource's own policy must admit it as well)."""
+    from harness.access.evaluate import Request, evaluate
+
+    request = Request(E2E_B, action, resource, resource_account="222222222222", context={"aws:PrincipalAccount": "222222222222", **context})
+    return evaluate(request, None, [rendered["policy"], rendered["functions"]]).allowed
+
+
+# (action, resource, context, allowed?, why)
+E2E_CASES = [
+    ("iam:CreateRole", FN_ROLE, {"iam:PermissionsBoundary": "BOUNDARY"}, True, "a function role with the boundary"),
+    ("iam:CreateRole", FN_ROLE, {}, False, "a role without a boundary"),
+    ("iam:CreateRole", FN_ROLE, {"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}, False, "another boundary"),
+    ("iam:CreateRole", "arn:aws:iam::222222222222:role/hx-r1-b-fn", {"iam:PermissionsBoundary": "BOUNDARY"}, False, "outside /hx/"),
+    ("iam:CreateRole", "arn:aws:iam::222222222222:role/hx/admin", {"iam:PermissionsBoundary": "BOUNDARY"}, False, "not an hx- name"),
+    ("iam:CreateRole", "arn:aws:iam::111111111111:role/hx/hx-r1-c-fn", {"iam:PermissionsBoundary": "BOUNDARY"}, False, "another account"),
+    ("iam:PutRolePolicy", FN_ROLE, {"iam:PermissionsBoundary": "BOUNDARY"}, True, "the inline policy of a bounded role"),
+    ("iam:PutRolePolicy", FN_ROLE, {}, False, "a role without the boundary"),
+    ("iam:DeleteRolePolicy", FN_ROLE, {"iam:PermissionsBoundary": "BOUNDARY"}, True, "destroy"),
+    ("iam:AttachRolePolicy", FN_ROLE, {"iam:PermissionsBoundary": "BOUNDARY"}, False, "no managed policies"),
+    ("iam:DeleteRolePermissionsBoundary", FN_ROLE, {"iam:PermissionsBoundary": "BOUNDARY"}, False, "the boundary stays"),
+    ("iam:PutRolePermissionsBoundary", FN_ROLE, {"iam:PermissionsBoundary": "BOUNDARY"}, False, "the boundary stays"),
+    ("iam:CreatePolicyVersion", "BOUNDARY", {}, False, "the boundary cannot be widened"),
+    ("iam:DeleteRole", FN_ROLE, {}, True, "destroy and the sweep"),
+    ("iam:TagRole", FN_ROLE, {}, True, "the run's tags"),
+    ("iam:ListRolePolicies", FN_ROLE, {}, True, "the access step reads the role back"),
+    ("iam:PassRole", FN_ROLE, {"iam:PassedToService": "lambda.amazonaws.com"}, True, "to Lambda"),
+    ("iam:PassRole", FN_ROLE, {"iam:PassedToService": "ec2.amazonaws.com"}, False, "to anything else"),
+    ("iam:PassRole", "arn:aws:iam::222222222222:role/e2e-harness", {"iam:PassedToService": "lambda.amazonaws.com"}, False, "itself"),
+    ("iam:CreateUser", "arn:aws:iam::222222222222:user/hx-x", {}, False, "no users"),
+    ("lambda:CreateFunction", "arn:aws:lambda:eu-west-1:222222222222:function:hx-r1-b-fn", {}, True, "the kit's function"),
+    ("lambda:CreateFunction", "arn:aws:lambda:eu-west-1:222222222222:function:prod-api", {}, False, "anyone else's"),
+    ("lambda:GetFunction", "arn:aws:lambda:eu-west-1:222222222222:function:hx-r1-b-fn", {}, True, "provider reads"),
+    ("lambda:PutFunctionEventInvokeConfig", "arn:aws:lambda:us-east-1:222222222222:function:hx-r1-b-fn", {}, True, "async failure handling"),
+    ("lambda:CreateEventSourceMapping", "*", {"lambda:FunctionArn": "arn:aws:lambda:eu-west-1:222222222222:function:hx-r1-b-fn"}, True, "its mapping"),
+    ("lambda:CreateEventSourceMapping", "*", {"lambda:FunctionArn": "arn:aws:lambda:eu-west-1:222222222222:function:prod-api"}, False,
+     "anyone else's mapping"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:333333333333:function:hx-r1-c-fn", {}, True, "expect_denied's attempt (C's policy refuses)"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:999999999999:function:hx-r1-c-fn", {}, False, "outside the kit"),
+    ("logs:CreateLogGroup", "arn:aws:logs:eu-west-1:222222222222:log-group:/aws/lambda/hx-r1-b-fn", {}, True, "its log group"),
+    ("logs:DeleteLogGroup", "arn:aws:logs:eu-west-1:222222222222:log-group:/aws/lambda/prod-api", {}, False, "anyone else's"),
+]
+
+
+@pytest.mark.parametrize(("action", "resource", "context", "allowed", "why"), E2E_CASES, ids=[f"{c[0]}-{c[4]}" for c in E2E_CASES])
+def test_the_e2e_role_creates_function_roles_only_bounded_and_only_for_lambda(
+    rendered: dict[str, Any], action: str, resource: str, context: dict[str, str], allowed: bool, why: str
+) -> None:
+    context = {k: (rendered["boundary_arn"] if v == "BOUNDARY" else v) for k, v in context.items()}
+    resource = rendered["boundary_arn"] if resource == "BOUNDARY" else resource
+    assert _e2e_may(rendered, action, resource, **context) is allowed, f"{action} on {resource} ({why})"
+
+
+def test_the_cases_agree_with_iam_simulate(rendered: dict[str, Any]) -> None:
+    """The same decisions by AWS's semantics as @cloud-copilot/iam-simulate implements them (skips without node)."""
+    from harness.access.evaluate import Request
+    from tests.access import oracle
+
+    try:
+        oracle.ensure_installed()
+    except oracle.OracleUnavailable as exc:
+        pytest.skip(str(exc))
+    cases, expected = [], []
+    for action, resource, context, allowed, _ in E2E_CASES:
+        ctx = {"aws:PrincipalAccount": "222222222222", **{k: (rendered["boundary_arn"] if v == "BOUNDARY" else v) for k, v in context.items()}}
+        request = Request(E2E_B, action, rendered["boundary_arn"] if resource == "BOUNDARY" else resource, resource_account="222222222222", context=ctx)
+        cases.append(oracle.to_case(request, None, [("e2e-harness-sns-sqs-s3", rendered["policy"]), ("e2e-harness-lambda", rendered["functions"])]))
+        expected.append("Allowed" if allowed else "ImplicitlyDenied")
+    results = oracle.run_oracle(cases)
+    got = [r.result or f"error: {r.error}" for r in results]
+    assert got == expected, [(c[0], c[1], g) for c, g, e in zip(E2E_CASES, got, expected, strict=True) if g != e]
+
+
+def test_the_boundary_leaves_every_grant_the_function_module_gives(rendered: dict[str, Any]) -> None:
+    """Each (action, resource) of a function role's least-privilege policy, as the module writes it
+    for a run (physical names), is within the boundary: the boundary caps, never cuts."""
+    from harness.access.evaluate import Request, evaluate
+    from harness.kinds.function.access import role_policy
+
+    document = role_policy(
+        "arn:aws:logs:eu-west-1:222222222222:log-group:/aws/lambda/hx-r1-b-fn", "arn:aws:sqs:eu-west-1:222222222222:hx-r1-b-fn-receipts",
+        "arn:aws:sqs:eu-west-1:222222222222:hx-r1-b-fn-in", ["arn:aws:s3:::hx-r1-payloads-111111111111"], ["arn:aws:s3:::hx-r1-payloads-111111111111"],
+        [], "arn:aws:sqs:eu-west-1:333333333333:hx-r1-failed", None,
+    )
+    checked = 0
+    for statement in document["Statement"]:
+        for action in _list(statement["Action"]):
+            for resource in _list(statement["Resource"]):
+                probe = resource.replace(":*", ":log-stream") if resource.endswith(":*") else resource.replace("/*", "/payload-key")
+                request = Request(FN_ROLE, action, probe, resource_account="222222222222", context={"aws:PrincipalAccount": "222222222222"})
+                assert evaluate(request, None, [rendered["boundary"]]).allowed, f"the boundary cuts {action} on {probe} ({statement['Sid']})"
+                checked += 1
+    assert checked >= 8
+    outside = Request(FN_ROLE, "s3:GetObject", "arn:aws:s3:::prod-data/secret", resource_account="222222222222",
+                      context={"aws:PrincipalAccount": "222222222222"})
+    assert not evaluate(outside, None, [rendered["boundary"]]).allowed
+    admin = Request(FN_ROLE, "iam:CreateRole", "arn:aws:iam::222222222222:role/x", context={"aws:PrincipalAccount": "222222222222"})
+    assert not evaluate(admin, None, [rendered["boundary"]]).allowed
+
+
 # -- applied on LocalStack ------------------------------------------------------------------------
 def _override(endpoint_url: str) -> str:
     blocks = []
@@ -178,7 +298,10 @@ def test_bootstrap_applies_on_localstack(tmp_path: Path, settings: Settings, end
         role_arns = {name: f"arn:aws:iam::{account}:role/e2e-harness" for name, account in zip("ABC", ACCOUNTS.values(), strict=True)}
         assert outputs["hub_role_arn"] == hub_arn and outputs["oidc_provider_arn"] == oidc_arn
         assert outputs["e2e_role_arns"] == role_arns
-        assert outputs["topology_accounts"]["B"] == {"id": "222222222222", "aws": {"role_arn": role_arns["B"]}}
+        assert outputs["topology_accounts"]["B"] == {
+            "id": "222222222222",
+            "aws": {"role_arn": role_arns["B"], "function_boundary": "arn:aws:iam::222222222222:policy/e2e-harness-function-boundary"},
+        }
 
         hub_iam = aws("iam", HUB_ID, "us-east-1")
         provider = hub_iam.get_open_id_connect_provider(OpenIDConnectProviderArn=oidc_arn)
@@ -198,8 +321,14 @@ def test_bootstrap_applies_on_localstack(tmp_path: Path, settings: Settings, end
             assert role["Arn"] == role_arns[name]
             [trust] = role["AssumeRolePolicyDocument"]["Statement"]
             assert trust == {"Sid": "OnlyTheHubRole", "Effect": "Allow", "Principal": {"AWS": hub_arn}, "Action": "sts:AssumeRole"}
-            assert iam.list_role_policies(RoleName="e2e-harness")["PolicyNames"] == ["e2e-harness-sns-sqs-s3"]
+            assert sorted(iam.list_role_policies(RoleName="e2e-harness")["PolicyNames"]) == ["e2e-harness-lambda", "e2e-harness-sns-sqs-s3"]
             assert iam.list_attached_role_policies(RoleName="e2e-harness")["AttachedPolicies"] == []
+            boundary_arn = f"arn:aws:iam::{account}:policy/e2e-harness-function-boundary"
+            assert outputs["function_boundaries"][name] == boundary_arn
+            assert iam.get_policy(PolicyArn=boundary_arn)["Policy"]["PolicyName"] == "e2e-harness-function-boundary"
+            functions = iam.get_role_policy(RoleName="e2e-harness", PolicyName="e2e-harness-lambda")["PolicyDocument"]
+            [create] = [st for st in functions["Statement"] if st["Sid"] == "FunctionRolesOnlyWithTheBoundary"]
+            assert create["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
             policy = iam.get_role_policy(RoleName="e2e-harness", PolicyName="e2e-harness-sns-sqs-s3")["PolicyDocument"]
             sids = {s["Sid"] for s in policy["Statement"]}
             assert {"CreateTopicsOnlyWithTheRunTag", "CreateQueuesOnlyWithTheRunTag", "PayloadObjectsAcrossTheKit"} <= sids

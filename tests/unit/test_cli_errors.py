@@ -88,3 +88,14 @@ def test_inexact_provider_version_is_a_setup_error(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "HARNESS_AWS_PROVIDER_VERSION='~> 5.0' must be one exact hashicorp/aws release" in _one_error(proc)
+
+
+def test_a_provider_mirror_without_the_version_is_a_setup_error(tmp_path: Path) -> None:
+    empty = tmp_path / "mirror"
+    empty.mkdir()
+    proc = harness(
+        tmp_path, "up", "--topology", str(TOPOLOGY), "--endpoint-url", "http://127.0.0.1:1",
+        HARNESS_PROVIDER_SOURCE="registry", HARNESS_PROVIDER_MIRROR=str(empty),
+    )
+    assert proc.returncode == 1
+    assert f"HARNESS_PROVIDER_MIRROR={empty} holds no hashicorp/aws 5.100.0" in _one_error(proc)

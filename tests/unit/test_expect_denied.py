@@ -90,6 +90,7 @@ def _opt_in_topology(workdir: Path) -> Path:
     text = text.replace("    account: A\n    region: us-east-1\n", "    account: A\n    region: af-south-1\n")
     text = text.replace("  b-sub-dlq:\n    account: B\n    region: us-east-1", "  b-sub-dlq:\n    account: B\n    region: af-south-1")
     text = text.replace("    account: C\n    region: us-east-1\n    reads:", "    account: C\n    region: af-south-1\n    reads:")  # c-fn, with its topic
+    text = text.replace("  c-fn-failed:\n    account: C\n    region: us-east-1", "  c-fn-failed:\n    account: C\n    region: af-south-1")  # and its destination
     path.write_text(text)
     return path
 

@@ -104,3 +104,41 @@ def test_aws_needs_a_provider_that_creates_a_current_runtime(tmp_path: Path) -> 
 def test_the_zip_is_a_zip() -> None:
     data = function_package.archive(function_package.sources()[:2])
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+
+
+def test_render_configures_failed_asynchronous_invocations_and_the_role_path(tmp_path: Path) -> None:
+    modules = render_root(TOPOLOGY, Target("localstack", "http://127.0.0.1:4566"), MIRROR, "r1", tmp_path / "root").document["module"]
+    c, b = modules["function_c_fn"], modules["function_b_fn"]
+    assert c["async_invocation"] == {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": None,
+                                     "on_failure_destination_arn": "${module.queue_c_fn_failed.arn}", "on_failure_kms_key_arn": None}
+    assert "async_invocation" not in b  # nothing invokes it asynchronously
+    assert c["role_path"] == b["role_path"] == "/hx/" and "permissions_boundary" not in c  # the emulator: no bootstrap
+    # the destination is C's own queue: no queue policy needed for C's role
+    assert modules["queue_c_fn_failed"]["sender_role_arns"] == []
+
+
+def test_a_destination_in_another_account_admits_the_function_role(tmp_path: Path) -> None:
+    text = paths.REFERENCE_TOPOLOGY.read_text().replace("  c-fn-failed:\n    account: C\n", "  c-fn-failed:\n    account: B\n")
+    path = tmp_path / "x.topology.yaml"
+    path.write_text(text)
+    modules = render_root(load_topology(path), Target("localstack", "http://127.0.0.1:4566"), MIRROR, "r1", tmp_path / "root").document["module"]
+    assert modules["queue_c_fn_failed"]["sender_role_arns"] == ["${module.function_c_fn.role_arn}"]
+
+
+def test_on_aws_every_role_carries_the_accounts_boundary(tmp_path: Path) -> None:
+    text = _on_aws(tmp_path).source
+    source = Path(text).read_text().replace('role/e2e-harness"}}', 'role/e2e-harness", function_boundary: "BOUNDARY"}}')
+    for account in ("111111111111", "222222222222", "333333333333"):
+        source = source.replace(f'role_arn: "arn:aws:iam::{account}:role/e2e-harness", function_boundary: "BOUNDARY"',
+                                f'role_arn: "arn:aws:iam::{account}:role/e2e-harness", function_boundary: "arn:aws:iam::{account}:policy/hx-boundary"')
+    path = tmp_path / "bounded.topology.yaml"
+    path.write_text(source)
+    bounded = load_topology(path)
+    modules = render_root(bounded, Target("aws"), REGISTRY, "r1", tmp_path / "aws").document["module"]
+    assert modules["function_c_fn"]["permissions_boundary"] == "arn:aws:iam::333333333333:policy/hx-boundary"
+    assert modules["function_b_fn"]["permissions_boundary"] == "arn:aws:iam::222222222222:policy/hx-boundary"
+    # the rehearsal (the AWS path against an endpoint) sets it too; the LocalStack target never
+    rehearsal = render_root(bounded, Target("aws", "http://127.0.0.1:4566"), MIRROR, "r1", tmp_path / "r").document["module"]
+    assert rehearsal["function_c_fn"]["permissions_boundary"] == "arn:aws:iam::333333333333:policy/hx-boundary"
+    emulator = render_root(bounded, Target("localstack", "http://127.0.0.1:4566"), MIRROR, "r1", tmp_path / "e").document["module"]
+    assert "permissions_boundary" not in emulator["function_c_fn"]

@@ -46,7 +46,8 @@ def _line(text: str) -> int:
 
 def test_the_reference_topology_has_both_functions() -> None:
     topo = load_topology(REFERENCE_TOPOLOGY)
-    assert topo.functions["c-fn"] == Function("c-fn", "C", "us-east-1", reads=("payloads",))
+    assert topo.functions["c-fn"] == Function("c-fn", "C", "us-east-1", reads=("payloads",), max_retry_attempts=0, on_failure="c-fn-failed")
+    assert topo.functions["c-fn"].retry_attempts == 0 and topo.functions_failing_to("c-fn-failed") == ["c-fn"]
     b = topo.functions["b-fn"]
     assert (b.account, b.region, b.queue, b.batch_size, b.batching_window, b.partial_batch, b.timeout) == ("B", "eu-west-1", "b-fn-in", 10, 1, True, 5)
     [sub] = [s for s in topo.subscriptions if s.function]
@@ -112,6 +113,38 @@ CASES = [
     Case("function-named-like-a-queue",
          HEAD + "queues:\n  same: {account: B, region: eu-west-1}\nfunctions:\n  same: {account: B, region: eu-west-1}  # <-\n",
          "functions.same", 'a queue is named "same" too'),
+    Case("on-failure-fifo-queue",
+         HEAD + "queues:\n  dead: {account: C, region: us-east-1, fifo: true}\n"
+         "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    on_failure: dead  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.on_failure", "Lambda sends the records of failed invocations to standard queues only; use a standard queue"),
+    Case("on-failure-other-region",
+         HEAD + "queues:\n  dead: {account: C, region: eu-west-1}\n"
+         "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    on_failure: dead  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.on_failure", "keeps an on-failure destination in the function's region, so use a queue in us-east-1"),
+    Case("on-failure-the-polled-queue",
+         HEAD + "queues:\n  q: {account: C, region: us-east-1}\n"
+         "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    queue: q\n    on_failure: q  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.on_failure", "would be fed back to it; use a queue of their own"),
+    Case("on-failure-key-of-another-account",
+         HEAD + "keys:\n  k: {account: B, region: us-east-1, decrypt: [C]}\nqueues:\n  dead: {account: B, region: us-east-1, kms_key: k}\n"
+         "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    on_failure: dead  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.on_failure", "encrypt the records it sends there; add C to keys.k.encrypt"),
+    Case("on-failure-unknown-queue",
+         HEAD + "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    on_failure: nope  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.on_failure", 'unknown queue "nope"'),
+    Case("async-settings-without-a-topic",
+         HEAD + "queues:\n  q: {account: B, region: eu-west-1}\nfunctions:\n  b-fn:\n    account: B\n    region: eu-west-1\n    queue: q\n"
+         "    max_retry_attempts: 0  # <-\n", "functions.b-fn.max_retry_attempts",
+         "only SNS invokes a function asynchronously here; subscribe function \"b-fn\" to a topic"),
+    Case("retry-attempts-out-of-range",
+         HEAD + "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    max_retry_attempts: 3  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.max_retry_attempts", "between 0 and 2"),
+    Case("event-age-out-of-range",
+         HEAD + "functions:\n  c-fn:\n    account: C\n    region: us-east-1\n    max_event_age: 30  # <-\nsubscriptions:\n  - {topic: orders, function: c-fn}\n",
+         "functions.c-fn.max_event_age", "between 60 and 21600"),
+    Case("boundary-of-another-account",
+         HEAD.replace('C: {id: "333333333333"}', 'C: {id: "333333333333", aws: {function_boundary: "arn:aws:iam::222222222222:policy/b"}}  # <-'),
+         "accounts.C.aws.function_boundary", "a permissions boundary must be a policy of the role's own account"),
     Case("topic-size-out-of-range",
          HEAD.replace("orders: {account: A, region: us-east-1}", "orders: {account: A, region: us-east-1, max_message_size: 2MiB}  # <-"),
          "topics.orders.max_message_size", "outside SNS's 1 KiB to 1 MiB"),

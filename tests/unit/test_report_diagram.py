@@ -117,3 +117,17 @@ def test_a_report_written_before_functions_is_read_as_before() -> None:
     assert "kind" not in old["to"] and endpoint(old["to"]) == ("queue", "q-1")
     assert path_verdict(DATA["scenarios"][0], old) == "passed"
     assert "per hop" in markdown_report({**FUNCTIONS, "meta": {}})
+
+
+def test_an_on_failure_destination_is_drawn_after_the_function() -> None:
+    """Lambda's records of c-fn's failed invocations: topic → function → its on-failure queue, not a delivery from the topic."""
+    record = _path("A/us-east-1", "topic:orders", "C/us-east-1", "c-fn-failed", 3, 3)
+    record["to"]["on_failure_of"] = "c-fn"
+    data = {**DATA, "scenarios": [{"name": "on-failure", "status": "passed", "failures": [], "paths": [record]}]}
+    chart = parse_flowchart(mermaid(delivery_graph(data)))
+    topic, fn, queue = chart.node("topic orders"), chart.node("function c-fn"), chart.node("queue c-fn-failed")
+    assert chart.edge(topic, fn) and chart.edge(fn, queue)[2] == "3/3 ✓"
+    assert not [e for e in delivery_graph(data).edges if e.kind == "deliver"], "SNS delivered nothing to the destination"
+    [result] = mermaid_oracle.parse([mermaid(delivery_graph(data))])
+    assert result == {"ok": True, "type": "flowchart-v2"}, result
+    assert diagram_svg(delivery_graph(data)).count("marker-end=") == len(delivery_graph(data).edges)

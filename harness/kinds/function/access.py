@@ -1,9 +1,11 @@
 """A function's access facts: two policies of the ``function`` module, statement for statement —
 its resource policy (``aws_lambda_permission.sns``: SNS may invoke it for the subscribed topics) and
 its execution role's identity policy (``aws_iam_role_policy.this``: receive from its queue, read the
-payloads of the buckets it reads, decrypt with their keys) — how each is read back, and the accesses
-the topology declares through the function: its event source mapping polling its queue and its role
-reading each bucket in ``reads``. (SNS invoking it is declared by its subscription.)"""
+payloads of the buckets it reads, decrypt with their keys, send the records of failed asynchronous
+invocations to its on-failure destination) — how each is read back, and the accesses the topology
+declares through the function: its event source mapping polling its queue, its role reading each
+bucket in ``reads`` and sending to its ``on_failure`` queue. (SNS invoking it is declared by its
+subscription.)"""
 
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.access.kind import AccessKind, Document, Placed, logical_arn
-from harness.access.paths import Hop, HopKind, payload_hop, poll_hop
+from harness.access.paths import Hop, HopKind, failure_hop, payload_hop, poll_hop
 from harness.access.policy import Policy, parse_policy
 from harness.access.readback import ReadbackError, error_code
 from harness.kinds.function.spec import Function
 from harness.provision.clients import ClientFor
 from harness.topology.model import Topology
+from harness.topology.names import ROLE_PATH
 from harness.topology.regions import partition_of
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ def function_policy(function_arn: str, source_topic_arns: list[str]) -> Document
 
 
 def role_policy(log_group_arn: str, receipts_arn: str, queue_arn: str | None, bucket_arns: list[str], delete_arns: list[str],
-                key_arns: list[str]) -> Document:
+                key_arns: list[str], failure_arn: str | None = None, failure_key_arn: str | None = None) -> Document:
     """The execution role's inline policy (``aws_iam_role_policy.this``), statement for statement."""
     statements: list[dict[str, Any]] = [
         {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{log_group_arn}:*"},
@@ -68,6 +71,11 @@ def role_policy(log_group_arn: str, receipts_arn: str, queue_arn: str | None, bu
         statements.append({"Sid": "DeletePayloadsOnAck", "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": [f"{a}/*" for a in delete_arns]})
     if key_arns:
         statements.append({"Sid": "DecryptWithKeys", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arns})
+    if failure_arn:
+        statements.append({"Sid": "SendFailureRecords", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": failure_arn})
+        if failure_key_arn:
+            statements.append({"Sid": "EncryptFailureRecords", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                               "Resource": failure_key_arn})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -112,7 +120,7 @@ class FunctionAccess(AccessKind):
 
     def place(self, topology: Topology, name: str, spec: Function) -> Placed:
         account_id = topology.account_id(spec.account)
-        role = f"arn:{partition_of(spec.region) or 'aws'}:iam::{account_id}:role/{name}"
+        role = f"arn:{partition_of(spec.region) or 'aws'}:iam::{account_id}:role{ROLE_PATH}{name}"
         return Placed(name, logical_arn("lambda", spec.region, account_id, f"function:{name}"), account_id, spec.region, principal=role)
 
     def place_applied(self, name: str, entry: Any) -> Placed:
@@ -133,7 +141,9 @@ class FunctionAccess(AccessKind):
         deleting = [where.bucket(b).arn for b in spec.reads if topology.buckets[b].readers_may_delete]
         keyed = [topology.buckets[b].kms_key for b in spec.reads] + ([topology.queues[spec.queue].kms_key] if spec.queue else [])
         keys = [where.keys[k].arn for k in dict.fromkeys(keyed) if k]
-        return role_policy(logs, receipts, where.queue(spec.queue).arn if spec.queue else None, buckets, deleting, keys)
+        failure_key = topology.queues[spec.on_failure].kms_key if spec.on_failure else None
+        return role_policy(logs, receipts, where.queue(spec.queue).arn if spec.queue else None, buckets, deleting, keys,
+                           where.queue(spec.on_failure).arn if spec.on_failure else None, where.keys[failure_key].arn if failure_key else None)
 
     def read_identity(self, placed: Placed, client_for: ClientFor) -> list[Policy]:
         return read_role_policies(client_for("iam", placed.account_id, placed.region), placed.principal)
@@ -143,6 +153,8 @@ class FunctionAccess(AccessKind):
         out = [(f"functions.{name}.queue", poll_hop(fn, dep.queue(spec.queue)))] if spec.queue else []
         for b in spec.reads:
             out.append((f"functions.{name}.reads", payload_hop(HopKind.GET_PAYLOAD, name, fn.role_arn, dep.bucket(b), caller=fn.caller)))
+        if spec.on_failure:
+            out.append((f"functions.{name}.on_failure", failure_hop(fn, dep.queue(spec.on_failure))))
         return out
 
 

@@ -10,6 +10,7 @@ the module made for it (mappings, role, receipts queue, log group).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -26,6 +27,7 @@ from harness.provision.kind import Placed, RenderContext, SweptKind, epoch, ref
 from harness.provision.manifest import FunctionEntry, Manifest, Planned
 from harness.provision.naming import (
     NAME_PREFIX,
+    ROLE_PATH,
     bucket_module,
     bucket_name,
     function_module,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from types_boto3_lambda.client import LambdaClient
 
 PARTIAL_BATCH = "ReportBatchItemFailures"
+log = logging.getLogger(__name__)
 
 
 class FunctionKind(SweptKind):
@@ -96,8 +99,20 @@ class FunctionKind(SweptKind):
             "payload_bucket_arns": [ref(bucket_module(b), "arn") for b in buckets],
             "delete_payload_bucket_arns": [ref(bucket_module(b), "arn") for b, bucket in buckets.items() if bucket.readers_may_delete],
             "kms_key_arns": [key_arn_ref(k) for k in dict.fromkeys(keys) if k],
+            "role_path": ROLE_PATH,
             "tags": ctx.tags,
         }
+        boundary = ctx.topology.accounts[spec.account].aws.function_boundary
+        if boundary and ctx.target.name == "aws":  # the bootstrap's roles create roles only with it
+            call["permissions_boundary"] = boundary
+        if spec.handles_async_failures:
+            destination = topo.queues[spec.on_failure] if spec.on_failure else None
+            call["async_invocation"] = {
+                "maximum_retry_attempts": spec.max_retry_attempts,
+                "maximum_event_age_in_seconds": spec.max_event_age,
+                "on_failure_destination_arn": ref(queue_module(spec.on_failure), "arn") if spec.on_failure else None,
+                "on_failure_kms_key_arn": key_arn_ref(destination.kms_key) if destination and destination.kms_key else None,
+            }
         if spec.queue:
             call["event_source"] = {
                 "queue_arn": ref(queue_module(spec.queue), "arn"),
@@ -109,13 +124,14 @@ class FunctionKind(SweptKind):
 
     def place(self, ctx: RenderContext, key: str, spec: Function) -> Placed:
         return Placed(self, key, {"account": spec.account, "account_id": ctx.topology.account_id(spec.account), "region": spec.region,
-                                  "queue": spec.queue or ""})
+                                  "queue": spec.queue or "", "on_failure": spec.on_failure or ""})
 
     def entry(self, placed: Placed, value: Mapping[str, str]) -> FunctionEntry:
         f = placed.facts
         return FunctionEntry(
             f["account"], f["account_id"], f["region"], value["arn"], value["name"], value["role_arn"], value["role_name"],
             value["receipts_queue_url"], value["receipts_queue_arn"], value.get("event_source_mapping_uuid") or "", f["queue"],
+            f.get("on_failure", ""),
         )
 
     def after_apply(self, manifest: Manifest, topology: Topology, sessions: Sessions) -> list[str]:
@@ -131,7 +147,7 @@ class FunctionKind(SweptKind):
                 retry.call("lambda.UpdateFunctionConfiguration", lam.update_function_configuration, policy=sessions.retry_policy,
                            FunctionName=entry.arn, Runtime=LAMBDA_RUNTIME)
                 wait_updated(lam, entry.arn, sessions.retry_policy)
-                wait_ready(lam, entry.arn, sessions.retry_policy)
+                wait_ready(lam, entry.arn, sessions.retry_policy, emulator=bool(manifest.endpoint_url))
                 lines.append(f"function {name}: runtime {config.get('Runtime')} → {LAMBDA_RUNTIME} (set after the apply)")
             if spec is not None and spec.partial_batch and entry.mapping_uuid:
                 retry.call("lambda.UpdateEventSourceMapping", lam.update_event_source_mapping, policy=sessions.retry_policy,
@@ -198,13 +214,22 @@ def wait_updated(lam: LambdaClient, function: str, policy: retry.RetryPolicy, ti
 
 
 READY_EVENT = b'{"Records": []}'  # an event without records: the kit's handler does nothing with it
+# LocalStack 4.13.1 replaces a function's asynchronous-event poller on every configuration update
+# and stops the old one in the background; a long poll (2 s) the old poller still has open takes an
+# SNS event and drops it unprocessed (invisible for timeout + 60 s). Wait that out on the emulator.
+EMULATOR_POLLER_DRAIN_SECONDS = 3.0
 
 
-def wait_ready(lam: LambdaClient, function: str, policy: retry.RetryPolicy) -> None:
+def wait_ready(lam: LambdaClient, function: str, policy: retry.RetryPolicy, emulator: bool = False) -> None:
     """One synchronous invocation with an empty event, so the function's updated configuration
     serves invocations before anything is sent to it: on LocalStack 4.13.1 an asynchronous (SNS)
     invocation that arrives while a just-updated function starts its new environment is dropped
-    without a trace. On AWS it costs one invocation and warms an environment."""
+    without a trace (on the ``emulator`` the replaced event poller's last long poll is waited out
+    first: :data:`EMULATOR_POLLER_DRAIN_SECONDS`). On AWS it costs one invocation and warms an
+    environment."""
+    if emulator:
+        log.debug("function %s: waiting %.0fs for the emulator's replaced event poller to let go", function, EMULATOR_POLLER_DRAIN_SECONDS)
+        time.sleep(EMULATOR_POLLER_DRAIN_SECONDS)
     answer = retry.call("lambda.Invoke", lam.invoke, policy=policy, FunctionName=function, Payload=READY_EVENT)
     if answer.get("FunctionError"):
         detail = answer["Payload"].read().decode("utf-8", "replace")[:500] if "Payload" in answer else ""

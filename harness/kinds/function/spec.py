@@ -8,6 +8,12 @@ a batch over 10 needs a batching window and a FIFO queue takes neither; every bu
 lets its account read (the bucket policy admits the account, the function's role holds the grant)
 and every KMS key behind what it reads lets its account decrypt. A function may not share its
 logical name with a queue (subscriptions and delivery paths name both by it).
+
+Asynchronous invocations (SNS invokes a subscribed function asynchronously): how many times Lambda
+retries a failed one (``max_retry_attempts``, 0-2), how old an event may get (``max_event_age``,
+60-21600 s) and where a record of each event that failed for good goes (``on_failure``: a standard
+queue of the function's region, in any account of the topology: across accounts the queue policy
+admits the function's role). They apply only to a function some topic invokes.
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from harness.topology.readers import (
 )
 from harness.topology.sourced_yaml import Node, quote, suggest
 
-FUNCTION_KEYS = ("account", "region", "queue", "batch_size", "batching_window", "partial_batch", "reads", "memory", "timeout")
+FUNCTION_KEYS = ("account", "region", "queue", "batch_size", "batching_window", "partial_batch", "reads", "memory", "timeout",
+                 "max_retry_attempts", "max_event_age", "on_failure")
 MAPPING_KEYS = ("batch_size", "batching_window", "partial_batch")  # only with queue:
+ASYNC_KEYS = ("max_retry_attempts", "max_event_age", "on_failure")  # only when a topic invokes it
+RETRY_ATTEMPTS_RANGE = (0, 2)  # Lambda's MaximumRetryAttempts for asynchronous invocations
+EVENT_AGE_RANGE = (60, 21_600)  # seconds (MaximumEventAgeInSeconds)
 BATCH_SIZE_RANGE = (1, 10_000)  # standard queues; FIFO queues at most 10
 FIFO_BATCH_MAX = 10
 BATCHING_WINDOW_RANGE = (0, 300)  # seconds
@@ -49,6 +59,19 @@ class Function:
     reads: tuple[str, ...] = ()
     memory: int = 256  # MB
     timeout: int = 30  # seconds
+    max_retry_attempts: int | None = None  # None: Lambda's default, 2
+    max_event_age: int | None = None  # seconds; None: Lambda's default, 6 hours
+    on_failure: str | None = None  # logical name of the queue that gets a record of each event that failed for good
+
+    @property
+    def retry_attempts(self) -> int:
+        """The retries Lambda makes of a failed asynchronous invocation (its default is 2)."""
+        return 2 if self.max_retry_attempts is None else self.max_retry_attempts
+
+    @property
+    def handles_async_failures(self) -> bool:
+        """Whether its asynchronous invocations are configured (an event invoke config is created)."""
+        return self.max_retry_attempts is not None or self.max_event_age is not None or self.on_failure is not None
 
 
 @dataclass
@@ -61,6 +84,10 @@ class FunctionDraft(OwnedDraft):
     memory: int = 256
     timeout: int = 30
     mapping_nodes: dict[str, Node] = field(default_factory=dict)  # batch_size / batching_window as written
+    max_retry_attempts: int | None = None
+    max_event_age: int | None = None
+    on_failure: Ref | None = None
+    async_nodes: dict[str, Node] = field(default_factory=dict)  # the asynchronous settings as written
 
 
 class FunctionSpec(KindSpec):
@@ -81,6 +108,7 @@ class FunctionSpec(KindSpec):
                 for key in (k for k in MAPPING_KEYS if k in fields):
                     fields[key].problem(f"{key} configures an event source mapping; add queue: <the queue it polls> or remove {key}")
             _numbers(draft, fields)
+            _async_settings(d, draft, fields)
             if "reads" in fields:
                 draft.reads = _reads(d, fields["reads"])
 
@@ -96,6 +124,7 @@ class FunctionSpec(KindSpec):
             for ref in fn.reads:
                 _check_read(d, fn, ref)
             _check_keys(d, fn)
+            _check_async(d, fn)
 
     def build(self, draft: FunctionDraft, d: Drafts) -> Function:
         where = f"functions.{draft.name}"
@@ -110,6 +139,9 @@ class FunctionSpec(KindSpec):
             reads=tuple(r.value for r in draft.reads),
             memory=draft.memory,
             timeout=draft.timeout,
+            max_retry_attempts=draft.max_retry_attempts,
+            max_event_age=draft.max_event_age,
+            on_failure=draft.on_failure.value if draft.on_failure else None,
         )
 
     def claims(self, draft: FunctionDraft, d: Drafts) -> list[NameClaim]:
@@ -144,6 +176,22 @@ def _numbers(draft: FunctionDraft, fields: dict[str, Node]) -> None:
         lo, hi = TIMEOUT_RANGE
         v = fields["timeout"].integer(lo, hi, hint="seconds, e.g. timeout: 30")
         draft.timeout = v if v is not None else draft.timeout
+
+
+def _async_settings(d: Drafts, draft: FunctionDraft, fields: dict[str, Node]) -> None:
+    """``max_retry_attempts``, ``max_event_age`` and ``on_failure``: each in range, the queue known."""
+    if "max_retry_attempts" in fields:
+        lo, hi = RETRY_ATTEMPTS_RANGE
+        draft.max_retry_attempts = fields["max_retry_attempts"].integer(lo, hi, hint="retries of a failed asynchronous invocation, e.g. max_retry_attempts: 0")
+    if "max_event_age" in fields:
+        lo, hi = EVENT_AGE_RANGE
+        draft.max_event_age = fields["max_event_age"].integer(lo, hi, hint="seconds Lambda keeps an event for retries, e.g. max_event_age: 3600")
+    if "on_failure" in fields:
+        queue = fields["on_failure"].string(what="queue name", hint="write the logical name of the queue that gets the records of failed events")
+        if queue is not None:
+            ref = Ref(queue, fields["on_failure"])
+            draft.on_failure = ref if known_queue(d, ref, "queue") is not None else None
+    draft.async_nodes = {k: fields[k] for k in ASYNC_KEYS if k in fields}
 
 
 def _reads(d: Drafts, node: Node) -> list[Ref]:
@@ -218,6 +266,40 @@ def _check_keys(d: Drafts, fn: FunctionDraft) -> None:
         if key is None or key.account is None or account == key.account.value or account in key.decrypt:
             continue
         node.problem(f"key {quote(key.name)} does not let function {quote(fn.name)} (account {account}) decrypt {what}; add {account} to keys.{key.name}.decrypt")
+
+
+def _check_async(d: Drafts, fn: FunctionDraft) -> None:
+    """The asynchronous settings: a topic invokes the function, and the on-failure destination is a
+    queue Lambda can send records to (standard: AWS refuses FIFO queues as destinations) in the
+    function's region (the kit's rule), not the queue the function polls, encrypted with a key the
+    function's account may use."""
+    if not fn.async_nodes:
+        return
+    invoked = any(s.function is not None and s.function.value == fn.name for s in d.subscriptions)
+    if not invoked:
+        key, node = next(iter(fn.async_nodes.items()))
+        node.problem(f"{key} configures asynchronous invocations, and only SNS invokes a function asynchronously here; subscribe "
+                     f"function {quote(fn.name)} to a topic (subscriptions: - {{topic: <topic>, function: {fn.name}}}) or remove {key}")
+    if fn.on_failure is None or fn.on_failure.value not in d.queues:
+        return
+    q, node = d.queues[fn.on_failure.value], fn.on_failure.node
+    if q.fifo:
+        node.problem(f"queue {quote(q.name)} is FIFO, and Lambda sends the records of failed invocations to standard queues only; "
+                     "use a standard queue")
+    if fn.region and q.region and q.region.value != fn.region.value:
+        node.problem(f"queue {quote(q.name)} is in {q.region.value} but function {quote(fn.name)} is in {fn.region.value}; the kit "
+                     f"keeps an on-failure destination in the function's region, so use a queue in {fn.region.value}")
+    if fn.queue is not None and fn.queue.value == q.name:
+        node.problem(f"queue {quote(q.name)} is the queue function {quote(fn.name)} polls, so the records of its failures would be "
+                     "fed back to it; use a queue of their own")
+    encrypting = d.keys.get(q.kms_key.value) if q.kms_key else None
+    account = fn.account.value if fn.account else None
+    if encrypting is not None and encrypting.account is not None and account is not None and account != encrypting.account.value:
+        missing = [what for what, accounts in (("encrypt", encrypting.encrypt), ("decrypt", encrypting.decrypt)) if account not in accounts]
+        if missing:
+            node.problem(f"key {quote(encrypting.name)} of queue {quote(q.name)} does not let function {quote(fn.name)} (account {account}) "
+                         f"{' and '.join(missing)} the records it sends there; add {account} to "
+                         + " and ".join(f"keys.{encrypting.name}.{m}" for m in missing))
 
 
 PART = FunctionSpec()

@@ -1,6 +1,7 @@
 """A queue's access facts: the queue module's policy (``aws_sqs_queue_policy.this`` in
-terraform/modules/queue/main.tf, statement for statement), how it is read back, and the direct
-sends the topology declares (``producers``)."""
+terraform/modules/queue/main.tf, statement for statement: feeding topics, producer accounts, the
+roles of other accounts' functions whose on-failure destination it is), how it is read back, and
+the direct sends the topology declares (``producers``)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 QUEUE_POLICY = "queue policy"
 
 
-def queue_policy(queue_arn: str, source_topic_arns: Sequence[str] = (), producer_account_ids: Sequence[str] = ()) -> Document | None:
+def queue_policy(queue_arn: str, source_topic_arns: Sequence[str] = (), producer_account_ids: Sequence[str] = (),
+                 sender_role_arns: Sequence[str] = ()) -> Document | None:
     """The queue module's policy, or None when the module writes none (count = 0)."""
     statements: list[dict[str, Any]] = []
     if source_topic_arns:
@@ -46,6 +48,16 @@ def queue_policy(queue_arn: str, source_topic_arns: Sequence[str] = (), producer
                 "Effect": "Allow",
                 "Principal": {"AWS": roots(producer_account_ids)},
                 "Action": ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+                "Resource": queue_arn,
+            }
+        )
+    if sender_role_arns:
+        statements.append(
+            {
+                "Sid": "AllowFunctionRolesToSendFailureRecords",
+                "Effect": "Allow",
+                "Principal": {"AWS": distinct(sender_role_arns)},
+                "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
             }
         )
@@ -76,7 +88,8 @@ class QueueAccess(AccessKind):
 
     def rendered_policy(self, topology: Topology, name: str, spec: Queue, where: Deployment) -> Document | None:
         sources = [where.topic(t).arn for t in topology.topics_feeding(name)]
-        return queue_policy(where.queue(name).arn, sources, [topology.account_id(a) for a in spec.producers])
+        senders = [where.function(f).role_arn for f in topology.functions_failing_to(name) if topology.functions[f].account != spec.account]
+        return queue_policy(where.queue(name).arn, sources, [topology.account_id(a) for a in spec.producers], senders)
 
     def read_policy(self, placed: Placed, client_for: ClientFor) -> Policy:
         if not placed.url:

@@ -11,7 +11,7 @@ from harness.kinds.key.provision import key_arn_ref
 from harness.kinds.queue.spec import Queue
 from harness.provision.kind import RenderContext, SweptKind, epoch, ref
 from harness.provision.manifest import Planned
-from harness.provision.naming import NAME_PREFIX, physical_name, queue_module, topic_module
+from harness.provision.naming import NAME_PREFIX, function_module, physical_name, queue_module, topic_module
 from harness.provision.sessions import Sessions
 
 
@@ -46,6 +46,9 @@ class QueueKind(SweptKind):
             "max_message_size": ctx.profile.queue_max_message_size(),
             "source_topic_arns": [ref(topic_module(t), "arn") for t in ctx.topology.topics_feeding(logical)],
             "producer_account_ids": ctx.account_ids(spec.producers),
+            # execution roles of other accounts' functions sending their failure records here
+            "sender_role_arns": [ref(function_module(f), "role_arn") for f in ctx.topology.functions_failing_to(logical)
+                                 if ctx.topology.functions[f].account != spec.account],
             "tags": ctx.tags,
         }
         if spec.kms_key:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from harness.payload import wire
 from harness.payload.transfer import S3_MAX_PARTS, TransferSettings
 from harness.scenario.cost.prices import (
+    FAILURE_RECORD_BYTES,
     FUNCTION_BASE_SECONDS,
     FUNCTION_DOWNLOAD_BYTES_PER_S,
     GIB,
@@ -163,6 +164,29 @@ class CostContext:
                     t.inter += got * b.payload
             if through:
                 t.sqs_requests(got, self.topology.queues[through].fifo)  # the mapping's receive (and delete) of each
+
+    def failure_records(self, function: str, queue: str, share: float) -> None:
+        """Lambda sends a record of each failed asynchronous invocation of ``function`` (``share``
+        of the messages SNS invokes it with) to ``queue``: the record carries the SNS event (the
+        message in its envelope, escaped once more, and the failure context), and the harness
+        receives it, reads an offloaded payload to its end and deletes it."""
+        if self.topic is None or self.topic.name not in self.topology.topics_invoking(function) or queue not in self.topology.queues:
+            return
+        t, q, fn = self.tally, self.topology.queues[queue], self.topology.functions[function]
+        for b in self.batches:
+            got = math.ceil(b.delivered * share)
+            record = 2 * (b.wire + SNS_ENVELOPE_BYTES) + FAILURE_RECORD_BYTES
+            t.sqs_requests(got * chunks(record) * 2 + got, q.fifo)  # Lambda's send, the harness's receive, one delete
+            if q.region != fn.region:
+                t.inter += got * record
+            if self.runner_outside_aws:
+                t.egress += got * record
+            if b.offload:
+                t.gets += got * max(1, math.ceil(b.payload / self.part_size))
+                if self.runner_outside_aws:
+                    t.egress += got * b.payload
+                elif self.bucket_region != q.region:
+                    t.inter += got * b.payload
 
     def head_objects(self) -> None:
         """A HeadObject per offloaded payload (is it gone?)."""

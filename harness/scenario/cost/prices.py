@@ -21,6 +21,7 @@ HARNESS_ATTRIBUTE_BYTES = 256  # correlation id, publish stamp: an allowance, ro
 SNS_ENVELOPE_BYTES = 1024  # JSON envelope around a non-raw delivery, rounded up
 IDLE_POLLS_PER_SECOND = 1.0  # receive calls while a watched queue stays empty (long polls are fewer)
 FUNCTION_BASE_SECONDS = 0.2  # a function's time per message beside its payload's download (an allowance)
+FAILURE_RECORD_BYTES = 1024  # a Lambda destination record around the event: requestContext, responseContext, responsePayload
 FUNCTION_DOWNLOAD_BYTES_PER_S = 50 * (1 << 20)  # what a function downloads a payload at (a low estimate: more seconds)
 ESM_POLLS_PER_HOUR = 5 * 3 * 60  # an event source mapping's pollers: 5 long polls of 20 s each, all the time
 

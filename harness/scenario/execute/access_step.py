@@ -3,8 +3,9 @@
 Right before a scenario sends, the resource policies its path touches are read back from the
 applied resources (:mod:`harness.access.readback`, through the run's :class:`Sessions`), and every
 hop is judged as on AWS (:mod:`harness.access.verdicts`): the sender may publish / send; SNS may
-deliver to each expected queue and invoke each expected function (by the topic's ARN); a function
-fed by a queue has its execution role receive from it; when the scenario may offload, the sender
+deliver to each expected queue and invoke each expected function (by the topic's ARN), whose role
+sends the records of its failed invocations to its on-failure destination; a function fed by a
+queue has its execution role receive from it; when the scenario may offload, the sender
 may put the payload object and each consumer — a function as its role, judged by the role's own
 policies, read back too — may get it (and delete it when it deletes payloads).
 Hops are judged over TLS (``aws:SecureTransport`` true) even against LocalStack's plain-HTTP
@@ -105,10 +106,11 @@ def check_access(manifest: Manifest, sessions: Sessions, scenario: Scenario) -> 
     dep = Deployment.from_manifest(manifest)
     hops: list[Hop] = []
     polls = {name: f.queue for name, f in manifest.functions.items() if f.queue}
+    failing = {name: f.on_failure for name, f in manifest.functions.items() if f.on_failure}
     for send in scenario.sends:
         queues = [s.queue for s in manifest.subscriptions if s.topic == send.topic and s.queue]
         invoking = [s.function for s in manifest.subscriptions if s.topic == send.topic and s.function]
-        for hop in scenario_hops(dep, scenario, queues, send, invoking, polls):
+        for hop in scenario_hops(dep, scenario, queues, send, invoking, polls, failing):
             if hop not in hops:
                 hops.append(hop)
     denial_hops = [(entry, denial_hop(dep, entry)) for entry in scenario.expect_denied]

@@ -8,7 +8,8 @@ the function's ``HARNESS_BEHAVIOUR`` environment variable with the scenario's to
 only, so it never needs undoing — a later scenario's messages carry another token. The update is
 one ``UpdateFunctionConfiguration`` (the other variables kept), waited for until Lambda reports it
 done and one empty synchronous invocation has gone through (LocalStack drops an SNS invocation that
-arrives while the updated function starts); its next invocations run with it, on AWS as on the
+arrives while the updated function starts, or while its replaced event poller still long-polls: on
+the emulator that poll is waited out first); its next invocations run with it, on AWS as on the
 emulator. The module ignores
 the variable, so a later ``terraform plan`` does not take it back.
 """
@@ -48,5 +49,5 @@ def set_behaviour(manifest: Manifest, sessions: Sessions, function: str, behavio
     retry.call("lambda.UpdateFunctionConfiguration", lam.update_function_configuration, policy=sessions.retry_policy,
                FunctionName=entry.arn, Environment={"Variables": variables})
     wait_updated(lam, entry.arn, sessions.retry_policy)
-    wait_ready(lam, entry.arn, sessions.retry_policy)
+    wait_ready(lam, entry.arn, sessions.retry_policy, emulator=bool(manifest.endpoint_url))
     return True

@@ -13,6 +13,7 @@ from harness.payload.consumer import Consumer
 from harness.provision.fault_journal import FaultJournal
 from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
+from harness.scenario.execute.failure_watch import FailureRecord, FailureWatch
 from harness.scenario.execute.function_watch import FunctionWatch, Receipt
 from harness.scenario.execute.outage import queue_outage
 from harness.scenario.execute.watch import QueueWatch, consumer_for
@@ -58,6 +59,10 @@ class Run:
     def receipts(self, function: str) -> list[Receipt]:
         watch = self.attempt.watches.get(FunctionWatch.key_of(function))
         return watch.receipts() if isinstance(watch, FunctionWatch) else []
+
+    def failure_records(self, queue: str) -> list[FailureRecord]:
+        watch = self.attempt.watches.get(FailureWatch.key_of(queue))
+        return watch.records() if isinstance(watch, FailureWatch) else []
 
     def requested_rate(self, key: PathKey) -> float | None:
         """What the sends on ``key``'s path ask for together (None: one of them is unpaced)."""

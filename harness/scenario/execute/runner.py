@@ -39,6 +39,7 @@ from harness.provision.manifest import Manifest, ResourceEntry
 from harness.provision.sessions import Sessions
 from harness.scenario.execute.access_step import check_access
 from harness.scenario.execute.budget import ByteBudget
+from harness.scenario.execute.failure_watch import FailureWatch, failure_queue_of
 from harness.scenario.execute.function_behaviour import behaviours, set_behaviour
 from harness.scenario.execute.function_watch import FunctionWatch, function_consumer, function_of
 from harness.scenario.execute.oneline import one_line
@@ -223,6 +224,10 @@ class ScenarioRunner:
         if function is not None:  # a function's receipts
             return FunctionWatch(function, function_consumer(self.manifest, self.sessions, function), attempt.token, self.manifest.run_id,
                                  attempt.expected)
+        destination = failure_queue_of(queue)
+        if destination is not None:  # Lambda's records of failed invocations
+            records = consumer_for(self.manifest, self.sessions, destination, False, attempt.bucket_region)
+            return FailureWatch(destination, records, attempt.token, self.manifest.run_id, attempt.expected)
         consumer = consumer_for(self.manifest, self.sessions, queue, delete_payloads, attempt.bucket_region)
         return QueueWatch(queue, consumer, attempt.token, self.manifest.run_id, attempt.expected, delete_payloads, self.show_progress)
 

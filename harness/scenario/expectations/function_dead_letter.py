@@ -1,4 +1,5 @@
-"""``dead_letter:`` naming a function: the function fails some of the messages its event source
+"""``dead_letter:`` naming a function that polls a queue (one that SNS invokes is checked by
+:mod:`.function_on_failure`: its on-failure destination): the function fails some of the messages its event source
 mapping hands it — every ``fail_every``-th, on every receive, as failed batch items
 (``ReportBatchItemFailures``) — and the queue's redrive must move exactly those to its dead-letter
 queue, intact, after ``max_receive_count`` failed receives, while the others of the same batches are
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from harness.payload.function_consumer import ACK, FAIL
 from harness.scenario.execute.function_watch import Receipt, function_key
 from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
+from harness.scenario.expectations.function_on_failure import FunctionOnFailure
 from harness.scenario.format.function_routes import function_ref, function_routes
 from harness.scenario.format.units import read_duration
 from harness.scenario.judge import verdicts
@@ -63,8 +65,17 @@ class FunctionDeadLetter(Expectation):
         if function is None or within is None or every is None:
             return None
         fn = r.topology.functions[function]
+        routes_all = function_routes(r.topology, r.sends, function)
+        via_sns = tuple(i for i, through in routes_all if not through)
+        if via_sns and len(via_sns) < len(routes_all):
+            f["function"].problem(f"the sends reach function {function} both through SNS and through queue {fn.queue}, and a dead_letter "
+                                  "check follows one of the two; send either to the topic or to the queue")
+            return None
+        if via_sns or (not fn.queue and r.topology.topics_invoking(function)):  # SNS invokes it: its on-failure destination
+            return FunctionOnFailure.for_function(r, f, function, within, every, via_sns, node.line)
         if not fn.queue:
-            f["function"].problem(f"function {function} polls no queue, so nothing of it is dead-lettered; add functions.{function}.queue")
+            f["function"].problem(f"function {function} polls no queue and no topic invokes it, so nothing of it is dead-lettered; "
+                                  f"add functions.{function}.queue, or subscribe it to a topic and give it an on_failure destination")
             return None
         redrive = r.topology.queues[fn.queue].dead_letter
         if redrive is None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.scenario.execute.function_watch import function_key
 from harness.scenario.expectations.base import Arrival, Expectation, ReadContext, RunContext, Watch
+from harness.scenario.expectations.function_on_failure import attempts_expected
 from harness.scenario.format.bounds import read_throughput
 from harness.scenario.format.function_routes import function_expect_problem, function_ref, function_routes
 from harness.scenario.format.model import RateBound
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 FUNCTION_EXPECT_KEYS = ("function", "within", "intact", "duplicates", "latency", "hops", "throughput", "delete_payloads", "reject", "slow",
                         "receivers")
 ONLY_FUNCTIONS = ("function", "reject", "slow")  # keys a queue entry does not have
-SNS_MAX_REJECTS = 2  # Lambda retries a failed asynchronous (SNS) invocation twice
+SNS_MAX_REJECTS = 2  # Lambda retries a failed asynchronous (SNS) invocation twice by default (functions.<f>.max_retry_attempts)
 SNS_RETRY_SECONDS = 60.0  # ... about a minute, then two more, apart (AWS, and LocalStack's default)
 DEFAULT_RECEIVERS = 2  # receipts are small: two long-polls keep up with a function
 
@@ -194,8 +195,13 @@ def _behaviour_fits(topo: Topology, sends: list[Send], function: str, routes: tu
             ok = False
         if reject and not through:
             need = SNS_RETRY_SECONDS * sum(range(1, reject + 1)) + 30
-            if reject > SNS_MAX_REJECTS:
-                f["reject"].problem(f"SNS invokes {function} asynchronously and Lambda retries a failed invocation {SNS_MAX_REJECTS} times; write reject: {SNS_MAX_REJECTS} or less")
+            retries = attempts_expected(fn.retry_attempts, fn.max_event_age)[0] - 1  # the retries sure to happen
+            if reject > retries:
+                setting = (f"functions.{function}.max_retry_attempts is {fn.max_retry_attempts}" if fn.max_retry_attempts is not None
+                           else f"Lambda's default is {SNS_MAX_REJECTS}")
+                age = f" within max_event_age {fn.max_event_age} s" if fn.max_event_age is not None else ""
+                f["reject"].problem(f"SNS invokes {function} asynchronously and Lambda retries a failed invocation {retries} time(s){age} "
+                                    f"({setting}); write reject: {retries} or less")
                 ok = False
             elif within < need:
                 f["reject"].problem(f"Lambda retries a failed SNS invocation about {SNS_RETRY_SECONDS:.0f} s later, then twice that; "

@@ -49,10 +49,12 @@ def scenario_hops(
     send: Send | None = None,
     invoking: Iterable[str] = (),
     polls: Mapping[str, str] | None = None,
+    failing: Mapping[str, str] | None = None,
 ) -> list[Hop]:
     """Every hop of the paths of one send (the first by default; none when it sends nothing).
     ``subscribed``: the queues subscribed to its topic (a dead-letter check's queue counts only when
-    it is one); ``invoking``: the functions subscribed to it; ``polls``: function → the queue it polls."""
+    it is one); ``invoking``: the functions subscribed to it; ``polls``: function → the queue it polls;
+    ``failing``: function → its on-failure destination (a function SNS invokes sends its failure records there)."""
     send = send or scenario.send
     if send is None:
         return []
@@ -77,6 +79,7 @@ def scenario_hops(
         secure_transport=True,
         invoked=invoked,
         polling=polling,
+        failing=failing,
     )
 
 
@@ -87,10 +90,11 @@ def refused_hops(scenario: Scenario, topology: Topology) -> list[tuple[int, HopV
     seen: list[Hop] = []
     out = []
     polls = {name: f.queue for name, f in topology.functions.items() if f.queue}
+    failing = {name: f.on_failure for name, f in topology.functions.items() if f.on_failure}
     for index, send in enumerate(scenario.sends):
         subscribed = [s.queue for s in topology.subscriptions if s.topic == send.topic and s.queue]
         invoking = [s.function for s in topology.subscriptions if s.topic == send.topic and s.function]
-        for hop in scenario_hops(dep, scenario, subscribed, send, invoking, polls):
+        for hop in scenario_hops(dep, scenario, subscribed, send, invoking, polls, failing):
             if hop in seen:
                 continue
             seen.append(hop)

@@ -60,6 +60,7 @@ class PathKey:
     queue: str  # where the path ends: the queue's logical name, or the function's (to_kind "function")
     to_kind: str = QUEUE  # QUEUE | FUNCTION
     through: str = ""  # a function's path: the queue its event source mapping polls ("": SNS invokes it)
+    after: str = ""  # a queue's path: the function whose failed invocations Lambda records there (its on-failure destination)
 
     @property
     def endpoint(self) -> str:
@@ -70,6 +71,8 @@ class PathKey:
         end = f"{self.to_account}/{self.to_region} {self.queue}"
         if self.to_kind == FUNCTION:
             end = f"{self.to_account}/{self.to_region} function {self.queue}" + (f" (polling {self.through})" if self.through else "")
+        elif self.after:
+            end += f" (records of function {self.after}'s failures)"
         return f"{self.from_account}/{self.from_region} {self.via} → {end}"
 
     def as_dict(self) -> dict:
@@ -78,6 +81,8 @@ class PathKey:
             to.update({"kind": FUNCTION, "function": self.queue, **({"through": self.through} if self.through else {})})
         else:
             to["queue"] = self.queue
+            if self.after:
+                to["on_failure_of"] = self.after
         return {"from": {"account": self.from_account, "region": self.from_region, "via": self.via}, "to": to, "label": self.label}
 
 

@@ -58,6 +58,24 @@ locals {
     Action   = "kms:Decrypt"
     Resource = distinct(var.kms_key_arns)
   }]
+  # Lambda sends the record of an asynchronous invocation that failed for good as the function's
+  # role: SendMessage on that one queue, and its key's data keys when the queue is encrypted.
+  on_failure_arn     = try(var.async_invocation.on_failure_destination_arn, null)
+  on_failure_key_arn = try(var.async_invocation.on_failure_kms_key_arn, null)
+  failure_statements = local.on_failure_arn == null ? [] : concat(
+    [{
+      Sid      = "SendFailureRecords"
+      Effect   = "Allow"
+      Action   = "sqs:SendMessage"
+      Resource = local.on_failure_arn
+    }],
+    local.on_failure_key_arn == null ? [] : [{
+      Sid      = "EncryptFailureRecords"
+      Effect   = "Allow"
+      Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource = local.on_failure_key_arn
+    }],
+  )
 }
 
 # Where the handler writes one receipt per message it handled; the harness reads them.
@@ -74,7 +92,9 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "this" {
-  name = var.name
+  name                 = var.name
+  path                 = var.role_path
+  permissions_boundary = var.permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -99,6 +119,7 @@ resource "aws_iam_role_policy" "this" {
       local.read_statements,
       local.delete_statements,
       local.decrypt_statements,
+      local.failure_statements,
     )
   })
 }
@@ -151,6 +172,28 @@ resource "aws_lambda_event_source_mapping" "this" {
   batch_size                         = var.event_source.batch_size
   maximum_batching_window_in_seconds = var.event_source.maximum_batching_window_in_seconds
   enabled                            = true
+
+  depends_on = [aws_iam_role_policy.this]
+}
+
+# SNS invokes the function asynchronously: how often Lambda retries a failed invocation, how old an
+# event may get, and where the record of one that failed for good goes. Lambda checks that the
+# role may send there when this is created, so it waits for the role's policy.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count = var.async_invocation == null ? 0 : 1
+
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.async_invocation.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_invocation.maximum_event_age_in_seconds
+
+  dynamic "destination_config" {
+    for_each = local.on_failure_arn == null ? [] : [local.on_failure_arn]
+    content {
+      on_failure {
+        destination = destination_config.value
+      }
+    }
+  }
 
   depends_on = [aws_iam_role_policy.this]
 }

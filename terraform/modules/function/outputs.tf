@@ -11,7 +11,7 @@ output "name" {
 }
 
 output "role_arn" {
-  description = "ARN of the function's execution role."
+  description = "ARN of the function's execution role (with its path)."
   value       = aws_iam_role.this.arn
 }
 

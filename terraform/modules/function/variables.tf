@@ -132,6 +132,55 @@ variable "kms_key_arns" {
   nullable    = false
 }
 
+variable "async_invocation" {
+  description = "How Lambda handles the function's asynchronous invocations (SNS invokes it so): retries of a failed one (`maximum_retry_attempts`, 0-2; `null` for Lambda's default, 2), the oldest event it still tries (`maximum_event_age_in_seconds`, 60-21600; `null` for 6 hours), and the standard SQS queue that gets a record of each event that failed for good (`on_failure_destination_arn`, with `on_failure_kms_key_arn` when that queue is encrypted; `null` for none). The role may send there (`SendFailureRecords`); a queue in another account must admit the role in its policy (the `queue` module's `sender_role_arns`). `null`: Lambda's defaults, no destination."
+  type = object({
+    maximum_retry_attempts       = number
+    maximum_event_age_in_seconds = number
+    on_failure_destination_arn   = string
+    on_failure_kms_key_arn       = string
+  })
+  default = null
+
+  validation {
+    condition     = var.async_invocation == null ? true : (try(var.async_invocation.maximum_retry_attempts, null) == null ? true : var.async_invocation.maximum_retry_attempts >= 0 && var.async_invocation.maximum_retry_attempts <= 2)
+    error_message = "async_invocation.maximum_retry_attempts must be 0, 1 or 2 (or null for Lambda's default)."
+  }
+
+  validation {
+    condition     = var.async_invocation == null ? true : (try(var.async_invocation.maximum_event_age_in_seconds, null) == null ? true : var.async_invocation.maximum_event_age_in_seconds >= 60 && var.async_invocation.maximum_event_age_in_seconds <= 21600)
+    error_message = "async_invocation.maximum_event_age_in_seconds must be 60 to 21600 seconds (or null for Lambda's default)."
+  }
+
+  validation {
+    condition     = var.async_invocation == null ? true : (try(var.async_invocation.on_failure_destination_arn, null) == null ? true : can(regex("^arn:[^:]+:sqs:[^:]+:[0-9]{12}:[^:.]+$", var.async_invocation.on_failure_destination_arn)))
+    error_message = "async_invocation.on_failure_destination_arn must be the ARN of a standard SQS queue (Lambda sends no records to FIFO queues) or null."
+  }
+}
+
+variable "role_path" {
+  description = "IAM path of the execution role, e.g. `/hx/`: a bootstrap may let its caller create roles under one path only."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9_+=,.@-]+/)*$", var.role_path)) && length(var.role_path) <= 512
+    error_message = "role_path must start and end with / (e.g. /hx/)."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of a managed policy to set as the execution role's permissions boundary (`null`: none). A bootstrap that lets its caller create roles only with a boundary (condition `iam:PermissionsBoundary`) names it here."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null ? true : can(regex("^arn:[^:]+:iam::[0-9]{12}:policy/.+$", var.permissions_boundary))
+    error_message = "permissions_boundary must be an IAM policy ARN (arn:<partition>:iam::<account>:policy/<name>) or null."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the function, its role, its receipts queue and its log group."
   type        = map(string)

@@ -20,6 +20,16 @@ locals {
     Action    = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
     Resource  = aws_sqs_queue.this.arn
   }]
+
+  # Lambda sends the record of a failed asynchronous invocation as the function's execution role:
+  # a role of another account is admitted by name, for SendMessage only.
+  sender_role_statements = length(var.sender_role_arns) == 0 ? [] : [{
+    Sid       = "AllowFunctionRolesToSendFailureRecords"
+    Effect    = "Allow"
+    Principal = { AWS = distinct(var.sender_role_arns) }
+    Action    = "sqs:SendMessage"
+    Resource  = aws_sqs_queue.this.arn
+  }]
 }
 
 resource "aws_sqs_queue" "this" {
@@ -56,11 +66,11 @@ resource "aws_sqs_queue" "this" {
 # Only when someone outside the account must send: a queue without a policy admits only
 # same-account principals whose IAM identity policies allow it.
 resource "aws_sqs_queue_policy" "this" {
-  count = length(local.sns_statements) + length(local.producer_statements) > 0 ? 1 : 0
+  count = length(local.sns_statements) + length(local.producer_statements) + length(local.sender_role_statements) > 0 ? 1 : 0
 
   queue_url = aws_sqs_queue.this.id
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = concat(local.sns_statements, local.producer_statements)
+    Statement = concat(local.sns_statements, local.producer_statements, local.sender_role_statements)
   })
 }

@@ -100,6 +100,18 @@ variable "producer_account_ids" {
   }
 }
 
+variable "sender_role_arns" {
+  description = "ARNs of IAM roles in other accounts allowed `sqs:SendMessage` (and nothing else): the execution roles of Lambda functions whose on-failure destination this queue is. Leave empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.sender_role_arns : can(regex("^arn:[^:]+:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "Every entry of sender_role_arns must be an IAM role ARN (arn:<partition>:iam::<account>:role/<path><name>)."
+  }
+}
+
 variable "kms_master_key_id" {
   description = "ARN of a customer-managed KMS key, in the queue's region, that encrypts the queue at rest (SSE); `null` for none. Its key policy must let producers `kms:GenerateDataKey` and `kms:Decrypt`, the queue's consumers `kms:Decrypt`, and `sns.amazonaws.com`, bound by `aws:SourceArn` to the feeding topics, `kms:GenerateDataKey` and `kms:Decrypt`; the `kms` module writes exactly that. Without the SNS grant, SNS silently drops every delivery."
   type        = string

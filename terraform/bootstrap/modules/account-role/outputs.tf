@@ -14,6 +14,16 @@ output "account_id" {
 }
 
 output "policy_json" {
-  description = "The role's permission policy."
+  description = "The role's permission policy for SNS, SQS, S3 and KMS."
   value       = module.policy.policy_json
+}
+
+output "functions_policy_json" {
+  description = "The role's permission policy for the kit's Lambda functions and their execution roles."
+  value       = module.policy.functions_policy_json
+}
+
+output "function_boundary_arn" {
+  description = "ARN of the permissions boundary of the function roles: the topology's accounts.<name>.aws.function_boundary."
+  value       = aws_iam_policy.function_boundary.arn
 }

@@ -44,3 +44,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "function_role_path" {
+  description = "IAM path of the Lambda execution roles the e2e role may create (the harness's /hx/)."
+  type        = string
+  default     = "/hx/"
+}
+
+variable "function_boundary_name" {
+  description = "Name of the managed policy created here as the permissions boundary of those roles."
+  type        = string
+  default     = "e2e-harness-function-boundary"
+}

@@ -30,3 +30,20 @@ variable "run_id_tag_key" {
   type        = string
   default     = "harness:run-id"
 }
+
+variable "role_path" {
+  description = "IAM path under which the harness creates the Lambda functions' execution roles (the function module's role_path; the harness passes /hx/)."
+  type        = string
+  default     = "/hx/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9_+=,.@-]+/)*$", var.role_path))
+    error_message = "role_path must start and end with / (e.g. /hx/)."
+  }
+}
+
+variable "boundary_policy_name" {
+  description = "Name of the account's managed policy that every execution role the harness creates must carry as its permissions boundary (created by ../account-role)."
+  type        = string
+  default     = "e2e-harness-function-boundary"
+}
