@@ -79,9 +79,9 @@ def prepare_inline(
     attrs = {k: dict(v) for k, v in plan.attributes.items()}
     if publisher.settings.inline_sha256:
         attrs[wire.SHA256_ATTRIBUTE]["StringValue"] = sha
-    body = payload.read_range(0, payload.size).decode("utf-8")
-    size = wire.message_bytes(len(body.encode("utf-8")), attrs)
-    return InlineMessage(body, attrs, payload.size, sha, size, correlation_id, group_id, deduplication_id)
+    data = payload.read_range(0, payload.size)
+    size = wire.message_bytes(len(data), attrs)
+    return InlineMessage(data.decode("utf-8"), attrs, payload.size, sha, size, correlation_id, group_id, deduplication_id)
 
 
 def fits(batch: Sequence[InlineMessage], candidate: InlineMessage) -> bool:

@@ -91,6 +91,9 @@ class ReceivedMessage:
         return wire.embed_pointer_in_receipt_handle(self.receipt_handle, self.pointer)
 
 
+_HIDDEN = frozenset(wire.RESERVED_ATTRIBUTES) | wire.HARNESS_ATTRIBUTES  # the wire format's and the harness's own
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(str(value))
@@ -113,8 +116,9 @@ def parse(
 ) -> ReceivedMessage:
     """Understand one message of a ReceiveMessage response. Never raises on bad content."""
     body = str(raw.get("Body") or "")
-    attributes: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (raw.get("MessageAttributes") or {}).items()}
-    system = {str(k): str(v) for k, v in (raw.get("Attributes") or {}).items()}
+    # botocore's parsed maps, held by nobody else: taken as they are (a copy of each cost a burst ~2 µs a message)
+    attributes: dict[str, dict[str, Any]] = dict(raw.get("MessageAttributes") or {})
+    system: dict[str, str] = dict(raw.get("Attributes") or {})
     envelope: SnsEnvelope | None = None
     envelope_error: str | None = None
     try:
@@ -142,7 +146,6 @@ def parse(
         if kind is BodyKind.POINTER and size_attribute and declared_size is None:
             kind, pointer_error = BodyKind.UNREADABLE, f"{size_attribute} is not an integer"
 
-    hidden = set(wire.RESERVED_ATTRIBUTES) | wire.HARNESS_ATTRIBUTES
     timestamps = MessageTimestamps(
         published_at_ms=_int_or_none(_string_attribute(attributes, wire.PUBLISHED_AT_ATTRIBUTE)),
         sns_timestamp_ms=envelope.timestamp_ms if envelope else None,
@@ -163,7 +166,7 @@ def parse(
         size_attribute=size_attribute,
         inline_sha256=_string_attribute(attributes, wire.SHA256_ATTRIBUTE),
         correlation_id=_string_attribute(attributes, wire.CORRELATION_ATTRIBUTE),
-        attributes={k: v for k, v in attributes.items() if k not in hidden},
+        attributes={k: v for k, v in attributes.items() if k not in _HIDDEN},
         system_attributes=system,
         sns=SnsInfo(envelope.message_id, envelope.topic_arn, envelope.timestamp_ms, envelope.sequence_number)
         if envelope

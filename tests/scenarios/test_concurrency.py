@@ -4,6 +4,7 @@ stays small in the reference burst."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 
 from harness import paths
+from harness.payload.batch import InlineMessage
 from harness.payload.consumer import ConsumeSettings
 from harness.provision.manifest import Manifest
 from harness.scenario.execute import receive_pool, watch
+from harness.scenario.execute import send as send_module
 from harness.scenario.format.loader import load_scenario
 from harness.scenario.format.model import Scenario
 from harness.scenario.judge.result import FAILED, PASSED
@@ -75,6 +78,34 @@ def test_a_lost_acknowledgement_comes_back_and_is_counted_once_plus_a_duplicate(
     assert path.counts["duplicate"] == dropped[0], (path.counts, dropped)
     assert result.status == FAILED
     assert any(f"{dropped[0]} duplicate deliveries, but duplicates are forbidden" in f for f in result.failures), result.failures
+
+
+def test_a_payload_altered_in_flight_is_caught_during_a_burst(applied: Manifest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24 keeps every verdict: in a burst (senders batch, receivers check inline bodies on
+    their own thread) one body is changed after its sha256 was taken, as a tampering hop would."""
+    real = send_module.prepare_inline
+    tampered: list[str] = []
+
+    def tamper_with_one(*args: Any, **kwargs: Any) -> InlineMessage | None:
+        message = real(*args, **kwargs)
+        if message is None or tampered or not (message.correlation_id or "").endswith(".123"):
+            return message
+        tampered.append(message.correlation_id or "")
+        body = ("Z" if message.body[0] != "Z" else "Y") + message.body[1:]  # same size, another sha256
+        return dataclasses.replace(message, body=body)
+
+    monkeypatch.setattr(send_module, "prepare_inline", tamper_with_one)
+    sc = _scenario(tmp_path, "tampered-burst", """\
+        send: {from: A/us-east-1, topic: orders, count: 300, size: 256B, attributes: {kind: refund}}
+        expect:
+          - {queue: b-eu, within: 30s}
+        """)
+    result = _run(applied, sc)
+    [path] = result.paths
+    assert tampered and path.counts["corrupted"] == 1 and path.counts["intact"] == 299, path.counts
+    assert result.status == FAILED
+    [line] = [f for f in result.failures if "corrupted" in f]
+    assert line.startswith("b-eu: message 123 (256 B) is corrupted (sha256 mismatch)"), line
 
 
 def test_burst_500_reports_the_harness_wait_of_every_measured_message(applied: Manifest, record_property) -> None:

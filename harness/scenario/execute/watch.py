@@ -98,6 +98,7 @@ class QueueWatch:
         self.error: str | None = None  # one line
         self.unreachable = False  # the error was the endpoint going away
         self._deliveries: list[Delivery] = []
+        self._distinct: set[str] = set()  # correlation ids delivered (the scenario's wait asks often)
         self._lock = threading.Lock()
         self.behaviour: ConsumerBehaviour | None = None  # a consumer fault, while it is on
 
@@ -108,7 +109,7 @@ class QueueWatch:
     def received(self) -> int:
         """How many distinct messages of the scenario arrived."""
         with self._lock:
-            return len({d.correlation_id for d in self._deliveries})
+            return len(self._distinct)
 
     def poll(self, wait_seconds: int | None = None) -> None:
         """One ReceiveMessage (up to 10 messages), each handled."""
@@ -144,6 +145,7 @@ class QueueWatch:
     def record(self, delivery: Delivery) -> None:
         with self._lock:
             self._deliveries.append(delivery)
+            self._distinct.add(delivery.correlation_id)
 
     def _progress(self, cid: str, msg: ReceivedMessage) -> Any:
         size = msg.declared_size or 0
