@@ -36,9 +36,10 @@ MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 256 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class InlineMessage:
-    """One message ready for a batch: body and attributes as a single send would carry them."""
+    """One message ready for a batch: body and attributes as a single send would carry them.
+    (A value, not frozen for the same reason as :class:`~harness.payload.publisher.PublishedMessage`.)"""
 
     body: str
     attributes: dict[str, dict[str, Any]]
@@ -76,11 +77,11 @@ def prepare_inline(
         return None
     publisher._check_attribute_count(plan, user)
     sha = payload.sha256()
-    attrs = {k: dict(v) for k, v in plan.attributes.items()}
+    attrs = plan.attributes  # built for this message alone (Publisher._plan): filled in place
     if publisher.settings.inline_sha256:
         attrs[wire.SHA256_ATTRIBUTE]["StringValue"] = sha
     data = payload.read_range(0, payload.size)
-    size = wire.message_bytes(len(data), attrs)
+    size = plan.message_bytes if plan.message_bytes is not None else wire.message_bytes(len(data), attrs)
     return InlineMessage(data.decode("utf-8"), attrs, payload.size, sha, size, correlation_id, group_id, deduplication_id)
 
 

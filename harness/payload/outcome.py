@@ -49,9 +49,13 @@ class Expected:
         return cls(size=source.size, sha256=source.sha256())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Verdict:
-    """The outcome of one payload plus everything needed to explain it in a report."""
+    """The outcome of one payload plus everything needed to explain it in a report.
+
+    A value, though not frozen: one is made per received message, and a frozen dataclass's
+    ``__init__`` (each field through ``object.__setattr__``) costs a burst ~1 µs a message more.
+    """
 
     outcome: Outcome
     detail: str

@@ -97,9 +97,10 @@ class PublishSettings:
             raise ValueError("key_prefix leaves no room for the 36-character object id (S3 keys <= 1024 bytes)")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PublishedMessage:
-    """What was sent, for correlation and timing. Times are epoch seconds on the publisher's clock."""
+    """What was sent, for correlation and timing. Times are epoch seconds on the publisher's clock.
+    A value, not frozen: a burst makes one per message, and a frozen ``__init__`` costs 1.5 µs more."""
 
     destination: str  # queue URL or topic ARN
     via: str  # "sqs" or "sns"
@@ -125,11 +126,12 @@ class PublishedMessage:
         return Expected(self.size, self.sha256)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Plan:
     offload: bool
     reason: str
-    attributes: dict[str, dict[str, Any]]  # excluding the reserved attribute (added at send)
+    attributes: dict[str, dict[str, Any]]  # excluding the reserved attribute (added at send); fresh dicts, the caller's to fill
+    message_bytes: int | None = None  # inline: body + attributes (the placeholders are as long as the values)
 
 
 class Publisher:
@@ -253,22 +255,22 @@ class Publisher:
         size = wire.message_bytes(payload.size, inline)
         if size > threshold:
             return _Plan(True, f"{size} bytes with attributes > threshold {threshold}", {**user, **stamp})
-        return _Plan(False, f"{size} bytes with attributes <= threshold {threshold}", inline)
+        return _Plan(False, f"{size} bytes with attributes <= threshold {threshold}", inline, size)
 
     def _check_attribute_count(self, plan: _Plan, user: dict[str, dict[str, Any]]) -> None:
+        n = len(plan.attributes)
+        if n <= (wire.MAX_USER_ATTRIBUTES_OFFLOADED if plan.offload else wire.MAX_ATTRIBUTES):
+            return  # every message of a burst passes here: name the harness's attributes only when refusing
         harness_names = sorted(set(plan.attributes) - set(user))
         if plan.offload:
-            n = len(plan.attributes)
-            if n > wire.MAX_USER_ATTRIBUTES_OFFLOADED:
-                extra = f" (incl. harness {', '.join(harness_names)})" if harness_names else ""
-                raise PayloadError(
-                    f"this payload is offloaded to S3 and the message would carry {n} attributes{extra} besides "
-                    f"{wire.reserved_attribute_name(self.settings.legacy_names)}; at most "
-                    f"{wire.MAX_USER_ATTRIBUTES_OFFLOADED} fit (SQS/SNS allow {wire.MAX_ATTRIBUTES}). Remove "
-                    f"{n - wire.MAX_USER_ATTRIBUTES_OFFLOADED} attribute(s) or move them into the payload."
-                )
-        elif len(plan.attributes) > wire.MAX_ATTRIBUTES:
-            n = len(plan.attributes)
+            extra = f" (incl. harness {', '.join(harness_names)})" if harness_names else ""
+            raise PayloadError(
+                f"this payload is offloaded to S3 and the message would carry {n} attributes{extra} besides "
+                f"{wire.reserved_attribute_name(self.settings.legacy_names)}; at most "
+                f"{wire.MAX_USER_ATTRIBUTES_OFFLOADED} fit (SQS/SNS allow {wire.MAX_ATTRIBUTES}). Remove "
+                f"{n - wire.MAX_USER_ATTRIBUTES_OFFLOADED} attribute(s) or move them into the payload."
+            )
+        else:
             raise PayloadError(
                 f"the message would carry {n} attributes ({len(user)} yours + harness {', '.join(harness_names)}); "
                 f"SQS/SNS allow {wire.MAX_ATTRIBUTES}. Remove {n - wire.MAX_ATTRIBUTES} attribute(s), or set "
