@@ -49,13 +49,13 @@ $(LS_VENV)/.lambda-executor-installed: $(LS_VENV)/.installed $(LS_PLUGIN)/pyproj
 e2e: setup
 	@$(VENV)/bin/harness e2e
 
-# One process by default. TEST_WORKERS=2 runs two pytest-xdist workers, each with its own LocalStack
-# on a free port and its own reference run (tests/conftest.py); --dist loadfile keeps a module on
-# one worker, so its module fixtures are made once. On two cores that takes ~15 min instead of ~25
-# (most of a test's time is waiting for the emulator, Terraform or a timeout), but in 2 of 3 runs
-# test_concurrency's lost-acknowledgement test counted no redelivery (it passes alone and in one
-# process; the cause is not found yet), so it is not the default.
-TEST_WORKERS ?= 0
+# Two pytest-xdist workers, each with its own LocalStack on a free port and its own reference run
+# (tests/conftest.py); --dist loadfile keeps a module on one worker, so its module fixtures are made
+# once. On two cores the suite takes ~15 min instead of ~26: most of a test's time is waiting for
+# the emulator, Terraform or a timeout. Modules then run in another order than in one process, so a
+# test must not depend on what an earlier module left on the session's reference run (one did, and
+# failed 2 of 3 runs until 43eb36f). TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
 test: setup lint
 	@$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
