@@ -81,7 +81,8 @@ def prepare_inline(
     if publisher.settings.inline_sha256:
         attrs[wire.SHA256_ATTRIBUTE]["StringValue"] = sha
     data = payload.read_range(0, payload.size)
-    size = plan.message_bytes if plan.message_bytes is not None else wire.message_bytes(len(data), attrs)
+    size = plan.message_bytes  # every inline plan counts it (the sha256 placeholder is as long as the value)
+    assert size is not None, "an inline plan always carries its message bytes"
     return InlineMessage(data.decode("utf-8"), attrs, payload.size, sha, size, correlation_id, group_id, deduplication_id)
 
 
